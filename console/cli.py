@@ -1,0 +1,83 @@
+"""The `paydesk` command line: one parser, subcommands registered by the modules in console.commands.
+
+Every handler returns an exit code: 0 ok, 2 some items failed, 1 could not run. Errors the user can act on
+are raised as `CliError` and printed as one line; nothing reaches the user as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from console.commands import register_all
+from console.errors import CliError
+
+EXIT_OK = 0
+EXIT_COULD_NOT_RUN = 1
+EXIT_SOME_FAILED = 2
+
+DESCRIPTION = """\
+paydesk runs payout jobs against a Notion workspace under one rate limit and records every
+read, write, skip and failure in a local SQLite event log that can be resumed, retried,
+verified and exported.
+"""
+
+EPILOG = """\
+environment:
+  PAYDESK_DB       path of the event log (default: a file in your user data directory)
+  PAYDESK_CONFIG   path of the workspace configuration (TOML)
+  NOTION_TOKEN     the Notion integration token (never passed on the command line)
+
+exit codes: 0 ok, 2 some items failed, 1 could not run.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argparse parser whose usage errors are one line and exit code 1."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise CliError(f"{message} (see `{self.prog} --help`)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="paydesk",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--db", metavar="PATH", help="event log file (default: $PAYDESK_DB or user data dir)")
+    parser.add_argument("--config", metavar="FILE", help="workspace configuration (TOML)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    register_all(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        handler = getattr(args, "handler", None)
+        if handler is None:
+            parser.print_help()
+            return EXIT_OK
+        code: int = handler(args)
+        return code
+    except CliError as err:
+        print(f"paydesk: error: {err}", file=sys.stderr)
+        return EXIT_COULD_NOT_RUN
+    except KeyboardInterrupt:
+        print("paydesk: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # the last line of defence: never a traceback
+        print(f"paydesk: internal error: {type(err).__name__}: {err}", file=sys.stderr)
+        return EXIT_COULD_NOT_RUN
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

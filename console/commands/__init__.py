@@ -1,0 +1,15 @@
+"""Subcommands of `paydesk`. Each module exposes `register(subparsers)`; handlers take the parsed
+arguments and return an exit code."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from console.commands import demo_cmd, log_cmds, sandbox_cmd
+
+
+def register_all(subparsers: argparse._SubParsersAction[Any]) -> None:
+    log_cmds.register(subparsers)
+    sandbox_cmd.register(subparsers)
+    demo_cmd.register(subparsers)
