@@ -1,0 +1,215 @@
+"""Planning the payout commit (DOMAIN.md flow 3): a pure function of the preloaded snapshot.
+
+For each selected payable, leaf first: each payout item's invoice split → Paid (select) and refund
+request → Paid (status), then the payout → Paid (status); last the payable → Payment Status Paid with
+Payment Date = today. The payable's step depends on every step below it, so it is written only when all
+of them are at target. Cancelled payout items are not paid and do not hold the payable back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine import props
+from engine.config import Config
+from engine.plan import Item, Plan, Skip, Step, step_key
+from engine.workspace_spec import NEEDS
+
+Page = Mapping[str, Any]
+PAID = "Paid"
+CANCELLED = "Cancelled"
+
+
+@dataclass(frozen=True)
+class CommitParams:
+    month: str  # "YYYY-MM"
+    batch: int  # 1 or 15
+    today: str  # "YYYY-MM-DD", the Payment Date written
+    contractor: str | None = None
+    invoice_ids: tuple[str, ...] = ()
+
+    @property
+    def period_start(self) -> str:
+        return f"{self.month}-{self.batch:02d}"
+
+    @property
+    def payday(self) -> str:
+        return f"{self.batch:02d}"
+
+
+@dataclass(frozen=True)
+class CommitSnapshot:
+    payables: Sequence[Page]  # the Pending payables preloaded for the selection
+    payout_items: Mapping[str, Sequence[str]]  # payable id -> every payout id (relations completed)
+    payouts: Mapping[str, Page]
+    splits: Mapping[str, Page]
+    refunds: Mapping[str, Page]
+    rates: Sequence[Page]  # Active rates
+    contractors: Mapping[str, Page]
+    unreadable: Mapping[str, str] = field(default_factory=dict)  # page id -> why it could not be read
+    reads: int = 0
+
+
+def _status_step(
+    config: Config, logical: str, page_id: str, page: Page | None, label: str, depends: Sequence[str] = ()
+) -> Step:
+    default = "Payment Status" if logical == "payables" else "Status"
+    name = config.prop(logical, default)
+    kind = NEEDS[logical][default].type
+    before = props.option(page, name, kind) if page is not None else None
+    return Step(
+        key=step_key(logical, page_id, name, PAID),
+        kind="update",
+        logical=logical,
+        target=page_id,
+        property=name,
+        before=before,
+        after=PAID,
+        write={name: props.write_option(kind, PAID)},
+        label=label,
+        depends_on=tuple(depends),
+    )
+
+
+def _contractor_of(payable: Page, config: Config) -> str | None:
+    ids, _ = props.relation(payable, config.prop("payables", "Contractor"))
+    return ids[0] if ids else None
+
+
+def _payday_of(contractor_id: str, snapshot: CommitSnapshot, config: Config, on: str) -> str | None:
+    """The Payday of the contractor's Active rate valid on `on` (else any Active rate's)."""
+    fallback: str | None = None
+    for rate in snapshot.rates:
+        ids, _ = props.relation(rate, config.prop("rates", "Contractor"))
+        if contractor_id not in ids:
+            continue
+        payday = props.option(rate, config.prop("rates", "Payday"), "select")
+        start = props.date_start(rate, config.prop("rates", "Start Date"))
+        end = props.date_start(rate, config.prop("rates", "End Date"))
+        if (start is None or start <= on) and (end is None or on <= end):
+            return payday
+        fallback = fallback or payday
+    return fallback
+
+
+def _contractor_name(contractor_id: str | None, snapshot: CommitSnapshot, config: Config) -> str:
+    page = snapshot.contractors.get(contractor_id or "")
+    return props.title(page, config.prop("contractors", "Full Name")) if page else ""
+
+
+def _select_reason(
+    payable: Page, params: CommitParams, snapshot: CommitSnapshot, config: Config
+) -> str | None:
+    """Why this payable is not committed (None: it is)."""
+    if params.invoice_ids:
+        return None
+    status = props.option(payable, config.prop("payables", "Payment Status"), "status")
+    if status != "Pending":
+        return f"payment status is {status or 'empty'}, not Pending"
+    period = props.date_start(payable, config.prop("payables", "Period"))
+    if period != params.period_start:
+        return f"period starts {period or 'nowhere'}, not {params.period_start}"
+    contractor = _contractor_of(payable, config)
+    if contractor is None:
+        return "no contractor"
+    payday = _payday_of(contractor, snapshot, config, params.period_start)
+    if payday is None:
+        return "no active rate"
+    if payday != params.payday:
+        return f"payday mismatch: the active rate pays on the {payday}"
+    return None
+
+
+def plan_commit(snapshot: CommitSnapshot, params: CommitParams, config: Config) -> Plan:
+    items: list[Item] = []
+    skips: list[Skip] = []
+    totals: dict[str, float] = {}
+    wanted_invoices = {i.strip() for i in params.invoice_ids}
+    seen_invoices: set[str] = set()
+    for payable in snapshot.payables:
+        pid = props.page_id(payable)
+        invoice = props.text(payable, config.prop("payables", "Invoice ID"))
+        title = props.title(payable, config.prop("payables", "Payable Title"))
+        label = invoice or title or pid
+        contractor_name = _contractor_name(_contractor_of(payable, config), snapshot, config)
+        if wanted_invoices:
+            if invoice not in wanted_invoices:
+                continue
+            seen_invoices.add(invoice)
+        if params.contractor and contractor_name.casefold() != params.contractor.casefold():
+            continue
+        reason = _select_reason(payable, params, snapshot, config)
+        if reason is not None:
+            skips.append(Skip(pid, label, "payable", reason))
+            continue
+        steps, item_totals, ignored = _cascade(pid, payable, snapshot, params, config)
+        for currency, amount in item_totals.items():
+            totals[currency] = totals.get(currency, 0.0) + amount
+        data = {
+            "invoice_id": invoice,
+            "contractor": contractor_name,
+            "total": props.number(payable, config.prop("payables", "Total")),
+            "currency": props.option(payable, config.prop("payables", "Currency"), "select"),
+            "payout_items": len(snapshot.payout_items.get(pid, ())),
+            "cancelled_items_ignored": ignored,
+        }
+        items.append(Item(key=pid, label=label, kind="payable", steps=tuple(steps), data=data))
+    for missing in sorted(wanted_invoices - seen_invoices):
+        skips.append(Skip(f"invoice:{missing}", missing, "payable", "invoice id not among Pending payables"))
+    return Plan(items=tuple(items), skips=tuple(skips), totals=totals, reads=snapshot.reads)
+
+
+def _cascade(
+    pid: str, payable: Page, snapshot: CommitSnapshot, params: CommitParams, config: Config
+) -> tuple[list[Step], dict[str, float], int]:
+    steps: list[Step] = []
+    totals: dict[str, float] = {}
+    ignored = 0
+    below: list[str] = []
+    for payout_id in snapshot.payout_items.get(pid, ()):
+        payout = snapshot.payouts.get(payout_id)
+        if payout is not None:
+            status = props.option(payout, config.prop("payouts", "Status"), "status")
+            if status == CANCELLED:
+                ignored += 1
+                continue
+        children: list[str] = []
+        if payout is not None:
+            for logical, rel in (("splits", "02 Invoice Split"), ("refunds", "01 Refund")):
+                ids, _ = props.relation(payout, config.prop("payouts", rel))
+                for child_id in ids:
+                    child = _child_step(config, logical, child_id, snapshot)
+                    steps.append(child)
+                    children.append(child.key)
+        name = props.title(payout, config.prop("payouts", "Name")) if payout else payout_id
+        step = _status_step(config, "payouts", payout_id, payout, f"payout {name}", children)
+        steps.append(step)
+        below.extend([*children, step.key])
+        if payout is not None and step.before != PAID:
+            amount = props.number(payout, config.prop("payouts", "Amount")) or 0.0
+            currency = props.option(payout, config.prop("payouts", "Currency"), "select") or "?"
+            totals[currency] = totals.get(currency, 0.0) + amount
+    final = _status_step(config, "payables", pid, payable, "payable", below)
+    payment_date = config.prop("payables", "Payment Date")
+    final = Step(
+        key=final.key,
+        kind=final.kind,
+        logical=final.logical,
+        target=final.target,
+        property=final.property,
+        before=final.before,
+        after=final.after,
+        write={**final.write, payment_date: props.write_date(params.today)},
+        label=final.label,
+        depends_on=final.depends_on,
+    )
+    steps.append(final)
+    return steps, totals, ignored
+
+
+def _child_step(config: Config, logical: str, child_id: str, snapshot: CommitSnapshot) -> Step:
+    page = (snapshot.splits if logical == "splits" else snapshot.refunds).get(child_id)
+    noun = "invoice split" if logical == "splits" else "refund"
+    return _status_step(config, logical, child_id, page, noun)
