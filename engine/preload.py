@@ -1,0 +1,100 @@
+"""Preloading: every record a job needs in ⌈n/100⌉ paginated queries per data source, never per item.
+
+Each query is reported as a `PreloadFact` (data source, filter, pages, requests, milliseconds) for the
+event log. Relations listing more than 25 references are completed through the page-property endpoint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import trio
+
+from engine import props
+from engine.config import Config
+from engine.failures import NotionFailure
+from engine.gateway import NotionGateway, RequestCounters
+
+Page = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PreloadFact:
+    data_source: str  # logical name
+    filter: Mapping[str, Any] | None
+    pages: int
+    requests: int
+    ms: int
+
+
+Report = Callable[[PreloadFact], Awaitable[None]]
+
+
+class Preloader:
+    """Queries and lookups for one job, counted against it and reported as they finish."""
+
+    def __init__(self, gateway: NotionGateway, config: Config, counters: RequestCounters, report: Report):
+        self.gateway = gateway
+        self.config = config
+        self.counters = counters
+        self.report = report
+        self.requests = 0
+
+    async def query(self, logical: str, filter: dict[str, Any] | None = None) -> list[Page]:
+        start = trio.current_time()
+        pages, requests = await self.gateway.query_all(
+            self.config.data_sources[logical], filter, self.counters
+        )
+        self.requests += requests
+        ms = round((trio.current_time() - start) * 1000)
+        await self.report(PreloadFact(logical, filter, len(pages), requests, ms))
+        return pages
+
+    async def complete_relation(self, page: Page, name: str) -> list[str]:
+        """Every id of a relation property, fetching beyond the 25 a page object lists."""
+        ids, has_more = props.relation(page, name)
+        if not has_more:
+            return ids
+        prop_id = props.property_id(page, name) or name
+        items, requests = await self.gateway.property_items(props.page_id(page), prop_id, self.counters)
+        self.requests += requests
+        full: list[str] = []
+        for item in items:
+            rel = item.get("relation")
+            if isinstance(rel, Mapping) and isinstance(rel.get("id"), str):
+                full.append(rel["id"])
+        return full
+
+    async def retrieve_missing(
+        self, ids: Iterable[str], known: Mapping[str, Page], unreadable: dict[str, str], logical: str
+    ) -> dict[str, Page]:
+        """Pages referenced but not among the queried ones (e.g. already Paid), retrieved one by one.
+
+        A page that cannot be read (deleted, in the trash, not shared) lands in `unreadable` with why.
+        """
+        wanted = sorted({i for i in ids if i not in known and i not in unreadable})
+        found: dict[str, Page] = {}
+        if not wanted:
+            return found
+        start = trio.current_time()
+
+        async def fetch(page_id: str) -> None:
+            try:
+                page = await self.gateway.retrieve_page(page_id, self.counters)
+            except NotionFailure as failure:
+                unreadable[page_id] = failure.describe()
+                return
+            if page.get("in_trash") or page.get("archived"):
+                unreadable[page_id] = "the page is in the trash"
+            else:
+                found[page_id] = page
+
+        async with trio.open_nursery() as nursery:
+            for page_id in wanted:
+                nursery.start_soon(fetch, page_id)
+        self.requests += len(wanted)
+        ms = round((trio.current_time() - start) * 1000)
+        await self.report(PreloadFact(logical, {"retrieve": len(wanted)}, len(found), len(wanted), ms))
+        return found
