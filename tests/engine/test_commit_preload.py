@@ -8,7 +8,7 @@ from engine.commit_plan import CommitParams, plan_commit
 from engine.commit_preload import preload_commit
 from engine.gateway import RequestCounters, open_gateway
 from engine.plan import Plan
-from engine.preload import PreloadFact, Preloader
+from engine.preload import Preloader, PreloadFact
 from tests.engine.conftest import MONTH, Demo
 
 pytestmark = pytest.mark.trio
@@ -29,7 +29,7 @@ async def plan_for(demo: Demo, batch: int) -> tuple[Plan, list[PreloadFact], Req
 
 
 async def test_the_commit_preload_reads_in_pages_and_writes_nothing(demo: Demo) -> None:
-    plan, facts, counters = await plan_for(demo, 15)
+    _plan, facts, counters = await plan_for(demo, 15)
     stats = await demo.stats()
     totals = stats["totals"]
     assert isinstance(totals, dict)
