@@ -1,0 +1,121 @@
+"""paydesk's event log: a synchronous, loop-agnostic SQLite event store, the source of truth.
+
+- `EventLog` opens or creates a log (WAL, synchronous=FULL, mode 0600, schema migrations), appends events
+  with their projections in one transaction, reads projections and events, rebuilds, exports, verifies.
+- `GroupCommitWriter` owns one writer thread and connection; `submit(events)` returns a future of the
+  stored events, committed together with whatever else was queued.
+- The event vocabulary (`JobCreated`, `StepSucceeded`, …) lives in `eventlog.events`; stable type names and
+  upcasting of old versions in `eventlog.registry`.
+- Modules: codec (canonical bytes, hash chain, secret guards), schema (file checks, migrations), projection
+  (pure fold), rows, tables (projection SQL), rebuild, queries, store, writer, export, verify, replay.
+"""
+
+from eventlog.codec import GENESIS_HASH, ChainHead, EventRecord, StoredEvent, canonical_json
+from eventlog.errors import (
+    DamagedLog,
+    EventLogError,
+    ExportError,
+    InvalidEvent,
+    LogFileError,
+    LogNotFound,
+    NewerSchema,
+    NotAnEventLog,
+    SecretRejected,
+    UnknownEventType,
+    WriterClosed,
+)
+from eventlog.events import (
+    EVENTS,
+    GatewayStats,
+    ItemPlanned,
+    ItemSkipped,
+    JobCancelRequested,
+    JobCreated,
+    JobFinished,
+    JobPlanned,
+    JobResumed,
+    JobStarted,
+    PreloadCompleted,
+    RetryRequested,
+    StepBlocked,
+    StepCancelled,
+    StepFailed,
+    StepPlanned,
+    StepResolved,
+    StepSkipped,
+    StepStarted,
+    StepSucceeded,
+    WarningRecorded,
+)
+from eventlog.export import FORMATS, ExportHead, Format, Selection, export_head, read_export, write_export
+from eventlog.registry import Event, EventRegistry
+from eventlog.replay import Difference, ReplayReport, replay_check
+from eventlog.rows import ITEM_STATUSES, JOB_STATUSES, STEP_STATUSES, ItemRow, JobRow, PreloadRow, StepRow
+from eventlog.store import EventLog
+from eventlog.verify import VerifyReport, verify_chain, verify_log
+from eventlog.writer import GroupCommitWriter, WriterStatistics
+
+__all__ = [
+    "EVENTS",
+    "FORMATS",
+    "GENESIS_HASH",
+    "ITEM_STATUSES",
+    "JOB_STATUSES",
+    "STEP_STATUSES",
+    "ChainHead",
+    "DamagedLog",
+    "Difference",
+    "Event",
+    "EventLog",
+    "EventLogError",
+    "EventRecord",
+    "EventRegistry",
+    "ExportError",
+    "ExportHead",
+    "Format",
+    "GatewayStats",
+    "GroupCommitWriter",
+    "InvalidEvent",
+    "ItemPlanned",
+    "ItemRow",
+    "ItemSkipped",
+    "JobCancelRequested",
+    "JobCreated",
+    "JobFinished",
+    "JobPlanned",
+    "JobResumed",
+    "JobRow",
+    "JobStarted",
+    "LogFileError",
+    "LogNotFound",
+    "NewerSchema",
+    "NotAnEventLog",
+    "PreloadCompleted",
+    "PreloadRow",
+    "ReplayReport",
+    "RetryRequested",
+    "SecretRejected",
+    "Selection",
+    "StepBlocked",
+    "StepCancelled",
+    "StepFailed",
+    "StepPlanned",
+    "StepResolved",
+    "StepRow",
+    "StepSkipped",
+    "StepStarted",
+    "StepSucceeded",
+    "StoredEvent",
+    "UnknownEventType",
+    "VerifyReport",
+    "WarningRecorded",
+    "WriterClosed",
+    "WriterStatistics",
+    "canonical_json",
+    "export_head",
+    "read_export",
+    "replay_check",
+    "verify_chain",
+    "verify_log",
+    "write_export",
+]

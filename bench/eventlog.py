@@ -1,0 +1,335 @@
+"""Benchmark of the event log against the physical floor of SQLite, in one run.
+
+    .venv/bin/python bench/eventlog.py [--events N]
+
+Floor: raw `sqlite3` executemany of the same rows (same columns, same indexes) in one transaction, and a
+raw read + json.loads of every row. paydesk: durable appends with projections through the group-commit
+writer, rebuild, export (JSONL) and verify. The bar: append ≥ 20 % of the raw insert rate and rebuild ≥ 25 %
+of the raw read + decode rate. Prints a table and writes bench/results/eventlog.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+from concurrent.futures import Future
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from eventlog import (
+    Event,
+    EventLog,
+    GatewayStats,
+    GroupCommitWriter,
+    ItemPlanned,
+    JobCreated,
+    JobFinished,
+    JobPlanned,
+    JobStarted,
+    PreloadCompleted,
+    StepFailed,
+    StepPlanned,
+    StepSkipped,
+    StepStarted,
+    StepSucceeded,
+    StoredEvent,
+)
+from eventlog.queries import RECORD_COLUMNS
+from eventlog.schema import CACHE_KIB, MIGRATIONS
+
+RESULTS = Path(__file__).resolve().parent / "results" / "eventlog.json"
+JOBS = 20
+APPEND_BAR = 0.20
+REBUILD_BAR = 0.25
+
+
+def workload(target_events: int, seed: int = 7) -> list[list[Event]]:
+    """Submissions as the engine makes them: a job's setup, one per planned item, then one per step
+    event while ~20 jobs run interleaved."""
+    rng = random.Random(seed)
+    items_per_job = max(1, target_events // (JOBS * 12))
+    op = "bench"
+    setup: list[list[Event]] = []
+    planning: list[list[list[Event]]] = []
+    running: list[list[list[Event]]] = []
+    for j in range(JOBS):
+        job = f"job-{j:03d}"
+        setup.append(
+            [
+                JobCreated(
+                    job_id=job,
+                    operator=op,
+                    kind="commit",
+                    params={"month": "2025-01", "n": j},
+                    selection_key=f"sel-{j}",
+                ),
+                PreloadCompleted(
+                    job_id=job,
+                    operator=op,
+                    data_source="payables",
+                    filter={"status": "open"},
+                    pages=5,
+                    requests=5,
+                    ms=812,
+                ),
+                PreloadCompleted(
+                    job_id=job, operator=op, data_source="payouts", filter=None, pages=3, requests=3, ms=455
+                ),
+            ]
+        )
+        plan: list[list[Event]] = []
+        run: list[list[Event]] = [[JobStarted(job_id=job, operator=op, workers=5)]]
+        steps_total = 0
+        for i in range(items_per_job):
+            item = f"payable-{j:03d}-{i:05d}"
+            n_steps = rng.choice((3, 4))
+            steps_total += n_steps
+            events: list[Event] = [
+                ItemPlanned(
+                    job_id=job,
+                    operator=op,
+                    item_key=item,
+                    label=f"Invoice {i}",
+                    kind="payable",
+                    data={"amount": "125.40", "currency": "EUR", "vendor": f"v{i % 97}"},
+                )
+            ]
+            keys = [f"set:{item}:Status:{k}" for k in range(n_steps)]
+            for k, key in enumerate(keys):
+                events.append(
+                    StepPlanned(
+                        job_id=job,
+                        operator=op,
+                        item_key=item,
+                        step_key=key,
+                        kind="set",
+                        target=f"page-{j}-{i}-{k}",
+                        property="Status",
+                        before="Open",
+                        after="Paid",
+                        depends_on=keys[k + 1 :] if k == 0 else [],
+                    )
+                )
+            plan.append(events)
+            for k, key in enumerate(keys):
+                run.append([StepStarted(job_id=job, operator=op, item_key=item, step_key=key, attempt=1)])
+                roll = rng.random()
+                if roll < 0.03:
+                    run.append(
+                        [
+                            StepFailed(
+                                job_id=job,
+                                operator=op,
+                                item_key=item,
+                                step_key=key,
+                                status=409,
+                                code="conflict_error",
+                                message="Conflict occurred while saving",
+                                request_id=f"req-{i}-{k}",
+                                retryable=True,
+                            )
+                        ]
+                    )
+                    run.append([StepStarted(job_id=job, operator=op, item_key=item, step_key=key, attempt=2)])
+                if roll < 0.1:
+                    run.append(
+                        [
+                            StepSkipped(
+                                job_id=job,
+                                operator=op,
+                                item_key=item,
+                                step_key=key,
+                                reason="already at target",
+                                current="Paid",
+                            )
+                        ]
+                    )
+                else:
+                    run.append(
+                        [
+                            StepSucceeded(
+                                job_id=job,
+                                operator=op,
+                                item_key=item,
+                                step_key=key,
+                                value="Paid",
+                                request_id=f"req-{i}-{k}",
+                                page_id=None,
+                            )
+                        ]
+                    )
+            if i % 50 == 49:
+                run.append(
+                    [
+                        GatewayStats(
+                            job_id=job,
+                            operator=op,
+                            reads=i,
+                            writes=i * 3,
+                            retries=i // 10,
+                            throttles=0,
+                            wait_ms=i * 4,
+                        )
+                    ]
+                )
+        plan.append(
+            [
+                JobPlanned(
+                    job_id=job,
+                    operator=op,
+                    items=items_per_job,
+                    steps=steps_total,
+                    totals={"EUR": "1000.00"},
+                    estimate={"requests": steps_total, "seconds": steps_total / 3},
+                )
+            ]
+        )
+        run.append([JobFinished(job_id=job, operator=op, status="completed", error=None)])
+        planning.append(plan)
+        running.append(run)
+    submissions = list(setup)
+    for group in (planning, running):  # jobs interleaved round-robin, as concurrent jobs would be
+        cursors = [0] * JOBS
+        while any(cursors[j] < len(group[j]) for j in range(JOBS)):
+            for j in range(JOBS):
+                if cursors[j] < len(group[j]):
+                    submissions.append(group[j][cursors[j]])
+                    cursors[j] += 1
+    return submissions
+
+
+def timed(fn: object) -> float:
+    start = time.perf_counter()
+    fn()  # type: ignore[operator]
+    return time.perf_counter() - start
+
+
+def remove(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--events", type=int, default=100_000)
+    args = parser.parse_args()
+    submissions = workload(args.events)
+    n_events = sum(len(s) for s in submissions)
+
+    with tempfile.TemporaryDirectory(prefix="paydesk-bench-") as tmp:
+        db = Path(tmp) / "log.sqlite"
+        results: dict[str, dict[str, float]] = {}
+
+        # paydesk: durable group-commit appends with projections
+        futures: list[Future[list[StoredEvent]]] = []
+        start = time.perf_counter()
+        writer = GroupCommitWriter(db)
+        for submission in submissions:
+            futures.append(writer.submit(submission))
+        for future in futures:
+            future.result()
+        stats = writer.statistics()
+        writer.close()
+        append_s = time.perf_counter() - start
+
+        # floor: raw read + decode of every row
+        raw = sqlite3.connect(db)
+        rows = raw.execute(f"SELECT {RECORD_COLUMNS} FROM events ORDER BY seq").fetchall()
+        raw.close()
+
+        def read_decode() -> None:
+            conn = sqlite3.connect(db)
+            for row in conn.execute(f"SELECT {RECORD_COLUMNS} FROM events ORDER BY seq"):
+                json.loads(row[8])
+            conn.close()
+
+        read_s = min(timed(read_decode) for _ in range(3))
+
+        # floor: raw insert of the same rows, same columns and indexes, one durable transaction
+        def raw_insert() -> None:
+            floor_db = Path(tmp) / "floor.sqlite"
+            remove(floor_db)
+            conn = sqlite3.connect(floor_db, isolation_level=None)
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+            for statement in MIGRATIONS[0].statements[:3]:  # the events table and its two indexes
+                conn.execute(statement)
+            start = time.perf_counter()
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(f"INSERT INTO events ({RECORD_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+            conn.execute("COMMIT")
+            raw_insert.elapsed = time.perf_counter() - start  # type: ignore[attr-defined]
+            conn.close()
+
+        insert_samples = []
+        for _ in range(3):
+            raw_insert()
+            insert_samples.append(raw_insert.elapsed)  # type: ignore[attr-defined]
+        insert_s = min(insert_samples)
+
+        with EventLog(db) as log:
+            rebuild_s = min(timed(log.rebuild) for _ in range(3))
+            out = Path(tmp) / "export.jsonl"
+
+            def export() -> None:
+                with out.open("w", encoding="utf-8") as file:
+                    log.export(file, "jsonl")
+
+            export_s = timed(export)
+            verify_s = timed(lambda: log.verify())
+            replay_s = timed(lambda: log.replay_check())
+            assert log.verify().ok and log.replay_check().ok
+
+        def rate(seconds: float) -> float:
+            return n_events / seconds
+
+        results = {
+            "floor_raw_insert": {"seconds": insert_s, "events_per_s": rate(insert_s)},
+            "floor_raw_read_decode": {"seconds": read_s, "events_per_s": rate(read_s)},
+            "paydesk_append": {"seconds": append_s, "events_per_s": rate(append_s)},
+            "paydesk_rebuild": {"seconds": rebuild_s, "events_per_s": rate(rebuild_s)},
+            "paydesk_export_jsonl": {"seconds": export_s, "events_per_s": rate(export_s)},
+            "paydesk_verify": {"seconds": verify_s, "events_per_s": rate(verify_s)},
+            "paydesk_replay_check": {"seconds": replay_s, "events_per_s": rate(replay_s)},
+        }
+        append_ratio = insert_s / append_s
+        rebuild_ratio = read_s / rebuild_s
+        summary = {
+            "events": n_events,
+            "submissions": len(submissions),
+            "transactions": stats.transactions,
+            "largest_transaction": stats.largest_transaction,
+            "append_vs_raw_insert": append_ratio,
+            "rebuild_vs_raw_read_decode": rebuild_ratio,
+            "append_bar": APPEND_BAR,
+            "rebuild_bar": REBUILD_BAR,
+            "bar_met": append_ratio >= APPEND_BAR and rebuild_ratio >= REBUILD_BAR,
+            "db_bytes": os.path.getsize(db),
+        }
+
+    print(f"{n_events:,} events in {len(submissions):,} submissions, {stats.transactions:,} transactions")
+    print(f"{'measure':<24}{'seconds':>10}{'events/s':>14}")
+    for name, figures in results.items():
+        print(f"{name:<24}{figures['seconds']:>10.3f}{figures['events_per_s']:>14,.0f}")
+    print(f"append  = {append_ratio:6.1%} of raw insert      (bar {APPEND_BAR:.0%})")
+    print(f"rebuild = {rebuild_ratio:6.1%} of raw read+decode (bar {REBUILD_BAR:.0%})")
+    print("bar met" if summary["bar_met"] else "BAR NOT MET")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(
+        json.dumps({"summary": summary, "results": results}, indent=2) + "\n", encoding="utf-8"
+    )
+    return 0 if summary["bar_met"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

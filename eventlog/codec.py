@@ -1,0 +1,224 @@
+"""Canonical bytes, the hash chain, and the guards that keep secrets out of the log.
+
+An event's canonical form is the compact JSON array
+`[seq, recorded_at, job_id, item_key, step_key, type, version, operator, payload]` with the payload's keys
+sorted, no spaces and UTF-8 text. Its hash is `sha256(previous_hash + canonical)` in hex, where the first
+event's previous hash is `GENESIS_HASH`. The stored payload column holds exactly the canonical payload
+text, so the chain can be recomputed from the stored columns (or from an export) alone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from hashlib import sha256
+from typing import Any, NamedTuple
+
+from eventlog.errors import InvalidEvent, SecretRejected
+from eventlog.registry import SECRET_KEY, Event, EventRegistry, Payload
+
+GENESIS_HASH = "0" * 64
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+_c_make_encoder: Any = json.encoder.c_make_encoder  # type: ignore[attr-defined]
+_quote: Callable[[str], str] = json.encoder.encode_basestring  # C version when available
+
+
+def _reject(value: object) -> object:
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+# The C encoder, built once: json.dumps would rebuild it on every call.
+_encode_parts = _c_make_encoder(None, _reject, _quote, None, ":", ",", True, False, False)
+
+
+def canonical_json(value: Any) -> str:
+    """Compact, key-sorted, UTF-8 JSON text of a value (the one encoding the log ever writes)."""
+    return "".join(_encode_parts(value, 0))
+
+
+_key_verdicts: dict[str, bool] = {}
+
+
+class ChainHead(NamedTuple):
+    """The last sequence number of a log (0 when empty) and its hash."""
+
+    seq: int
+    hash: str
+
+
+class PreparedEvent(NamedTuple):
+    """An event checked and encoded, waiting for its sequence number, time and hash."""
+
+    type: str
+    version: int
+    job_id: str
+    item_key: str | None
+    step_key: str | None
+    operator: str
+    payload: Payload
+    payload_json: str
+    event: Event
+
+
+class EventRecord(NamedTuple):
+    """One stored event exactly as its columns hold it (payload as canonical JSON text)."""
+
+    seq: int
+    recorded_at: str
+    job_id: str
+    item_key: str | None
+    step_key: str | None
+    type: str
+    version: int
+    operator: str
+    payload: str
+    hash: str
+
+    def canonical(self) -> str:
+        return canonical_text(
+            self.seq,
+            self.recorded_at,
+            self.job_id,
+            self.item_key,
+            self.step_key,
+            self.type,
+            self.version,
+            self.operator,
+            self.payload,
+        )
+
+
+def decode_record(registry: EventRegistry, record: EventRecord) -> StoredEvent:
+    """The stored event of `record`, decoded to its current-version class."""
+    event = registry.decode(
+        record.type,
+        record.version,
+        json.loads(record.payload),
+        job_id=record.job_id,
+        operator=record.operator,
+        item_key=record.item_key,
+        step_key=record.step_key,
+    )
+    return StoredEvent(record.seq, record.recorded_at, record.hash, event)
+
+
+class StoredEvent(NamedTuple):
+    """An event as the log holds it: its place in the chain plus the decoded (current-version) event."""
+
+    seq: int
+    recorded_at: str
+    hash: str
+    event: Event
+
+
+def canonical_text(
+    seq: int,
+    recorded_at: str,
+    job_id: str,
+    item_key: str | None,
+    step_key: str | None,
+    type_name: str,
+    version: int,
+    operator: str,
+    payload_json: str,
+) -> str:
+    quote = _quote
+    item = "null" if item_key is None else quote(item_key)
+    step = "null" if step_key is None else quote(step_key)
+    return (
+        f"[{seq},{quote(recorded_at)},{quote(job_id)},{item},{step},{quote(type_name)},{version},"
+        f"{quote(operator)},{payload_json}]"
+    )
+
+
+def chain_hash(previous: str, canonical: str) -> str:
+    return sha256((previous + canonical).encode()).hexdigest()
+
+
+def format_time(moment: datetime) -> str:
+    """A UTC timestamp in the log's fixed-width form, which sorts like the time it names."""
+    if moment.tzinfo is None:
+        raise ValueError("timestamps must be timezone-aware")
+    return moment.astimezone(UTC).strftime(TIME_FORMAT)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def check_keys(value: Any, type_name: str, path: str = "") -> None:
+    """Reject payload keys that look like secrets or are not strings, at any depth."""
+    if type(value) is dict:
+        for key, inner in value.items():
+            if type(key) is not str:
+                raise InvalidEvent(f"{type_name}: payload key {path}{key!r} is not a string")
+            bad = _key_verdicts.get(key)
+            if bad is None:
+                if len(_key_verdicts) > 10_000:
+                    _key_verdicts.clear()
+                bad = _key_verdicts[key] = SECRET_KEY.search(key) is not None
+            if bad:
+                raise SecretRejected(
+                    f"{type_name}: payload key {path}{key!r} looks like a secret; secrets never enter the log"
+                )
+            if type(inner) is dict or type(inner) is list:
+                check_keys(inner, type_name, f"{path}{key}.")
+    elif type(value) is list:
+        for index, inner in enumerate(value):
+            if type(inner) is dict or type(inner) is list:
+                check_keys(inner, type_name, f"{path}{index}.")
+
+
+class Encoder:
+    """Turns events into `PreparedEvent`s, refusing secrets by key name and by configured value."""
+
+    def __init__(self, registry: EventRegistry, secrets: Iterable[str] = ()) -> None:
+        self._registry = registry
+        forms: set[str] = set()
+        for secret in secrets:
+            if not isinstance(secret, str) or not secret:
+                raise ValueError("secret values must be non-empty strings")
+            forms.add(secret)
+            forms.add(canonical_json(secret)[1:-1])  # as it would appear inside JSON text
+        self._secret_forms = tuple(forms)
+
+    def prepare(self, event: Event) -> PreparedEvent:
+        cls = type(event)
+        name = cls.TYPE
+        registry = self._registry
+        if registry.current_versions.get(name) != cls.VERSION or registry.class_for(name) is not cls:
+            raise InvalidEvent(f"{cls.__name__} is not registered with this log's event registry")
+        job_id, item_key, step_key, operator = event.job_id, event.item_key, event.step_key, event.operator
+        if type(job_id) is not str or not job_id or type(operator) is not str or not operator:
+            raise InvalidEvent(f"{name}: job_id and operator must be non-empty strings")
+        scope = cls.SCOPE
+        if scope != "job" and (type(item_key) is not str or not item_key):
+            raise InvalidEvent(f"{name}: needs an item_key")
+        if scope == "step" and (type(step_key) is not str or not step_key):
+            raise InvalidEvent(f"{name}: needs a step_key")
+        if (item_key is not None and (type(item_key) is not str or not item_key)) or (
+            step_key is not None and (type(step_key) is not str or not step_key)
+        ):
+            raise InvalidEvent(f"{name}: item_key and step_key must be non-empty strings or None")
+        payload = registry.payload_of(event)
+        for key, value in payload.items():  # field names were checked when the class was registered
+            if type(value) is dict or type(value) is list:
+                check_keys(value, name, f"{key}.")
+        try:
+            payload_json = canonical_json(payload)
+        except (TypeError, ValueError, RecursionError) as err:
+            raise InvalidEvent(f"{name}: payload is not plain JSON ({err})") from None
+        if self._secret_forms:
+            texts = (payload_json, job_id, operator, item_key or "", step_key or "")
+            for form in self._secret_forms:
+                for text in texts:
+                    if form in text:
+                        raise SecretRejected(
+                            f"{name} for job {job_id if form not in job_id else '<redacted>'} contains a "
+                            "configured secret value; it was not written"
+                        )
+        return PreparedEvent(
+            name, cls.VERSION, job_id, item_key, step_key, operator, payload, payload_json, event
+        )

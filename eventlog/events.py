@@ -1,0 +1,236 @@
+"""The vocabulary of the event log: every fact the engine records, each with a stable type name.
+
+Type names are `<noun>.<past-tense verb>` and never change; a changed payload gets a new `VERSION` and an
+upcaster (see `eventlog.registry`). Every event carries the envelope `job_id`, `operator`, `item_key`
+(item and step events) and `step_key` (step events).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from eventlog.registry import JSON, Event, EventRegistry
+
+EVENTS = EventRegistry()
+"""The registry of paydesk's own events; `EventLog` uses it unless given another."""
+
+JobOutcome = Literal["completed", "completed_with_failures", "failed", "cancelled", "interrupted"]
+ResolvedOutcome = Literal["succeeded", "not_applied"]
+
+
+# --- job lifecycle ---------------------------------------------------------------------------------------
+
+
+@EVENTS.register
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JobCreated(Event):
+    TYPE = "job.created"
+    kind: str
+    params: dict[str, JSON]
+    selection_key: str
+
+
+@EVENTS.register
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PreloadCompleted(Event):
+    TYPE = "preload.completed"
+    data_source: str
+    filter: dict[str, JSON] | None
+    pages: int
+    requests: int
+    ms: int
+
+
+@EVENTS.register
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JobPlanned(Event):
+    TYPE = "job.planned"
+    items: int
+    steps: int
+    totals: dict[str, JSON]
+    estimate: dict[str, JSON]
+
+
+@EVENTS.register
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JobStarted(Event):
+    TYPE = "job.started"
+    workers: int
+
+
+@EVENTS.register
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JobCancelRequested(Event):
+    TYPE = "job.cancel_requested"
+    reason: str
+
+
+@EVENTS.register
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JobResumed(Event):
+    TYPE = "job.resumed"
+
+
+@EVENTS.register
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RetryRequested(Event):
+    TYPE = "job.retry_requested"
+    items: list[str] = field(default_factory=list)
+    reason: str = ""
+
+
+@EVENTS.register
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WarningRecorded(Event):
+    TYPE = "job.warning_recorded"
+    code: str
+    message: str
+
+
+@EVENTS.register
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GatewayStats(Event):
+    TYPE = "gateway.stats"
+    reads: int
+    writes: int
+    retries: int
+    throttles: int
+    wait_ms: int
+
+
+@EVENTS.register
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JobFinished(Event):
+    TYPE = "job.finished"
+    status: JobOutcome
+    error: str | None = None
+
+
+# --- items -----------------------------------------------------------------------------------------------
+
+
+@EVENTS.register
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ItemPlanned(Event):
+    TYPE = "item.planned"
+    SCOPE = "item"
+    label: str
+    kind: str
+    data: dict[str, JSON]
+
+
+@EVENTS.register
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ItemSkipped(Event):
+    TYPE = "item.skipped"
+    SCOPE = "item"
+    reason: str
+
+
+# --- steps -----------------------------------------------------------------------------------------------
+
+
+@EVENTS.register
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepPlanned(Event):
+    TYPE = "step.planned"
+    SCOPE = "step"
+    kind: str
+    target: str
+    property: str | None
+    before: JSON
+    after: JSON
+    depends_on: list[str] = field(default_factory=list)
+    data_source: str = ""  # the logical database the target belongs to
+    label: str = ""  # what the operator sees, e.g. "payout Development work on January, 2026"
+    write: dict[str, JSON] = field(default_factory=dict)  # the properties payload the step sends
+
+
+@EVENTS.register
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepStarted(Event):
+    TYPE = "step.started"
+    SCOPE = "step"
+    attempt: int
+
+
+@EVENTS.register
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepSucceeded(Event):
+    TYPE = "step.succeeded"
+    SCOPE = "step"
+    value: JSON
+    request_id: str | None = None
+    page_id: str | None = None
+
+
+@EVENTS.register
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepSkipped(Event):
+    TYPE = "step.skipped"
+    SCOPE = "step"
+    reason: str
+    current: JSON
+
+
+@EVENTS.register
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepFailed(Event):
+    TYPE = "step.failed"
+    SCOPE = "step"
+    status: int | None
+    code: str
+    message: str
+    request_id: str | None = None
+    retryable: bool = False
+
+
+@EVENTS.register
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepBlocked(Event):
+    TYPE = "step.blocked"
+    SCOPE = "step"
+    reason: str
+
+
+@EVENTS.register
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepCancelled(Event):
+    TYPE = "step.cancelled"
+    SCOPE = "step"
+
+
+@EVENTS.register
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepResolved(Event):
+    """Crash recovery read the target of an in-doubt step and found it applied or not."""
+
+    TYPE = "step.resolved"
+    SCOPE = "step"
+    outcome: ResolvedOutcome
+    current: JSON
+
+
+VOCABULARY: tuple[type[Event], ...] = (
+    JobCreated,
+    PreloadCompleted,
+    ItemPlanned,
+    ItemSkipped,
+    StepPlanned,
+    JobPlanned,
+    JobStarted,
+    StepStarted,
+    StepSucceeded,
+    StepSkipped,
+    StepFailed,
+    StepBlocked,
+    StepCancelled,
+    StepResolved,
+    JobCancelRequested,
+    JobResumed,
+    RetryRequested,
+    WarningRecorded,
+    GatewayStats,
+    JobFinished,
+)

@@ -1,0 +1,388 @@
+"""The projections as a pure fold: events in, changed rows out. No SQL here.
+
+`Projector.apply` folds one event into in-memory rows, loading a row it has not seen from a `RowSource`
+(the tables) and remembering which rows changed; `take_changes` hands the changed rows to whoever writes
+them. Live appends and `rebuild` run this same code, which is why they give identical rows.
+
+Rules (documented here because the console shows them):
+- Job status: created → planned (JobPlanned) → running (JobStarted / JobResumed) → the JobFinished status.
+  A dry run stops at planned. JobCancelRequested and RetryRequested are counted; they do not change status.
+- Step status: planned, started, succeeded, skipped, failed, blocked, cancelled. Every StepStarted moves the
+  step to started and adds one to `attempts` (so a retry after failed/blocked counts). StepResolved moves an
+  in-doubt step to succeeded, or back to planned when the write was not applied.
+- Item status, first rule that holds: skipped (ItemSkipped); failed (any step failed); blocked (any step
+  blocked); cancelled (any step cancelled); pending (no steps, or all steps planned); running (a step started,
+  or some steps done while others are still planned); succeeded (all steps succeeded or skipped, at least one
+  succeeded); skipped (all steps skipped). `attempts` is the most attempts of any of its steps.
+- Job counts are items by status (`items_<status>`) and steps by status (`steps_<status>`); GatewayStats are
+  cumulative, so the last one wins; preload figures add up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from eventlog.codec import canonical_json
+from eventlog.rows import ItemRow, JobRow, PreloadRow, StepRow
+
+_ITEM_COUNT = {status: f"n_{status}" for status in ("planned", "started", "succeeded", "skipped")}
+_ITEM_COUNT.update({status: f"n_{status}" for status in ("failed", "blocked", "cancelled")})
+_JOB_STEP_COUNT = {status: f"steps_{status}" for status in _ITEM_COUNT}
+_JOB_ITEM_COUNT = {
+    status: f"items_{status}"
+    for status in ("pending", "running", "succeeded", "skipped", "failed", "blocked", "cancelled")
+}
+
+Handler = Callable[[int, str, str, str | None, str | None, str, dict[str, Any]], None]
+
+
+class RowSource(Protocol):
+    """Where the projector finds rows it has not seen yet (the projection tables, usually)."""
+
+    def load_job(self, job_id: str) -> JobRow | None: ...
+
+    def load_item(self, job_id: str, item_key: str) -> ItemRow | None: ...
+
+    def load_step(self, job_id: str, item_key: str, step_key: str) -> StepRow | None: ...
+
+
+class EmptySource:
+    """A source with no rows: the start of a rebuild."""
+
+    def load_job(self, job_id: str) -> JobRow | None:
+        return None
+
+    def load_item(self, job_id: str, item_key: str) -> ItemRow | None:
+        return None
+
+    def load_step(self, job_id: str, item_key: str, step_key: str) -> StepRow | None:
+        return None
+
+
+@dataclass
+class Changes:
+    """Rows changed since the last `take_changes`, each once, plus preloads to insert."""
+
+    jobs: list[JobRow] = field(default_factory=list)
+    items: list[ItemRow] = field(default_factory=list)
+    steps: list[StepRow] = field(default_factory=list)
+    preloads: list[PreloadRow] = field(default_factory=list)
+
+
+def item_status(item: ItemRow) -> str:
+    """An item's status from its skip mark and the counts of its steps by status (see module rules)."""
+    if item.skip_reason is not None:
+        return "skipped"
+    if item.n_failed:
+        return "failed"
+    if item.n_blocked:
+        return "blocked"
+    if item.n_cancelled:
+        return "cancelled"
+    done = item.n_succeeded + item.n_skipped
+    if item.n_started or (item.n_planned and done):
+        return "running"
+    if item.n_planned or not done:
+        return "pending"
+    return "succeeded" if item.n_succeeded else "skipped"
+
+
+class Projector:
+    """Folds events into job, item and step rows held in memory; see the module docstring for the rules.
+
+    `complete=True` promises that the source holds no row the projector has not seen (an empty rebuild or
+    a new log), so misses are not looked up.
+    """
+
+    def __init__(self, source: RowSource | None = None, *, complete: bool = False, position: int = 0) -> None:
+        self._source: RowSource = source if source is not None else EmptySource()
+        self._complete = complete or source is None
+        self.position = position
+        self._jobs: dict[str, JobRow] = {}
+        self._items: dict[tuple[str, str], ItemRow] = {}
+        self._steps: dict[tuple[str, str, str], StepRow] = {}
+        self._dirty_jobs: dict[str, JobRow] = {}
+        self._dirty_items: dict[tuple[str, str], ItemRow] = {}
+        self._dirty_steps: dict[tuple[str, str, str], StepRow] = {}
+        self._preloads: list[PreloadRow] = []
+        self._handlers: dict[str, Handler] = {
+            "job.created": self._job_created,
+            "preload.completed": self._preload_completed,
+            "job.planned": self._job_planned,
+            "job.started": self._job_started,
+            "job.cancel_requested": self._job_cancel_requested,
+            "job.resumed": self._job_resumed,
+            "job.retry_requested": self._retry_requested,
+            "job.warning_recorded": self._warning_recorded,
+            "gateway.stats": self._gateway_stats,
+            "job.finished": self._job_finished,
+            "item.planned": self._item_planned,
+            "item.skipped": self._item_skipped,
+            "step.planned": self._step_planned,
+            "step.started": self._step_started,
+            "step.succeeded": self._step_succeeded,
+            "step.skipped": self._step_skipped,
+            "step.failed": self._step_failed,
+            "step.blocked": self._step_blocked,
+            "step.cancelled": self._step_cancelled,
+            "step.resolved": self._step_resolved,
+        }
+
+    # --- driving the fold ---------------------------------------------------------------------------------
+
+    def apply(
+        self,
+        seq: int,
+        recorded_at: str,
+        type_name: str,
+        job_id: str,
+        item_key: str | None,
+        step_key: str | None,
+        operator: str,
+        payload: dict[str, Any],
+    ) -> None:
+        """Fold one (current-version) event. Types the projections do not show only move the position."""
+        self.position = seq
+        handler = self._handlers.get(type_name)
+        if handler is not None:
+            handler(seq, recorded_at, job_id, item_key, step_key, operator, payload)
+
+    def take_changes(self) -> Changes:
+        changes = Changes(
+            list(self._dirty_jobs.values()),
+            list(self._dirty_items.values()),
+            list(self._dirty_steps.values()),
+            self._preloads,
+        )
+        self._dirty_jobs, self._dirty_items, self._dirty_steps, self._preloads = {}, {}, {}, []
+        return changes
+
+    def size(self) -> int:
+        return len(self._jobs) + len(self._items) + len(self._steps)
+
+    def forget(self) -> None:
+        """Drop the rows held in memory (after their changes were written); later misses are loaded."""
+        self._jobs, self._items, self._steps = {}, {}, {}
+        self._complete = False
+
+    # --- rows ---------------------------------------------------------------------------------------------
+
+    def _job(self, job_id: str, seq: int) -> JobRow:
+        job = self._jobs.get(job_id)
+        if job is None:
+            job = None if self._complete else self._source.load_job(job_id)
+            if job is None:
+                job = JobRow(job_id, created_seq=seq)
+            self._jobs[job_id] = job
+        job.updated_seq = seq
+        self._dirty_jobs[job_id] = job
+        return job
+
+    def _item(self, job: JobRow, item_key: str, seq: int) -> ItemRow:
+        key = (job.job_id, item_key)
+        item = self._items.get(key)
+        if item is None:
+            item = None if self._complete else self._source.load_item(job.job_id, item_key)
+            if item is None:
+                item = ItemRow(job.job_id, item_key, planned_seq=seq)
+                job.items_pending += 1
+            self._items[key] = item
+        item.updated_seq = seq
+        self._dirty_items[key] = item
+        return item
+
+    def _step(self, job: JobRow, item: ItemRow, step_key: str, seq: int) -> StepRow:
+        key = (job.job_id, item.item_key, step_key)
+        step = self._steps.get(key)
+        if step is None:
+            step = None if self._complete else self._source.load_step(job.job_id, item.item_key, step_key)
+            if step is None:
+                step = StepRow(job.job_id, item.item_key, step_key, planned_seq=seq)
+                item.n_planned += 1
+                job.steps_planned += 1
+                self._restatus(job, item)
+            self._steps[key] = step
+        step.updated_seq = seq
+        self._dirty_steps[key] = step
+        return step
+
+    def _scope(
+        self, seq: int, job_id: str, item_key: str | None, step_key: str | None
+    ) -> tuple[JobRow, ItemRow, StepRow]:
+        job = self._job(job_id, seq)
+        item = self._item(job, item_key or "", seq)
+        return job, item, self._step(job, item, step_key or "", seq)
+
+    def _move(self, job: JobRow, item: ItemRow, step: StepRow, status: str) -> None:
+        old = step.status
+        if old == status:
+            return
+        step.status = status
+        old_n, new_n = _ITEM_COUNT[old], _ITEM_COUNT[status]
+        setattr(item, old_n, getattr(item, old_n) - 1)
+        setattr(item, new_n, getattr(item, new_n) + 1)
+        old_s, new_s = _JOB_STEP_COUNT[old], _JOB_STEP_COUNT[status]
+        setattr(job, old_s, getattr(job, old_s) - 1)
+        setattr(job, new_s, getattr(job, new_s) + 1)
+        self._restatus(job, item)
+
+    @staticmethod
+    def _restatus(job: JobRow, item: ItemRow) -> None:
+        new = item_status(item)
+        old = item.status
+        if new != old:
+            item.status = new
+            old_i, new_i = _JOB_ITEM_COUNT[old], _JOB_ITEM_COUNT[new]
+            setattr(job, old_i, getattr(job, old_i) - 1)
+            setattr(job, new_i, getattr(job, new_i) + 1)
+
+    # --- job events ---------------------------------------------------------------------------------------
+
+    def _job_created(self, seq: int, at: str, job_id: str, _i: Any, _s: Any, operator: str, p: Any) -> None:
+        job = self._job(job_id, seq)
+        job.kind, job.params, job.selection_key = p["kind"], canonical_json(p["params"]), p["selection_key"]
+        job.operator, job.created_at, job.created_seq = operator, at, seq
+
+    def _preload_completed(self, seq: int, at: str, job_id: str, _i: Any, _s: Any, _o: Any, p: Any) -> None:
+        job = self._job(job_id, seq)
+        job.preload_pages += p["pages"]
+        job.preload_requests += p["requests"]
+        job.preload_ms += p["ms"]
+        filter_ = p["filter"]
+        self._preloads.append(
+            PreloadRow(
+                seq,
+                job_id,
+                p["data_source"],
+                None if filter_ is None else canonical_json(filter_),
+                p["pages"],
+                p["requests"],
+                p["ms"],
+                at,
+            )
+        )
+
+    def _job_planned(self, seq: int, at: str, job_id: str, _i: Any, _s: Any, _o: Any, p: Any) -> None:
+        job = self._job(job_id, seq)
+        job.status, job.planned_at = "planned", at
+        job.plan_items, job.plan_steps = p["items"], p["steps"]
+        job.totals, job.estimate = canonical_json(p["totals"]), canonical_json(p["estimate"])
+
+    def _job_started(self, seq: int, at: str, job_id: str, _i: Any, _s: Any, _o: Any, p: Any) -> None:
+        job = self._job(job_id, seq)
+        job.status, job.workers, job.finished_at, job.error = "running", p["workers"], None, None
+        if job.started_at is None:
+            job.started_at = at
+
+    def _job_cancel_requested(
+        self, seq: int, _a: str, job_id: str, _i: Any, _s: Any, _o: Any, p: Any
+    ) -> None:
+        job = self._job(job_id, seq)
+        job.cancel_requested, job.cancel_reason = 1, p["reason"]
+
+    def _job_resumed(self, seq: int, at: str, job_id: str, _i: Any, _s: Any, _o: Any, p: Any) -> None:
+        job = self._job(job_id, seq)
+        job.status, job.finished_at, job.error = "running", None, None
+        job.resumes += 1
+        if job.started_at is None:
+            job.started_at = at
+
+    def _retry_requested(self, seq: int, _a: str, job_id: str, _i: Any, _s: Any, _o: Any, p: Any) -> None:
+        self._job(job_id, seq).retry_requests += 1
+
+    def _warning_recorded(self, seq: int, _a: str, job_id: str, _i: Any, _s: Any, _o: Any, p: Any) -> None:
+        job = self._job(job_id, seq)
+        job.warnings += 1
+        job.last_warning = f"{p['code']}: {p['message']}"
+
+    def _gateway_stats(self, seq: int, _a: str, job_id: str, _i: Any, _s: Any, _o: Any, p: Any) -> None:
+        job = self._job(job_id, seq)
+        job.reads, job.writes, job.retries = p["reads"], p["writes"], p["retries"]
+        job.throttles, job.wait_ms = p["throttles"], p["wait_ms"]
+
+    def _job_finished(self, seq: int, at: str, job_id: str, _i: Any, _s: Any, _o: Any, p: Any) -> None:
+        job = self._job(job_id, seq)
+        job.status, job.error, job.finished_at = p["status"], p["error"], at
+
+    # --- item events --------------------------------------------------------------------------------------
+
+    def _item_planned(self, seq: int, _a: str, job_id: str, item_key: Any, _s: Any, _o: Any, p: Any) -> None:
+        job = self._job(job_id, seq)
+        item = self._item(job, item_key, seq)
+        item.label, item.kind, item.data = p["label"], p["kind"], canonical_json(p["data"])
+
+    def _item_skipped(self, seq: int, _a: str, job_id: str, item_key: Any, _s: Any, _o: Any, p: Any) -> None:
+        job = self._job(job_id, seq)
+        item = self._item(job, item_key, seq)
+        item.skip_reason = p["reason"]
+        self._restatus(job, item)
+
+    # --- step events --------------------------------------------------------------------------------------
+
+    def _step_planned(
+        self, seq: int, _a: str, job_id: str, item_key: Any, step_key: Any, _o: Any, p: Any
+    ) -> None:
+        _, _, step = self._scope(seq, job_id, item_key, step_key)
+        step.kind, step.target, step.property = p["kind"], p["target"], p["property"]
+        step.data_source, step.label = p.get("data_source", ""), p.get("label", "")
+        step.before, step.after = canonical_json(p["before"]), canonical_json(p["after"])
+        step.depends_on = canonical_json(p["depends_on"])
+
+    def _step_started(
+        self, seq: int, at: str, job_id: str, item_key: Any, step_key: Any, _o: Any, p: Any
+    ) -> None:
+        job, item, step = self._scope(seq, job_id, item_key, step_key)
+        self._move(job, item, step, "started")
+        step.attempts += 1
+        step.started_at, step.finished_at = at, None
+        if step.attempts > item.attempts:
+            item.attempts = step.attempts
+
+    def _step_succeeded(
+        self, seq: int, at: str, job_id: str, item_key: Any, step_key: Any, _o: Any, p: Any
+    ) -> None:
+        job, item, step = self._scope(seq, job_id, item_key, step_key)
+        self._move(job, item, step, "succeeded")
+        step.value, step.request_id, step.page_id = canonical_json(p["value"]), p["request_id"], p["page_id"]
+        step.finished_at = at
+
+    def _step_skipped(
+        self, seq: int, at: str, job_id: str, item_key: Any, step_key: Any, _o: Any, p: Any
+    ) -> None:
+        job, item, step = self._scope(seq, job_id, item_key, step_key)
+        self._move(job, item, step, "skipped")
+        step.reason, step.value, step.finished_at = p["reason"], canonical_json(p["current"]), at
+
+    def _step_failed(
+        self, seq: int, at: str, job_id: str, item_key: Any, step_key: Any, _o: Any, p: Any
+    ) -> None:
+        job, item, step = self._scope(seq, job_id, item_key, step_key)
+        self._move(job, item, step, "failed")
+        step.http_status, step.error_code, step.last_error = p["status"], p["code"], p["message"]
+        step.request_id, step.retryable, step.finished_at = p["request_id"], int(p["retryable"]), at
+        item.last_error = f"{step.step_key}: {p['code']}: {p['message']}"
+
+    def _step_blocked(
+        self, seq: int, at: str, job_id: str, item_key: Any, step_key: Any, _o: Any, p: Any
+    ) -> None:
+        job, item, step = self._scope(seq, job_id, item_key, step_key)
+        self._move(job, item, step, "blocked")
+        step.reason, step.finished_at = p["reason"], at
+        item.last_error = f"{step.step_key}: blocked: {p['reason']}"
+
+    def _step_cancelled(
+        self, seq: int, at: str, job_id: str, item_key: Any, step_key: Any, _o: Any, p: Any
+    ) -> None:
+        job, item, step = self._scope(seq, job_id, item_key, step_key)
+        self._move(job, item, step, "cancelled")
+        step.finished_at = at
+
+    def _step_resolved(
+        self, seq: int, at: str, job_id: str, item_key: Any, step_key: Any, _o: Any, p: Any
+    ) -> None:
+        job, item, step = self._scope(seq, job_id, item_key, step_key)
+        applied = p["outcome"] == "succeeded"
+        self._move(job, item, step, "succeeded" if applied else "planned")
+        step.value, step.finished_at = canonical_json(p["current"]), at if applied else None

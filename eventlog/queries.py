@@ -1,0 +1,92 @@
+"""The reads the console needs, each served by an index (tests/eventlog checks the query plans).
+
+Every function takes a connection and returns rows or records; `EventLog` exposes them as methods.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+
+from eventlog.codec import EventRecord
+from eventlog.rows import (
+    ITEM_COLUMNS,
+    JOB_COLUMNS,
+    PRELOAD_COLUMNS,
+    STEP_COLUMNS,
+    ItemRow,
+    JobRow,
+    PreloadRow,
+    StepRow,
+)
+
+RECORD_COLUMNS = "seq, recorded_at, job_id, item_key, step_key, type, version, operator, payload, hash"
+
+JOBS = f"SELECT {', '.join(JOB_COLUMNS)} FROM jobs ORDER BY created_seq"
+JOB = f"SELECT {', '.join(JOB_COLUMNS)} FROM jobs WHERE job_id = ?"
+ITEMS = f"SELECT {', '.join(ITEM_COLUMNS)} FROM items WHERE job_id = ? ORDER BY planned_seq"
+ITEMS_BY_STATUS = (
+    f"SELECT {', '.join(ITEM_COLUMNS)} FROM items WHERE job_id = ? AND status = ? ORDER BY planned_seq"
+)
+STEPS_OF_JOB = f"SELECT {', '.join(STEP_COLUMNS)} FROM steps WHERE job_id = ? ORDER BY planned_seq"
+STEPS_OF_ITEM = (
+    f"SELECT {', '.join(STEP_COLUMNS)} FROM steps WHERE job_id = ? AND item_key = ? ORDER BY planned_seq"
+)
+PRELOADS_OF_JOB = f"SELECT {', '.join(PRELOAD_COLUMNS)} FROM preloads WHERE job_id = ? ORDER BY seq"
+EVENTS_AFTER = f"SELECT {RECORD_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?"
+EVENTS_OF_JOB = f"SELECT {RECORD_COLUMNS} FROM events WHERE job_id = ? ORDER BY seq"
+EVENTS_OF_ITEM = f"SELECT {RECORD_COLUMNS} FROM events WHERE job_id = ? AND item_key = ? ORDER BY seq"
+HEAD = "SELECT seq, hash FROM events WHERE seq = (SELECT max(seq) FROM events)"
+
+CONSOLE_QUERIES: dict[str, tuple[str, tuple[object, ...]]] = {
+    "jobs": (JOBS, ()),
+    "job": (JOB, ("j",)),
+    "items": (ITEMS, ("j",)),
+    "items_by_status": (ITEMS_BY_STATUS, ("j", "failed")),
+    "steps_of_job": (STEPS_OF_JOB, ("j",)),
+    "steps_of_item": (STEPS_OF_ITEM, ("j", "i")),
+    "preloads_of_job": (PRELOADS_OF_JOB, ("j",)),
+    "events_after": (EVENTS_AFTER, (0, 10)),
+    "events_of_job": (EVENTS_OF_JOB, ("j",)),
+    "events_of_item": (EVENTS_OF_ITEM, ("j", "i")),
+    "head": (HEAD, ()),
+}
+"""Every console query with sample arguments, for the query-plan test."""
+
+
+def jobs(conn: sqlite3.Connection) -> list[JobRow]:
+    return [JobRow(*row) for row in conn.execute(JOBS)]
+
+
+def job(conn: sqlite3.Connection, job_id: str) -> JobRow | None:
+    row = conn.execute(JOB, (job_id,)).fetchone()
+    return None if row is None else JobRow(*row)
+
+
+def items(conn: sqlite3.Connection, job_id: str, status: str | None = None) -> list[ItemRow]:
+    if status is None:
+        return [ItemRow(*row) for row in conn.execute(ITEMS, (job_id,))]
+    return [ItemRow(*row) for row in conn.execute(ITEMS_BY_STATUS, (job_id, status))]
+
+
+def steps(conn: sqlite3.Connection, job_id: str, item_key: str | None = None) -> list[StepRow]:
+    if item_key is None:
+        return [StepRow(*row) for row in conn.execute(STEPS_OF_JOB, (job_id,))]
+    return [StepRow(*row) for row in conn.execute(STEPS_OF_ITEM, (job_id, item_key))]
+
+
+def preloads(conn: sqlite3.Connection, job_id: str) -> list[PreloadRow]:
+    return [PreloadRow(*row) for row in conn.execute(PRELOADS_OF_JOB, (job_id,))]
+
+
+def records_after(conn: sqlite3.Connection, seq: int, limit: int) -> list[EventRecord]:
+    return [EventRecord(*row) for row in conn.execute(EVENTS_AFTER, (seq, limit))]
+
+
+def records_of_job(conn: sqlite3.Connection, job_id: str) -> Iterator[EventRecord]:
+    for row in conn.execute(EVENTS_OF_JOB, (job_id,)):
+        yield EventRecord(*row)
+
+
+def records_of_item(conn: sqlite3.Connection, job_id: str, item_key: str) -> list[EventRecord]:
+    return [EventRecord(*row) for row in conn.execute(EVENTS_OF_ITEM, (job_id, item_key))]

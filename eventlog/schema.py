@@ -1,0 +1,222 @@
+"""The log's file: recognising it, creating it (mode 0600, WAL, durable commits) and migrating it forward.
+
+A paydesk log carries `PRAGMA application_id = APPLICATION_ID` in its header and records each applied
+migration in `paydesk_schema`. Opening checks the raw header before SQLite writes anything, so a file that
+is not SQLite, is truncated, belongs to another program or to a newer paydesk is refused unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from eventlog.errors import DamagedLog, LogNotFound, NewerSchema, NotAnEventLog
+
+APPLICATION_ID = 0x50594453  # "PYDS"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+CACHE_KIB = 65536  # page cache per connection: projections of a busy log stay in memory
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    statements: tuple[str, ...]
+
+
+_V1 = Migration(
+    1,
+    (
+        """CREATE TABLE events (
+            seq INTEGER PRIMARY KEY,
+            recorded_at TEXT NOT NULL,
+            job_id TEXT NOT NULL,
+            item_key TEXT,
+            step_key TEXT,
+            type TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            operator TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            hash TEXT NOT NULL
+        ) STRICT""",
+        "CREATE INDEX events_by_job ON events (job_id, seq)",
+        "CREATE INDEX events_by_item ON events (job_id, item_key, seq) WHERE item_key IS NOT NULL",
+        """CREATE TRIGGER events_reject_update BEFORE UPDATE ON events
+           BEGIN SELECT RAISE(ABORT, 'the event log is append-only: events cannot be changed'); END""",
+        """CREATE TRIGGER events_reject_delete BEFORE DELETE ON events
+           BEGIN SELECT RAISE(ABORT, 'the event log is append-only: events cannot be deleted'); END""",
+        """CREATE TABLE jobs (
+            job_id TEXT PRIMARY KEY, kind TEXT NOT NULL, params TEXT NOT NULL, selection_key TEXT NOT NULL,
+            operator TEXT NOT NULL, status TEXT NOT NULL, error TEXT,
+            created_at TEXT, planned_at TEXT, started_at TEXT, finished_at TEXT,
+            plan_items INTEGER NOT NULL, plan_steps INTEGER NOT NULL, totals TEXT, estimate TEXT,
+            workers INTEGER,
+            items_pending INTEGER NOT NULL, items_running INTEGER NOT NULL, items_succeeded INTEGER NOT NULL,
+            items_skipped INTEGER NOT NULL, items_failed INTEGER NOT NULL, items_blocked INTEGER NOT NULL,
+            items_cancelled INTEGER NOT NULL,
+            steps_planned INTEGER NOT NULL, steps_started INTEGER NOT NULL, steps_succeeded INTEGER NOT NULL,
+            steps_skipped INTEGER NOT NULL, steps_failed INTEGER NOT NULL, steps_blocked INTEGER NOT NULL,
+            steps_cancelled INTEGER NOT NULL,
+            preload_pages INTEGER NOT NULL, preload_requests INTEGER NOT NULL, preload_ms INTEGER NOT NULL,
+            reads INTEGER NOT NULL, writes INTEGER NOT NULL, retries INTEGER NOT NULL,
+            throttles INTEGER NOT NULL, wait_ms INTEGER NOT NULL,
+            warnings INTEGER NOT NULL, last_warning TEXT,
+            cancel_requested INTEGER NOT NULL, cancel_reason TEXT,
+            resumes INTEGER NOT NULL, retry_requests INTEGER NOT NULL,
+            created_seq INTEGER NOT NULL, updated_seq INTEGER NOT NULL
+        ) STRICT""",
+        "CREATE INDEX jobs_by_creation ON jobs (created_seq)",
+        """CREATE TABLE items (
+            job_id TEXT NOT NULL, item_key TEXT NOT NULL, label TEXT NOT NULL, kind TEXT NOT NULL,
+            data TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL, last_error TEXT,
+            skip_reason TEXT,
+            n_planned INTEGER NOT NULL, n_started INTEGER NOT NULL, n_succeeded INTEGER NOT NULL,
+            n_skipped INTEGER NOT NULL, n_failed INTEGER NOT NULL, n_blocked INTEGER NOT NULL,
+            n_cancelled INTEGER NOT NULL,
+            planned_seq INTEGER NOT NULL, updated_seq INTEGER NOT NULL,
+            PRIMARY KEY (job_id, item_key)
+        ) STRICT, WITHOUT ROWID""",
+        "CREATE INDEX items_by_status ON items (job_id, status, planned_seq)",
+        """CREATE TABLE steps (
+            job_id TEXT NOT NULL, item_key TEXT NOT NULL, step_key TEXT NOT NULL, kind TEXT NOT NULL,
+            data_source TEXT NOT NULL, label TEXT NOT NULL, target TEXT NOT NULL, property TEXT, before TEXT NOT NULL, after TEXT NOT NULL,
+            depends_on TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL, value TEXT,
+            reason TEXT, last_error TEXT, error_code TEXT, http_status INTEGER, retryable INTEGER,
+            request_id TEXT, page_id TEXT, started_at TEXT, finished_at TEXT,
+            planned_seq INTEGER NOT NULL, updated_seq INTEGER NOT NULL,
+            PRIMARY KEY (job_id, item_key, step_key)
+        ) STRICT, WITHOUT ROWID""",
+        """CREATE TABLE preloads (
+            seq INTEGER PRIMARY KEY, job_id TEXT NOT NULL, data_source TEXT NOT NULL, filter TEXT,
+            pages INTEGER NOT NULL, requests INTEGER NOT NULL, ms INTEGER NOT NULL, recorded_at TEXT NOT NULL
+        ) STRICT""",
+        "CREATE INDEX preloads_by_job ON preloads (job_id, seq)",
+        "CREATE TABLE projection_position (name TEXT PRIMARY KEY, seq INTEGER NOT NULL) STRICT",
+        "INSERT INTO projection_position (name, seq) VALUES ('main', 0)",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1,)
+"""Forward migrations in order; the last one's version is the schema this paydesk writes."""
+
+
+def current_version(migrations: Sequence[Migration] = MIGRATIONS) -> int:
+    return migrations[-1].version
+
+
+def check_header(path: Path) -> bool:
+    """Raise `DamagedLog`/`NotAnEventLog` unless `path` looks like a paydesk log; False if it is empty."""
+    size = path.stat().st_size
+    if size == 0:
+        return False
+    with path.open("rb") as file:
+        header = file.read(100)
+    if len(header) < 100 or not header.startswith(SQLITE_MAGIC):
+        raise DamagedLog(path, "not a SQLite database")
+    raw_page_size = struct.unpack(">H", header[16:18])[0]
+    page_size = 65536 if raw_page_size == 1 else raw_page_size
+    if page_size < 512 or page_size & (page_size - 1):
+        raise DamagedLog(path, "its SQLite header is damaged")
+    pages = struct.unpack(">I", header[28:32])[0]
+    header_size_valid = header[24:28] == header[92:96]
+    if size % page_size or (header_size_valid and size < pages * page_size):
+        raise DamagedLog(path, f"truncated: {size} bytes where SQLite expects {pages * page_size}")
+    (application_id,) = struct.unpack(">I", header[68:72])
+    if application_id != APPLICATION_ID:
+        raise NotAnEventLog(path, "a SQLite database of another program")
+    return True
+
+
+def create_file(path: Path) -> None:
+    """Create an empty file readable and writable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+
+
+def connect(
+    path: Path,
+    *,
+    create: bool,
+    read_only: bool,
+    migrations: Sequence[Migration] = MIGRATIONS,
+) -> sqlite3.Connection:
+    """Open (or create) the log at `path` and bring its schema up to date; see the module docstring."""
+    path = Path(path)
+    if not path.exists():
+        if read_only or not create:
+            raise LogNotFound(path, "the file does not exist")
+        create_file(path)
+    initialised = check_header(path)
+    if not initialised and (read_only or not create):
+        raise LogNotFound(path, "the file is empty")
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, isolation_level=None, timeout=30.0)
+    try:
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+        if initialised:
+            version = _stored_version(conn, path)
+            if version > current_version(migrations):
+                raise NewerSchema(
+                    path, f"schema version {version}, this paydesk knows {current_version(migrations)}"
+                )
+        else:
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            version = 0
+        if read_only:
+            if version < current_version(migrations):
+                raise NotAnEventLog(
+                    path, f"schema version {version} needs migrating; open it once for writing"
+                )
+            conn.execute("PRAGMA query_only = 1")
+        else:
+            if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
+                raise DamagedLog(path, "SQLite refused write-ahead logging for this file")
+            if version < current_version(migrations):
+                _migrate(conn, migrations)
+        return conn
+    except sqlite3.DatabaseError as err:
+        conn.close()
+        raise DamagedLog(path, f"SQLite says: {err}") from None
+    except BaseException:
+        conn.close()
+        raise
+
+
+def _stored_version(conn: sqlite3.Connection, path: Path) -> int:
+    if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+        raise NotAnEventLog(path, "a SQLite database of another program")
+    try:
+        row = conn.execute("SELECT max(version) FROM paydesk_schema").fetchone()
+    except sqlite3.OperationalError:
+        if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
+            return 0  # created, then interrupted before its first migration
+        raise DamagedLog(path, "its schema version table is missing") from None
+    if row[0] is None:
+        raise DamagedLog(path, "its schema version table is empty")
+    version: int = row[0]
+    return version
+
+
+def _migrate(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS paydesk_schema "
+            "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ')))"
+            " STRICT"
+        )
+        version = conn.execute("SELECT coalesce(max(version), 0) FROM paydesk_schema").fetchone()[0]
+        for migration in migrations:
+            if migration.version > version:
+                for statement in migration.statements:
+                    conn.execute(statement)
+                conn.execute("INSERT INTO paydesk_schema (version) VALUES (?)", (migration.version,))
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise

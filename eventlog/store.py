@@ -1,0 +1,243 @@
+"""`EventLog`: the SQLite event store — append (with projections in the same transaction), read, rebuild.
+
+One `EventLog` owns one SQLite connection and is used from one thread. Several `EventLog`s (in threads or
+processes) may read the same file at once (WAL); writes are serialised by SQLite. The engine writes
+through a `GroupCommitWriter`, which owns an `EventLog` in its own thread.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TextIO
+
+from eventlog import queries, rebuild, schema, tables
+from eventlog.codec import (
+    GENESIS_HASH,
+    ChainHead,
+    Encoder,
+    EventRecord,
+    PreparedEvent,
+    StoredEvent,
+    canonical_text,
+    chain_hash,
+    decode_record,
+    format_time,
+    utc_now,
+)
+from eventlog.events import EVENTS
+from eventlog.export import ExportHead, Format, Selection, write_export
+from eventlog.projection import Projector
+from eventlog.registry import Event, EventRegistry
+from eventlog.replay import ReplayReport, replay_check
+from eventlog.rows import ItemRow, JobRow, PreloadRow, StepRow
+from eventlog.verify import VerifyReport, verify_log
+
+_INSERT_EVENT = f"INSERT INTO events ({queries.RECORD_COLUMNS}) VALUES ({', '.join('?' * 10)})"
+
+
+class EventLog:
+    """The event log at `path`, opened (and created unless `create=False` or `read_only=True`).
+
+    Raises `LogNotFound`, `DamagedLog`, `NotAnEventLog` or `NewerSchema` — having changed nothing — when
+    the file cannot be used. `secrets` are values (the Notion token, …) no event may contain; `clock`
+    gives the time recorded with each transaction's events.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        create: bool = True,
+        read_only: bool = False,
+        secrets: Iterable[str] = (),
+        registry: EventRegistry = EVENTS,
+        clock: Callable[[], datetime] = utc_now,
+        cache_rows: int = 200_000,
+    ) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        self.registry = registry
+        self._encoder = Encoder(registry, secrets)
+        self._clock = clock
+        self._cache_rows = cache_rows
+        self._projector: Projector | None = None
+        self._projector_seq = -1
+        self._conn = schema.connect(self.path, create=create, read_only=read_only)
+
+    # --- lifetime -----------------------------------------------------------------------------------------
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The underlying connection, for read-only SQL the methods here do not cover."""
+        return self._conn
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> EventLog:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # --- writing ------------------------------------------------------------------------------------------
+
+    def prepare(self, events: Iterable[Event]) -> list[PreparedEvent]:
+        """Check and encode events without writing them (raises `InvalidEvent` / `SecretRejected`)."""
+        prepare = self._encoder.prepare
+        return [prepare(event) for event in events]
+
+    def append(self, events: Iterable[Event]) -> list[StoredEvent]:
+        """Append events in one durable transaction, with their projection changes; all or nothing."""
+        return self.append_prepared([self.prepare(events)])[0]
+
+    def append_prepared(self, batches: Sequence[Sequence[PreparedEvent]]) -> list[list[StoredEvent]]:
+        """Append several prepared batches in one transaction (group commit); one result list per batch."""
+        if not any(batches):
+            return [[] for _ in batches]
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            head = conn.execute(queries.HEAD).fetchone()
+            seq, previous = (0, GENESIS_HASH) if head is None else (head[0], head[1])
+            projector = self._projector
+            if projector is None or self._projector_seq != seq:
+                projector = self._fresh_projector(seq)
+            recorded_at = format_time(self._clock())
+            apply = projector.apply
+            rows = []
+            results = []
+            for batch in batches:
+                stored = []
+                for event in batch:
+                    seq += 1
+                    type_name, job_id, item_key, step_key, operator = (
+                        event.type,
+                        event.job_id,
+                        event.item_key,
+                        event.step_key,
+                        event.operator,
+                    )
+                    canonical = canonical_text(
+                        seq,
+                        recorded_at,
+                        job_id,
+                        item_key,
+                        step_key,
+                        type_name,
+                        event.version,
+                        operator,
+                        event.payload_json,
+                    )
+                    previous = chain_hash(previous, canonical)
+                    rows.append(
+                        (
+                            seq,
+                            recorded_at,
+                            job_id,
+                            item_key,
+                            step_key,
+                            type_name,
+                            event.version,
+                            operator,
+                            event.payload_json,
+                            previous,
+                        )
+                    )
+                    apply(seq, recorded_at, type_name, job_id, item_key, step_key, operator, event.payload)
+                    stored.append(StoredEvent(seq, recorded_at, previous, event.event))
+                results.append(stored)
+            conn.executemany(_INSERT_EVENT, rows)
+            tables.write_changes(conn, projector.take_changes(), seq)
+            conn.execute("COMMIT")
+        except BaseException:
+            self._projector = None
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        if projector.size() > self._cache_rows:
+            projector.forget()
+        self._projector, self._projector_seq = projector, seq
+        return results
+
+    def _fresh_projector(self, head_seq: int) -> Projector:
+        """A projector for the tables as they are, first catching them up if they lag (same transaction)."""
+        position = tables.position(self._conn)
+        projector = Projector(tables.TableSource(self._conn), complete=head_seq == 0, position=position)
+        if position < head_seq:
+            rebuild.fold_into(self._conn, self._conn, projector, self.registry, after=position)
+        return projector
+
+    # --- projections --------------------------------------------------------------------------------------
+
+    def rebuild(self, *, to_seq: int | None = None) -> int:
+        """Recompute the projections from the first event (up to `to_seq`); return events folded."""
+        self._projector = None
+        return rebuild.rebuild(self._conn, self.registry, to_seq=to_seq)
+
+    def catch_up(self) -> int:
+        """Fold the events after the projections' tracking position; return how many."""
+        self._projector = None
+        return rebuild.catch_up(self._conn, self.registry)
+
+    def projection_position(self) -> int:
+        """The sequence number the projections reflect (equal to `head().seq` unless rebuilt partially)."""
+        return tables.position(self._conn)
+
+    # --- reading ------------------------------------------------------------------------------------------
+
+    def head(self) -> ChainHead:
+        """The last sequence number and hash (`ChainHead(0, GENESIS_HASH)` for an empty log)."""
+        row = self._conn.execute(queries.HEAD).fetchone()
+        return ChainHead(0, GENESIS_HASH) if row is None else ChainHead(row[0], row[1])
+
+    def jobs(self) -> list[JobRow]:
+        """Every job with its progress counts, oldest first."""
+        return queries.jobs(self._conn)
+
+    def job(self, job_id: str) -> JobRow | None:
+        return queries.job(self._conn, job_id)
+
+    def items(self, job_id: str, status: str | None = None) -> list[ItemRow]:
+        """The items of a job in planned order, optionally only those with `status`."""
+        return queries.items(self._conn, job_id, status)
+
+    def steps(self, job_id: str, item_key: str | None = None) -> list[StepRow]:
+        """The steps of a job (or of one of its items) in planned order."""
+        return queries.steps(self._conn, job_id, item_key)
+
+    def preloads(self, job_id: str) -> list[PreloadRow]:
+        return queries.preloads(self._conn, job_id)
+
+    def events_after(self, seq: int, limit: int = 1000) -> list[StoredEvent]:
+        """Up to `limit` events with a sequence number above `seq`, in order (the live tail)."""
+        return [decode_record(self.registry, r) for r in queries.records_after(self._conn, seq, limit)]
+
+    def events_of_item(self, job_id: str, item_key: str) -> list[StoredEvent]:
+        """Every event of one item (its item and step events), in order."""
+        records = queries.records_of_item(self._conn, job_id, item_key)
+        return [decode_record(self.registry, r) for r in records]
+
+    def records_after(self, seq: int, limit: int = 1000) -> list[EventRecord]:
+        """Like `events_after`, undecoded: the stored columns."""
+        return queries.records_after(self._conn, seq, limit)
+
+    # --- audit --------------------------------------------------------------------------------------------
+
+    def export(self, out: TextIO, fmt: Format = "jsonl", selection: Selection | None = None) -> ExportHead:
+        """Stream the selected events to `out` as JSONL or CSV, ending with the chain head."""
+        return write_export(self._conn, out, fmt, selection or Selection())
+
+    def verify(self, against: Path | None = None) -> VerifyReport:
+        """Recompute the hash chain (and, given an earlier export, check nothing of it was removed)."""
+        return verify_log(self._conn, against)
+
+    def replay_check(self, limit: int = 100) -> ReplayReport:
+        """Rebuild the projections into a scratch copy and report how they differ from the live ones."""
+        return replay_check(self._conn, self.registry, limit=limit)

@@ -1,0 +1,121 @@
+"""The projection tables in SQL: loading rows the projector misses and writing its changes in bulk.
+
+Each batch of changes is written with one `executemany` upsert per table (one row per touched job, item
+or step), in the caller's transaction, together with the tracking position.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from operator import attrgetter
+from typing import Any
+
+from eventlog.projection import Changes
+from eventlog.rows import (
+    ITEM_COLUMNS,
+    ITEM_KEY,
+    JOB_COLUMNS,
+    JOB_KEY,
+    PRELOAD_COLUMNS,
+    STEP_COLUMNS,
+    STEP_KEY,
+    ItemRow,
+    JobRow,
+    StepRow,
+)
+
+PROJECTION_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "jobs": (JOB_COLUMNS, JOB_KEY),
+    "items": (ITEM_COLUMNS, ITEM_KEY),
+    "steps": (STEP_COLUMNS, STEP_KEY),
+    "preloads": (PRELOAD_COLUMNS, ("seq",)),
+}
+"""Table name → (columns in order, primary key)."""
+
+
+def _upsert(table: str, columns: tuple[str, ...], key: tuple[str, ...]) -> str:
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+    )
+
+
+def _select(table: str, columns: tuple[str, ...], key: tuple[str, ...]) -> str:
+    where = " AND ".join(f"{c} = ?" for c in key)
+    return f"SELECT {', '.join(columns)} FROM {table} WHERE {where}"
+
+
+_UPSERT_JOB = _upsert("jobs", JOB_COLUMNS, JOB_KEY)
+_UPSERT_ITEM = _upsert("items", ITEM_COLUMNS, ITEM_KEY)
+_UPSERT_STEP = _upsert("steps", STEP_COLUMNS, STEP_KEY)
+_INSERT_PRELOAD = (
+    f"INSERT INTO preloads ({', '.join(PRELOAD_COLUMNS)}) VALUES ({', '.join('?' * len(PRELOAD_COLUMNS))})"
+)
+_SELECT_JOB = _select("jobs", JOB_COLUMNS, JOB_KEY)
+_SELECT_ITEM = _select("items", ITEM_COLUMNS, ITEM_KEY)
+_SELECT_STEP = _select("steps", STEP_COLUMNS, STEP_KEY)
+
+job_values = attrgetter(*JOB_COLUMNS)
+item_values = attrgetter(*ITEM_COLUMNS)
+step_values = attrgetter(*STEP_COLUMNS)
+preload_values = attrgetter(*PRELOAD_COLUMNS)
+
+
+class TableSource:
+    """Rows from the projection tables of `conn` (a `RowSource` for the projector)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def load_job(self, job_id: str) -> JobRow | None:
+        row = self._conn.execute(_SELECT_JOB, (job_id,)).fetchone()
+        return None if row is None else JobRow(*row)
+
+    def load_item(self, job_id: str, item_key: str) -> ItemRow | None:
+        row = self._conn.execute(_SELECT_ITEM, (job_id, item_key)).fetchone()
+        return None if row is None else ItemRow(*row)
+
+    def load_step(self, job_id: str, item_key: str, step_key: str) -> StepRow | None:
+        row = self._conn.execute(_SELECT_STEP, (job_id, item_key, step_key)).fetchone()
+        return None if row is None else StepRow(*row)
+
+
+def write_changes(conn: sqlite3.Connection, changes: Changes, position: int) -> None:
+    """Upsert the changed rows and move the tracking position (inside the caller's transaction)."""
+    if changes.jobs:
+        conn.executemany(_UPSERT_JOB, map(job_values, changes.jobs))
+    if changes.items:
+        conn.executemany(_UPSERT_ITEM, map(item_values, changes.items))
+    if changes.steps:
+        conn.executemany(_UPSERT_STEP, map(step_values, changes.steps))
+    if changes.preloads:
+        conn.executemany(_INSERT_PRELOAD, map(preload_values, changes.preloads))
+    set_position(conn, position)
+
+
+def set_position(conn: sqlite3.Connection, position: int) -> None:
+    conn.execute("UPDATE projection_position SET seq = ? WHERE name = 'main'", (position,))
+
+
+def position(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT seq FROM projection_position WHERE name = 'main'").fetchone()
+    return 0 if row is None else int(row[0])
+
+
+def clear(conn: sqlite3.Connection) -> None:
+    """Empty every projection table and reset the position (inside the caller's transaction)."""
+    for table in PROJECTION_TABLES:
+        conn.execute(f"DELETE FROM {table}")
+    set_position(conn, 0)
+
+
+def rows_in_order(conn: sqlite3.Connection, table: str) -> sqlite3.Cursor:
+    """Every row of a projection table, ordered by its primary key (for comparisons)."""
+    columns, key = PROJECTION_TABLES[table]
+    return conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {', '.join(key)}")
+
+
+def snapshot(conn: sqlite3.Connection) -> dict[str, list[tuple[Any, ...]]]:
+    """All projection rows, table by table (for tests and small logs)."""
+    return {table: list(rows_in_order(conn, table)) for table in PROJECTION_TABLES}

@@ -1,0 +1,205 @@
+"""`GroupCommitWriter`: one thread, one connection, many events per durable transaction.
+
+Callers on any thread `submit` a list of events and get a `concurrent.futures.Future` that resolves to the
+stored events once their transaction has committed (durably: WAL with synchronous=FULL). While one
+transaction commits, new submissions queue up; the writer then drains the whole queue (up to
+`max_batch_events`) into the next transaction. A future resolves only after its commit, so an
+acknowledged event survives a crash; a submission that fails (a secret, a value that is not JSON) fails
+alone, without spoiling the others in its group.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+
+from eventlog.codec import PreparedEvent, StoredEvent, utc_now
+from eventlog.errors import WriterClosed
+from eventlog.events import EVENTS
+from eventlog.registry import Event, EventRegistry
+from eventlog.store import EventLog
+
+
+@dataclass(frozen=True)
+class WriterStatistics:
+    """A snapshot of what the writer has done so far."""
+
+    submissions: int
+    events: int
+    transactions: int
+    largest_transaction: int
+    queued: int
+
+
+@dataclass
+class _Submission:
+    events: list[Event]
+    future: Future[list[StoredEvent]]
+
+
+class GroupCommitWriter:
+    """Owns a writer thread with its own `EventLog` on `path`; see the module docstring.
+
+    Opening errors (`DamagedLog`, …) are raised by the constructor. `close()` writes everything submitted
+    before it, then stops the thread; submitting afterwards raises `WriterClosed`.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        secrets: Iterable[str] = (),
+        registry: EventRegistry = EVENTS,
+        clock: Callable[[], datetime] = utc_now,
+        max_batch_events: int = 10_000,
+    ) -> None:
+        self.path = Path(path)
+        self._max_batch_events = max_batch_events
+        self._queue: queue.SimpleQueue[_Submission | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._submissions = self._events = self._transactions = self._largest = 0
+        self._queued = 0
+        self._ready = threading.Event()
+        self._open_error: BaseException | None = None
+        secrets = tuple(secrets)
+        self._thread = threading.Thread(
+            target=self._run,
+            args=(lambda: EventLog(self.path, secrets=secrets, registry=registry, clock=clock),),
+            name=f"paydesk-eventlog-writer:{self.path.name}",
+            daemon=True,
+        )
+        self._thread.start()
+        self._ready.wait()
+        if self._open_error is not None:
+            self._thread.join()
+            raise self._open_error
+
+    # --- the caller's side --------------------------------------------------------------------------------
+
+    def submit(self, events: Iterable[Event]) -> Future[list[StoredEvent]]:
+        """Queue events to be appended together, in order; the future gives them back stored.
+
+        Cancelling the future before the writer takes it withdraws the submission; after that it will
+        be written regardless. Do not mutate the events' payloads after submitting them.
+        """
+        submission = _Submission(list(events), Future())
+        with self._lock:
+            if self._closed:
+                raise WriterClosed(f"the writer for {self.path} is closed")
+            self._queued += 1
+            self._queue.put(submission)
+        return submission.future
+
+    def close(self) -> None:
+        """Write everything already submitted, then stop the thread and close the connection."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._queue.put(None)
+        self._thread.join()
+
+    def statistics(self) -> WriterStatistics:
+        with self._lock:
+            return WriterStatistics(
+                self._submissions, self._events, self._transactions, self._largest, self._queued
+            )
+
+    def __enter__(self) -> GroupCommitWriter:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # --- the writer thread --------------------------------------------------------------------------------
+
+    def _run(self, open_log: Callable[[], EventLog]) -> None:
+        try:
+            log = open_log()
+        except BaseException as err:
+            self._open_error = err
+            self._ready.set()
+            return
+        self._ready.set()
+        try:
+            stop = False
+            while not stop:
+                first = self._queue.get()
+                if first is None:
+                    break
+                group = [first]
+                size = len(first.events)
+                while size < self._max_batch_events:
+                    try:
+                        more = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if more is None:
+                        stop = True
+                        break
+                    group.append(more)
+                    size += len(more.events)
+                self._commit(log, group)
+        finally:
+            log.close()
+            self._fail_leftovers()
+
+    def _commit(self, log: EventLog, group: list[_Submission]) -> None:
+        with self._lock:
+            self._queued -= len(group)
+        accepted: list[_Submission] = []
+        prepared: list[list[PreparedEvent]] = []
+        for submission in group:
+            if not submission.future.set_running_or_notify_cancel():
+                continue
+            try:
+                prepared.append(log.prepare(submission.events))
+            except BaseException as err:
+                submission.future.set_exception(err)
+            else:
+                accepted.append(submission)
+        if not accepted:
+            return
+        try:
+            results = log.append_prepared(prepared)
+        except BaseException as err:
+            if len(accepted) == 1:
+                accepted[0].future.set_exception(err)
+                return
+            for submission, batch in zip(accepted, prepared, strict=True):  # find the culprit: one by one
+                try:
+                    (result,) = log.append_prepared([batch])
+                except BaseException as single_err:
+                    submission.future.set_exception(single_err)
+                else:
+                    self._count([submission], [result])
+                    submission.future.set_result(result)
+            return
+        self._count(accepted, results)
+        for submission, result in zip(accepted, results, strict=True):
+            submission.future.set_result(result)
+
+    def _count(self, accepted: list[_Submission], results: list[list[StoredEvent]]) -> None:
+        events = sum(len(result) for result in results)
+        with self._lock:
+            self._submissions += len(accepted)
+            self._events += events
+            self._transactions += 1
+            self._largest = max(self._largest, events)
+
+    def _fail_leftovers(self) -> None:
+        while True:
+            try:
+                submission = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if submission is not None and submission.future.set_running_or_notify_cancel():
+                submission.future.set_exception(WriterClosed(f"the writer for {self.path} stopped"))

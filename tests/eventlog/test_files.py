@@ -1,0 +1,98 @@
+"""Opening something that is not a usable paydesk log is a clear error and leaves the file as it was."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from eventlog import DamagedLog, EventLog, LogNotFound, NewerSchema, NotAnEventLog, schema
+from eventlog.schema import Migration
+from tests.eventlog.eventlog_histories import small_history
+
+
+def _real_log(path: Path) -> Path:
+    with EventLog(path) as log:
+        log.append(small_history())
+    return path
+
+
+def _refused_unchanged(path: Path, error: type[Exception], match: str) -> None:
+    before = path.read_bytes()
+    with pytest.raises(error, match=match) as caught:
+        EventLog(path)
+    assert path.read_bytes() == before
+    assert str(path) in str(caught.value)
+
+
+def test_a_text_file_is_not_a_log(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("payouts for january\n" * 20)
+    _refused_unchanged(path, DamagedLog, "not a SQLite database")
+
+
+def test_random_bytes_are_not_a_log(tmp_path: Path) -> None:
+    path = tmp_path / "noise.sqlite"
+    path.write_bytes(os.urandom(8192))
+    _refused_unchanged(path, DamagedLog, "not a SQLite database")
+
+
+@pytest.mark.parametrize("keep", [50, 4096, 4096 + 100])
+def test_a_truncated_log_is_damaged(tmp_path: Path, keep: int) -> None:
+    path = _real_log(tmp_path / "log.sqlite")
+    assert path.stat().st_size > keep + 4096
+    with path.open("r+b") as file:
+        file.truncate(keep)
+    _refused_unchanged(path, DamagedLog, "not a SQLite database|truncated")
+
+
+def test_a_foreign_sqlite_database_is_not_touched(tmp_path: Path) -> None:
+    path = tmp_path / "crm.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+    conn.commit()
+    conn.close()
+    _refused_unchanged(path, NotAnEventLog, "another program")
+    conn = sqlite3.connect(path)
+    assert [row[0] for row in conn.execute("SELECT name FROM sqlite_master")] == ["customers"]
+    conn.close()
+
+
+def test_a_log_from_a_newer_paydesk_is_refused(tmp_path: Path) -> None:
+    path = _real_log(tmp_path / "log.sqlite")
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO paydesk_schema (version) VALUES (99)")
+    conn.commit()
+    conn.close()
+    _refused_unchanged(path, NewerSchema, "schema version 99.*upgrade paydesk")
+
+
+def test_a_missing_file_is_not_created_when_the_caller_only_reads(tmp_path: Path) -> None:
+    path = tmp_path / "nothing-here.sqlite"
+    with pytest.raises(LogNotFound):
+        EventLog(path, read_only=True)
+    with pytest.raises(LogNotFound):
+        EventLog(path, create=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_file_becomes_a_log(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite"
+    path.touch()
+    with EventLog(path) as log:
+        assert log.head().seq == 0
+
+
+def test_an_older_log_is_migrated_forward_keeping_its_events(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _real_log(tmp_path / "log.sqlite")
+    v2 = Migration(2, ("CREATE TABLE notes (seq INTEGER PRIMARY KEY, text TEXT NOT NULL) STRICT",))
+    conn = schema.connect(path, create=False, read_only=False, migrations=(*schema.MIGRATIONS, v2))
+    versions = [row[0] for row in conn.execute("SELECT version FROM paydesk_schema ORDER BY version")]
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    count = conn.execute("SELECT count(*) FROM events").fetchone()[0]
+    conn.close()
+    assert (versions, "notes" in tables, count) == ([1, 2], True, len(small_history()))

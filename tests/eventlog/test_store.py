@@ -1,0 +1,225 @@
+"""Contract of `EventLog`: what an append stores, what the reads give back, what the file looks like."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import stat
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from eventlog import (
+    GENESIS_HASH,
+    EventLog,
+    InvalidEvent,
+    ItemPlanned,
+    JobCreated,
+    StepStarted,
+    StepSucceeded,
+    canonical_json,
+)
+from eventlog.codec import chain_hash
+from eventlog.queries import CONSOLE_QUERIES
+from eventlog.schema import APPLICATION_ID
+from tests.eventlog.conftest import TickingClock
+from tests.eventlog.eventlog_histories import OP, planned_job, small_history
+
+
+def test_appended_events_get_consecutive_sequence_numbers_and_chained_hashes(log: EventLog) -> None:
+    stored = log.append(small_history()[:3]) + log.append(small_history()[3:5])
+    assert [s.seq for s in stored] == [1, 2, 3, 4, 5]
+    previous = GENESIS_HASH
+    for record in log.records_after(0):
+        assert record.hash == chain_hash(previous, record.canonical())
+        previous = record.hash
+    assert log.head() == (5, previous)
+
+
+def test_an_empty_log_has_the_genesis_head(log: EventLog) -> None:
+    assert log.head() == (0, GENESIS_HASH)
+    assert log.jobs() == []
+
+
+def test_events_come_back_equal_with_utc_time_from_the_clock(log: EventLog, clock: TickingClock) -> None:
+    history = small_history()
+    log.append(history)
+    stored = log.events_after(0)
+    assert [s.event for s in stored] == history
+    assert {s.recorded_at for s in stored} == {"2025-01-31T12:00:00.000000Z"}
+
+
+def test_the_stored_row_holds_the_envelope_type_version_and_canonical_payload(log: EventLog) -> None:
+    event = JobCreated(job_id="j", operator=OP, kind="commit", params={"b": 1, "a": "é"}, selection_key="s")
+    log.append([event])
+    row = log.connection.execute(
+        "SELECT job_id, item_key, step_key, type, version, operator, payload FROM events"
+    ).fetchone()
+    assert row == (
+        "j",
+        None,
+        None,
+        "job.created",
+        1,
+        OP,
+        '{"kind":"commit","params":{"a":"é","b":1},"selection_key":"s"}',
+    )
+
+
+def test_an_append_is_all_or_nothing(log: EventLog) -> None:
+    good = small_history()[:2]
+    bad = JobCreated(job_id="j", operator=OP, kind="x", params={"when": datetime.now(UTC)}, selection_key="s")
+    with pytest.raises(InvalidEvent, match="not plain JSON"):
+        log.append([*good, bad])
+    assert log.head().seq == 0
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        (ItemPlanned(job_id="j", operator=OP, label="l", kind="k", data={}), "needs an item_key"),
+        (StepStarted(job_id="j", operator=OP, item_key="i", attempt=1), "needs a step_key"),
+        (JobCreated(job_id="", operator=OP, kind="k", params={}, selection_key="s"), "non-empty"),
+        (
+            JobCreated(job_id="j", operator=OP, item_key="", kind="k", params={}, selection_key="s"),
+            "non-empty",
+        ),
+    ],
+)
+def test_an_event_without_the_keys_its_scope_needs_is_refused(
+    log: EventLog, event: object, message: str
+) -> None:
+    with pytest.raises(InvalidEvent, match=message):
+        log.append([event])  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize(
+    "statement", ["UPDATE events SET payload = '{}' WHERE seq = 1", "DELETE FROM events WHERE seq = 1"]
+)
+def test_the_database_itself_rejects_changing_or_deleting_events(log: EventLog, statement: str) -> None:
+    log.append(small_history()[:2])
+    raw = sqlite3.connect(log.path)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        raw.execute(statement)
+    raw.close()
+    assert len(log.records_after(0)) == 2
+
+
+def test_the_file_is_private_durable_and_marked_as_a_paydesk_log(log: EventLog) -> None:
+    log.append(small_history()[:1])
+    assert stat.S_IMODE(log.path.stat().st_mode) == 0o600
+    wal = Path(f"{log.path}-wal")
+    assert wal.exists() and stat.S_IMODE(wal.stat().st_mode) == 0o600
+    conn = log.connection
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+    assert conn.execute("SELECT version FROM paydesk_schema").fetchall() == [(1,)]
+
+
+def test_reopening_a_log_keeps_its_events_and_continues_the_chain(log_path: Path) -> None:
+    with EventLog(log_path) as first:
+        first.append(small_history()[:3])
+        head = first.head()
+    with EventLog(log_path) as second:
+        assert second.head() == head
+        (stored,) = second.append([small_history()[3]])
+        assert stored.seq == 4
+        assert second.verify().ok
+
+
+def test_projections_show_job_item_and_step_progress(log: EventLog) -> None:
+    log.append(small_history())
+    (job,) = log.jobs()
+    assert (job.status, job.items_succeeded, job.items_failed, job.steps_succeeded, job.steps_failed) == (
+        "completed_with_failures",
+        1,
+        1,
+        3,
+        1,
+    )
+    assert (job.plan_items, job.plan_steps, job.preload_pages, json.loads(job.totals or "")) == (
+        2,
+        4,
+        2,
+        {"EUR": "10.00"},
+    )
+    assert [item.item_key for item in log.items("job-1", status="failed")] == ["b"]
+    (failed,) = [step for step in log.steps("job-1", "b") if step.status == "failed"]
+    assert (failed.step_key, failed.http_status, failed.error_code, failed.request_id) == (
+        "b2",
+        400,
+        "validation_error",
+        "r2",
+    )
+    assert log.items("job-1", status="failed")[0].last_error == "b2: validation_error: bad"
+    assert [s.step_key for s in log.steps("job-1")] == ["a1", "a2", "b1", "b2"]
+    assert [p.data_source for p in log.preloads("job-1")] == ["payables"]
+
+
+def test_the_events_of_an_item_come_in_order_and_the_tail_after_a_sequence(log: EventLog) -> None:
+    log.append(small_history())
+    types = [s.event.TYPE for s in log.events_of_item("job-1", "b")]
+    assert types == [
+        "item.planned",
+        "step.planned",
+        "step.planned",
+        "step.started",
+        "step.succeeded",
+        "step.started",
+        "step.failed",
+    ]
+    tail = log.events_after(17)
+    assert [s.seq for s in tail] == [18, 19]
+    assert log.events_after(10, limit=2)[-1].seq == 12
+
+
+def test_each_transaction_records_its_own_time(log: EventLog) -> None:
+    first = log.append(small_history()[:1])
+    second = log.append(small_history()[1:2])
+    assert (first[0].recorded_at, second[0].recorded_at) == (
+        "2025-01-31T12:00:00.000000Z",
+        "2025-01-31T12:00:01.000000Z",
+    )
+
+
+@pytest.mark.parametrize("name", sorted(CONSOLE_QUERIES))
+def test_every_console_query_is_served_by_an_index(log: EventLog, name: str) -> None:
+    sql, params = CONSOLE_QUERIES[name]
+    plan = [row[3] for row in log.connection.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+    full_scans = [step for step in plan if step.startswith("SCAN") and "USING" not in step]
+    assert full_scans == [], plan
+
+
+def test_a_lagging_projection_catches_up_before_the_next_append(log: EventLog) -> None:
+    history = small_history()
+    log.append(history)
+    expected = log.jobs()
+    log.rebuild(to_seq=5)
+    assert log.projection_position() == 5
+    more = planned_job("job-2", {"x": ["x1"]})
+    log.append(more)
+    assert log.projection_position() == len(history) + len(more)
+    assert log.jobs()[0] == expected[0]
+
+
+def test_the_canonical_payload_is_compact_sorted_utf8_json() -> None:
+    assert canonical_json({"b": [1, 2.5, None], "a": "é"}) == '{"a":"é","b":[1,2.5,null]}'
+
+
+def test_a_read_only_log_refuses_writes(log_path: Path) -> None:
+    EventLog(log_path).close()
+    with EventLog(log_path, read_only=True) as reader:
+        with pytest.raises(sqlite3.OperationalError):
+            reader.append(small_history()[:1])
+        assert reader.head().seq == 0
+
+
+def test_step_retries_count_attempts(log: EventLog) -> None:
+    log.append(small_history())
+    kw = {"job_id": "job-1", "operator": OP, "item_key": "b", "step_key": "b2"}
+    log.append([StepStarted(**kw, attempt=2), StepSucceeded(**kw, value="Paid")])
+    (step,) = [s for s in log.steps("job-1", "b") if s.step_key == "b2"]
+    assert (step.status, step.attempts, log.items("job-1", "succeeded")[-1].item_key) == ("succeeded", 2, "b")
+    assert log.items("job-1", "succeeded")[-1].attempts == 2

@@ -1,0 +1,106 @@
+"""Tampering is detected: a changed byte, a removed event, a removed tail (given an earlier export), and a
+projection that no longer matches its events."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+from eventlog import EventLog
+from tests.eventlog.eventlog_histories import planned_job, small_history
+
+
+def _tamper(path: Path, *statements: str) -> None:
+    """What an attacker with the file could do: drop the append-only triggers, then edit."""
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TRIGGER events_reject_update")
+    conn.execute("DROP TRIGGER events_reject_delete")
+    for statement in statements:
+        conn.execute(statement)
+    conn.commit()
+    conn.close()
+
+
+def _copy_of_log(tmp_path: Path) -> tuple[Path, Path]:
+    original = tmp_path / "log.sqlite"
+    with EventLog(original) as log:
+        log.append(small_history())
+        log.append(planned_job("job-2", {"x": ["x1", "x2"]}))
+        export = tmp_path / "before.jsonl"
+        with export.open("w", encoding="utf-8") as file:
+            log.export(file)
+    copy = tmp_path / "copy.sqlite"
+    shutil.copy(original, copy)
+    return copy, export
+
+
+def test_an_untouched_log_verifies(tmp_path: Path) -> None:
+    copy, export = _copy_of_log(tmp_path)
+    with EventLog(copy) as log:
+        assert log.verify().ok and log.verify(against=export).ok
+        assert log.verify().checked == len(small_history()) + 6
+
+
+def test_one_changed_byte_in_a_payload_names_that_event(tmp_path: Path) -> None:
+    copy, _ = _copy_of_log(tmp_path)
+    _tamper(copy, "UPDATE events SET payload = replace(payload, 'Paid', 'Pain') WHERE seq = 12")
+    with EventLog(copy) as log:
+        report = log.verify()
+    assert (report.ok, report.first_broken) == (False, 12)
+    assert "changed" in (report.problem or "")
+
+
+def test_a_changed_envelope_field_is_detected_too(tmp_path: Path) -> None:
+    copy, _ = _copy_of_log(tmp_path)
+    _tamper(copy, "UPDATE events SET operator = 'mallory' WHERE seq = 3")
+    with EventLog(copy) as log:
+        assert log.verify().first_broken == 3
+
+
+def test_a_removed_event_names_the_missing_sequence(tmp_path: Path) -> None:
+    copy, _ = _copy_of_log(tmp_path)
+    _tamper(copy, "DELETE FROM events WHERE seq = 7")
+    with EventLog(copy) as log:
+        report = log.verify()
+    assert (report.ok, report.first_broken, report.problem) == (
+        False,
+        7,
+        "event 7 is missing (the next stored event is 8)",
+    )
+
+
+def test_a_removed_tail_is_found_only_against_an_earlier_export(tmp_path: Path) -> None:
+    copy, export = _copy_of_log(tmp_path)
+    _tamper(copy, "DELETE FROM events WHERE seq > 20")
+    with EventLog(copy) as log:
+        assert log.verify().ok  # a shorter chain is still a chain …
+        report = log.verify(against=export)
+    assert (report.ok, report.first_broken) == (False, 21)  # … but the export remembers its end
+    assert "removed from its end" in (report.problem or "")
+
+
+def test_a_rewritten_event_is_found_against_an_earlier_export(tmp_path: Path) -> None:
+    copy, export = _copy_of_log(tmp_path)
+    _tamper(copy, "DELETE FROM events WHERE seq >= 20")
+    with EventLog(copy) as log:  # the attacker re-appends a different, validly chained event 20
+        log.append(planned_job("job-3", {})[:1])
+        assert log.verify().ok
+        report = log.verify(against=export)
+    assert (report.ok, report.first_broken) == (False, 20)
+
+
+def test_replay_check_reports_a_projection_edited_behind_the_logs_back(tmp_path: Path) -> None:
+    copy, _ = _copy_of_log(tmp_path)
+    conn = sqlite3.connect(copy)
+    conn.execute("UPDATE jobs SET items_failed = 0 WHERE job_id = 'job-1'")
+    conn.execute("DELETE FROM steps WHERE step_key = 'x2'")
+    conn.commit()
+    conn.close()
+    with EventLog(copy) as log:
+        report = log.replay_check()
+    assert not report.ok
+    assert [d.describe() for d in report.differences] == [
+        "jobs job-1: items_failed is 0 live but 1 rebuilt",
+        "steps job-2/x/x2: live has no such row, rebuilt has the row",
+    ]

@@ -1,0 +1,161 @@
+"""`GroupCommitWriter`: many submitters, few transactions, nothing acknowledged is ever lost."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from concurrent.futures import Future
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from eventlog import (
+    DamagedLog,
+    EventLog,
+    GroupCommitWriter,
+    InvalidEvent,
+    JobCreated,
+    StoredEvent,
+    WarningRecorded,
+    WriterClosed,
+)
+from tests.eventlog.eventlog_histories import OP, planned_job
+
+
+class GateClock:
+    """A clock the test can hold shut: the writer's first transaction waits on it, so the submissions made
+    meanwhile queue up and must share the next transaction."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self) -> datetime:
+        self.entered.set()
+        self.release.wait()
+        return datetime(2025, 1, 31, tzinfo=UTC)
+
+
+def warning(job: str, n: int) -> WarningRecorded:
+    return WarningRecorded(job_id=job, operator=OP, code="c", message=str(n))
+
+
+def test_concurrent_submissions_are_all_acknowledged_in_few_transactions(tmp_path: Path) -> None:
+    clock = GateClock()
+    writer = GroupCommitWriter(tmp_path / "log.sqlite", clock=clock)
+    first = writer.submit(planned_job("job-0", {"a": ["a1"]}))
+    assert clock.entered.wait(timeout=30)
+    futures: dict[int, list[Future[list[StoredEvent]]]] = {}
+
+    def submitter(t: int) -> None:
+        futures[t] = [
+            writer.submit([warning(f"job-{t}", n), warning(f"job-{t}", n + 1)]) for n in range(0, 100, 2)
+        ]
+
+    threads = [threading.Thread(target=submitter, args=(t,)) for t in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    clock.release.set()
+    results = [future.result(timeout=30) for fs in futures.values() for future in fs]
+    first.result(timeout=30)
+    writer.close()
+
+    stats = writer.statistics()
+    assert (stats.submissions, stats.events, stats.transactions) == (401, 805, 2)
+    seqs = [stored.seq for result in results for stored in result]
+    assert sorted(seqs) == list(range(6, 806))
+    assert all(b.seq == a.seq + 1 for a, b in results)  # a submission's events stay together, in order
+    for t, fs in futures.items():  # and each submitter's submissions keep their order
+        messages = [stored.event.message for f in fs for stored in f.result()]  # type: ignore[attr-defined]
+        assert messages == [str(n) for n in range(100)], t
+    with EventLog(tmp_path / "log.sqlite") as log:
+        assert log.verify().ok and log.replay_check().ok
+        assert log.jobs()[0].job_id == "job-0"
+
+
+def test_a_bad_submission_fails_alone(tmp_path: Path) -> None:
+    clock = GateClock()
+    with GroupCommitWriter(tmp_path / "log.sqlite", clock=clock) as writer:
+        blocker = writer.submit([warning("j", 0)])
+        assert clock.entered.wait(timeout=30)
+        good = writer.submit([warning("j", 1)])
+        bad = writer.submit(
+            [JobCreated(job_id="j", operator=OP, kind="k", params={"x": {1, 2}}, selection_key="s")]
+        )
+        also_good = writer.submit([warning("j", 2)])
+        clock.release.set()
+        assert isinstance(bad.exception(timeout=30), InvalidEvent)
+        assert [s.seq for s in blocker.result() + good.result() + also_good.result()] == [1, 2, 3]
+
+
+def test_a_submission_cancelled_before_the_writer_takes_it_is_not_written(tmp_path: Path) -> None:
+    clock = GateClock()
+    with GroupCommitWriter(tmp_path / "log.sqlite", clock=clock) as writer:
+        writer.submit([warning("j", 0)])
+        assert clock.entered.wait(timeout=30)
+        withdrawn = writer.submit([warning("j", 1)])
+        assert withdrawn.cancel()
+        kept = writer.submit([warning("j", 2)])
+        clock.release.set()
+        assert kept.result(timeout=30)[0].seq == 2
+
+
+def test_close_writes_everything_submitted_and_then_refuses_more(tmp_path: Path) -> None:
+    writer = GroupCommitWriter(tmp_path / "log.sqlite")
+    futures = [writer.submit([warning("j", n)]) for n in range(50)]
+    writer.close()
+    assert all(f.done() and not f.exception() for f in futures)
+    with pytest.raises(WriterClosed):
+        writer.submit([warning("j", 99)])
+    writer.close()  # closing twice is harmless
+    with EventLog(tmp_path / "log.sqlite") as log:
+        assert log.head().seq == 50
+
+
+def test_opening_errors_are_raised_by_the_constructor(tmp_path: Path) -> None:
+    path = tmp_path / "junk.sqlite"
+    path.write_bytes(b"not a database at all" * 10)
+    with pytest.raises(DamagedLog):
+        GroupCommitWriter(path)
+
+
+CRASHING_WRITER = """
+import os, signal, sys
+from eventlog import GroupCommitWriter, WarningRecorded
+writer = GroupCommitWriter(sys.argv[1])
+acked = 0
+for n in range(100_000):
+    future = writer.submit([WarningRecorded(job_id="j", operator="o", code="c", message=str(n))] * 3)
+    if n % 7 == 0:
+        for stored in future.result():
+            print(stored.seq, stored.hash, flush=True)
+        acked += 1
+    if acked == 40:
+        os.kill(os.getpid(), signal.SIGKILL)  # die with submissions queued and a transaction in flight
+"""
+
+
+def test_a_crash_loses_nothing_that_was_acknowledged(tmp_path: Path) -> None:
+    path = tmp_path / "log.sqlite"
+    done = subprocess.run(
+        [sys.executable, "-c", CRASHING_WRITER, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    acknowledged = [line.split() for line in done.stdout.splitlines()]
+    assert len(acknowledged) == 120
+    with EventLog(path) as log:
+        assert log.verify().ok
+        stored = dict(log.connection.execute("SELECT seq, hash FROM events"))
+        assert log.head().seq >= int(acknowledged[-1][0])
+        assert log.replay_check().ok
+    assert all(stored.get(int(seq)) == digest for seq, digest in acknowledged)
