@@ -1,0 +1,218 @@
+"""Pages: the record kept per page, and page creation and updates with their property writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sandbox import relations
+from sandbox.errors import body_invalid, not_found, validation
+from sandbox.ids import maybe_id, new_id, parse_ms
+from sandbox.schema import DataSource, status_default
+from sandbox.values import READ_ONLY, empty_value, parse_value, rich_text
+
+if TYPE_CHECKING:
+    from sandbox.store import SandboxStore
+
+PAGE_TITLE_PROPERTY: dict[str, Any] = {"id": "title", "name": "title", "type": "title", "title": {}}
+
+
+@dataclass
+class Page:
+    id: str
+    seq: int
+    parent: dict[str, Any]
+    data_source_id: str | None
+    created_time: str
+    last_edited_time: str
+    values: dict[str, Any]
+    icon: Any = None
+    cover: Any = None
+    in_trash: bool = False
+    is_locked: bool = False
+    children: list[str] = field(default_factory=list)
+
+    @property
+    def created_ms(self) -> int:
+        return parse_ms(self.created_time)
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Page:
+        return cls(**data)
+
+
+def _parent(store: SandboxStore, raw: Any) -> tuple[dict[str, Any], DataSource | None]:
+    if not isinstance(raw, dict):
+        raise body_invalid("body.parent", "an object", raw)
+    if "data_source_id" in raw or "database_id" in raw:
+        key = "data_source_id" if "data_source_id" in raw else "database_id"
+        object_id = maybe_id(raw[key])
+        if object_id is None:
+            raise body_invalid(f"body.parent.{key}", "a valid uuid", raw[key])
+        if key == "database_id":
+            database = store.database(object_id)
+            if len(database.data_source_ids) != 1:
+                raise validation("Databases with multiple data sources require a data_source_id parent.")
+            object_id = database.data_source_ids[0]
+        source = store.sources.get(object_id)
+        if source is None or source.in_trash:
+            raise not_found("data_source", object_id)
+        parent = {"type": "data_source_id", "data_source_id": source.id, "database_id": source.database_id}
+        return parent, source
+    if "page_id" in raw:
+        page_id = maybe_id(raw["page_id"])
+        if page_id is None:
+            raise body_invalid("body.parent.page_id", "a valid uuid", raw["page_id"])
+        if page_id not in store.pages:
+            raise not_found("page", page_id)
+        return {"type": "page_id", "page_id": page_id}, None
+    if raw.get("workspace") is True:
+        return {"type": "workspace", "workspace": True}, None
+    raise body_invalid("body.parent.data_source_id", "defined", None)
+
+
+def _check_props(body: dict[str, Any]) -> dict[str, Any]:
+    props = body.get("properties", {})
+    if props is None:
+        props = {}
+    if not isinstance(props, dict):
+        raise body_invalid("body.properties", "an object", props)
+    if len(props) > 100:
+        raise body_invalid("body.properties.length", "≤ `100`", len(props))
+    return props
+
+
+def _icon(body: dict[str, Any], key: str) -> Any:
+    value = body.get(key)
+    if value is not None and not isinstance(value, dict):
+        raise body_invalid(f"body.{key}", "an object or `null`", value)
+    return value
+
+
+def create_page(store: SandboxStore, body: dict[str, Any]) -> Page:
+    parent, source = _parent(store, body.get("parent"))
+    props = _check_props(body)
+    now = store.now()
+    page = Page(
+        id=new_id(),
+        seq=0,
+        parent=parent,
+        data_source_id=source.id if source else None,
+        created_time=now,
+        last_edited_time=now,
+        values={},
+        icon=_icon(body, "icon"),
+        cover=_icon(body, "cover"),
+    )
+    children = body.get("children")
+    with store.writing():
+        if source is None:
+            page.values["title"] = _plain_page_title(props)
+        else:
+            _fill_defaults(store, page, source)
+            write_properties(store, page, source, props, now)
+        if children is not None:
+            from sandbox.blocks import append_children
+
+            append_children(store, page.id, page.children, {"children": children}, now, validate_only=True)
+        page.seq = store.next_seq()
+        store.pages[page.id] = page
+        if source is not None:
+            store.pages_by_source.setdefault(source.id, []).append(page.id)
+        if children:
+            from sandbox.blocks import append_children
+
+            append_children(store, page.id, page.children, {"children": children}, now)
+        store.mark("page", page)
+    return page
+
+
+def _plain_page_title(props: dict[str, Any]) -> list[dict[str, Any]]:
+    for key, raw in props.items():
+        if key != "title":
+            raise validation(f"{key} is not a property that exists.")
+        value = raw.get("title") if isinstance(raw, dict) else raw
+        return rich_text(value, "body.properties.title.title")
+    return []
+
+
+def _fill_defaults(store: SandboxStore, page: Page, source: DataSource) -> None:
+    for prop in source.properties.values():
+        kind = prop["type"]
+        if kind == "status":
+            page.values[prop["id"]] = status_default(prop)
+        elif kind == "unique_id":
+            number = source.counters.get(prop["id"], 0) + 1
+            source.counters[prop["id"]] = number
+            page.values[prop["id"]] = {"prefix": prop["unique_id"].get("prefix"), "number": number}
+            store.mark("data_source", source)
+        elif kind not in READ_ONLY:
+            page.values[prop["id"]] = empty_value(kind)
+
+
+def write_properties(
+    store: SandboxStore, page: Page, source: DataSource, props: dict[str, Any], now: str
+) -> None:
+    """Validate every value first, then apply them all (relations last, both sides)."""
+    parsed: list[tuple[dict[str, Any], Any]] = []
+    for key, raw in props.items():
+        prop = source.find(key) if isinstance(key, str) else None
+        if prop is None:
+            raise validation(f"{key} is not a property that exists.")
+        path = f"body.properties.{prop['name']}"
+        value, created = parse_value(prop, raw, path, store.user)
+        if created:
+            store.mark("data_source", source)
+        if prop["type"] == "relation":
+            relations.check_targets(store, prop, value, f"{path}.relation")
+        parsed.append((prop, value))
+    for prop, value in parsed:
+        if prop["type"] == "relation":
+            relations.set_relation(store, page, source, prop, value, now)
+        else:
+            page.values[prop["id"]] = value
+
+
+def update_page(store: SandboxStore, page: Page, body: dict[str, Any]) -> Page:
+    props = _check_props(body)
+    trash = body.get("in_trash", body.get("archived"))
+    if "in_trash" in body and "archived" in body and body["in_trash"] != body["archived"]:
+        raise validation("body failed validation: archived and in_trash must agree.")
+    if trash is not None and not isinstance(trash, bool):
+        raise body_invalid("body.in_trash", "a boolean", trash)
+    locked = body.get("is_locked")
+    if locked is not None and not isinstance(locked, bool):
+        raise body_invalid("body.is_locked", "a boolean", locked)
+    icon = _icon(body, "icon")
+    cover = _icon(body, "cover")
+    if page.in_trash and trash is not False and (props or "icon" in body or "cover" in body):
+        raise validation("Can't edit block that is archived. You must unarchive the block before editing.")
+    now = store.now()
+    with store.writing():
+        source = store.sources.get(page.data_source_id) if page.data_source_id else None
+        if source is None:
+            if props:
+                page.values["title"] = _plain_page_title(props)
+        else:
+            write_properties(store, page, source, props, now)
+        if "icon" in body:
+            page.icon = icon
+        if "cover" in body:
+            page.cover = cover
+        if trash is not None:
+            page.in_trash = trash
+        if locked is not None:
+            page.is_locked = locked
+        page.last_edited_time = now
+        store.mark("page", page)
+    return page
+
+
+def get_page(store: SandboxStore, page_id: str) -> Page:
+    page = store.pages.get(page_id)
+    if page is None:
+        raise not_found("page", page_id)
+    return page

@@ -1,0 +1,322 @@
+"""The sandbox workspace: databases, data sources, pages and blocks kept in memory and written through to
+SQLite, so a restart keeps the data.
+
+All methods are synchronous and never yield: under trio, each call runs to completion between two requests,
+which is what makes a request atomic. Writes are committed before the method returns (WAL,
+``synchronous=NORMAL``).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from sandbox import relations
+from sandbox.blocks import Block
+from sandbox.errors import NotionError, not_found, validation
+from sandbox.ids import Clock, iso_ms, new_id
+from sandbox.pages import Page
+from sandbox.schema import Database, DataSource, build_property, property_type
+from sandbox.values import text_item
+
+DB_FILE = "sandbox.sqlite"
+PEOPLE = (("Ada Operator", "ada@example.com"), ("Bo Approver", "bo@example.com"))
+
+
+class SandboxStore:
+    """The workspace. Open it with :meth:`open`; close it with :meth:`close`."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._db = sqlite_utils.Database(conn)
+        self.clock = Clock()
+        self.databases: dict[str, Database] = {}
+        self.sources: dict[str, DataSource] = {}
+        self.pages: dict[str, Page] = {}
+        self.blocks: dict[str, Block] = {}
+        self.pages_by_source: dict[str, list[str]] = {}
+        self.users: dict[str, dict[str, Any]] = {}
+        self.bot_id = ""
+        self.seq = 0
+        self.query_lag_ms = 0
+        self.generation = 0
+        self.page_cache: dict[str, tuple[int, dict[str, Any]]] = {}
+        self._dirty: dict[str, tuple[str, Any]] = {}
+        # When True, writes are committed by whoever calls flush() (the server does, every few ms:
+        # group commit); when False (direct use), every operation commits before it returns.
+        self.deferred_flush = False
+        self._deleted: set[str] = set()
+
+    # ---------------------------------------------------------------- lifecycle and persistence
+
+    @classmethod
+    def open(cls, path: Path) -> SandboxStore:
+        """Open (creating if absent) the workspace in directory ``path`` (or the SQLite file ``path``)."""
+        if path.suffix in (".sqlite", ".db", ".sqlite3"):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            file = path
+        else:
+            path.mkdir(parents=True, exist_ok=True)
+            file = path / DB_FILE
+        conn = sqlite3.connect(str(file), check_same_thread=False, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        store = cls(conn)
+        store._load()
+        return store
+
+    def close(self) -> None:
+        self.flush()
+        self._conn.close()
+
+    def _load(self) -> None:
+        if "objects" not in self._db.table_names():
+            self._db.table("objects").create({"id": str, "kind": str, "data": str}, pk="id")
+            self._db.table("meta").create({"key": str, "value": str}, pk="key")
+        meta = {row["key"]: row["value"] for row in self._db.table("meta").rows}
+        self.bot_id = meta.get("bot_id") or new_id()
+        self.seq = int(meta.get("seq", "0"))
+        people = json.loads(meta["people"]) if "people" in meta else [[new_id(), n, e] for n, e in PEOPLE]
+        if "bot_id" not in meta:
+            self._save_meta(bot_id=self.bot_id, people=json.dumps(people), seq="0")
+        self.users[self.bot_id] = {
+            "object": "user",
+            "id": self.bot_id,
+            "name": "Sandbox Integration",
+            "avatar_url": None,
+            "type": "bot",
+            "bot": {},
+        }
+        for user_id, name, email in people:
+            self.users[user_id] = {
+                "object": "user",
+                "id": user_id,
+                "name": name,
+                "avatar_url": None,
+                "type": "person",
+                "person": {"email": email},
+            }
+        for row in self._conn.execute("SELECT kind, data FROM objects ORDER BY rowid"):
+            kind, data = row[0], json.loads(row[1])
+            if kind == "database":
+                self.databases[data["id"]] = Database.from_json(data)
+            elif kind == "data_source":
+                self.sources[data["id"]] = DataSource.from_json(data)
+            elif kind == "page":
+                page = Page.from_json(data)
+                self.pages[page.id] = page
+                self.clock.observe(page.last_edited_time)
+            elif kind == "block":
+                block = Block.from_json(data)
+                self.blocks[block.id] = block
+        for page in sorted(self.pages.values(), key=lambda p: p.seq):
+            if page.data_source_id is not None:
+                self.pages_by_source.setdefault(page.data_source_id, []).append(page.id)
+
+    def _save_meta(self, **values: str) -> None:
+        self._conn.executemany(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", [(k, v) for k, v in values.items()]
+        )
+
+    def mark(self, kind: str, record: Any) -> None:
+        """Remember ``record`` as changed; it is written at the next :meth:`flush`."""
+        self._dirty[record.id] = (kind, record)
+
+    def flush(self) -> None:
+        if not self._dirty:
+            return
+        rows = [(rid, kind, json.dumps(rec.to_json())) for rid, (kind, rec) in self._dirty.items()]
+        self._dirty.clear()
+        self._conn.execute("BEGIN")
+        try:
+            self._conn.executemany("INSERT OR REPLACE INTO objects(id, kind, data) VALUES (?, ?, ?)", rows)
+            self._conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('seq', ?)", (str(self.seq),))
+            self._conn.execute("COMMIT")
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Group the changes of one operation: they invalidate rendered pages and are committed together."""
+        self.generation += 1
+        try:
+            yield
+        finally:
+            self.generation += 1
+            if not self.deferred_flush:
+                self.flush()
+
+    def now(self) -> str:
+        return iso_ms(self.clock.now_ms())
+
+    def next_seq(self) -> int:
+        self.seq += 1
+        return self.seq
+
+    def user(self, user_id: str) -> dict[str, Any]:
+        return self.users.get(user_id) or {"object": "user", "id": user_id}
+
+    def bot_ref(self) -> dict[str, Any]:
+        return {"object": "user", "id": self.bot_id}
+
+    # ---------------------------------------------------------------- databases and data sources
+
+    def create_database(
+        self,
+        title: str | list[dict[str, Any]],
+        *,
+        parent: dict[str, Any] | None = None,
+        icon: Any = None,
+        cover: Any = None,
+        description: list[dict[str, Any]] | None = None,
+        is_inline: bool = False,
+    ) -> str:
+        """A new database (without data sources) under ``parent`` (default: the workspace); its id."""
+        rich = [text_item(title)] if isinstance(title, str) else title
+        now = self.now()
+        database = Database(
+            id=new_id(),
+            title=rich,
+            parent=parent or {"type": "workspace", "workspace": True},
+            created_time=now,
+            last_edited_time=now,
+            data_source_ids=[],
+            description=description or [],
+            icon=icon,
+            cover=cover,
+            is_inline=is_inline,
+        )
+        with self.writing():
+            self.databases[database.id] = database
+            self.mark("database", database)
+        return database.id
+
+    def database(self, database_id: str) -> Database:
+        database = self.databases.get(database_id)
+        if database is None:
+            raise not_found("database", database_id)
+        return database
+
+    def source(self, data_source_id: str) -> DataSource:
+        source = self.sources.get(data_source_id)
+        if source is None:
+            raise not_found("data_source", data_source_id)
+        return source
+
+    def create_data_source(
+        self,
+        database_id: str,
+        title: str | list[dict[str, Any]],
+        properties: dict[str, dict[str, Any]],
+        *,
+        icon: Any = None,
+    ) -> str:
+        """A new data source in ``database_id`` with ``properties`` (response shape without ids, or the
+        request shape); exactly one title property is required. Its id."""
+        database = self.database(database_id)
+        if not isinstance(properties, dict):
+            raise validation("body failed validation: body.properties should be an object.")
+        kinds = {name: property_type(spec, f"body.properties.{name}") for name, spec in properties.items()}
+        if list(kinds.values()).count("title") != 1:
+            raise validation("Data source must have exactly one title property.")
+        now = self.now()
+        source = DataSource(
+            id=new_id(),
+            database_id=database.id,
+            title=[text_item(title)] if isinstance(title, str) else title,
+            properties={},
+            created_time=now,
+            last_edited_time=now,
+            icon=icon,
+        )
+        deferred: dict[str, dict[str, Any]] = {}
+        for name, spec in properties.items():
+            if kinds[name] in ("relation", "rollup"):
+                deferred[name] = spec
+                continue
+            taken = {p["id"] for p in source.properties.values()}
+            source.properties[name] = build_property(name, spec, taken, f"body.properties.{name}")
+        source.reindex()
+        with self.writing():
+            self.sources[source.id] = source
+            self.pages_by_source[source.id] = []
+            database.data_source_ids.append(source.id)
+            for name, spec in deferred.items():
+                self.add_property(source, name, spec)
+            self.mark("database", database)
+            self.mark("data_source", source)
+        return source.id
+
+    def add_property(self, source: DataSource, name: str, spec: dict[str, Any]) -> None:
+        """Add one property of any type (relation and rollup included) to ``source``."""
+        path = f"body.properties.{name}"
+        kind = property_type(spec, path)
+        if name in source.properties:
+            raise validation(f"A property named {name} already exists.")
+        if kind == "relation":
+            config = spec.get("relation")
+            if not isinstance(config, dict):
+                raise validation(f"body failed validation: {path}.relation should be an object.")
+            target = relations.target_of(self, config, path)
+            synced: str | None = None
+            if config.get("type") == "dual_property" or "dual_property" in config:
+                dual = config.get("dual_property") or {}
+                synced = dual.get("synced_property_name") if isinstance(dual, dict) else None
+                if not isinstance(synced, str) or not synced:
+                    synced = f"Related to {relations.source_name(source)} ({name})"
+            relations.add_relation(self, source, name, target, synced)
+            return
+        taken = {p["id"] for p in source.properties.values()}
+        prop = build_property(name, spec, taken, path)
+        if kind == "rollup":
+            relations.resolve_rollup(self, source, prop)
+        source.properties[name] = prop
+        source.reindex()
+        self.mark("data_source", source)
+
+    def add_relation(
+        self,
+        data_source_id: str,
+        property_name: str,
+        target_data_source_id: str,
+        *,
+        synced_property_name: str | None = None,
+    ) -> None:
+        """A relation property; two-way (with the synced property created on the target) when
+        ``synced_property_name`` is given. Self-relations are allowed."""
+        with self.writing():
+            relations.add_relation(
+                self,
+                self.source(data_source_id),
+                property_name,
+                self.source(target_data_source_id),
+                synced_property_name,
+            )
+
+    def counts(self) -> dict[str, int]:
+        """Pages (not in trash) per data source title."""
+        out: dict[str, int] = {}
+        for source_id, page_ids in self.pages_by_source.items():
+            source = self.sources[source_id]
+            name = "".join(t.get("plain_text", "") for t in source.title)
+            out[name] = out.get(name, 0) + sum(1 for pid in page_ids if not self.pages[pid].in_trash)
+        return out
+
+    def visible_rows(self, source: DataSource) -> list[Page]:
+        """The pages a query may see: not in trash, and created at least ``query_lag_ms`` ago."""
+        horizon = int(time.time() * 1000) - self.query_lag_ms if self.query_lag_ms > 0 else None
+        pages = (self.pages[pid] for pid in self.pages_by_source.get(source.id, ()))
+        if horizon is None:
+            return [p for p in pages if not p.in_trash]
+        return [p for p in pages if not p.in_trash and p.created_ms <= horizon]
+
+
+__all__ = ["NotionError", "SandboxStore"]
