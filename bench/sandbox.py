@@ -1,0 +1,334 @@
+"""Benchmark of the sandbox server as paydesk meets it: over real HTTP, through the real notion-client.
+
+    .venv/bin/python bench/sandbox.py [--seconds S] [--rate-seconds S] [--concurrency N]
+
+The server runs in its own process (`paydesk sandbox serve`), so client and server each get a core.
+
+1. Throughput, no latency and no rate limit, `--concurrency` requests in flight (default 10), on the seeded
+   medium demo workspace: pages.retrieve, pages.update (a title) and a 100-row data_sources.query page.
+   The bar: at least 500 requests/s for retrieve and for update.
+2. The rate limiter (rps 10, burst 10): a client fires as fast as it can for `--rate-seconds` (default 30)
+   after draining the burst; accepted requests per second over the configured rate must be within 5 %.
+
+CPU time per request is reported for both processes (client: this process; server: /proc), so a missed bar
+can be traced to the side that is short of CPU. The sandbox's own counters (`GET /_sandbox/stats`) are
+checked against what the client sent. Prints a table and writes bench/results/sandbox.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import notion_client
+import trio
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results" / "sandbox.json"
+TOKEN = "secret_bench_token"
+THROUGHPUT_BAR = 500.0
+RATE_TOLERANCE = 0.05
+READY = "paydesk sandbox serving at "
+QUIET = logging.getLogger("bench.sandbox")
+
+
+@dataclass
+class Throughput:
+    name: str
+    requests: int
+    seconds: float
+    per_second: float
+    p50_ms: float
+    p95_ms: float
+    server_counted: int
+    client_cpu_ms: float
+    server_cpu_ms: float | None
+
+
+@dataclass
+class RateHold:
+    rps: float
+    burst: int
+    seconds: float
+    accepted: int
+    refused: int
+    accepted_per_second: float
+    ratio: float
+
+
+@dataclass
+class Server:
+    base_url: str
+    config: Path
+    pid: int
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time the server process has used so far (Linux /proc), or None where unknown."""
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@asynccontextmanager
+async def server(data_dir: Path, *args: str) -> AsyncIterator[Server]:
+    """`paydesk sandbox serve` in its own process, once it is ready."""
+    config = data_dir / "paydesk.toml"
+    command = [
+        sys.executable,
+        "-m",
+        "console.cli",
+        "sandbox",
+        "serve",
+        "--port",
+        "0",
+        "--data",
+        str(data_dir),
+    ]
+    env = {**os.environ, "NOTION_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
+    process = await trio.lowlevel.open_process([*command, *args], stdout=subprocess.PIPE, env=env, cwd=ROOT)
+    try:
+        assert process.stdout is not None
+        buffer = b""
+        with trio.fail_after(600):
+            while b"\n" not in buffer:
+                chunk = await process.stdout.receive_some()
+                if not chunk:
+                    raise SystemExit(f"the sandbox exited before it was ready: {buffer!r}")
+                buffer += chunk
+        line = buffer.split(b"\n", 1)[0].decode()
+        yield Server(line.removeprefix(READY).split(" ", 1)[0], config, process.pid)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        with trio.fail_after(60):
+            code = await process.wait()
+        if code != 0:
+            print(f"warning: the sandbox exited with {code}", file=sys.stderr)
+
+
+def client_for(base_url: str) -> notion_client.AsyncClient:
+    http = httpx.AsyncClient(base_url=base_url, limits=httpx.Limits(max_connections=64), timeout=60)
+    return notion_client.AsyncClient(auth=TOKEN, base_url=base_url, client=http, retry=False, logger=QUIET)
+
+
+async def run_load(
+    name: str,
+    call: Callable[[int], Awaitable[Any]],
+    *,
+    seconds: float,
+    concurrency: int,
+    admin: httpx.AsyncClient,
+    served: Server,
+) -> Throughput:
+    """`concurrency` workers calling `call(i)` back to back for `seconds` (after a short warm-up)."""
+    for i in range(concurrency * 5):
+        await call(i)
+    await admin.post("/_sandbox/stats/reset")
+    latencies: list[float] = []
+    counter = 0
+    deadline = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        nonlocal counter
+        while time.perf_counter() < deadline:
+            counter += 1
+            started = time.perf_counter()
+            await call(counter)
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    client_cpu = time.process_time()
+    server_cpu = served.cpu_seconds()
+    async with trio.open_nursery() as nursery:
+        for _ in range(concurrency):
+            nursery.start_soon(worker)
+    elapsed = time.perf_counter() - started
+    client_cpu = time.process_time() - client_cpu
+    server_end = served.cpu_seconds()
+    server_ms = (
+        None if server_cpu is None or server_end is None else (server_end - server_cpu) / len(latencies)
+    )
+    counted = (await admin.get("/_sandbox/stats")).json()["totals"]["total"]
+    quantiles = statistics.quantiles(latencies, n=20)
+    return Throughput(
+        name=name,
+        requests=len(latencies),
+        seconds=round(elapsed, 3),
+        per_second=round(len(latencies) / elapsed, 1),
+        p50_ms=round(statistics.median(latencies) * 1000, 2),
+        p95_ms=round(quantiles[18] * 1000, 2),
+        server_counted=counted,
+        client_cpu_ms=round(client_cpu / len(latencies) * 1000, 3),
+        server_cpu_ms=None if server_ms is None else round(server_ms * 1000, 3),
+    )
+
+
+async def measure_throughput(data_dir: Path, seconds: float, concurrency: int) -> list[Throughput]:
+    args = ["--seed", "demo", "--size", "medium", "--month", "2026-01", "--rps", "0"]
+    async with server(data_dir, *args, "--write-config", str(data_dir / "paydesk.toml")) as served:
+        base_url = served.base_url
+        sources = tomllib.loads(served.config.read_text(encoding="utf-8"))["data_sources"]
+        updates = sources["updates"]
+        client = client_for(base_url)
+        admin = httpx.AsyncClient(base_url=base_url)
+        try:
+            first = await client.data_sources.query(data_source_id=updates, page_size=100)
+            page_ids = [page["id"] for page in first["results"]]
+
+            async def retrieve(i: int) -> Any:
+                return await client.pages.retrieve(page_id=page_ids[i % len(page_ids)])
+
+            async def update(i: int) -> Any:
+                title = [{"type": "text", "text": {"content": f"Bench entry {i}"}}]
+                return await client.pages.update(
+                    page_id=page_ids[i % len(page_ids)], properties={"Entry": {"title": title}}
+                )
+
+            async def query(i: int) -> Any:
+                page = await client.data_sources.query(data_source_id=updates, page_size=100)
+                assert len(page["results"]) == 100
+                return page
+
+            return [
+                await run_load(
+                    name, call, seconds=seconds, concurrency=concurrency, admin=admin, served=served
+                )
+                for name, call in (("retrieve", retrieve), ("update", update), ("query 100 rows", query))
+            ]
+        finally:
+            await client.aclose()
+            await admin.aclose()
+
+
+async def measure_rate_hold(data_dir: Path, seconds: float, rps: float = 10.0, burst: int = 10) -> RateHold:
+    """A client firing flat out (4 connections) against `--rps rps --burst burst`; accepted rate / rps."""
+    async with server(data_dir, "--rps", str(rps), "--burst", str(burst)) as served:
+        base_url = served.base_url
+        headers = {"Authorization": f"Bearer {TOKEN}", "Notion-Version": "2025-09-03"}
+        async with httpx.AsyncClient(base_url=base_url, headers=headers) as http:
+            while (await http.get("/v1/users/me")).status_code != 429:  # drain the burst
+                pass
+            accepted = refused = 0
+            deadline = trio.current_time() + seconds
+
+            async def fire() -> None:
+                nonlocal accepted, refused
+                while trio.current_time() < deadline:
+                    status = (await http.get("/v1/users/me")).status_code
+                    if trio.current_time() >= deadline:
+                        return
+                    if status == 200:
+                        accepted += 1
+                    elif status == 429:
+                        refused += 1
+                    else:
+                        raise SystemExit(f"unexpected status {status}")
+
+            started = trio.current_time()
+            async with trio.open_nursery() as nursery:
+                for _ in range(4):
+                    nursery.start_soon(fire)
+            elapsed = min(trio.current_time(), deadline) - started
+    per_second = accepted / elapsed
+    return RateHold(
+        rps, burst, round(elapsed, 3), accepted, refused, round(per_second, 3), round(per_second / rps, 4)
+    )
+
+
+def print_table(throughput: list[Throughput], rate: RateHold) -> None:
+    print(
+        f"{'workload':<16}{'requests':>9}{'req/s':>9}{'p50 ms':>8}{'p95 ms':>8}"
+        f"{'client cpu':>11}{'server cpu':>11}{'bar':>6}  verdict"
+    )
+    for row in throughput:
+        bar = THROUGHPUT_BAR if row.name in ("retrieve", "update") else None
+        verdict = "-" if bar is None else ("ok" if row.per_second >= bar else "BELOW BAR")
+        bar_text = f"{bar:.0f}" if bar else "-"
+        server_cpu = "?" if row.server_cpu_ms is None else f"{row.server_cpu_ms:.2f}ms"
+        print(
+            f"{row.name:<16}{row.requests:>9}{row.per_second:>9.1f}{row.p50_ms:>8.2f}{row.p95_ms:>8.2f}"
+            f"{row.client_cpu_ms:>9.2f}ms{server_cpu:>11}{bar_text:>6}  {verdict}"
+        )
+    print("(cpu = CPU time per request in the client process and in the server process)")
+    verdict = "ok" if abs(rate.ratio - 1) <= RATE_TOLERANCE else "OUTSIDE 5%"
+    print(
+        f"\nrate limit rps={rate.rps:g} burst={rate.burst}: {rate.accepted} accepted, {rate.refused} refused "
+        f"in "
+        f"{rate.seconds:.1f} s = {rate.accepted_per_second:.3f}/s, {rate.ratio:.4f} of configured  {verdict}"
+    )
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    load_before = os.getloadavg()[0]
+    if load_before > 0.5:
+        print(
+            f"note: load average {load_before:.2f} before the run: other work shares the CPUs",
+            file=sys.stderr,
+        )
+    with tempfile.TemporaryDirectory(prefix="paydesk-bench-") as tmp:
+        throughput = await measure_throughput(Path(tmp) / "throughput", args.seconds, args.concurrency)
+        rate = await measure_rate_hold(Path(tmp) / "rate", args.rate_seconds)
+    print_table(throughput, rate)
+    for row in throughput:
+        if row.server_counted != row.requests:
+            print(
+                f"note: {row.name}: the server counted {row.server_counted}, the client sent {row.requests}"
+            )
+    passed = all(r.per_second >= THROUGHPUT_BAR for r in throughput if r.name in ("retrieve", "update"))
+    passed = passed and abs(rate.ratio - 1) <= RATE_TOLERANCE
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "benchmark": "sandbox",
+                "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "machine": {
+                    "python": platform.python_version(),
+                    "cpus": os.cpu_count(),
+                    "system": platform.system(),
+                    "load_average_before": round(load_before, 2),
+                },
+                "settings": {"seconds": args.seconds, "concurrency": args.concurrency},
+                "bars": {"throughput_per_second": THROUGHPUT_BAR, "rate_tolerance": RATE_TOLERANCE},
+                "throughput": [asdict(row) for row in throughput],
+                "rate_limit": asdict(rate),
+                "passed": passed,
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    print(f"\nwrote {RESULTS.relative_to(ROOT)}; {'all bars met' if passed else 'SOME BARS MISSED'}")
+    return 0 if passed else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=10.0, help="seconds per throughput workload")
+    parser.add_argument("--rate-seconds", type=float, default=30.0, help="seconds of the rate-limit run")
+    parser.add_argument("--concurrency", type=int, default=10, help="requests in flight")
+    return trio.run(main_async, parser.parse_args())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
