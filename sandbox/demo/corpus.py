@@ -1,0 +1,112 @@
+"""Word pools the demo generator draws names and prose from (all invented for this project)."""
+
+from __future__ import annotations
+
+FIRST_NAMES = (
+    "An",
+    "Bao",
+    "Chau",
+    "Duc",
+    "Giang",
+    "Hai",
+    "Hanh",
+    "Hieu",
+    "Khanh",
+    "Lan",
+    "Linh",
+    "Long",
+    "Mai",
+    "Minh",
+    "Nam",
+    "Ngoc",
+    "Phong",
+    "Phuong",
+    "Quan",
+    "Son",
+    "Thao",
+    "Trang",
+    "Tuan",
+    "Vy",
+)
+
+LAST_NAMES = (
+    "Bui",
+    "Dang",
+    "Do",
+    "Duong",
+    "Ha",
+    "Hoang",
+    "Le",
+    "Ly",
+    "Ngo",
+    "Nguyen",
+    "Pham",
+    "Phan",
+    "Tran",
+    "Truong",
+    "Vo",
+    "Vu",
+)
+
+CODENAMES = (
+    "Aurora",
+    "Basalt",
+    "Cobalt",
+    "Dune",
+    "Ember",
+    "Fjord",
+    "Granite",
+    "Harbor",
+    "Indigo",
+    "Juniper",
+    "Kestrel",
+    "Lagoon",
+    "Meridian",
+    "Nimbus",
+    "Onyx",
+    "Prairie",
+    "Quartz",
+    "Riverbend",
+    "Sierra",
+    "Tundra",
+)
+
+PRODUCTS = (
+    "Payments Portal",
+    "Ledger Service",
+    "Mobile App",
+    "Data Platform",
+    "Partner CRM",
+    "Marketing Site",
+    "Booking Engine",
+    "Support Desk",
+)
+
+DELIVERABLES = (
+    "invoice export to CSV",
+    "login redirect fix",
+    "onboarding checklist screen",
+    "nightly reconciliation job",
+    "search filters on the order list",
+    "webhook retry queue",
+    "dark mode for the dashboard",
+    "currency rounding fix",
+    "audit log for approvals",
+    "API pagination for reports",
+    "release pipeline cache",
+    "accessibility pass on forms",
+    "load test of the checkout",
+    "design review of the settings page",
+    "bug triage with the client",
+    "database index for payouts",
+)
+
+REFUND_DETAILS = (
+    "Headset replacement",
+    "Monthly fibre internet",
+    "IDE licence renewal",
+    "Cloud certification exam",
+    "Client visit taxi fares",
+    "Second monitor",
+    "Conference ticket",
+)
