@@ -68,12 +68,12 @@ class NotionGateway:
         client: AsyncClient,
         bucket: TokenBucket,
         *,
-        policy: RetryPolicy = RetryPolicy(),
+        policy: RetryPolicy | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self.client = client
         self.bucket = bucket
-        self.policy = policy
+        self.policy = policy or RetryPolicy()
         self._rng = rng or random.Random()
         self.totals = RequestCounters()
         self.in_flight = 0
@@ -241,7 +241,7 @@ async def open_gateway(
     settings: NotionSettings,
     token: str,
     *,
-    policy: RetryPolicy = RetryPolicy(),
+    policy: RetryPolicy | None = None,
     rng: random.Random | None = None,
 ) -> AsyncIterator[NotionGateway]:
     """A gateway with its own httpx client, closed on exit (in-flight requests are cancelled with it)."""
@@ -257,7 +257,8 @@ async def open_gateway(
         logger=_QUIET_LOGGER,
     )
     try:
-        yield NotionGateway(client, TokenBucket(settings.rate, settings.burst), policy=policy, rng=rng)
+        bucket = TokenBucket(settings.rate, settings.burst)
+        yield NotionGateway(client, bucket, policy=policy, rng=rng)
     finally:
         with trio.CancelScope(shield=True):
             await client.aclose()

@@ -82,8 +82,9 @@ _V1 = Migration(
         "CREATE INDEX items_by_status ON items (job_id, status, planned_seq)",
         """CREATE TABLE steps (
             job_id TEXT NOT NULL, item_key TEXT NOT NULL, step_key TEXT NOT NULL, kind TEXT NOT NULL,
-            data_source TEXT NOT NULL, label TEXT NOT NULL, target TEXT NOT NULL, property TEXT, before TEXT NOT NULL, after TEXT NOT NULL,
-            depends_on TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL, value TEXT,
+            data_source TEXT NOT NULL, label TEXT NOT NULL, target TEXT NOT NULL, property TEXT,
+            before TEXT NOT NULL, after TEXT NOT NULL, depends_on TEXT NOT NULL, status TEXT NOT NULL,
+            attempts INTEGER NOT NULL, value TEXT,
             reason TEXT, last_error TEXT, error_code TEXT, http_status INTEGER, retryable INTEGER,
             request_id TEXT, page_id TEXT, started_at TEXT, finished_at TEXT,
             planned_seq INTEGER NOT NULL, updated_seq INTEGER NOT NULL,
