@@ -1,0 +1,90 @@
+"""A plan as events, and back: what `resume` and `retry` run is exactly what was stored.
+
+`plan_events` turns a plan into ItemPlanned / StepPlanned / ItemSkipped / JobPlanned events;
+`items_from_events` rebuilds the items (with every step's write payload) from the stored events of a job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from engine.plan import Item, Plan, Step
+from eventlog import Event, ItemPlanned, ItemSkipped, JobPlanned, StepPlanned
+
+
+def plan_events(job_id: str, operator: str, plan: Plan, rate: float) -> list[Event]:
+    events: list[Event] = []
+    for item in plan.items:
+        envelope = {"job_id": job_id, "operator": operator, "item_key": item.key}
+        events.append(ItemPlanned(**envelope, label=item.label, kind=item.kind, data=dict(item.data)))
+        for step in item.steps:
+            events.append(
+                StepPlanned(
+                    **envelope,
+                    step_key=step.key,
+                    kind=step.kind,
+                    target=step.target,
+                    property=step.property,
+                    before=step.before,
+                    after=step.after,
+                    depends_on=list(step.depends_on),
+                    data_source=step.logical,
+                    label=step.label,
+                    write=dict(step.write),
+                )
+            )
+    for skip in plan.skips:
+        envelope = {"job_id": job_id, "operator": operator, "item_key": skip.key}
+        events.append(ItemPlanned(**envelope, label=skip.label, kind=skip.kind, data={}))
+        events.append(ItemSkipped(**envelope, reason=skip.reason))
+    events.append(
+        JobPlanned(
+            job_id=job_id,
+            operator=operator,
+            items=len(plan.items) + len(plan.skips),
+            steps=len(plan.steps),
+            totals=dict(plan.totals),
+            estimate=plan.estimate(rate),
+        )
+    )
+    return events
+
+
+def items_from_events(events: Iterable[tuple[str, Mapping[str, Any]]]) -> list[Item]:
+    """Rebuild the planned items from `(type name, payload with envelope)` pairs in log order."""
+    labels: dict[str, tuple[str, str, Mapping[str, Any]]] = {}
+    steps: dict[str, list[Step]] = {}
+    skipped: set[str] = set()
+    for type_name, event in events:
+        item_key = event.get("item_key")
+        if not isinstance(item_key, str):
+            continue
+        if type_name == ItemPlanned.TYPE:
+            labels[item_key] = (
+                str(event.get("label", "")),
+                str(event.get("kind", "")),
+                event.get("data") or {},
+            )
+        elif type_name == ItemSkipped.TYPE:
+            skipped.add(item_key)
+        elif type_name == StepPlanned.TYPE:
+            steps.setdefault(item_key, []).append(
+                Step(
+                    key=str(event["step_key"]),
+                    kind=str(event["kind"]),
+                    logical=str(event.get("data_source", "")),
+                    target=str(event["target"]),
+                    property=str(event.get("property") or ""),
+                    before=event.get("before"),
+                    after=event.get("after"),
+                    write=event.get("write") or {},
+                    label=str(event.get("label", "")),
+                    depends_on=tuple(event.get("depends_on") or ()),
+                )
+            )
+    return [
+        Item(key=key, label=labels[key][0], kind=labels[key][1], steps=tuple(item_steps), data=labels[key][2])
+        for key, item_steps in steps.items()
+        if key in labels and key not in skipped
+    ]

@@ -1,0 +1,67 @@
+"""One engine = one trio run: the config, the event log writer, the Notion gateway, and log reads.
+
+SQLite is blocking, so every read of the log runs in a worker thread, and writes go through the
+group-commit writer's own thread: the trio loop (which may be a Textual console's, in guest mode) never
+waits on the disk.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import trio
+
+from engine.config import Config
+from engine.gateway import NotionGateway, RetryPolicy, open_gateway
+from engine.recorder import Recorder
+from eventlog import EventLog, GroupCommitWriter
+
+T = TypeVar("T")
+
+
+def current_operator() -> str:
+    name = os.environ.get("PAYDESK_OPERATOR")
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "operator"
+
+
+@dataclass
+class Runtime:
+    config: Config
+    db_path: Path
+    gateway: NotionGateway
+    recorder: Recorder
+    operator: str
+
+    async def read_log(self, query: Callable[[EventLog], T]) -> T:
+        """Run `query` on a read-only view of the log, in a worker thread."""
+
+        def run() -> T:
+            with EventLog(self.db_path, read_only=True) as log:
+                return query(log)
+
+        return await trio.to_thread.run_sync(run)
+
+
+@asynccontextmanager
+async def open_runtime(
+    config: Config, db_path: Path, *, operator: str | None = None, policy: RetryPolicy | None = None
+) -> AsyncIterator[Runtime]:
+    secrets = [config.token] if config.token else []
+    writer = await trio.to_thread.run_sync(lambda: GroupCommitWriter(db_path, secrets=secrets))
+    try:
+        async with open_gateway(config.notion, config.token, policy=policy) as gateway:
+            yield Runtime(config, db_path, gateway, Recorder(writer), operator or current_operator())
+    finally:
+        with trio.CancelScope(shield=True):
+            await trio.to_thread.run_sync(writer.close)

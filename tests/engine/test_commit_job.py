@@ -1,0 +1,158 @@
+"""The commit job end to end: against the seeded sandbox, through the real client, into a real log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import trio
+
+from engine.commit_job import commit_planner, commit_spec, commit_summary
+from engine.commit_plan import CommitParams
+from engine.gateway import RetryPolicy
+from engine.jobs import JobReport, retry_job, run_job
+from engine.runtime import open_runtime
+from eventlog import EventLog
+from tests.engine.conftest import MONTH, Demo
+
+pytestmark = pytest.mark.trio
+
+FAST_RETRIES = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.02)
+
+
+def params(batch: int = 15) -> CommitParams:
+    return CommitParams(month=MONTH, batch=batch, today=f"{MONTH}-20")
+
+
+async def commit(demo: Demo, db: Path, batch: int = 15, **kwargs: Any) -> JobReport:
+    p = params(batch)
+    async with open_runtime(demo.config, db, operator="test", policy=FAST_RETRIES) as rt:
+        return await run_job(rt, commit_spec(p), commit_planner(p), **kwargs)
+
+
+async def status_of(demo: Demo, page_id: str) -> str | None:
+    async with httpx.AsyncClient(base_url=demo.sandbox.base_url) as http:
+        page = (
+            await http.get(
+                f"/v1/pages/{page_id}",
+                headers={"Authorization": f"Bearer {demo.sandbox.token}", "Notion-Version": "2025-09-03"},
+            )
+        ).json()
+    for name in ("Payment Status", "Status"):
+        prop = page["properties"].get(name)
+        if prop:
+            value = prop.get(prop["type"])
+            return value["name"] if value else None
+    return None
+
+
+async def set_faults(demo: Demo, body: dict[str, Any]) -> None:
+    async with httpx.AsyncClient(base_url=demo.sandbox.base_url) as http:
+        answer = await http.post("/_sandbox/faults", json=body)
+        assert answer.status_code == 200, answer.text
+
+
+async def test_a_commit_pays_every_record_of_the_batch_leaf_first_with_the_fewest_requests(
+    demo: Demo, tmp_path: Path
+) -> None:
+    report = await commit(demo, tmp_path / "log.sqlite")
+    assert report.status == "completed"
+    assert report.items
+    stats = await demo.stats()  # before reading pages back, which the sandbox counts too
+    totals = stats["totals"]
+    assert isinstance(totals, dict) and report.plan is not None
+    # The floor: the paginated reads plus one write per record not yet Paid.
+    assert totals["writes"] == report.plan.writes_needed() == report.counters.writes
+    assert totals["reads"] == report.counters.reads
+    summary = commit_summary(report, params())
+    assert summary["updated"] == len(report.items) and summary["failed"] == 0 and summary["errors"] == []
+    for item in report.items:
+        for step in item.steps:
+            assert await status_of(demo, step.target) == "Paid"
+
+
+async def test_running_the_same_commit_again_writes_nothing(demo: Demo, tmp_path: Path) -> None:
+    await commit(demo, tmp_path / "log.sqlite")
+    async with httpx.AsyncClient(base_url=demo.sandbox.base_url) as http:
+        await http.post("/_sandbox/stats/reset")
+    again = await commit(demo, tmp_path / "log.sqlite")
+    assert again.items == [] and again.status == "completed"
+    totals = (await demo.stats())["totals"]
+    assert isinstance(totals, dict) and totals["writes"] == 0
+
+
+async def test_a_dry_run_stores_the_plan_and_writes_nothing(demo: Demo, tmp_path: Path) -> None:
+    report = await commit(demo, tmp_path / "log.sqlite", dry_run=True)
+    assert report.status == "planned"
+    totals = (await demo.stats())["totals"]
+    assert isinstance(totals, dict) and totals["writes"] == 0
+    with EventLog(tmp_path / "log.sqlite", read_only=True) as log:
+        job = log.job(report.job_id)
+        assert job is not None and job.status == "planned"
+        assert job.plan_steps == sum(len(item.steps) for item in report.items)
+
+
+async def test_a_payout_that_keeps_failing_blocks_its_payable_and_a_retry_finishes_it(
+    demo: Demo, tmp_path: Path
+) -> None:
+    db = tmp_path / "log.sqlite"
+    plan = await commit(demo, db, dry_run=True)
+    item = next(i for i in plan.items if any(s.logical == "payouts" and s.before != "Paid" for s in i.steps))
+    payout = next(s for s in item.steps if s.logical == "payouts" and s.before != "Paid")
+    await set_faults(demo, {"targeted": [{"page_id": payout.target, "status": 500, "count": 50}]})
+
+    report = await commit(demo, db)
+    assert report.status == "completed_with_failures"
+    assert report.states[payout.key].status == "failed"
+    final = item.steps[-1]
+    assert report.states[final.key].status == "blocked"
+    assert "is failed" in (report.states[final.key].error or "")
+    assert await status_of(demo, final.target) == "Pending"
+    others = [i for i in report.items if i.key != item.key]
+    assert all(report.states[i.steps[-1].key].status == "succeeded" for i in others)
+    summary = commit_summary(report, params())
+    assert summary["failed"] == 1 and summary["errors"][0]["payable_id"] == item.key
+    assert "internal_server_error" in summary["errors"][0]["error"]
+
+    await set_faults(demo, {"targeted": []})
+    async with open_runtime(demo.config, db, operator="test", policy=FAST_RETRIES) as rt:
+        retried = await retry_job(rt, report.job_id, reason="the payout is fixed")
+    assert retried.status == "completed"
+    assert await status_of(demo, final.target) == "Paid"
+    assert await status_of(demo, payout.target) == "Paid"
+
+
+@pytest.mark.parametrize("workers", [1, 5, 20])
+async def test_any_worker_count_gives_the_same_outcome(demo: Demo, tmp_path: Path, workers: int) -> None:
+    report = await commit(demo, tmp_path / "log.sqlite", workers=workers)
+    outcome = sorted((key, state.status) for key, state in report.states.items())
+    assert report.status == "completed"
+    assert {status for _, status in outcome} <= {"succeeded", "skipped"}
+
+
+async def test_a_second_job_on_the_same_selection_is_refused_while_the_first_runs(
+    demo: Demo, tmp_path: Path
+) -> None:
+    from engine.jobs import JobRefused
+
+    db = tmp_path / "log.sqlite"
+    await set_faults(demo, {"spec": "", "random_seed": 1})
+    p = params()
+    async with open_runtime(demo.config, db, operator="test", policy=FAST_RETRIES) as rt:
+        started = trio.Event()
+
+        async def planner(loader: Any) -> Any:
+            started.set()
+            await trio.sleep(3600)
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(lambda: run_job(rt, commit_spec(p), planner))
+            await started.wait()
+            with pytest.raises(JobRefused, match="same selection is running"):
+                await run_job(rt, commit_spec(p), commit_planner(p))
+            nursery.cancel_scope.cancel()
+    with EventLog(db, read_only=True) as log:
+        statuses = sorted(job.status for job in log.jobs())
+    assert statuses == ["failed"], "the job stopped while planning is recorded, not left 'created'"
