@@ -27,3 +27,11 @@ def default_db_path(explicit: str | None = None) -> Path:
 def demo_dir() -> Path:
     """The demo workspace's sandbox data and configuration."""
     return data_dir() / "demo"
+
+
+def default_config_path(explicit: str | None = None) -> Path:
+    """The workspace configuration: `--config`, else $PAYDESK_CONFIG, else `paydesk.toml` in the data dir."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("PAYDESK_CONFIG")
+    return Path(env) if env else data_dir() / "paydesk.toml"

@@ -19,16 +19,17 @@ from typing import Any
 import trio
 
 from engine import props
+from engine.config import Config
 from engine.executor import ExecutionContext, StepState, execute, initial_states
 from engine.failures import NotionFailure, ResponseShapeError
-from engine.gateway import RequestCounters
+from engine.gateway import NotionGateway, RequestCounters
 from engine.locks import FileLock, LockHeld, job_lock, selection_lock
 from engine.plan import Item, Plan, Step
 from engine.plan_codec import items_from_events, plan_events
 from engine.preload import Preloader, PreloadFact
 from engine.props import RecordShapeError
 from engine.runtime import Runtime
-from engine.workspace_spec import check_schema
+from engine.workspace_spec import TITLES, check_schema
 from eventlog import (
     EventLog,
     GatewayStats,
@@ -112,19 +113,21 @@ class _Locks:
             lock.release()
 
 
-async def check_workspace(rt: Runtime, logicals: Sequence[str], counters: RequestCounters) -> list[str]:
+async def check_workspace(
+    gateway: NotionGateway, config: Config, logicals: Sequence[str], counters: RequestCounters
+) -> list[str]:
     """Schema problems of the data sources a job writes or reads (empty when all is well)."""
     problems: list[str] = []
 
     async def check(logical: str) -> None:
-        ds_id = rt.config.data_sources[logical]
+        ds_id = config.data_sources[logical]
         try:
-            source = await rt.gateway.retrieve_data_source(ds_id, counters)
+            source = await gateway.retrieve_data_source(ds_id, counters)
         except NotionFailure as failure:
-            problems.append(f"{logical} data source {ds_id}: {failure.describe()}")
+            problems.append(f"{TITLES[logical]} (data source {ds_id}): {failure.describe()}")
             return
         schema = source.get("properties")
-        problems.extend(check_schema(logical, schema if isinstance(schema, Mapping) else {}, rt.config))
+        problems.extend(check_schema(logical, schema if isinstance(schema, Mapping) else {}, config))
 
     async with trio.open_nursery() as nursery:
         for logical in logicals:
@@ -178,7 +181,7 @@ async def run_job(
             )
 
         try:
-            problems = await check_workspace(rt, spec.data_sources, counters)
+            problems = await check_workspace(rt.gateway, rt.config, spec.data_sources, counters)
             if problems:
                 raise JobRefused("the workspace does not match what paydesk needs: " + "; ".join(problems))
             plan = await planner(Preloader(rt.gateway, rt.config, counters, report))

@@ -1,0 +1,327 @@
+"""`paydesk run commit`, `show`, `cancel`, `resume`, `retry` and `doctor`: the engine, headless.
+
+Exit codes: 0 all done, 2 some items failed (or were blocked, or are in doubt), 1 could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import re
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import trio
+
+from console.commands.log_cmds import open_log
+from console.errors import CliError
+from console.paths import default_config_path, default_db_path
+from engine.commit_job import commit_params, commit_planner, commit_spec, commit_summary
+from engine.commit_plan import CommitParams
+from engine.config import Config, ConfigError, clamp_workers, load_config, parse_workers
+from engine.failures import NotionFailure
+from engine.gateway import open_gateway
+from engine.jobs import JobRefused, JobReport, check_workspace, resume_job, retry_job, run_job
+from engine.runtime import Runtime, current_operator, open_runtime
+from engine.workspace_spec import TITLES
+from eventlog import GroupCommitWriter, JobCancelRequested, LogFileError
+
+EXIT_OK, EXIT_COULD_NOT_RUN, EXIT_SOME_FAILED = 0, 1, 2
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    run = subparsers.add_parser("run", help="run a job (commit, …) against the workspace")
+    kinds = run.add_subparsers(dest="kind", metavar="KIND")
+    commit = kinds.add_parser(
+        "commit",
+        help="mark a batch's payables and their payout items, splits and refunds Paid",
+        description="Preload the batch, plan every write (children first), then execute exactly that plan. "
+        "A payable is marked Paid only when all of its payout items, splits and refunds are.",
+    )
+    commit.add_argument("--month", required=True, help="work month, YYYY-MM")
+    commit.add_argument("--batch", required=True, type=int, choices=(1, 15), help="payday batch: 1 or 15")
+    commit.add_argument("--contractor", metavar="NAME", help="only this contractor's payables")
+    commit.add_argument(
+        "--invoice-ids", metavar="ID,…", help="only these payables (Invoice IDs, comma-separated)"
+    )
+    _common_run_options(commit)
+    commit.set_defaults(handler=run_commit)
+    run.set_defaults(handler=lambda args: _missing_kind(run))
+
+    show = subparsers.add_parser("show", help="a job's items and steps with their outcomes")
+    show.add_argument("job", metavar="JOB")
+    show.add_argument("--json", action="store_true", help="print JSON")
+    show.set_defaults(handler=run_show)
+
+    cancel = subparsers.add_parser("cancel", help="ask a running job to stop (it can be resumed)")
+    cancel.add_argument("job", metavar="JOB")
+    cancel.add_argument("--reason", default="", help="why, for the audit trail")
+    cancel.set_defaults(handler=run_cancel)
+
+    resume = subparsers.add_parser(
+        "resume", help="finish a job that stopped, or execute a dry run's stored plan"
+    )
+    resume.add_argument("job", metavar="JOB")
+    _common_run_options(resume, dry_run=False)
+    resume.set_defaults(handler=run_resume)
+
+    retry = subparsers.add_parser("retry", help="run a job's failed and blocked steps again")
+    retry.add_argument("job", metavar="JOB")
+    retry.add_argument(
+        "--item", action="append", default=[], metavar="KEY", help="only this item (repeatable)"
+    )
+    retry.add_argument("--reason", default="", help="why, for the audit trail")
+    _common_run_options(retry, dry_run=False)
+    retry.set_defaults(handler=run_retry)
+
+    doctor = subparsers.add_parser("doctor", help="check the configuration, the token and every data source")
+    doctor.add_argument("--json", action="store_true", help="print JSON")
+    doctor.set_defaults(handler=run_doctor)
+
+
+def _missing_kind(parser: argparse.ArgumentParser) -> int:
+    raise CliError("say which job to run, e.g. `paydesk run commit --month 2026-01 --batch 15`")
+
+
+def _common_run_options(parser: argparse.ArgumentParser, *, dry_run: bool = True) -> None:
+    if dry_run:
+        parser.add_argument("--dry-run", action="store_true", help="plan and store the plan; write nothing")
+    parser.add_argument("--workers", metavar="N", help="worker pool size, 1-20 (default from config: 5)")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+# ---- shared plumbing ------------------------------------------------------------------------------------
+
+
+def load_settings(args: argparse.Namespace) -> tuple[Config, Path]:
+    try:
+        config = load_config(default_config_path(args.config))
+    except ConfigError as err:
+        raise CliError(str(err)) from None
+    workers_arg = getattr(args, "workers", None)
+    if workers_arg is not None:
+        try:
+            workers, warning = clamp_workers(parse_workers(workers_arg, "--workers"))
+        except ConfigError as err:
+            raise CliError(str(err)) from None
+        warnings = (*config.warnings, warning) if warning else config.warnings
+        config = dataclasses.replace(config, workers=workers, warnings=warnings)
+    for warning in config.warnings:
+        print(f"paydesk: warning: {warning}", file=sys.stderr)
+    return config, default_db_path(args.db)
+
+
+def parse_month(text: str) -> str:
+    match = _MONTH.match(text.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise CliError(f"--month must be YYYY-MM with a month from 01 to 12, e.g. 2026-01 (got {text!r})")
+    return text.strip()
+
+
+def with_runtime(config: Config, db: Path, body: Callable[[Runtime], Awaitable[JobReport]]) -> JobReport:
+    async def main() -> JobReport:
+        async with open_runtime(config, db) as rt:
+            return await body(rt)
+
+    try:
+        return trio.run(main)
+    except JobRefused as err:
+        raise CliError(str(err)) from None
+    except LogFileError as err:
+        raise CliError(f"{err}; point --db at the right file") from None
+
+
+def _exit_code(report: JobReport) -> int:
+    return EXIT_OK if report.status in ("completed", "planned") else EXIT_SOME_FAILED
+
+
+# ---- run commit ------------------------------------------------------------------------------------------
+
+
+def run_commit(args: argparse.Namespace) -> int:
+    month = parse_month(args.month)
+    invoice_ids = tuple(i.strip() for i in (args.invoice_ids or "").split(",") if i.strip())
+    config, db = load_settings(args)
+    params = CommitParams(
+        month=month,
+        batch=args.batch,
+        today=date.today().isoformat(),
+        contractor=args.contractor,
+        invoice_ids=invoice_ids,
+    )
+    report = with_runtime(
+        config,
+        db,
+        lambda rt: run_job(rt, commit_spec(params), commit_planner(params), dry_run=args.dry_run),
+    )
+    summary = commit_summary(report, params)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    elif args.dry_run:
+        print_plan(report, config.notion.rate)
+    else:
+        print_commit(summary)
+    return _exit_code(report)
+
+
+def print_plan(report: JobReport, rate: float) -> None:
+    plan = report.plan
+    assert plan is not None
+    print(
+        f"dry run {report.job_id}: nothing was written. "
+        f"Execute this plan with `paydesk resume {report.job_id}`."
+    )
+    for item in plan.items:
+        print(f"\n{item.label}  ({item.data.get('contractor') or 'no name'})")
+        for step in item.steps:
+            mark = "=" if step.at_target(step.before) else "→"
+            print(f"  {step.label:<48} {step.property}: {step.before} {mark} {step.after}")
+    if plan.skips:
+        print("\nskipped:")
+        for skip in plan.skips:
+            print(f"  {skip.label}: {skip.reason}")
+    estimate = plan.estimate(rate)
+    totals = ", ".join(f"{amount:,.2f} {currency}" for currency, amount in sorted(plan.totals.items())) or "-"
+    print(
+        f"\n{len(plan.items)} payables, {estimate['requests']:.0f} writes "
+        f"(~{estimate['seconds']:.0f} s at {rate:g} requests/s); paying {totals}"
+    )
+
+
+def print_commit(summary: dict[str, Any]) -> None:
+    print(
+        f"job {summary['job_id']}: {summary['status']} - {summary['updated']} payables paid, "
+        f"{summary['skipped']} skipped, {summary['failed']} not paid"
+    )
+    for error in summary["errors"]:
+        print(f"  ✗ {error['payable_id']}: {error['error']}")
+    if summary["failed"]:
+        print(f"fix the cause, then `paydesk retry {summary['job_id']}`")
+
+
+# ---- show, cancel --------------------------------------------------------------------------------------
+
+
+def run_show(args: argparse.Namespace) -> int:
+    with open_log(args) as log:
+        job = log.job(args.job) if log is not None else None
+        if log is None or job is None:
+            raise CliError(f"no job {args.job} in the log; `paydesk jobs` lists the jobs")
+        items = log.items(args.job)
+        steps = log.steps(args.job)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "job": dataclasses.asdict(job),
+                    "items": [dataclasses.asdict(i) for i in items],
+                    "steps": [dataclasses.asdict(s) for s in steps],
+                },
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    print(f"{job.job_id}  {job.kind}  {job.status}  params {job.params}")
+    by_item: dict[str, list[Any]] = {}
+    for step in steps:
+        by_item.setdefault(step.item_key, []).append(step)
+    for item in items:
+        print(f"\n{item.status:<10} {item.label or item.item_key}")
+        for step in by_item.get(item.item_key, []):
+            detail = step.last_error or step.reason or ""
+            print(f"  {step.status:<10} {step.label or step.step_key}  {detail}")
+    return EXIT_OK
+
+
+def run_cancel(args: argparse.Namespace) -> int:
+    path = default_db_path(args.db)
+    with open_log(args) as log:
+        job = log.job(args.job) if log is not None else None
+    if job is None:
+        raise CliError(f"no job {args.job} in the log; `paydesk jobs` lists the jobs")
+    if job.status not in ("created", "planned", "running"):
+        raise CliError(f"job {args.job} is {job.status}; there is nothing to cancel")
+    with GroupCommitWriter(path) as writer:
+        writer.submit(
+            [JobCancelRequested(job_id=args.job, operator=current_operator(), reason=args.reason)]
+        ).result()
+    print(f"asked job {args.job} to stop; it finishes the writes already sent and can be resumed")
+    return EXIT_OK
+
+
+# ---- resume, retry -------------------------------------------------------------------------------------
+
+
+def _print_report(report: JobReport, as_json: bool, params: dict[str, Any]) -> None:
+    if report.items and report.items[0].kind == "payable":
+        summary = commit_summary(report, commit_params(params))
+        if as_json:
+            print(json.dumps(summary, indent=2))
+        else:
+            print_commit(summary)
+        return
+    counts: dict[str, int] = {}
+    for item in report.items:
+        status = report.item_status(item)
+        counts[status] = counts.get(status, 0) + 1
+    if as_json:
+        print(json.dumps({"job_id": report.job_id, "status": report.status, "items": counts}, indent=2))
+    else:
+        print(f"job {report.job_id}: {report.status} {counts}")
+
+
+def _stored_params(args: argparse.Namespace) -> dict[str, Any]:
+    with open_log(args) as log:
+        job = log.job(args.job) if log is not None else None
+    if job is None:
+        raise CliError(f"no job {args.job} in the log; `paydesk jobs` lists the jobs")
+    params: dict[str, Any] = json.loads(job.params)
+    return params
+
+
+def run_resume(args: argparse.Namespace) -> int:
+    params = _stored_params(args)
+    config, db = load_settings(args)
+    report = with_runtime(config, db, lambda rt: resume_job(rt, args.job))
+    _print_report(report, args.json, params)
+    return _exit_code(report)
+
+
+def run_retry(args: argparse.Namespace) -> int:
+    params = _stored_params(args)
+    config, db = load_settings(args)
+    report = with_runtime(
+        config, db, lambda rt: retry_job(rt, args.job, item_keys=args.item, reason=args.reason)
+    )
+    _print_report(report, args.json, params)
+    return _exit_code(report)
+
+
+# ---- doctor --------------------------------------------------------------------------------------------
+
+
+def run_doctor(args: argparse.Namespace) -> int:
+    config, _ = load_settings(args)
+
+    async def main() -> list[str]:
+        async with open_gateway(config.notion, config.token) as gateway:
+            try:
+                await gateway.me()
+            except NotionFailure as failure:
+                return [f"Notion refused the token or cannot be reached: {failure.describe()}"]
+            return await check_workspace(gateway, config, list(TITLES), gateway.totals)
+
+    problems = trio.run(main)
+    if args.json:
+        print(json.dumps({"ok": not problems, "problems": problems}, indent=2))
+    elif problems:
+        for problem in problems:
+            print(f"✗ {problem}")
+    else:
+        print(f"✓ {config.source}: token accepted, all {len(TITLES)} data sources match what paydesk needs")
+    return EXIT_COULD_NOT_RUN if problems else EXIT_OK
