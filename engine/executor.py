@@ -22,6 +22,7 @@ from engine import props
 from engine.failures import NotionFailure
 from engine.gateway import NotionGateway, RequestCounters
 from engine.plan import Item, Step
+from engine.progress import JobProgress
 from engine.recorder import Recorder
 from eventlog import (
     StepBlocked,
@@ -53,6 +54,7 @@ class ExecutionContext:
     counters: RequestCounters
     workers: int
     cancel: trio.Event = field(default_factory=trio.Event)
+    progress: JobProgress = field(default_factory=JobProgress)
     busy: int = 0  # workers currently inside an item
 
 
@@ -63,6 +65,9 @@ def initial_states(items: Sequence[Item]) -> dict[str, StepState]:
 async def execute(ctx: ExecutionContext, items: Sequence[Item], states: dict[str, StepState]) -> None:
     """Run `items` to their outcomes, updating `states` in place."""
     limiter = trio.CapacityLimiter(ctx.workers)
+    ctx.progress.total += sum(
+        1 for item in items for step in item.steps if states[step.key].status not in AT_TARGET
+    )
 
     async def worker(item: Item) -> None:
         async with limiter:
@@ -84,29 +89,38 @@ async def run_item(ctx: ExecutionContext, item: Item, states: dict[str, StepStat
         state = states[step.key]
         if state.status in AT_TARGET:
             continue
-        envelope = {
-            "job_id": ctx.job_id,
-            "operator": ctx.operator,
-            "item_key": item.key,
-            "step_key": step.key,
-        }
-        if ctx.cancel.is_set():
-            state.status = "cancelled"
-            ctx.recorder.record_nowait(StepCancelled(**envelope))
-            continue
-        unmet = [key for key in step.depends_on if states[key].status not in AT_TARGET]
-        if unmet:
-            state.status = "blocked"
-            state.error = _blocked_reason(unmet, states, labels)
-            ctx.recorder.record_nowait(StepBlocked(**envelope, reason=state.error))
-            continue
-        if step.at_target(state.current):
-            state.status = "skipped"
-            ctx.recorder.record_nowait(
-                StepSkipped(**envelope, reason=f"already {step.after}", current=state.current)
-            )
-            continue
-        await _write(ctx, step, state, envelope)
+        await _settle(ctx, item, step, state, states, labels)
+        if state.status != "started":  # a step left in doubt is not settled
+            ctx.progress.record(state.status)
+
+
+async def _settle(
+    ctx: ExecutionContext,
+    item: Item,
+    step: Step,
+    state: StepState,
+    states: dict[str, StepState],
+    labels: Mapping[str, str],
+) -> None:
+    """Bring one step to its outcome for this run (see the module docstring for the order of checks)."""
+    envelope = {"job_id": ctx.job_id, "operator": ctx.operator, "item_key": item.key, "step_key": step.key}
+    if ctx.cancel.is_set():
+        state.status = "cancelled"
+        ctx.recorder.record_nowait(StepCancelled(**envelope))
+        return
+    unmet = [key for key in step.depends_on if states[key].status not in AT_TARGET]
+    if unmet:
+        state.status = "blocked"
+        state.error = _blocked_reason(unmet, states, labels)
+        ctx.recorder.record_nowait(StepBlocked(**envelope, reason=state.error))
+        return
+    if step.at_target(state.current):
+        state.status = "skipped"
+        ctx.recorder.record_nowait(
+            StepSkipped(**envelope, reason=f"already {step.after}", current=state.current)
+        )
+        return
+    await _write(ctx, step, state, envelope)
 
 
 def _blocked_reason(unmet: list[str], states: Mapping[str, StepState], labels: Mapping[str, str]) -> str:

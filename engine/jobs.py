@@ -27,6 +27,7 @@ from engine.locks import FileLock, LockHeld, job_lock, selection_lock
 from engine.plan import Item, Plan, Step
 from engine.plan_codec import items_from_events, plan_events
 from engine.preload import Preloader, PreloadFact
+from engine.progress import JobProgress
 from engine.props import RecordShapeError
 from engine.runtime import Runtime
 from engine.workspace_spec import TITLES, check_schema
@@ -158,6 +159,7 @@ async def run_job(
     workers: int | None = None,
     cancel: trio.Event | None = None,
     job_id: str | None = None,
+    progress: JobProgress | None = None,
 ) -> JobReport:
     job_id = job_id or new_job_id(spec.kind)
     env = _envelope(rt, job_id)
@@ -205,7 +207,7 @@ async def run_job(
         if dry_run:
             await _stats(rt, job_id, counters)
             return JobReport(job_id, "planned", items, states, plan, counters)
-        status = await _execute(rt, job_id, items, states, counters, workers, cancel)
+        status = await _execute(rt, job_id, items, states, counters, workers, cancel, progress)
         return JobReport(job_id, status, items, states, plan, counters)
 
 
@@ -217,6 +219,7 @@ async def _execute(
     counters: RequestCounters,
     workers: int | None,
     cancel: trio.Event | None,
+    progress: JobProgress | None = None,
 ) -> str:
     env = _envelope(rt, job_id)
     count = workers or rt.config.workers
@@ -313,7 +316,12 @@ async def _reread(rt: Runtime, steps: Sequence[Step], counters: RequestCounters)
 
 
 async def resume_job(
-    rt: Runtime, job_id: str, *, workers: int | None = None, cancel: trio.Event | None = None
+    rt: Runtime,
+    job_id: str,
+    *,
+    workers: int | None = None,
+    cancel: trio.Event | None = None,
+    progress: JobProgress | None = None,
 ) -> JobReport:
     stored = await rt.read_log(lambda log: _load(log, job_id))
     if stored is None:
@@ -352,7 +360,7 @@ async def resume_job(
                     )
                 )
             await rt.recorder.record(*resolved)
-        status = await _execute(rt, job_id, stored.items, states, counters, workers, cancel)
+        status = await _execute(rt, job_id, stored.items, states, counters, workers, cancel, progress)
         return JobReport(job_id, status, stored.items, states, None, counters)
 
 
@@ -371,6 +379,7 @@ async def retry_job(
     reason: str = "",
     workers: int | None = None,
     cancel: trio.Event | None = None,
+    progress: JobProgress | None = None,
 ) -> JobReport:
     stored = await rt.read_log(lambda log: _load(log, job_id))
     if stored is None:
@@ -400,5 +409,5 @@ async def retry_job(
             states[step.key].status = "planned"
             states[step.key].current = values[step.key]
         retried = [item for item in chosen if any(step in again for step in item.steps)]
-        status = await _execute(rt, job_id, retried, states, counters, workers, cancel)
+        status = await _execute(rt, job_id, retried, states, counters, workers, cancel, progress)
         return JobReport(job_id, status, stored.items, states, None, counters)

@@ -26,6 +26,7 @@ from engine.config import Config, ConfigError, clamp_workers, load_config, parse
 from engine.failures import NotionFailure
 from engine.gateway import open_gateway
 from engine.jobs import JobRefused, JobReport, check_workspace, resume_job, retry_job, run_job
+from engine.progress import JobProgress
 from engine.runtime import Runtime, current_operator, open_runtime
 from engine.workspace_spec import TITLES
 from eventlog import GroupCommitWriter, JobCancelRequested, LogFileError
@@ -123,10 +124,22 @@ def parse_month(text: str) -> str:
     return text.strip()
 
 
-def with_runtime(config: Config, db: Path, body: Callable[[Runtime], Awaitable[JobReport]]) -> JobReport:
+def with_runtime(
+    config: Config, db: Path, body: Callable[[Runtime, JobProgress], Awaitable[JobReport]]
+) -> JobReport:
+    """Run `body` in a fresh engine; in a terminal, draw its progress on stderr while it runs."""
+
     async def main() -> JobReport:
-        async with open_runtime(config, db) as rt:
-            return await body(rt)
+        progress = JobProgress()
+        async with open_runtime(config, db) as rt, trio.open_nursery() as nursery:
+            if sys.stderr.isatty():
+                nursery.start_soon(_draw, progress)
+            try:
+                return await body(rt, progress)
+            finally:
+                nursery.cancel_scope.cancel()
+                if sys.stderr.isatty() and progress.total:
+                    print(f"\r{progress.line()}", file=sys.stderr)
 
     try:
         return trio.run(main)
@@ -134,6 +147,13 @@ def with_runtime(config: Config, db: Path, body: Callable[[Runtime], Awaitable[J
         raise CliError(str(err)) from None
     except LogFileError as err:
         raise CliError(f"{err}; point --db at the right file") from None
+
+
+async def _draw(progress: JobProgress) -> None:
+    while True:
+        if progress.total:
+            print(f"\r{progress.line()}", end="", file=sys.stderr, flush=True)
+        await trio.sleep(0.2)
 
 
 def _exit_code(report: JobReport) -> int:
@@ -157,7 +177,9 @@ def run_commit(args: argparse.Namespace) -> int:
     report = with_runtime(
         config,
         db,
-        lambda rt: run_job(rt, commit_spec(params), commit_planner(params), dry_run=args.dry_run),
+        lambda rt, progress: run_job(
+            rt, commit_spec(params), commit_planner(params), dry_run=args.dry_run, progress=progress
+        ),
     )
     summary = commit_summary(report, params)
     if args.json:
@@ -287,7 +309,7 @@ def _stored_params(args: argparse.Namespace) -> dict[str, Any]:
 def run_resume(args: argparse.Namespace) -> int:
     params = _stored_params(args)
     config, db = load_settings(args)
-    report = with_runtime(config, db, lambda rt: resume_job(rt, args.job))
+    report = with_runtime(config, db, lambda rt, progress: resume_job(rt, args.job, progress=progress))
     _print_report(report, args.json, params)
     return _exit_code(report)
 
@@ -296,7 +318,11 @@ def run_retry(args: argparse.Namespace) -> int:
     params = _stored_params(args)
     config, db = load_settings(args)
     report = with_runtime(
-        config, db, lambda rt: retry_job(rt, args.job, item_keys=args.item, reason=args.reason)
+        config,
+        db,
+        lambda rt, progress: retry_job(
+            rt, args.job, item_keys=args.item, reason=args.reason, progress=progress
+        ),
     )
     _print_report(report, args.json, params)
     return _exit_code(report)
