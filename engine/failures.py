@@ -84,10 +84,16 @@ def classify(error: BaseException) -> NotionFailure | None:
     if isinstance(error, HTTPResponseError):
         status = error.status
         code = error.code.value if isinstance(error.code, Enum) else str(error.code)
-        if code == "notionhq_client_response_error":
-            code = _code_from_body(error.body) or f"http_{status}"
-        request_id = error.request_id or error.headers.get("x-notion-request-id")
         message = str(error) or f"HTTP {status}"
+        request_id = error.request_id
+        if code == "notionhq_client_response_error":
+            # A code notion-client does not know (bad_gateway, service_overload, …): it keeps neither
+            # Notion's message nor its request id, so read them from the error envelope itself.
+            envelope = _envelope(error.body)
+            code = _text(envelope, "code") or f"http_{status}"
+            message = _text(envelope, "message") or message
+            request_id = request_id or _text(envelope, "request_id")
+        request_id = request_id or error.headers.get("x-notion-request-id")
         if status in THROTTLE_STATUSES:
             disposition, applied = Disposition.THROTTLED, False
         elif status in TRANSIENT_STATUSES:
@@ -134,10 +140,15 @@ def classify(error: BaseException) -> NotionFailure | None:
     return None
 
 
-def _code_from_body(body: str) -> str | None:
+def _envelope(body: str) -> dict[str, object]:
+    """Notion's error envelope from a response body ({} when the body is not one)."""
     try:
         parsed = json.loads(body)
     except (ValueError, TypeError):
-        return None
-    code = parsed.get("code") if isinstance(parsed, dict) else None
-    return code if isinstance(code, str) and code else None
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def _text(envelope: dict[str, object], key: str) -> str | None:
+    value = envelope.get(key)
+    return value if isinstance(value, str) and value else None

@@ -71,3 +71,10 @@ def job_lock(db_path: Path, job_id: str) -> FileLock:
 def selection_lock(db_path: Path, selection_key: str) -> FileLock:
     digest = hashlib.sha256(selection_key.encode()).hexdigest()[:24]
     return FileLock(locks_dir(db_path) / f"selection-{digest}.lock")
+
+
+def effective_status(db_path: Path, job_id: str, logged: str) -> str:
+    """A job the log calls created or running, but that no process holds, was interrupted (a crash)."""
+    if logged in ("created", "running") and job_lock(db_path, job_id).is_free():
+        return "interrupted"
+    return logged

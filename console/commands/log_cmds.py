@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 from console.errors import CliError
 from console.paths import default_db_path
+from engine.locks import effective_status
 from eventlog import (
     FORMATS,
     GENESIS_HASH,
@@ -122,6 +123,9 @@ def run_jobs(args: argparse.Namespace) -> int:
         jobs = [] if log is None else log.jobs()
         if log is None:
             _no_log_note(args)
+    path = default_db_path(args.db)
+    for job in jobs:  # the log says running; the lock says whether anybody still runs it
+        job.status = effective_status(path, job.job_id, job.status)
     if args.json:
         print(json.dumps([_job_dict(job) for job in jobs], indent=2))
         return EXIT_OK

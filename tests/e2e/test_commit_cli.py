@@ -174,6 +174,7 @@ async def test_kill_9_mid_run_then_resume_gives_the_uninterrupted_result(
 
     listed = json.loads((await paydesk(setup, "jobs", "--json")).stdout)
     if listed and listed[0]["plan_steps"]:
+        assert listed[0]["status"] in ("interrupted", "planned"), "a killed job is not shown as running"
         done = await paydesk(setup, "resume", listed[0]["job_id"], "--json")
     else:  # killed before the plan was stored: nothing was written, so run it again
         done = await paydesk(setup, "run", "commit", "--month", MONTH, "--batch", "15", "--json")
