@@ -225,7 +225,14 @@ async def _execute(
     count = workers or rt.config.workers
     await rt.recorder.record(JobStarted(**env, workers=count))
     ctx = ExecutionContext(
-        job_id, rt.operator, rt.gateway, rt.recorder, counters, count, cancel or trio.Event()
+        job_id,
+        rt.operator,
+        rt.gateway,
+        rt.recorder,
+        counters,
+        count,
+        cancel if cancel is not None else trio.Event(),
+        progress if progress is not None else JobProgress(),
     )
     finished = False
     try:

@@ -1,0 +1,145 @@
+"""A long-lived engine for a host that stays up (the console): jobs run in the background of one nursery.
+
+    async with open_engine(config, db_path, on_change=notify) as engine:
+        job_id = engine.start_commit(params, dry_run=True)   # returns at once; the job runs in the background
+        engine.resume(job_id)                                 # execute exactly the stored plan
+        engine.cancel(job_id)                                 # cooperative: sent writes finish, the rest wait
+        engine.statistics()                                   # bucket level, pause countdown, busy workers
+
+`on_change(job_id)` is called (on the engine's thread, from trio) whenever a job starts, settles a step or
+finishes; a host coalesces these into screen updates. Leaving the block cancels every running job, which
+records it as interrupted (resumable).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import trio
+
+from engine.commit_job import commit_planner, commit_spec
+from engine.commit_plan import CommitParams
+from engine.config import Config
+from engine.jobs import JobRefused, JobReport, new_job_id, resume_job, retry_job, run_job
+from engine.progress import JobProgress
+from engine.ratelimit import BucketStatistics
+from engine.runtime import Runtime, open_runtime
+
+Listener = Callable[[str], None]
+
+
+@dataclass
+class RunningJob:
+    job_id: str
+    action: str  # "run", "dry_run", "resume" or "retry"
+    progress: JobProgress = field(default_factory=JobProgress)
+    cancel: trio.Event = field(default_factory=trio.Event)
+    report: JobReport | None = None
+    error: str | None = None
+    done: trio.Event = field(default_factory=trio.Event)
+
+
+@dataclass(frozen=True)
+class EngineStatistics:
+    bucket: BucketStatistics
+    in_flight: int
+    reads: int
+    writes: int
+    retries: int
+    throttles: int
+    running_jobs: int
+
+
+class Engine:
+    def __init__(self, rt: Runtime, nursery: trio.Nursery, on_change: Listener | None = None) -> None:
+        self.rt = rt
+        self._nursery = nursery
+        self._on_change = on_change or (lambda _: None)
+        self.jobs: dict[str, RunningJob] = {}
+
+    @property
+    def config(self) -> Config:
+        return self.rt.config
+
+    def _launch(self, job: RunningJob, work: Callable[[], Awaitable[JobReport]]) -> str:
+        if job.job_id in self.jobs and not self.jobs[job.job_id].done.is_set():
+            raise JobRefused(f"job {job.job_id} is already running here")
+        self.jobs[job.job_id] = job
+
+        async def run() -> None:
+            self._on_change(job.job_id)
+            try:
+                job.report = await work()
+            except JobRefused as err:
+                job.error = str(err)
+            finally:
+                job.done.set()
+                self._on_change(job.job_id)
+
+        self._nursery.start_soon(run)
+        return job.job_id
+
+    def start_commit(self, params: CommitParams, *, dry_run: bool = False) -> str:
+        job = RunningJob(new_job_id("commit"), "dry_run" if dry_run else "run")
+        return self._launch(
+            job,
+            lambda: run_job(
+                self.rt,
+                commit_spec(params),
+                commit_planner(params),
+                dry_run=dry_run,
+                cancel=job.cancel,
+                job_id=job.job_id,
+                progress=job.progress,
+            ),
+        )
+
+    def resume(self, job_id: str) -> str:
+        job = RunningJob(job_id, "resume")
+        return self._launch(
+            job, lambda: resume_job(self.rt, job_id, cancel=job.cancel, progress=job.progress)
+        )
+
+    def retry(self, job_id: str, items: Sequence[str] = (), reason: str = "") -> str:
+        job = RunningJob(job_id, "retry")
+        return self._launch(
+            job,
+            lambda: retry_job(
+                self.rt, job_id, item_keys=items, reason=reason, cancel=job.cancel, progress=job.progress
+            ),
+        )
+
+    def cancel(self, job_id: str) -> bool:
+        """Ask a job running in this engine to stop; False if it is not running here."""
+        job = self.jobs.get(job_id)
+        if job is None or job.done.is_set():
+            return False
+        job.cancel.set()
+        return True
+
+    def statistics(self) -> EngineStatistics:
+        totals = self.rt.gateway.totals
+        return EngineStatistics(
+            bucket=self.rt.gateway.bucket.statistics(),
+            in_flight=self.rt.gateway.in_flight,
+            reads=totals.reads,
+            writes=totals.writes,
+            retries=totals.retries,
+            throttles=totals.throttles,
+            running_jobs=sum(1 for job in self.jobs.values() if not job.done.is_set()),
+        )
+
+
+@asynccontextmanager
+async def open_engine(
+    config: Config, db_path: Path, *, on_change: Listener | None = None, operator: str | None = None
+) -> AsyncIterator[Engine]:
+    async with open_runtime(config, db_path, operator=operator) as rt, trio.open_nursery() as nursery:
+        engine = Engine(rt, nursery, on_change)
+        try:
+            yield engine
+        finally:
+            nursery.cancel_scope.cancel()

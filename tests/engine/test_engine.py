@@ -1,0 +1,44 @@
+"""The long-lived engine a console hosts: jobs in the background, notifications, statistics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.commit_plan import CommitParams
+from engine.engine import open_engine
+from tests.engine.conftest import MONTH, Demo
+
+pytestmark = pytest.mark.trio
+
+
+async def test_a_dry_run_then_its_execution_run_in_the_background_and_notify(
+    demo: Demo, tmp_path: Path
+) -> None:
+    changes: list[str] = []
+    params = CommitParams(month=MONTH, batch=15, today=f"{MONTH}-20")
+    async with open_engine(demo.config, tmp_path / "log.sqlite", on_change=changes.append) as engine:
+        job_id = engine.start_commit(params, dry_run=True)
+        await engine.jobs[job_id].done.wait()
+        planned = engine.jobs[job_id].report
+        assert planned is not None and planned.status == "planned"
+        engine.resume(job_id)
+        await engine.jobs[job_id].done.wait()
+        executed = engine.jobs[job_id].report
+        assert executed is not None and executed.status == "completed"
+        assert engine.jobs[job_id].progress.done == engine.jobs[job_id].progress.total > 0
+        stats = engine.statistics()
+        assert stats.writes == planned.plan.writes_needed() if planned.plan else False
+        assert stats.running_jobs == 0
+    assert changes.count(job_id) >= 4  # started and finished, twice
+
+
+async def test_a_refused_job_reports_its_reason_instead_of_raising(demo: Demo, tmp_path: Path) -> None:
+    params = CommitParams(month=MONTH, batch=15, today=f"{MONTH}-20")
+    async with open_engine(demo.config, tmp_path / "log.sqlite") as engine:
+        job_id = engine.resume("no-such-job")
+        await engine.jobs[job_id].done.wait()
+        assert engine.jobs[job_id].error == "no job no-such-job in the log; `paydesk jobs` lists the jobs"
+        assert engine.cancel("no-such-job") is False
+        del params
