@@ -13,18 +13,33 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+CREATED = "created"
+
+
 @dataclass(frozen=True)
 class Step:
-    key: str  # deterministic: "<logical>:<page>:<property>=<value>"
+    """One record write.
+
+    An update sets `property` of page `target` (and whatever else `write` holds) to `after`.
+    A create makes a page in data source `logical` from `write`; its `target` is the source key it is
+    guarded by (unique in the job), `before` is None and `after` is "created". Before a create is sent
+    again after an uncertain outcome (a timeout, a dropped connection, a crash), `lookup` — a Notion
+    filter on that data source — is queried for a page the earlier attempt may have made.
+    In `write`, a relation reference `{"$step": KEY}` stands for the page that create step KEY made
+    (KEY must be in `depends_on`).
+    """
+
+    key: str  # deterministic: "<logical>:<page>:<property>=<value>", or "<logical>:create:<source key>"
     kind: str  # "update" or "create"
     logical: str  # which data source (contractors, payables, …)
     target: str  # the page id (for a create: the source key it is guarded by)
-    property: str  # the property compared to decide "already at target"
-    before: Any  # its value when planned
-    after: Any  # the target value
+    property: str  # the property compared to decide "already at target" ("" for a create)
+    before: Any  # its value when planned (None for a create)
+    after: Any  # the target value ("created" for a create)
     write: Mapping[str, Any]  # the properties payload sent to Notion
     label: str
     depends_on: tuple[str, ...] = ()
+    lookup: Mapping[str, Any] | None = None  # for a create: the filter that finds its page
 
     def at_target(self, current: Any) -> bool:
         return bool(current == self.after)
