@@ -5,57 +5,22 @@ For every step, in the order planned (children before parents):
 - cancellation requested: `cancelled`;
 - a step it depends on is not at target: `blocked`, naming which and why;
 - the freshest known value already equals the target: `skipped`;
-- otherwise `started` is made durable, then the request is sent, then `succeeded` or `failed`.
+- otherwise the write is sent (see engine.writes): `started` first, then `succeeded` or `failed`.
 One item's failure never stops another. Cancellation is cooperative: no new step starts once it is
-requested, and a request already sent is allowed to finish so that its outcome is known.
+requested, and a write already sent finishes, so its outcome is known.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
 import trio
 
-from engine import props
-from engine.failures import NotionFailure
-from engine.gateway import NotionGateway, RequestCounters
 from engine.plan import Item, Step
-from engine.progress import JobProgress
-from engine.recorder import Recorder
-from eventlog import (
-    StepBlocked,
-    StepCancelled,
-    StepFailed,
-    StepSkipped,
-    StepStarted,
-    StepSucceeded,
-)
+from engine.writes import ExecutionContext, StepState, perform
+from eventlog import StepBlocked, StepCancelled, StepSkipped
 
 AT_TARGET = frozenset({"succeeded", "skipped"})
-IN_FLIGHT_GRACE_S = 15.0  # how long a cancelled job waits for a request already sent
-
-
-@dataclass
-class StepState:
-    status: str = "planned"
-    current: Any = None  # the freshest known value of the step's property
-    attempts: int = 0
-    error: str | None = None
-
-
-@dataclass
-class ExecutionContext:
-    job_id: str
-    operator: str
-    gateway: NotionGateway
-    recorder: Recorder
-    counters: RequestCounters
-    workers: int
-    cancel: trio.Event = field(default_factory=trio.Event)
-    progress: JobProgress = field(default_factory=JobProgress)
-    busy: int = 0  # workers currently inside an item
 
 
 def initial_states(items: Sequence[Item]) -> dict[str, StepState]:
@@ -120,7 +85,7 @@ async def _settle(
             StepSkipped(**envelope, reason=f"already {step.after}", current=state.current)
         )
         return
-    await _write(ctx, step, state, envelope)
+    await perform(ctx, step, state, states, envelope)
 
 
 def _blocked_reason(unmet: list[str], states: Mapping[str, StepState], labels: Mapping[str, str]) -> str:
@@ -131,37 +96,3 @@ def _blocked_reason(unmet: list[str], states: Mapping[str, StepState], labels: M
         parts.append(f"{labels.get(key, key)} is {state.status}{why}")
     more = f" and {len(unmet) - 3} more" if len(unmet) > 3 else ""
     return "not written because " + "; ".join(parts) + more
-
-
-async def _write(ctx: ExecutionContext, step: Step, state: StepState, envelope: dict[str, Any]) -> None:
-    state.attempts += 1
-    state.status = "started"
-    await ctx.recorder.record(StepStarted(**envelope, attempt=state.attempts))
-    try:
-        # A request already sent finishes even if the job is cancelled meanwhile: its outcome is then
-        # known, and nothing is left in doubt by a cancellation.
-        with trio.CancelScope(shield=True), trio.move_on_after(IN_FLIGHT_GRACE_S):
-            page = await ctx.gateway.update_page(step.target, dict(step.write), ctx.counters)
-            state.status = "succeeded"
-            state.current = step.after
-            ctx.recorder.record_nowait(
-                StepSucceeded(
-                    **envelope,
-                    value=step.after,
-                    request_id=page.get("request_id") if isinstance(page.get("request_id"), str) else None,
-                    page_id=props.page_id(page),
-                )
-            )
-    except NotionFailure as failure:
-        state.status = "failed"
-        state.error = failure.describe()
-        ctx.recorder.record_nowait(
-            StepFailed(
-                **envelope,
-                status=failure.status,
-                code=failure.code,
-                message=failure.message,
-                request_id=failure.request_id,
-                retryable=failure.retryable,
-            )
-        )

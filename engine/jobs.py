@@ -20,7 +20,7 @@ import trio
 
 from engine import props
 from engine.config import Config
-from engine.executor import ExecutionContext, StepState, execute, initial_states
+from engine.executor import execute, initial_states
 from engine.failures import NotionFailure, ResponseShapeError
 from engine.gateway import NotionGateway, RequestCounters
 from engine.locks import FileLock, LockHeld, job_lock, selection_lock
@@ -31,6 +31,7 @@ from engine.progress import JobProgress
 from engine.props import RecordShapeError
 from engine.runtime import Runtime
 from engine.workspace_spec import TITLES, check_schema
+from engine.writes import ExecutionContext, StepState
 from eventlog import (
     EventLog,
     GatewayStats,
@@ -233,6 +234,7 @@ async def _execute(
         count,
         cancel if cancel is not None else trio.Event(),
         progress if progress is not None else JobProgress(),
+        rt.config.data_sources,
     )
     finished = False
     try:
@@ -263,11 +265,14 @@ def outcome(states: Mapping[str, StepState], *, cancelled: bool) -> str:
 
 
 async def _watch_cancel(rt: Runtime, job_id: str, cancel: trio.Event) -> None:
-    """Notice a `paydesk cancel` from another process (it is recorded in the log)."""
+    """Notice a `paydesk cancel` from another process (it is recorded in the log). Only requests made
+    after this run started count: an earlier run's cancel does not stop the resumed job."""
+    row = await rt.read_log(lambda log: log.job(job_id))
+    seen = row.cancel_requested if row is not None else 0
     while not cancel.is_set():
         await trio.sleep(CANCEL_POLL_S)
         row = await rt.read_log(lambda log: log.job(job_id))
-        if row is not None and row.cancel_requested:
+        if row is not None and row.cancel_requested > seen:
             cancel.set()
 
 
@@ -346,9 +351,16 @@ async def resume_job(
                 if status in ("blocked", "cancelled"):
                     status = "planned"
                 states[step.key] = StepState(
-                    status=status, current=step.before, attempts=row.attempts if row is not None else 0
+                    status=status,
+                    current=step.before,
+                    attempts=row.attempts if row is not None else 0,
+                    page_id=row.page_id if row is not None else None,
                 )
         in_doubt = [s for item in stored.items for s in item.steps if states[s.key].status == "started"]
+        for step in [s for s in in_doubt if s.kind == "create"]:
+            # No page to read: the create itself looks its source key up before sending again.
+            states[step.key].status = "planned"
+        in_doubt = [s for s in in_doubt if s.kind != "create"]
         await rt.recorder.record(JobResumed(**env))
         if in_doubt:
             values = await _reread(rt, in_doubt, counters)
@@ -405,16 +417,21 @@ async def retry_job(
             for step in item.steps:
                 row = stored.rows.get(step.key)
                 status = row.status if row is not None else "planned"
-                states[step.key] = StepState(status, step.before, row.attempts if row is not None else 0)
+                states[step.key] = StepState(
+                    status,
+                    step.before,
+                    row.attempts if row is not None else 0,
+                    page_id=row.page_id if row is not None else None,
+                )
                 if item in chosen and status in ("failed", "blocked", "started", "cancelled", "planned"):
                     again.append(step)
         if not again:
             raise JobRefused(f"job {job_id} has no failed or blocked steps to retry")
         await rt.recorder.record(RetryRequested(**env, items=list(item_keys), reason=reason))
-        values = await _reread(rt, again, counters)
+        values = await _reread(rt, [s for s in again if s.kind != "create"], counters)
         for step in again:
             states[step.key].status = "planned"
-            states[step.key].current = values[step.key]
+            states[step.key].current = values.get(step.key)
         retried = [item for item in chosen if any(step in again for step in item.steps)]
         status = await _execute(rt, job_id, retried, states, counters, workers, cancel, progress)
         return JobReport(job_id, status, stored.items, states, None, counters)

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from eventlog.codec import canonical_json
+from eventlog.codec import canonical_json, json_value
 from eventlog.rows import ItemRow, JobRow, PreloadRow, StepRow
 
 _ITEM_COUNT = {status: f"n_{status}" for status in ("planned", "started", "succeeded", "skipped")}
@@ -132,6 +132,12 @@ class Projector:
 
     # --- driving the fold ---------------------------------------------------------------------------------
 
+    @property
+    def handlers(self) -> dict[str, Handler]:
+        """Type name → the fold of one event of that type. Calling the handler directly is `apply`
+        without moving the position (a caller folding many events sets `position` after them)."""
+        return self._handlers
+
     def apply(
         self,
         seq: int,
@@ -211,11 +217,34 @@ class Projector:
     def _scope(
         self, seq: int, job_id: str, item_key: str | None, step_key: str | None
     ) -> tuple[JobRow, ItemRow, StepRow]:
-        job = self._job(job_id, seq)
-        item = self._item(job, item_key or "", seq)
-        return job, item, self._step(job, item, step_key or "", seq)
+        """The job, item and step rows of a step event, marked changed at `seq` (`_job`, `_item` and
+        `_step` in one, as every step event needs all three)."""
+        job = self._jobs.get(job_id)
+        if job is None:
+            job = self._job(job_id, seq)
+        else:
+            job.updated_seq = seq
+            self._dirty_jobs[job_id] = job
+        item_key = item_key or ""
+        key = (job_id, item_key)
+        item = self._items.get(key)
+        if item is None:
+            item = self._item(job, item_key, seq)
+        else:
+            item.updated_seq = seq
+            self._dirty_items[key] = item
+        step_key = step_key or ""
+        step_id = (job_id, item_key, step_key)
+        step = self._steps.get(step_id)
+        if step is None:
+            step = self._step(job, item, step_key, seq)
+        else:
+            step.updated_seq = seq
+            self._dirty_steps[step_id] = step
+        return job, item, step
 
-    def _move(self, job: JobRow, item: ItemRow, step: StepRow, status: str) -> None:
+    @staticmethod
+    def _move(job: JobRow, item: ItemRow, step: StepRow, status: str) -> None:
         old = step.status
         if old == status:
             return
@@ -226,7 +255,13 @@ class Projector:
         old_s, new_s = _JOB_STEP_COUNT[old], _JOB_STEP_COUNT[status]
         setattr(job, old_s, getattr(job, old_s) - 1)
         setattr(job, new_s, getattr(job, new_s) + 1)
-        self._restatus(job, item)
+        new = item_status(item)
+        old = item.status
+        if new != old:
+            item.status = new
+            old_i, new_i = _JOB_ITEM_COUNT[old], _JOB_ITEM_COUNT[new]
+            setattr(job, old_i, getattr(job, old_i) - 1)
+            setattr(job, new_i, getattr(job, new_i) + 1)
 
     @staticmethod
     def _restatus(job: JobRow, item: ItemRow) -> None:
@@ -280,7 +315,7 @@ class Projector:
         self, seq: int, _a: str, job_id: str, _i: Any, _s: Any, _o: Any, p: Any
     ) -> None:
         job = self._job(job_id, seq)
-        job.cancel_requested, job.cancel_reason = 1, p["reason"]
+        job.cancel_requested, job.cancel_reason = job.cancel_requested + 1, p["reason"]
 
     def _job_resumed(self, seq: int, at: str, job_id: str, _i: Any, _s: Any, _o: Any, p: Any) -> None:
         job = self._job(job_id, seq)
@@ -327,8 +362,9 @@ class Projector:
         _, _, step = self._scope(seq, job_id, item_key, step_key)
         step.kind, step.target, step.property = p["kind"], p["target"], p["property"]
         step.data_source, step.label = p.get("data_source", ""), p.get("label", "")
-        step.before, step.after = canonical_json(p["before"]), canonical_json(p["after"])
-        step.depends_on = canonical_json(p["depends_on"])
+        step.before, step.after = json_value(p["before"]), json_value(p["after"])
+        depends_on = p["depends_on"]
+        step.depends_on = "[]" if depends_on == [] else canonical_json(depends_on)
 
     def _step_started(
         self, seq: int, at: str, job_id: str, item_key: Any, step_key: Any, _o: Any, p: Any
@@ -345,7 +381,7 @@ class Projector:
     ) -> None:
         job, item, step = self._scope(seq, job_id, item_key, step_key)
         self._move(job, item, step, "succeeded")
-        step.value, step.request_id, step.page_id = canonical_json(p["value"]), p["request_id"], p["page_id"]
+        step.value, step.request_id, step.page_id = json_value(p["value"]), p["request_id"], p["page_id"]
         step.finished_at = at
 
     def _step_skipped(
@@ -353,7 +389,7 @@ class Projector:
     ) -> None:
         job, item, step = self._scope(seq, job_id, item_key, step_key)
         self._move(job, item, step, "skipped")
-        step.reason, step.value, step.finished_at = p["reason"], canonical_json(p["current"]), at
+        step.reason, step.value, step.finished_at = p["reason"], json_value(p["current"]), at
 
     def _step_failed(
         self, seq: int, at: str, job_id: str, item_key: Any, step_key: Any, _o: Any, p: Any
@@ -385,4 +421,4 @@ class Projector:
         job, item, step = self._scope(seq, job_id, item_key, step_key)
         applied = p["outcome"] == "succeeded"
         self._move(job, item, step, "succeeded" if applied else "planned")
-        step.value, step.finished_at = canonical_json(p["current"]), at if applied else None
+        step.value, step.finished_at = json_value(p["current"]), at if applied else None

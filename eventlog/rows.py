@@ -67,7 +67,7 @@ class JobRow:
     wait_ms: int = 0
     warnings: int = 0
     last_warning: str | None = None
-    cancel_requested: int = 0
+    cancel_requested: int = 0  # how many cancels were asked (a job resumed after one can be asked again)
     cancel_reason: str | None = None
     resumes: int = 0
     retry_requests: int = 0

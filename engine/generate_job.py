@@ -1,0 +1,117 @@
+"""The generate-payouts job (payroll, refund, invoice_split): its selection, planner and summary.
+
+The summary is `{"job_id", "status", "type", "payouts_created", "processed", "skipped", "failed", "errors",
+"details"}`: `processed` counts every source record looked at (planned or skipped), `skipped` the ones the
+plan left out with a reason, `failed` the planned ones not at target after execution (a failed or blocked
+step, or one left in doubt), each named in `errors` with why. `details` lists every source record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from engine.generate_plan import GenerateParams, plan_generate
+from engine.generate_preload import preload_generate
+from engine.jobs import JobReport, JobSpec, Planner
+from engine.plan import Item, Plan
+from engine.preload import Preloader
+
+DATA_SOURCES: dict[str, tuple[str, ...]] = {
+    "payroll": ("orders", "rates", "payouts", "contractors", "deployments"),
+    "refund": ("refunds", "payouts", "contractors"),
+    "invoice_split": ("splits", "payouts", "contractors"),
+}
+
+
+def generate_spec(params: GenerateParams) -> JobSpec:
+    """One generate job per payout type and month at a time: overlapping selections (another batch, another
+    contractor) would plan the same source twice before either had created its payout."""
+    scope = params.month if params.type == "payroll" else "*"
+    return JobSpec(
+        kind="generate",
+        params={
+            "type": params.type,
+            "month": params.month,
+            "batch": params.batch,
+            "contractor": params.contractor,
+        },
+        selection_key=f"generate:{params.type}:{scope}",
+        data_sources=DATA_SOURCES[params.type],
+    )
+
+
+def generate_params(params: Mapping[str, Any]) -> GenerateParams:
+    batch = params.get("batch")
+    return GenerateParams(
+        type=str(params["type"]),
+        month=str(params["month"]),
+        batch=int(batch) if batch is not None else None,
+        contractor=params.get("contractor"),
+    )
+
+
+def generate_planner(params: GenerateParams) -> Planner:
+    async def plan(loader: Preloader) -> Plan:
+        return plan_generate(await preload_generate(loader, params), params, loader.config)
+
+    return plan
+
+
+def created_page(report: JobReport, step_key: str) -> str | None:
+    """The id of the page a create step made, when the executor recorded it."""
+    state = report.states.get(step_key)
+    page_id = getattr(state, "page_id", None)
+    return page_id if isinstance(page_id, str) else None
+
+
+def first_error(report: JobReport, item: Item) -> str:
+    for step in item.steps:
+        state = report.states[step.key]
+        if state.status == "failed":
+            return f"failed to {'create' if step.kind == 'create' else 'update'} {step.label}: {state.error}"
+    for step in item.steps:
+        state = report.states[step.key]
+        if state.status == "started":
+            return f"in doubt: the outcome of {step.label} is unknown; run `paydesk resume`"
+        if state.status in ("blocked", "cancelled"):
+            return f"{step.label} {state.status}" + (f": {state.error}" if state.error else "")
+    return report.item_status(item)
+
+
+def generate_summary(report: JobReport, params: GenerateParams) -> dict[str, Any]:
+    created = failed = 0
+    errors: list[dict[str, str]] = []
+    details: list[dict[str, Any]] = []
+    for item in report.items:
+        create = item.steps[0]
+        status = report.item_status(item)
+        if report.states[create.key].status == "succeeded":
+            created += 1
+        if status not in ("succeeded", "skipped", "planned"):
+            failed += 1
+            errors.append({"source_id": item.key, "error": first_error(report, item)})
+        details.append(
+            {
+                **item.data,
+                "label": item.label,
+                "status": status,
+                "payout_id": created_page(report, create.key),
+            }
+        )
+    skips = report.plan.skips if report.plan is not None else ()
+    for skip in skips:
+        details.append(
+            {"source_id": skip.key, "label": skip.label, "status": "skipped", "reason": skip.reason}
+        )
+    return {
+        "job_id": report.job_id,
+        "status": report.status,
+        "type": params.type,
+        "payouts_created": created,
+        "processed": len(report.items) + len(skips),
+        "skipped": len(skips),
+        "failed": failed,
+        "errors": errors,
+        "details": details,
+    }

@@ -1,0 +1,119 @@
+"""The generate job's preload: the sources of one payout type and what planning them needs, each data source
+in ⌈n/100⌉ paginated queries, joined in memory (never a query per item).
+
+- payroll: the month's Approved Orders; the month's Timesheet line items (an order's line items beyond
+  those, or beyond the 25 a page lists, are completed and retrieved); all Active rates; the non-cancelled
+  payouts linking an Order; every contractor and deployment.
+- refund: Approved refund requests, the non-cancelled payouts linking a refund, the contractors.
+- invoice_split: Pending splits of a paying type, the non-cancelled payouts linking a split, the contractors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import trio
+
+from engine import props
+from engine.config import Config
+from engine.generate_plan import CANCELLED, LINKS, PAYING_SPLIT_TYPES, GenerateParams, GenerateSnapshot
+from engine.preload import Page, Preloader
+from engine.proration import month_span
+
+
+def in_month(config: Config, logical: str, name: str, month: str) -> list[dict[str, Any]]:
+    first, last = month_span(month)
+    prop = config.prop(logical, name)
+    return [
+        {"property": prop, "date": {"on_or_after": first.isoformat()}},
+        {"property": prop, "date": {"on_or_before": last.isoformat()}},
+    ]
+
+
+def _select(config: Config, logical: str, name: str, value: str) -> dict[str, Any]:
+    return {"property": config.prop(logical, name), "select": {"equals": value}}
+
+
+def _status(config: Config, logical: str, name: str, value: str) -> dict[str, Any]:
+    return {"property": config.prop(logical, name), "status": {"equals": value}}
+
+
+def source_filter(params: GenerateParams, config: Config) -> tuple[str, dict[str, Any]]:
+    """(data source, filter) of the records that may get a payout."""
+    if params.type == "payroll":
+        order = [_select(config, "orders", "Type", "Order"), _select(config, "orders", "Status", "Approved")]
+        return "orders", {"and": [*order, *in_month(config, "orders", "Date", params.month)]}
+    if params.type == "refund":
+        return "refunds", _status(config, "refunds", "Status", "Approved")
+    kinds = [_select(config, "splits", "Type", kind) for kind in PAYING_SPLIT_TYPES]
+    return "splits", {"and": [_select(config, "splits", "Status", "Pending"), {"or": kinds}]}
+
+
+def payouts_filter(params: GenerateParams, config: Config) -> dict[str, Any]:
+    """The non-cancelled payouts that link a source of this type."""
+    link = config.prop("payouts", LINKS[params.type])
+    return {
+        "and": [
+            {"property": link, "relation": {"is_not_empty": True}},
+            {"property": config.prop("payouts", "Status"), "status": {"does_not_equal": CANCELLED}},
+        ]
+    }
+
+
+async def preload_generate(loader: Preloader, params: GenerateParams) -> GenerateSnapshot:
+    config = loader.config
+    found: dict[str, list[Page]] = {}
+
+    async def run(name: str, logical: str, flt: dict[str, Any] | None) -> None:
+        found[name] = await loader.query(logical, flt)
+
+    source_logical, source_flt = source_filter(params, config)
+    payroll = params.type == "payroll"
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(run, "sources", source_logical, source_flt)
+        nursery.start_soon(run, "payouts", "payouts", payouts_filter(params, config))
+        nursery.start_soon(run, "contractors", "contractors", None)
+        if payroll:
+            items = {
+                "and": [
+                    _select(config, "orders", "Type", "Timesheet"),
+                    *in_month(config, "orders", "Date", params.month),
+                ]
+            }
+            nursery.start_soon(run, "items", "orders", items)
+            nursery.start_soon(run, "rates", "rates", _status(config, "rates", "Status", "Active"))
+            nursery.start_soon(run, "deployments", "deployments", None)
+
+    contractors = {props.page_id(c): c for c in found["contractors"]}
+    if not payroll:
+        return GenerateSnapshot(
+            sources=found["sources"],
+            payouts=found["payouts"],
+            contractors=contractors,
+            reads=loader.requests,
+        )
+
+    sub_item = config.prop("orders", "Sub-item")
+    line_items: dict[str, list[str]] = {}
+
+    async def complete(order: Page) -> None:
+        line_items[props.page_id(order)] = await loader.complete_relation(order, sub_item)
+
+    async with trio.open_nursery() as nursery:
+        for order in found["sources"]:
+            nursery.start_soon(complete, order)
+    pages = {props.page_id(p): p for p in found["items"]}
+    unreadable: dict[str, str] = {}
+    wanted = [i for ids in line_items.values() for i in ids]
+    pages.update(await loader.retrieve_missing(wanted, pages, unreadable, "orders"))
+    return GenerateSnapshot(
+        sources=found["sources"],
+        payouts=found["payouts"],
+        contractors=contractors,
+        rates=found["rates"],
+        line_items=line_items,
+        pages=pages,
+        deployments={props.page_id(d): d for d in found["deployments"]},
+        unreadable=unreadable,
+        reads=loader.requests,
+    )

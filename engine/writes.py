@@ -1,0 +1,203 @@
+"""Sending one step's write: an update, or a create guarded by a lookup of its source key.
+
+A `started` event is made durable before any request. A cooperative cancel (the job's cancel event) takes
+effect between steps, so it never interrupts a write; a hard stop (the engine's scope cancelled: quit,
+Ctrl-C) abandons the request in flight, and that step is left in doubt for resume to resolve by reading
+its target. A create whose outcome is uncertain
+(a timeout, a dropped connection, a 5xx, or an earlier attempt that crashed) is never simply sent again:
+its `lookup` filter is queried first — waiting out Notion's query lag within a bound — and a page found
+there is taken as the one this step made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import trio
+
+from engine import props
+from engine.failures import Disposition, NotionFailure
+from engine.gateway import NotionGateway, RequestCounters
+from engine.plan import Step
+from engine.progress import JobProgress
+from engine.recorder import Recorder
+from eventlog import StepFailed, StepStarted, StepSucceeded
+
+LOOKUP_WAIT_S = 6.0  # how long a lookup waits out query lag before concluding "not created"
+LOOKUP_POLL_S = 0.5
+CREATE_ATTEMPTS = 3  # sends of one create in one run (each after a lookup found nothing)
+
+
+@dataclass
+class StepState:
+    status: str = "planned"
+    current: Any = None  # the freshest known value of the step's property ("created" for a made page)
+    attempts: int = 0
+    error: str | None = None
+    page_id: str | None = None  # the page written (for a create: the page made)
+
+
+@dataclass
+class ExecutionContext:
+    job_id: str
+    operator: str
+    gateway: NotionGateway
+    recorder: Recorder
+    counters: RequestCounters
+    workers: int
+    cancel: trio.Event = field(default_factory=trio.Event)
+    progress: JobProgress = field(default_factory=JobProgress)
+    data_sources: Mapping[str, str] = field(default_factory=dict)  # logical name -> data source id
+    busy: int = 0  # workers currently inside an item
+    lookup_wait_s: float = LOOKUP_WAIT_S
+
+
+def resolve(value: Any, states: Mapping[str, StepState]) -> Any:
+    """`value` with every `{"$step": KEY}` replaced by `{"id": <page made by KEY>}`."""
+    if isinstance(value, dict):
+        if set(value) == {"$step"}:
+            made = states[value["$step"]].page_id
+            if made is None:
+                raise KeyError(value["$step"])
+            return {"id": made}
+        return {k: resolve(v, states) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve(v, states) for v in value]
+    return value
+
+
+async def lookup(
+    ctx: ExecutionContext, step: Step, states: Mapping[str, StepState], *, wait: bool
+) -> str | None:
+    """The page an earlier attempt of this create made, if any (waiting out query lag when `wait`)."""
+    if step.lookup is None:
+        return None
+    data_source = ctx.data_sources[step.logical]
+    flt = resolve(dict(step.lookup), states)
+    deadline = trio.current_time() + (ctx.lookup_wait_s if wait else 0.0)
+    while True:
+        pages, _ = await ctx.gateway.query_all(data_source, flt, ctx.counters)
+        live = [p for p in pages if not p.get("in_trash") and not p.get("archived")]
+        if live:
+            return props.page_id(live[0])
+        if trio.current_time() >= deadline:
+            return None
+        await trio.sleep(LOOKUP_POLL_S)
+
+
+async def perform(
+    ctx: ExecutionContext,
+    step: Step,
+    state: StepState,
+    states: Mapping[str, StepState],
+    envelope: dict[str, Any],
+) -> None:
+    if step.kind == "create":
+        await _create(ctx, step, state, states, envelope)
+    else:
+        await _update(ctx, step, state, states, envelope)
+
+
+async def _started(ctx: ExecutionContext, state: StepState, envelope: dict[str, Any]) -> None:
+    state.attempts += 1
+    state.status = "started"
+    await ctx.recorder.record(StepStarted(**envelope, attempt=state.attempts))
+
+
+def _succeeded(
+    ctx: ExecutionContext, step: Step, state: StepState, envelope: dict[str, Any], page: Mapping[str, Any]
+) -> None:
+    state.status = "succeeded"
+    state.current = step.after
+    state.page_id = props.page_id(page)
+    request_id = page.get("request_id")
+    ctx.recorder.record_nowait(
+        StepSucceeded(
+            **envelope,
+            value=step.after,
+            request_id=request_id if isinstance(request_id, str) else None,
+            page_id=state.page_id,
+        )
+    )
+
+
+def _failed(
+    ctx: ExecutionContext, state: StepState, envelope: dict[str, Any], failure: NotionFailure
+) -> None:
+    state.status = "failed"
+    state.error = failure.describe()
+    ctx.recorder.record_nowait(
+        StepFailed(
+            **envelope,
+            status=failure.status,
+            code=failure.code,
+            message=failure.message,
+            request_id=failure.request_id,
+            retryable=failure.retryable,
+        )
+    )
+
+
+async def _update(
+    ctx: ExecutionContext,
+    step: Step,
+    state: StepState,
+    states: Mapping[str, StepState],
+    envelope: dict[str, Any],
+) -> None:
+    await _started(ctx, state, envelope)
+    try:
+        page = await ctx.gateway.update_page(step.target, resolve(dict(step.write), states), ctx.counters)
+    except NotionFailure as failure:
+        _failed(ctx, state, envelope, failure)
+        return
+    _succeeded(ctx, step, state, envelope, page)
+
+
+async def _create(
+    ctx: ExecutionContext,
+    step: Step,
+    state: StepState,
+    states: Mapping[str, StepState],
+    envelope: dict[str, Any],
+) -> None:
+    data_source = ctx.data_sources[step.logical]
+    payload = resolve(dict(step.write), states)
+    uncertain = state.attempts > 0  # an earlier attempt (maybe in a crashed run) may have made it
+    for _ in range(CREATE_ATTEMPTS):
+        if uncertain:
+            try:
+                found = await lookup(ctx, step, states, wait=True)
+            except NotionFailure as failure:
+                _failed(ctx, state, envelope, failure)
+                return
+            if found is not None:
+                _succeeded(ctx, step, state, envelope, {"id": found, "object": "page"})
+                return
+        await _started(ctx, state, envelope)
+        try:
+            page = await ctx.gateway.create_page(data_source, payload, ctx.counters)
+        except NotionFailure as failure:
+            if failure.maybe_applied and step.lookup is not None:
+                uncertain = True
+                state.error = failure.describe()
+                continue
+            _failed(ctx, state, envelope, failure)
+            return
+        _succeeded(ctx, step, state, envelope, page)
+        return
+    _failed(
+        ctx,
+        state,
+        envelope,
+        NotionFailure(
+            status=None,
+            code="create_uncertain",
+            message=f"{CREATE_ATTEMPTS} attempts had no certain outcome ({state.error})",
+            request_id=None,
+            disposition=Disposition.TRANSIENT,
+            maybe_applied=True,
+        ),
+    )

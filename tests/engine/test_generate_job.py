@@ -1,0 +1,101 @@
+"""Generating payouts end to end: against the seeded sandbox, through the real client, into a real log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from engine.gateway import RetryPolicy
+from engine.generate_job import generate_params, generate_planner, generate_spec, generate_summary
+from engine.generate_plan import GenerateParams
+from engine.jobs import JobReport, run_job
+from engine.runtime import open_runtime
+from tests.engine.conftest import MONTH, Demo
+
+pytestmark = pytest.mark.trio
+
+FAST_RETRIES = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.02)
+
+
+async def generate(demo: Demo, db: Path, kind: str, **kwargs: Any) -> tuple[JobReport, dict[str, Any]]:
+    params = GenerateParams(type=kind, month=MONTH)
+    async with open_runtime(demo.config, db, operator="test", policy=FAST_RETRIES) as rt:
+        report = await run_job(rt, generate_spec(params), generate_planner(params), **kwargs)
+    return report, generate_summary(report, params)
+
+
+async def page(demo: Demo, page_id: str) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {demo.sandbox.token}", "Notion-Version": "2025-09-03"}
+    async with httpx.AsyncClient(base_url=demo.sandbox.base_url, headers=headers) as http:
+        found: dict[str, Any] = (await http.get(f"/v1/pages/{page_id}")).json()
+    return found
+
+
+def option(found: dict[str, Any], name: str) -> str | None:
+    prop = found["properties"][name]
+    value = prop[prop["type"]]
+    return value["name"] if value else None
+
+
+async def test_payroll_creates_one_payout_per_order_completes_it_and_a_second_run_writes_nothing(
+    demo: Demo, tmp_path: Path
+) -> None:
+    report, summary = await generate(demo, tmp_path / "log.sqlite", "payroll")
+    assert report.status == "completed", summary["errors"]
+    assert summary["payouts_created"] == 6 and summary["failed"] == 0 and summary["skipped"] == 2
+    assert summary["processed"] == 8 and summary["type"] == "payroll"
+    totals = (await demo.stats())["totals"]
+    assert isinstance(totals, dict) and report.plan is not None
+    assert totals["writes"] == report.counters.writes == 6 * (1 + 2 + 1)  # payout, 2 line items, order
+    for item in report.items:
+        detail = next(d for d in summary["details"] if d.get("source_id") == item.key)
+        payout = await page(demo, detail["payout_id"])
+        assert option(payout, "Status") == "Pending"
+        assert payout["properties"]["00 Task Order"]["relation"] == [{"id": item.key}]
+        assert payout["properties"]["Amount"]["number"] == item.data["amount"]
+        for step in item.steps[1:]:
+            assert option(await page(demo, step.target), "Status") == "Completed"
+
+    again, second = await generate(demo, tmp_path / "log.sqlite", "payroll")
+    assert again.items == [] and second["payouts_created"] == 0
+    # the orders are Completed now, so only the two that could not be paid are looked at again
+    assert second["processed"] == second["skipped"] == 2
+    assert {d["source_id"] for d in second["details"]} == {
+        d["source_id"] for d in summary["details"] if "reason" in d
+    }
+
+
+@pytest.mark.parametrize(("kind", "status"), [("refund", "Pending"), ("invoice_split", "New")])
+async def test_refunds_and_splits_get_one_payout_each_and_never_a_second(
+    demo: Demo, tmp_path: Path, kind: str, status: str
+) -> None:
+    report, summary = await generate(demo, tmp_path / "log.sqlite", kind)
+    assert report.status == "completed" and summary["payouts_created"] == len(report.items) > 0
+    link = "01 Refund" if kind == "refund" else "02 Invoice Split"
+    for item in report.items:
+        detail = next(d for d in summary["details"] if d.get("source_id") == item.key)
+        payout = await page(demo, detail["payout_id"])
+        assert option(payout, "Status") == status
+        assert payout["properties"][link]["relation"] == [{"id": item.key}]
+    again, second = await generate(demo, tmp_path / "log.sqlite", kind)
+    assert again.items == [] and second["payouts_created"] == 0
+    made = {i.key for i in report.items}
+    assert made <= {d["source_id"] for d in second["details"] if d["reason"].startswith("payout exists")}
+
+
+async def test_a_dry_run_plans_and_writes_nothing(demo: Demo, tmp_path: Path) -> None:
+    report, summary = await generate(demo, tmp_path / "log.sqlite", "payroll", dry_run=True)
+    assert report.status == "planned" and summary["payouts_created"] == 0 and summary["failed"] == 0
+    totals = (await demo.stats())["totals"]
+    assert isinstance(totals, dict) and totals["writes"] == 0
+
+
+async def test_the_spec_round_trips_its_params_and_locks_one_type_and_month() -> None:
+    params = GenerateParams(type="payroll", month=MONTH, batch=15, contractor="Ada")
+    spec = generate_spec(params)
+    assert generate_params(spec.params) == params
+    assert spec.selection_key == f"generate:payroll:{MONTH}"
+    assert generate_spec(GenerateParams(type="refund", month=MONTH)).selection_key == "generate:refund:*"

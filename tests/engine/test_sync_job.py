@@ -1,0 +1,103 @@
+"""The task order sync end to end: against the seeded sandbox, through the real client, into a real log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import trio
+
+from engine.gateway import RetryPolicy
+from engine.jobs import JobReport, run_job
+from engine.llm import LLMSettings, LLMSummarizer, open_chat_client
+from engine.runtime import open_runtime
+from engine.summarize import Summarizer
+from engine.sync_job import sync_params, sync_planner, sync_spec, sync_summary
+from engine.sync_plan import SyncParams
+from tests.engine.conftest import MONTH, Demo
+
+pytestmark = pytest.mark.trio
+
+FAST_RETRIES = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.02)
+PARAMS = SyncParams(month=MONTH)
+
+
+async def sync(
+    demo: Demo, db: Path, summarizer: Summarizer | None = None, **kwargs: Any
+) -> tuple[JobReport, dict[str, Any]]:
+    async with open_runtime(demo.config, db, operator="test", policy=FAST_RETRIES) as rt:
+        report = await run_job(rt, sync_spec(PARAMS), sync_planner(PARAMS, summarizer), **kwargs)
+    return report, sync_summary(report, PARAMS)
+
+
+async def page(demo: Demo, page_id: str) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {demo.sandbox.token}", "Notion-Version": "2025-09-03"}
+    async with httpx.AsyncClient(base_url=demo.sandbox.base_url, headers=headers) as http:
+        found: dict[str, Any] = (await http.get(f"/v1/pages/{page_id}")).json()
+    return found
+
+
+async def reset_stats(demo: Demo) -> None:
+    async with httpx.AsyncClient(base_url=demo.sandbox.base_url) as http:
+        await http.post("/_sandbox/stats/reset")
+
+
+async def test_a_sync_creates_the_missing_order_and_line_items_updates_what_changed_then_settles(
+    demo: Demo, tmp_path: Path
+) -> None:
+    report, summary = await sync(demo, tmp_path / "log.sqlite")
+    assert report.status == "completed"
+    assert (summary["orders_created"], summary["line_items_created"]) == (1, 2)
+    assert summary["line_items_updated"] == 4 and summary["contractors_processed"] == 8
+    assert summary["month"] == MONTH and summary["batch"] is None
+    new = next(d for d in summary["details"] if d["order_step"])
+    order = await page(demo, new["order_id"])
+    assert order["properties"]["Name"]["title"][0]["plain_text"] == new["order_title"]
+    for project in new["projects"]:
+        item = await page(demo, project["line_item_id"])
+        assert item["properties"]["Parent item"]["relation"] == [{"id": new["order_id"]}]
+        assert item["properties"]["Status"]["select"]["name"] == "Pending Feedback"
+        assert item["properties"]["Line Item Hours"]["number"] == project["hours"]
+    changed = [d for d in summary["details"] if any(p["action"] == "update" for p in d["projects"])]
+    for detail in changed:
+        order = await page(demo, detail["order_id"])
+        assert order["properties"]["Status"]["select"]["name"] == "Pending Approval"
+
+    await reset_stats(demo)
+    again, second = await sync(demo, tmp_path / "log.sqlite")
+    assert again.status == "completed" and again.plan is not None and again.plan.steps == []
+    assert second["orders_created"] == second["line_items_created"] == second["line_items_updated"] == 0
+    totals = (await demo.stats())["totals"]
+    assert isinstance(totals, dict) and totals["writes"] == 0
+
+
+async def test_the_proof_of_works_comes_from_the_first_model_that_answers(demo: Demo, tmp_path: Path) -> None:
+    base = demo.sandbox.base_url
+    async with httpx.AsyncClient(base_url=base) as http:
+        answer = await http.post("/_sandbox/llm/config", json={"failures": {"broken": 503}})
+        assert answer.status_code == 200
+    settings = LLMSettings(f"{base}/_sandbox/llm/v1", ("broken", "good"), "sk-test-secret")
+    async with open_chat_client(settings) as client:
+        report, summary = await sync(demo, tmp_path / "log.sqlite", LLMSummarizer(client))
+    assert report.status == "completed"
+    creates = [s for s in report.items for s in s.steps if s.target.startswith("line:")]
+    assert creates
+    for step in creates:
+        text = step.write["Proof of Works"]["rich_text"][0]["text"]["content"]
+        assert text.startswith("• good: Scope: ")
+    async with httpx.AsyncClient(base_url=base) as http:
+        calls = (await http.get("/_sandbox/llm/calls")).json()["calls"]
+    assert {c["outcome"] for c in calls if c["model"] == "broken"} == {"503"}
+    assert "sk-test-secret" not in repr(settings) + repr(summary)
+    stored = await trio.to_thread.run_sync(
+        lambda: [p.read_bytes() for p in tmp_path.glob("log.sqlite*") if p.is_file()]
+    )
+    assert stored and all(b"sk-test-secret" not in data for data in stored)  # the log and its WAL
+
+
+async def test_the_spec_round_trips_its_params_and_locks_the_month() -> None:
+    params = SyncParams(month=MONTH, batch=1, contractor="Ada", force=True, hours_only=True)
+    spec = sync_spec(params)
+    assert sync_params(spec.params) == params and spec.selection_key == f"sync:{MONTH}"
