@@ -32,6 +32,7 @@ def plan_events(job_id: str, operator: str, plan: Plan, rate: float) -> list[Eve
                     data_source=step.logical,
                     label=step.label,
                     write=dict(step.write),
+                    lookup=dict(step.lookup) if step.lookup is not None else None,
                 )
             )
     for skip in plan.skips:
@@ -81,6 +82,7 @@ def items_from_events(events: Iterable[tuple[str, Mapping[str, Any]]]) -> list[I
                     write=event.get("write") or {},
                     label=str(event.get("label", "")),
                     depends_on=tuple(event.get("depends_on") or ()),
+                    lookup=event.get("lookup"),
                 )
             )
     return [

@@ -145,6 +145,7 @@ class StepPlanned(Event):
     data_source: str = ""  # the logical database the target belongs to
     label: str = ""  # what the operator sees, e.g. "payout Development work on January, 2026"
     write: dict[str, JSON] = field(default_factory=dict)  # the properties payload the step sends
+    lookup: dict[str, JSON] | None = None  # for a create: the filter that finds the page it made
 
 
 @EVENTS.register

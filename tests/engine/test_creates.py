@@ -1,0 +1,156 @@
+"""Create steps: guarded by a lookup of their source key, so an uncertain outcome never makes a duplicate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from engine.gateway import RetryPolicy
+from engine.jobs import JobSpec, resume_job, run_job
+from engine.plan import Item, Plan, Step
+from engine.preload import Preloader
+from engine.runtime import open_runtime
+from eventlog import EventLog, StepStarted
+from tests.engine.conftest import Demo
+
+pytestmark = pytest.mark.trio
+
+FAST = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.02)
+
+
+def title(text: str) -> dict[str, Any]:
+    return {"title": [{"type": "text", "text": {"content": text}}]}
+
+
+def payout_create(key: str, name: str, *, refers_to: str | None = None) -> Step:
+    write: dict[str, Any] = {"Name": title(name), "Status": {"status": {"name": "Pending"}}}
+    if refers_to:  # a relation to the page another step of this job creates
+        write["00 Task Order"] = {"relation": [{"$step": refers_to}]}
+    return Step(
+        key=key,
+        kind="create",
+        logical="payouts",
+        target=f"test:{name}",
+        property="",
+        before=None,
+        after="created",
+        write=write,
+        label=f"payout {name}",
+        depends_on=(refers_to,) if refers_to else (),
+        lookup={"property": "Name", "title": {"equals": name}},
+    )
+
+
+def order_create(key: str, name: str) -> Step:
+    return Step(
+        key=key,
+        kind="create",
+        logical="orders",
+        target=f"test:{name}",
+        property="",
+        before=None,
+        after="created",
+        write={"Name": title(name), "Type": {"select": {"name": "Order"}}},
+        label=f"order {name}",
+        lookup={"property": "Name", "title": {"equals": name}},
+    )
+
+
+def planner_of(*steps: Step) -> Any:
+    async def plan(loader: Preloader) -> Plan:
+        return Plan(items=(Item("item-1", "test item", "test", tuple(steps)),), skips=(), totals={}, reads=0)
+
+    return plan
+
+
+SPEC = JobSpec("test", {}, "test:creates", ())
+
+
+async def pages_named(demo: Demo, logical: str, name: str) -> list[dict[str, Any]]:
+    headers = {"Authorization": f"Bearer {demo.sandbox.token}", "Notion-Version": "2025-09-03"}
+    async with httpx.AsyncClient(base_url=demo.sandbox.base_url, headers=headers) as http:
+        answer = await http.post(
+            f"/v1/data_sources/{demo.workspace.data_sources[logical]}/query",
+            json={"filter": {"property": "Name", "title": {"equals": name}}},
+        )
+        results: list[dict[str, Any]] = answer.json()["results"]
+        return results
+
+
+async def set_faults(demo: Demo, body: dict[str, Any]) -> None:
+    async with httpx.AsyncClient(base_url=demo.sandbox.base_url) as http:
+        assert (await http.post("/_sandbox/faults", json=body)).status_code == 200
+
+
+async def test_a_create_makes_its_page_and_records_its_id(demo: Demo, tmp_path: Path) -> None:
+    step = payout_create("payouts:create:a", "Created once")
+    async with open_runtime(demo.config, tmp_path / "log.sqlite", policy=FAST) as rt:
+        report = await run_job(rt, SPEC, planner_of(step))
+    assert report.status == "completed"
+    made = await pages_named(demo, "payouts", "Created once")
+    assert [p["id"] for p in made] == [report.states[step.key].page_id]
+    with EventLog(tmp_path / "log.sqlite", read_only=True) as log:
+        assert log.steps(report.job_id)[0].page_id == made[0]["id"]
+
+
+async def test_a_create_applied_but_answered_with_a_dropped_connection_is_found_not_repeated(
+    demo: Demo, tmp_path: Path
+) -> None:
+    await set_faults(
+        demo,
+        {
+            "targeted": [
+                {"create_in": demo.workspace.data_sources["payouts"], "status": "applied_reset", "count": 1}
+            ]
+        },
+    )
+    step = payout_create("payouts:create:b", "Answer lost")
+    async with open_runtime(demo.config, tmp_path / "log.sqlite", policy=FAST) as rt:
+        report = await run_job(rt, SPEC, planner_of(step))
+    assert report.status == "completed"
+    made = await pages_named(demo, "payouts", "Answer lost")
+    assert len(made) == 1 and report.states[step.key].page_id == made[0]["id"]
+
+
+async def test_a_create_refused_before_it_applied_is_sent_again(demo: Demo, tmp_path: Path) -> None:
+    await set_faults(
+        demo,
+        {"targeted": [{"create_in": demo.workspace.data_sources["payouts"], "status": "reset", "count": 1}]},
+    )
+    step = payout_create("payouts:create:c", "Dropped before applying")
+    async with open_runtime(demo.config, tmp_path / "log.sqlite", policy=FAST) as rt:
+        report = await run_job(rt, SPEC, planner_of(step))
+    assert report.status == "completed"
+    assert len(await pages_named(demo, "payouts", "Dropped before applying")) == 1
+
+
+async def test_a_reference_to_a_created_page_is_filled_with_its_id(demo: Demo, tmp_path: Path) -> None:
+    order = order_create("orders:create:o", "ORD :: test :: 202601")
+    payout = payout_create("payouts:create:p", "Refers to the order", refers_to=order.key)
+    async with open_runtime(demo.config, tmp_path / "log.sqlite", policy=FAST) as rt:
+        report = await run_job(rt, SPEC, planner_of(order, payout))
+    assert report.status == "completed"
+    made = (await pages_named(demo, "payouts", "Refers to the order"))[0]
+    assert made["properties"]["00 Task Order"]["relation"] == [{"id": report.states[order.key].page_id}]
+
+
+@pytest.mark.parametrize("applied", [True, False])
+async def test_a_create_left_in_doubt_by_a_crash_is_resolved_by_lookup_on_resume(
+    demo: Demo, tmp_path: Path, applied: bool
+) -> None:
+    """A crash after 'started' and before the outcome: resume makes the page only if it is not there."""
+    step = payout_create("payouts:create:d", "In doubt")
+    db = tmp_path / "log.sqlite"
+    async with open_runtime(demo.config, db, policy=FAST) as rt:
+        planned = await run_job(rt, SPEC, planner_of(step), dry_run=True)
+        envelope = {"job_id": planned.job_id, "operator": "test", "item_key": "item-1", "step_key": step.key}
+        await rt.recorder.record(StepStarted(**envelope, attempt=1))
+        if applied:  # the request reached Notion before the crash
+            await rt.gateway.create_page(demo.workspace.data_sources["payouts"], dict(step.write))
+        resumed = await resume_job(rt, planned.job_id)
+    assert resumed.status == "completed"
+    made = await pages_named(demo, "payouts", "In doubt")
+    assert len(made) == 1 and resumed.states[step.key].page_id == made[0]["id"]
