@@ -202,7 +202,8 @@ def print_plan(report: JobReport, rate: float) -> None:
         print(f"\n{item.label}  ({item.data.get('contractor') or 'no name'})")
         for step in item.steps:
             mark = "=" if step.at_target(step.before) else "→"
-            print(f"  {step.label:<48} {step.property}: {step.before} {mark} {step.after}")
+            label = step.label if len(step.label) <= 48 else step.label[:47] + "…"
+            print(f"  {label:<48} {step.property}: {step.before} {mark} {step.after}")
     if plan.skips:
         print("\nskipped:")
         for skip in plan.skips:
