@@ -54,17 +54,18 @@ class ExecutionContext:
     lookup_wait_s: float = LOOKUP_WAIT_S
 
 
-def resolve(value: Any, states: Mapping[str, StepState]) -> Any:
-    """`value` with every `{"$step": KEY}` replaced by `{"id": <page made by KEY>}`."""
+def resolve(value: Any, states: Mapping[str, StepState], *, bare: bool = False) -> Any:
+    """`value` with every `{"$step": KEY}` replaced by the page KEY made: `{"id": …}` in a write payload,
+    the bare id with `bare` (in a filter, e.g. `{"relation": {"contains": {"$step": KEY}}}`)."""
     if isinstance(value, dict):
         if set(value) == {"$step"}:
             made = states[value["$step"]].page_id
             if made is None:
                 raise KeyError(value["$step"])
-            return {"id": made}
-        return {k: resolve(v, states) for k, v in value.items()}
+            return made if bare else {"id": made}
+        return {k: resolve(v, states, bare=bare) for k, v in value.items()}
     if isinstance(value, list):
-        return [resolve(v, states) for v in value]
+        return [resolve(v, states, bare=bare) for v in value]
     return value
 
 
@@ -75,7 +76,7 @@ async def lookup(
     if step.lookup is None:
         return None
     data_source = ctx.data_sources[step.logical]
-    flt = resolve(dict(step.lookup), states)
+    flt = resolve(dict(step.lookup), states, bare=True)
     deadline = trio.current_time() + (ctx.lookup_wait_s if wait else 0.0)
     while True:
         pages, _ = await ctx.gateway.query_all(data_source, flt, ctx.counters)

@@ -154,3 +154,13 @@ async def test_a_create_left_in_doubt_by_a_crash_is_resolved_by_lookup_on_resume
     assert resumed.status == "completed"
     made = await pages_named(demo, "payouts", "In doubt")
     assert len(made) == 1 and resumed.states[step.key].page_id == made[0]["id"]
+
+
+async def test_a_reference_is_an_id_object_in_a_payload_and_a_bare_id_in_a_filter() -> None:
+    from engine.writes import StepState, resolve
+
+    states = {"orders:create:o": StepState(status="succeeded", page_id="p-1")}
+    payload = {"Parent item": {"relation": [{"$step": "orders:create:o"}]}}
+    flt = {"property": "Parent item", "relation": {"contains": {"$step": "orders:create:o"}}}
+    assert resolve(payload, states) == {"Parent item": {"relation": [{"id": "p-1"}]}}
+    assert resolve(flt, states, bare=True) == {"property": "Parent item", "relation": {"contains": "p-1"}}
