@@ -69,6 +69,7 @@ class Config:
     workers: int = DEFAULT_WORKERS
     token: str = field(default="", repr=False)
     source: str = "<memory>"
+    llm: Mapping[str, Any] = field(default_factory=dict)  # the raw [llm] table (see engine.llm)
     warnings: tuple[str, ...] = ()
 
     def prop(self, logical: str, default_name: str) -> str:
@@ -117,6 +118,7 @@ def config_from_mapping(
     engine_raw = _table(raw, "engine", where, required=False)
     sources_raw = _table(raw, "data_sources", where, required=True)
     properties_raw = _table(raw, "properties", where, required=False)
+    llm_raw = _table(raw, "llm", where, required=False)
 
     notion = NotionSettings(
         base_url=_string(notion_raw, "base_url", f"{where} [notion]", DEFAULT_BASE_URL).rstrip("/"),
@@ -149,6 +151,7 @@ def config_from_mapping(
         token=token,
         source=source,
         warnings=tuple(warnings),
+        llm=dict(llm_raw),
     )
 
 

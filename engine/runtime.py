@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,9 +55,15 @@ class Runtime:
 
 @asynccontextmanager
 async def open_runtime(
-    config: Config, db_path: Path, *, operator: str | None = None, policy: RetryPolicy | None = None
+    config: Config,
+    db_path: Path,
+    *,
+    operator: str | None = None,
+    policy: RetryPolicy | None = None,
+    secrets: Sequence[str] = (),
 ) -> AsyncIterator[Runtime]:
-    secrets = [config.token] if config.token else []
+    """`secrets` (e.g. an LLM key) join the Notion token among the values the log refuses to hold."""
+    secrets = [s for s in (config.token, *secrets) if s]
     writer = await trio.to_thread.run_sync(lambda: GroupCommitWriter(db_path, secrets=secrets))
     try:
         async with open_gateway(config.notion, config.token, policy=policy) as gateway:

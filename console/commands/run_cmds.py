@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import re
 import sys
 from collections.abc import Awaitable, Callable
@@ -25,9 +26,14 @@ from engine.commit_plan import CommitParams
 from engine.config import Config, ConfigError, clamp_workers, load_config, parse_workers
 from engine.failures import NotionFailure
 from engine.gateway import open_gateway
+from engine.generate_job import generate_params, generate_planner, generate_spec, generate_summary
+from engine.generate_plan import GenerateParams
 from engine.jobs import JobRefused, JobReport, check_workspace, resume_job, retry_job, run_job
+from engine.llm import LLMSummarizer, llm_settings, open_chat_client
 from engine.progress import JobProgress
 from engine.runtime import Runtime, current_operator, open_runtime
+from engine.sync_job import sync_params, sync_planner, sync_spec, sync_summary
+from engine.sync_work import SyncParams
 from engine.workspace_spec import TITLES
 from eventlog import GroupCommitWriter, JobCancelRequested, LogFileError
 
@@ -52,6 +58,34 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     _common_run_options(commit)
     commit.set_defaults(handler=run_commit)
+    generate = kinds.add_parser(
+        "generate",
+        help="create the month's payouts from approved orders, refunds or invoice splits",
+        description="Preload the sources, rates, contractors and existing payouts in paginated queries, "
+        "plan one payout per source that has none, then execute exactly that plan.",
+    )
+    generate.add_argument("--type", required=True, choices=("payroll", "refund", "invoice_split"))
+    generate.add_argument("--month", required=True, help="work month, YYYY-MM")
+    generate.add_argument("--batch", type=int, choices=(1, 15), help="only contractors paid on this day")
+    generate.add_argument("--contractor", metavar="NAME", help="only this contractor")
+    _common_run_options(generate)
+    generate.set_defaults(handler=run_generate)
+
+    sync = kinds.add_parser(
+        "sync",
+        help="sync the task order log from the month's reviewed project updates",
+        description="Group the month's reviewed updates by contractor and project; find or create each "
+        "contractor's Order and create or update its line items (only where hours or sources changed).",
+    )
+    sync.add_argument("--month", required=True, help="work month, YYYY-MM")
+    sync.add_argument("--batch", type=int, choices=(1, 15), help="only contractors paid on this day")
+    sync.add_argument("--contractor", metavar="NAME", help="only this contractor")
+    sync.add_argument(
+        "--force", action="store_true", help="use every update of the month, whatever its status"
+    )
+    sync.add_argument("--hours-only", action="store_true", help="update hours only; keep Proof of Works")
+    _common_run_options(sync)
+    sync.set_defaults(handler=run_sync)
     run.set_defaults(handler=lambda args: _missing_kind(run))
 
     show = subparsers.add_parser("show", help="a job's items and steps with their outcomes")
@@ -62,6 +96,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     cancel = subparsers.add_parser("cancel", help="ask a running job to stop (it can be resumed)")
     cancel.add_argument("job", metavar="JOB")
     cancel.add_argument("--reason", default="", help="why, for the audit trail")
+    cancel.add_argument("--json", action="store_true", help="print JSON")
     cancel.set_defaults(handler=run_cancel)
 
     resume = subparsers.add_parser(
@@ -125,13 +160,17 @@ def parse_month(text: str) -> str:
 
 
 def with_runtime(
-    config: Config, db: Path, body: Callable[[Runtime, JobProgress], Awaitable[JobReport]]
+    config: Config,
+    db: Path,
+    body: Callable[[Runtime, JobProgress], Awaitable[JobReport]],
+    *,
+    secrets: tuple[str, ...] = (),
 ) -> JobReport:
     """Run `body` in a fresh engine; in a terminal, draw its progress on stderr while it runs."""
 
     async def main() -> JobReport:
         progress = JobProgress()
-        async with open_runtime(config, db) as rt, trio.open_nursery() as nursery:
+        async with open_runtime(config, db, secrets=secrets) as rt, trio.open_nursery() as nursery:
             if sys.stderr.isatty():
                 nursery.start_soon(_draw, progress)
             try:
@@ -210,9 +249,10 @@ def print_plan(report: JobReport, rate: float) -> None:
             print(f"  {skip.label}: {skip.reason}")
     estimate = plan.estimate(rate)
     totals = ", ".join(f"{amount:,.2f} {currency}" for currency, amount in sorted(plan.totals.items())) or "-"
+    noun = f"{plan.items[0].kind}s" if plan.items else "items"
     print(
-        f"\n{len(plan.items)} payables, {estimate['requests']:.0f} writes "
-        f"(~{estimate['seconds']:.0f} s at {rate:g} requests/s); paying {totals}"
+        f"\n{len(plan.items)} {noun}, {estimate['requests']:.0f} writes "
+        f"(~{estimate['seconds']:.0f} s at {rate:g} requests/s); amounts {totals}"
     )
 
 
@@ -225,6 +265,65 @@ def print_commit(summary: dict[str, Any]) -> None:
         print(f"  ✗ {error['payable_id']}: {error['error']}")
     if summary["failed"]:
         print(f"fix the cause, then `paydesk retry {summary['job_id']}`")
+
+
+# ---- run generate, run sync ---------------------------------------------------------------------------
+
+
+def _finish(report: JobReport, summary: dict[str, Any], args: argparse.Namespace, rate: float) -> int:
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    elif args.dry_run:
+        print_plan(report, rate)
+    else:
+        counts = {k: v for k, v in summary.items() if isinstance(v, int) and k != "batch"}
+        print(f"job {report.job_id}: {report.status} - " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        for error in summary.get("errors", []):
+            print(f"  ✗ {error}")
+    return _exit_code(report)
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    params = GenerateParams(
+        type=args.type, month=parse_month(args.month), batch=args.batch, contractor=args.contractor
+    )
+    config, db = load_settings(args)
+    report = with_runtime(
+        config,
+        db,
+        lambda rt, progress: run_job(
+            rt, generate_spec(params), generate_planner(params), dry_run=args.dry_run, progress=progress
+        ),
+    )
+    return _finish(report, generate_summary(report, params), args, config.notion.rate)
+
+
+def run_sync(args: argparse.Namespace) -> int:
+    params = SyncParams(
+        month=parse_month(args.month),
+        batch=args.batch,
+        contractor=args.contractor,
+        force=args.force,
+        hours_only=args.hours_only,
+    )
+    config, db = load_settings(args)
+    try:
+        llm = llm_settings(config.llm, os.environ)
+    except ConfigError as err:
+        raise CliError(f"{config.source}: {err}") from None
+
+    async def body(rt: Runtime, progress: JobProgress) -> JobReport:
+        if llm is None:
+            return await run_job(
+                rt, sync_spec(params), sync_planner(params), dry_run=args.dry_run, progress=progress
+            )
+        async with open_chat_client(llm) as chat:
+            planner = sync_planner(params, LLMSummarizer(chat))
+            return await run_job(rt, sync_spec(params), planner, dry_run=args.dry_run, progress=progress)
+
+    secrets = (llm.api_key,) if llm is not None else ()
+    report = with_runtime(config, db, body, secrets=secrets)
+    return _finish(report, sync_summary(report, params), args, config.notion.rate)
 
 
 # ---- show, cancel --------------------------------------------------------------------------------------
@@ -273,50 +372,53 @@ def run_cancel(args: argparse.Namespace) -> int:
         writer.submit(
             [JobCancelRequested(job_id=args.job, operator=current_operator(), reason=args.reason)]
         ).result()
-    print(f"asked job {args.job} to stop; it finishes the writes already sent and can be resumed")
+    if args.json:
+        print(json.dumps({"job_id": args.job, "cancel_requested": True, "reason": args.reason}))
+    else:
+        print(f"asked job {args.job} to stop; it finishes the writes already sent and can be resumed")
     return EXIT_OK
 
 
 # ---- resume, retry -------------------------------------------------------------------------------------
 
 
-def _print_report(report: JobReport, as_json: bool, params: dict[str, Any]) -> None:
-    if report.items and report.items[0].kind == "payable":
+def _print_report(report: JobReport, as_json: bool, kind: str, params: dict[str, Any]) -> None:
+    if kind == "commit":
         summary = commit_summary(report, commit_params(params))
-        if as_json:
-            print(json.dumps(summary, indent=2))
-        else:
-            print_commit(summary)
-        return
-    counts: dict[str, int] = {}
-    for item in report.items:
-        status = report.item_status(item)
-        counts[status] = counts.get(status, 0) + 1
-    if as_json:
-        print(json.dumps({"job_id": report.job_id, "status": report.status, "items": counts}, indent=2))
+    elif kind == "generate":
+        summary = generate_summary(report, generate_params(params))
+    elif kind == "sync":
+        summary = sync_summary(report, sync_params(params))
     else:
-        print(f"job {report.job_id}: {report.status} {counts}")
+        summary = {"job_id": report.job_id, "status": report.status}
+    if as_json:
+        print(json.dumps(summary, indent=2))
+    elif kind == "commit":
+        print_commit(summary)
+    else:
+        counts = {k: v for k, v in summary.items() if isinstance(v, int) and k != "batch"}
+        print(f"job {report.job_id}: {report.status} - " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
-def _stored_params(args: argparse.Namespace) -> dict[str, Any]:
+def _stored_job(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
     with open_log(args) as log:
         job = log.job(args.job) if log is not None else None
     if job is None:
         raise CliError(f"no job {args.job} in the log; `paydesk jobs` lists the jobs")
     params: dict[str, Any] = json.loads(job.params)
-    return params
+    return job.kind, params
 
 
 def run_resume(args: argparse.Namespace) -> int:
-    params = _stored_params(args)
+    kind, params = _stored_job(args)
     config, db = load_settings(args)
     report = with_runtime(config, db, lambda rt, progress: resume_job(rt, args.job, progress=progress))
-    _print_report(report, args.json, params)
+    _print_report(report, args.json, kind, params)
     return _exit_code(report)
 
 
 def run_retry(args: argparse.Namespace) -> int:
-    params = _stored_params(args)
+    kind, params = _stored_job(args)
     config, db = load_settings(args)
     report = with_runtime(
         config,
@@ -325,7 +427,7 @@ def run_retry(args: argparse.Namespace) -> int:
             rt, args.job, item_keys=args.item, reason=args.reason, progress=progress
         ),
     )
-    _print_report(report, args.json, params)
+    _print_report(report, args.json, kind, params)
     return _exit_code(report)
 
 
