@@ -1,11 +1,17 @@
 """Benchmark of the sandbox server as paydesk meets it: over real HTTP, through the real notion-client.
 
-    .venv/bin/python bench/sandbox.py [--seconds S] [--rate-seconds S] [--concurrency N]
+    .venv/bin/python bench/sandbox.py [--seconds S] [--rate-seconds S] [--concurrency N] [--processes P]
 
-The server runs in its own process (`paydesk sandbox serve`), so client and server each get a core.
+The server runs in its own process (`paydesk sandbox serve`).
 
-1. Throughput, no latency and no rate limit, `--concurrency` requests in flight (default 10), on the seeded
-   medium demo workspace: pages.retrieve, pages.update (a title) and a 100-row data_sources.query page.
+1. Throughput, no latency and no rate limit, `--concurrency` requests in flight in all (default 10), on the
+   seeded medium demo workspace: pages.retrieve, pages.update (a title) and a 100-row data_sources.query
+   page. The load comes from `--processes` client processes (default 2), each running the real async
+   notion-client (`AsyncClient`, retries off, one httpx connection pool) under trio with its share of the
+   in-flight requests (10 over 2 processes: 5 + 5), each request sent as soon as the previous one of its
+   worker is answered. Several processes because the client costs about as much CPU per request as the
+   server: one client process tops out near 600 requests/s on its own. All processes warm up, then start
+   together and run for `--seconds`; the rate is all their requests over the longest run.
    The bar: at least 500 requests/s for retrieve and for update.
 2. The rate limiter (rps 10, burst 10): a client fires as fast as it can for `--rate-seconds` (default 30)
    after draining the burst; accepted requests per second over the configured rate must be within 5 %.
@@ -41,6 +47,7 @@ import trio
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "sandbox.json"
+SCRIPT = Path(__file__).resolve()
 TOKEN = "secret_bench_token"
 THROUGHPUT_BAR = 500.0
 RATE_TOLERANCE = 0.05
@@ -128,19 +135,63 @@ def client_for(base_url: str) -> notion_client.AsyncClient:
     return notion_client.AsyncClient(auth=TOKEN, base_url=base_url, client=http, retry=False, logger=QUIET)
 
 
-async def run_load(
-    name: str,
-    call: Callable[[int], Awaitable[Any]],
-    *,
-    seconds: float,
-    concurrency: int,
-    admin: httpx.AsyncClient,
-    served: Server,
-) -> Throughput:
-    """`concurrency` workers calling `call(i)` back to back for `seconds` (after a short warm-up)."""
-    for i in range(concurrency * 5):
-        await call(i)
-    await admin.post("/_sandbox/stats/reset")
+WORKLOADS = ("retrieve", "update", "query 100 rows")
+
+
+def workload(
+    client: notion_client.AsyncClient, name: str, updates: str, page_ids: list[str], offset: int
+) -> Callable[[int], Awaitable[Any]]:
+    """The call `name` makes for request number `i` (pages chosen round-robin, from `offset` on)."""
+
+    async def retrieve(i: int) -> Any:
+        return await client.pages.retrieve(page_id=page_ids[(offset + i) % len(page_ids)])
+
+    async def update(i: int) -> Any:
+        title = [{"type": "text", "text": {"content": f"Bench entry {offset + i}"}}]
+        return await client.pages.update(
+            page_id=page_ids[(offset + i) % len(page_ids)], properties={"Entry": {"title": title}}
+        )
+
+    async def query(i: int) -> Any:
+        page = await client.data_sources.query(data_source_id=updates, page_size=100)
+        assert len(page["results"]) == 100
+        return page
+
+    return {"retrieve": retrieve, "update": update, "query 100 rows": query}[name]
+
+
+async def client_worker(args: argparse.Namespace) -> int:
+    """One client process of the throughput runs (`--worker`), driven over stdin/stdout by the parent.
+
+    For each workload: wait for a `warm` line, warm up, print `ready`, wait for a `go` line, run
+    `--concurrency` workers back to back for `--seconds`, print one JSON line
+    `{"latencies": [...], "cpu": s, "elapsed": s}`."""
+    base_url, updates = args.worker
+    client = client_for(base_url)
+    lines = trio.wrap_file(sys.stdin)
+    try:
+        first = await client.data_sources.query(data_source_id=updates, page_size=100)
+        page_ids = [page["id"] for page in first["results"]]
+        for name in WORKLOADS:
+            call = workload(client, name, updates, page_ids, args.offset)
+            if (await lines.readline()).strip() != "warm":
+                return 1
+            for i in range(args.concurrency * 5):
+                await call(i)
+            print("ready", flush=True)
+            if (await lines.readline()).strip() != "go":
+                return 1
+            latencies, cpu, elapsed = await run_workers(call, args.concurrency, args.seconds)
+            print(json.dumps({"latencies": latencies, "cpu": cpu, "elapsed": elapsed}), flush=True)
+    finally:
+        await client.aclose()
+    return 0
+
+
+async def run_workers(
+    call: Callable[[int], Awaitable[Any]], concurrency: int, seconds: float
+) -> tuple[list[float], float, float]:
+    """`concurrency` workers calling `call(i)` back to back for `seconds`: latencies, CPU s, elapsed s."""
     latencies: list[float] = []
     counter = 0
     deadline = time.perf_counter() + seconds
@@ -154,14 +205,93 @@ async def run_load(
             latencies.append(time.perf_counter() - started)
 
     started = time.perf_counter()
-    client_cpu = time.process_time()
-    server_cpu = served.cpu_seconds()
+    cpu = time.process_time()
     async with trio.open_nursery() as nursery:
         for _ in range(concurrency):
             nursery.start_soon(worker)
-    elapsed = time.perf_counter() - started
-    client_cpu = time.process_time() - client_cpu
+    return latencies, time.process_time() - cpu, time.perf_counter() - started
+
+
+class ClientProcess:
+    """A `--worker` client process and line-based talk with it."""
+
+    def __init__(self, process: trio.Process) -> None:
+        self.process = process
+        self._buffer = b""
+
+    async def readline(self) -> str:
+        assert self.process.stdout is not None
+        while b"\n" not in self._buffer:
+            chunk = await self.process.stdout.receive_some()
+            if not chunk:
+                raise SystemExit(f"a client process exited early: {self._buffer!r}")
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return line.decode()
+
+    async def send(self, line: str) -> None:
+        assert self.process.stdin is not None
+        await self.process.stdin.send_all(line.encode() + b"\n")
+
+
+def split(total: int, parts: int) -> list[int]:
+    """`total` in-flight requests over `parts` processes, as evenly as possible (none left idle)."""
+    parts = max(1, min(parts, total))
+    return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
+
+
+async def measure_throughput(
+    data_dir: Path, seconds: float, concurrency: int, processes: int
+) -> list[Throughput]:
+    args = ["--seed", "demo", "--size", "medium", "--month", "2026-01", "--rps", "0"]
+    async with server(data_dir, *args, "--write-config", str(data_dir / "paydesk.toml")) as served:
+        base_url = served.base_url
+        updates = tomllib.loads(served.config.read_text(encoding="utf-8"))["data_sources"]["updates"]
+        shares = split(concurrency, processes)
+        clients: list[ClientProcess] = []
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        results: list[Throughput] = []
+        async with httpx.AsyncClient(base_url=base_url) as admin:
+            try:
+                for index, share in enumerate(shares):
+                    command = [sys.executable, str(SCRIPT), "--worker", base_url, updates]
+                    options = ["--concurrency", str(share), "--seconds", str(seconds)]
+                    options += ["--offset", str(index * 37)]
+                    process = await trio.lowlevel.open_process(
+                        [*command, *options], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=ROOT
+                    )
+                    clients.append(ClientProcess(process))
+                for name in WORKLOADS:
+                    results.append(await _run_workload(name, clients, admin, served))
+            finally:
+                for client in clients:
+                    assert client.process.stdin is not None
+                    await client.process.stdin.aclose()  # a worker still waiting for a line gives up
+                    with trio.move_on_after(10):
+                        await client.process.wait()
+                    if client.process.returncode is None:
+                        client.process.kill()
+        return results
+
+
+async def _run_workload(
+    name: str, clients: list[ClientProcess], admin: httpx.AsyncClient, served: Server
+) -> Throughput:
+    """All client processes warmed up, then started together; their answers merged."""
+    for client in clients:
+        await client.send("warm")
+    for client in clients:
+        if await client.readline() != "ready":
+            raise SystemExit("a client process did not get ready")
+    await admin.post("/_sandbox/stats/reset")
+    server_cpu = served.cpu_seconds()
+    for client in clients:
+        await client.send("go")
+    reports = [json.loads(await client.readline()) for client in clients]
     server_end = served.cpu_seconds()
+    latencies = [latency for report in reports for latency in report["latencies"]]
+    elapsed = max(report["elapsed"] for report in reports)
+    client_cpu = sum(report["cpu"] for report in reports)
     server_ms = (
         None if server_cpu is None or server_end is None else (server_end - server_cpu) / len(latencies)
     )
@@ -178,43 +308,6 @@ async def run_load(
         client_cpu_ms=round(client_cpu / len(latencies) * 1000, 3),
         server_cpu_ms=None if server_ms is None else round(server_ms * 1000, 3),
     )
-
-
-async def measure_throughput(data_dir: Path, seconds: float, concurrency: int) -> list[Throughput]:
-    args = ["--seed", "demo", "--size", "medium", "--month", "2026-01", "--rps", "0"]
-    async with server(data_dir, *args, "--write-config", str(data_dir / "paydesk.toml")) as served:
-        base_url = served.base_url
-        sources = tomllib.loads(served.config.read_text(encoding="utf-8"))["data_sources"]
-        updates = sources["updates"]
-        client = client_for(base_url)
-        admin = httpx.AsyncClient(base_url=base_url)
-        try:
-            first = await client.data_sources.query(data_source_id=updates, page_size=100)
-            page_ids = [page["id"] for page in first["results"]]
-
-            async def retrieve(i: int) -> Any:
-                return await client.pages.retrieve(page_id=page_ids[i % len(page_ids)])
-
-            async def update(i: int) -> Any:
-                title = [{"type": "text", "text": {"content": f"Bench entry {i}"}}]
-                return await client.pages.update(
-                    page_id=page_ids[i % len(page_ids)], properties={"Entry": {"title": title}}
-                )
-
-            async def query(i: int) -> Any:
-                page = await client.data_sources.query(data_source_id=updates, page_size=100)
-                assert len(page["results"]) == 100
-                return page
-
-            return [
-                await run_load(
-                    name, call, seconds=seconds, concurrency=concurrency, admin=admin, served=served
-                )
-                for name, call in (("retrieve", retrieve), ("update", update), ("query 100 rows", query))
-            ]
-        finally:
-            await client.aclose()
-            await admin.aclose()
 
 
 async def measure_rate_hold(data_dir: Path, seconds: float, rps: float = 10.0, burst: int = 10) -> RateHold:
@@ -252,21 +345,34 @@ async def measure_rate_hold(data_dir: Path, seconds: float, rps: float = 10.0, b
     )
 
 
-def print_table(throughput: list[Throughput], rate: RateHold) -> None:
+def cpu_ceiling(row: Throughput) -> float | None:
+    """Requests/s the machine's CPUs could carry if client and server had them all to themselves."""
+    if row.server_cpu_ms is None:
+        return None
+    return (os.cpu_count() or 1) * 1000 / (row.client_cpu_ms + row.server_cpu_ms)
+
+
+def print_table(throughput: list[Throughput], rate: RateHold, load: str) -> None:
+    print(f"load: {load}")
     print(
         f"{'workload':<16}{'requests':>9}{'req/s':>9}{'p50 ms':>8}{'p95 ms':>8}"
-        f"{'client cpu':>11}{'server cpu':>11}{'bar':>6}  verdict"
+        f"{'client cpu':>11}{'server cpu':>11}{'ceiling':>9}{'bar':>6}  verdict"
     )
     for row in throughput:
         bar = THROUGHPUT_BAR if row.name in ("retrieve", "update") else None
         verdict = "-" if bar is None else ("ok" if row.per_second >= bar else "BELOW BAR")
         bar_text = f"{bar:.0f}" if bar else "-"
         server_cpu = "?" if row.server_cpu_ms is None else f"{row.server_cpu_ms:.2f}ms"
+        ceiling = cpu_ceiling(row)
+        ceiling_text = "?" if ceiling is None else f"{ceiling:.0f}"
         print(
             f"{row.name:<16}{row.requests:>9}{row.per_second:>9.1f}{row.p50_ms:>8.2f}{row.p95_ms:>8.2f}"
-            f"{row.client_cpu_ms:>9.2f}ms{server_cpu:>11}{bar_text:>6}  {verdict}"
+            f"{row.client_cpu_ms:>9.2f}ms{server_cpu:>11}{ceiling_text:>9}{bar_text:>6}  {verdict}"
         )
-    print("(cpu = CPU time per request in the client process and in the server process)")
+    print(
+        "(cpu = CPU time per request in the client processes and in the server process;\n"
+        " ceiling = CPUs / their sum, the rate an otherwise idle machine could carry; verdicts are on req/s)"
+    )
     verdict = "ok" if abs(rate.ratio - 1) <= RATE_TOLERANCE else "OUTSIDE 5%"
     print(
         f"\nrate limit rps={rate.rps:g} burst={rate.burst}: {rate.accepted} accepted, {rate.refused} refused "
@@ -283,9 +389,17 @@ async def main_async(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     with tempfile.TemporaryDirectory(prefix="paydesk-bench-") as tmp:
-        throughput = await measure_throughput(Path(tmp) / "throughput", args.seconds, args.concurrency)
+        throughput = await measure_throughput(
+            Path(tmp) / "throughput", args.seconds, args.concurrency, args.processes
+        )
         rate = await measure_rate_hold(Path(tmp) / "rate", args.rate_seconds)
-    print_table(throughput, rate)
+    shares = split(args.concurrency, args.processes)
+    per_process = " + ".join(map(str, shares))
+    load = (
+        f"{args.concurrency} requests in flight from {len(shares)} client process(es) ({per_process}), "
+        "each the real notion-client AsyncClient under trio"
+    )
+    print_table(throughput, rate, load)
     for row in throughput:
         if row.server_counted != row.requests:
             print(
@@ -305,9 +419,16 @@ async def main_async(args: argparse.Namespace) -> int:
                     "system": platform.system(),
                     "load_average_before": round(load_before, 2),
                 },
-                "settings": {"seconds": args.seconds, "concurrency": args.concurrency},
+                "settings": {
+                    "seconds": args.seconds,
+                    "concurrency": args.concurrency,
+                    "client_processes": len(split(args.concurrency, args.processes)),
+                    "load_average_after": round(os.getloadavg()[0], 2),
+                },
                 "bars": {"throughput_per_second": THROUGHPUT_BAR, "rate_tolerance": RATE_TOLERANCE},
-                "throughput": [asdict(row) for row in throughput],
+                "throughput": [
+                    {**asdict(row), "cpu_ceiling_per_second": cpu_ceiling(row)} for row in throughput
+                ],
                 "rate_limit": asdict(rate),
                 "passed": passed,
             },
@@ -326,8 +447,14 @@ def main() -> int:
     )
     parser.add_argument("--seconds", type=float, default=10.0, help="seconds per throughput workload")
     parser.add_argument("--rate-seconds", type=float, default=30.0, help="seconds of the rate-limit run")
-    parser.add_argument("--concurrency", type=int, default=10, help="requests in flight")
-    return trio.run(main_async, parser.parse_args())
+    parser.add_argument("--concurrency", type=int, default=10, help="requests in flight (in all)")
+    parser.add_argument("--processes", type=int, default=2, help="client processes sharing the requests")
+    parser.add_argument("--worker", nargs=2, metavar=("BASE_URL", "DATA_SOURCE"), help=argparse.SUPPRESS)
+    parser.add_argument("--offset", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        return trio.run(client_worker, args)
+    return trio.run(main_async, args)
 
 
 if __name__ == "__main__":

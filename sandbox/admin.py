@@ -5,7 +5,11 @@
 - ``GET /_sandbox/faults`` → ``{"spec", "random_seed", "query_lag_ms", "targeted", "rate_limit", "latency"}``;
 - ``POST /_sandbox/faults`` with any of ``{"spec", "random_seed", "query_lag_ms", "targeted"}``: each key
   given replaces that part (a new `random_seed` restarts the random stream); the whole body is checked before
-  anything changes; a bad body is a 400 ``validation_error`` naming the bad part.
+  anything changes; a bad body is a 400 ``validation_error`` naming the bad part. ``targeted`` is a list of
+  ``{"page_id": …, "status": …, "count": K}`` (the next K writes to that page) or
+  ``{"create_in": <data_source_id>, "status": …, "count": K}`` (the next K page creations in that data
+  source), where ``status`` is an error status, ``"timeout"``, ``"reset"`` or ``"applied_reset"`` (the
+  request is applied, then the connection drops instead of the answer).
 
 They need no token and are neither limited, delayed, faulted nor counted.
 """

@@ -1,7 +1,12 @@
-"""The Notion API as a Starlette app: the edge (auth, version, JSON, the error envelope) and the route table.
+"""The Notion API as a plain ASGI app: the edge (auth, version, JSON, the error envelope) and the route table.
 
 Every answer carries ``x-notion-request-id``; every failure is the JSON error envelope. Nothing escapes as a
-500: an unexpected exception is logged and answered as a 400 ``invalid_request``.
+500: an unexpected exception is logged and answered as a 400 ``invalid_request``. A path that matches no
+route (or a route with another method) is a 400 ``invalid_request_url``.
+
+Routing is a small dispatcher of its own (a dict of static paths, then one compiled pattern per
+parametrised path) rather than Starlette's router: it runs for every request, and the server's CPU per
+request is what the throughput benchmark measures.
 """
 
 from __future__ import annotations
@@ -9,17 +14,16 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
-from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from sandbox import ids
+from sandbox.asgi_io import read_body
 from sandbox.errors import (
     NotionError,
     body_invalid,
@@ -36,48 +40,74 @@ logger = logging.getLogger("sandbox")
 MAX_BODY = 500 * 1024
 DEFAULT_OPTIONS = SandboxOptions()
 _VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_PARAM = re.compile(r"{(\w+)(:path)?}")
+_CONTENT_TYPE = (b"content-type", b"application/json; charset=utf-8")
 
 
 @dataclass
 class Call:
-    """What a handler gets: the store, the path parameters, the query string and the JSON body."""
+    """What a handler gets: the store, the ASGI scope, the path parameters and the JSON body."""
 
     store: SandboxStore
-    request: Request
+    scope: Scope
     params: dict[str, str]
     body: dict[str, Any]
+    _query: list[tuple[str, str]] | None = field(default=None, repr=False)
+
+    @property
+    def request(self) -> Request:
+        """A Starlette view of the request (built on demand: only the rare handler that needs its URL)."""
+        return Request(self.scope)
+
+    def _query_pairs(self) -> list[tuple[str, str]]:
+        if self._query is None:
+            raw = self.scope.get("query_string", b"")
+            self._query = parse_qsl(raw.decode("latin-1"), keep_blank_values=True) if raw else []
+        return self._query
 
     def query_list(self, key: str) -> list[str]:
-        return [*self.request.query_params.getlist(key), *self.request.query_params.getlist(key + "[]")]
+        """Every value of ``key`` in the query string, also sent as ``key[]``."""
+        bracketed = key + "[]"
+        pairs = self._query_pairs()
+        return [v for k, v in pairs if k == key] + [v for k, v in pairs if k == bracketed]
 
     def query_one(self, key: str) -> str | None:
-        return self.request.query_params.get(key)
+        """The last value of ``key`` in the query string, or None."""
+        found = None
+        for k, v in self._query_pairs():
+            if k == key:
+                found = v
+        return found
 
 
 Handler = Callable[[Call], dict[str, Any]]
 
 
-def render(payload: dict[str, Any], status: int, request_id: str) -> Response:
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return Response(
-        body,
-        status_code=status,
-        media_type="application/json; charset=utf-8",
-        headers={"x-notion-request-id": request_id},
+def encode_json(payload: Any) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+async def send_response(send: Send, status: int, body: bytes, request_id: str, *, head: bool = False) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                _CONTENT_TYPE,
+                (b"content-length", str(len(body)).encode("ascii")),
+                (b"x-notion-request-id", request_id.encode("ascii")),
+            ],
+        }
     )
-
-
-def error_response(error: NotionError, request_id: str | None = None) -> Response:
-    rid = request_id or ids.request_id()
-    return render(error.envelope(rid), error.status, rid)
+    await send({"type": "http.response.body", "body": b"" if head else body})
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(name)
 
 
-async def _read_body(request: Request) -> dict[str, Any]:
-    raw = await request.body()  # read in full even when too large, so the client is never cut off
+def parse_body(raw: bytes) -> dict[str, Any]:
+    """A request body as a JSON object (empty body: ``{}``); NotionError for anything else."""
     if len(raw) > MAX_BODY:
         raise body_invalid("body", f"≤ {MAX_BODY} bytes", f"{len(raw)} bytes")
     if not raw.strip():
@@ -91,17 +121,68 @@ async def _read_body(request: Request) -> dict[str, Any]:
     return data
 
 
-def _endpoint(
-    store: SandboxStore, options: SandboxOptions, handler: Handler
-) -> Callable[[Request], Awaitable[Response]]:
-    expected = f"Bearer {options.token}"
+def _compile(path: str) -> re.Pattern[str]:
+    pattern, last = "", 0
+    for match in _PARAM.finditer(path):
+        pattern += re.escape(path[last : match.start()])
+        pattern += f"(?P<{match.group(1)}>.*)" if match.group(2) else f"(?P<{match.group(1)}>[^/]+)"
+        last = match.end()
+    return re.compile(pattern + re.escape(path[last:]) + r"\Z")
 
-    async def endpoint(request: Request) -> Response:
+
+class NotionApp:
+    """The bare Notion API over a store as an ASGI app (HTTP, and lifespan events answered at once)."""
+
+    def __init__(
+        self, store: SandboxStore, options: SandboxOptions, routes: list[tuple[str, str, Handler]]
+    ) -> None:
+        self.store = store
+        self.options = options
+        self._expected_auth = f"Bearer {options.token}".encode("latin-1")
+        self._static: dict[tuple[str, str], Handler] = {}
+        self._patterns: dict[str, list[tuple[re.Pattern[str], Handler]]] = {}
+        for path, method, handler in routes:
+            if "{" in path:
+                self._patterns.setdefault(method, []).append((_compile(path), handler))
+            else:
+                self._static[(method, path)] = handler
+
+    def route(self, method: str, path: str) -> tuple[Handler, dict[str, str]] | None:
+        """The handler for ``method path`` and its path parameters, or None."""
+        handler = self._static.get((method, path))
+        if handler is not None:
+            return handler, {}
+        for pattern, candidate in self._patterns.get(method, ()):
+            match = pattern.match(path)
+            if match is not None:
+                return candidate, match.groupdict()
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         rid = ids.request_id()
+        method: str = scope["method"]
+        head = method == "HEAD"
+        found = self.route("GET" if head else method, scope["path"])
+        status = 200
         try:
-            if request.headers.get("authorization", "") != expected:
+            if found is None:
+                await read_body(receive)
+                raise invalid_url()
+            handler, params = found
+            auth = version = None
+            for name, value in scope["headers"]:
+                if name == b"authorization":
+                    auth = value
+                elif name == b"notion-version":
+                    version = value.decode("latin-1")
+            if auth != self._expected_auth:
                 raise unauthorized()
-            version = request.headers.get("notion-version")
             if not version:
                 raise missing_version()
             if not _VERSION.match(version):
@@ -111,35 +192,31 @@ def _endpoint(
                     f"Notion-Version header failed validation: Notion-Version header should be a valid "
                     f'version such as "2025-09-03", instead was `"{version[:40]}"`.',
                 )
-            body = await _read_body(request) if request.method in ("POST", "PATCH") else {}
-            params = {key: str(value) for key, value in request.path_params.items()}
-            payload = handler(Call(store, request, params, body))
+            # read in full even when too large, so the client is never cut off
+            body = parse_body(await read_body(receive)) if method in ("POST", "PATCH") else {}
+            payload = handler(Call(self.store, scope, params, body))
             payload["request_id"] = rid
-            return render(payload, 200, rid)
         except NotionError as error:
-            return error_response(error, rid)
+            status, payload = error.status, error.envelope(rid)
         except Exception:
-            logger.exception("sandbox: unexpected error on %s %s", request.method, request.url.path)
-            return error_response(invalid_request("The request could not be processed."), rid)
-
-    return endpoint
-
-
-async def _not_routed(request: Request, exc: Exception) -> Response:
-    return error_response(invalid_url())
+            logger.exception("sandbox: unexpected error on %s %s", method, scope["path"])
+            unexpected = invalid_request("The request could not be processed.")
+            status, payload = unexpected.status, unexpected.envelope(rid)
+        await send_response(send, status, encode_json(payload), rid, head=head)
 
 
-def build_app(store: SandboxStore, options: SandboxOptions = DEFAULT_OPTIONS) -> Starlette:
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def build_app(store: SandboxStore, options: SandboxOptions = DEFAULT_OPTIONS) -> NotionApp:
     """The bare Notion API app over ``store`` (no rate limit, latency or faults: see sandbox.limits)."""
     from sandbox.routes import table
 
-    routes = [
-        Route(path, _endpoint(store, options, handler), methods=[method])
-        for path, method, handler in table.ROUTES
-    ]
-    handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
-        404: _not_routed,
-        405: _not_routed,
-        HTTPException: _not_routed,
-    }
-    return Starlette(routes=routes, exception_handlers=handlers)
+    return NotionApp(store, options, table.ROUTES)

@@ -8,7 +8,8 @@
    ``rate_limited`` envelope with `Retry-After` (the 429 is counted too);
 3. latency: `trio.sleep` for the fixed delay plus jitter (concurrent requests overlap);
 4. faults: targeted, then random from the spec and seed: an error envelope, a request that is never
-   answered (`timeout`), or a dropped connection (`reset`);
+   answered (`timeout`), a dropped connection (`reset`), or a request applied by the app whose answer is
+   replaced by a dropped connection (`applied_reset`);
 5. the app.
 
 Times come from `trio.current_time()`, so tests drive the limiter with trio's autojump clock.
@@ -16,6 +17,7 @@ Times come from `trio.current_time()`, so tests drive the limiter with trio's au
 
 from __future__ import annotations
 
+import json
 import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -25,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.admin import handle_admin
 from sandbox.asgi_io import read_body, send_envelope, send_truncated
+from sandbox.completions import LLM_PREFIX, stub_for
 from sandbox.errors import NotionError
 from sandbox.faults import (
     ERRORS,
@@ -34,6 +37,7 @@ from sandbox.faults import (
     FaultInjector,
     parse_fault_spec,
 )
+from sandbox.ids import maybe_id
 from sandbox.latency import Latency
 from sandbox.options import SandboxOptions
 from sandbox.ratelimit import RateLimiter
@@ -96,6 +100,8 @@ class SandboxLimits:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+        elif scope["path"].startswith(LLM_PREFIX + "/"):
+            await stub_for(self)(scope, receive, send)
         elif scope["path"] == ADMIN_PREFIX or scope["path"].startswith(ADMIN_PREFIX + "/"):
             await handle_admin(self, scope, receive, send)
         else:
@@ -146,11 +152,20 @@ class SandboxLimits:
         if delay > 0:
             await trio.sleep(delay)
 
-        fault = self.faults.choose(method, path)
+        created_in: str | None = None
+        if self.faults.aims_at_creations(method, path):
+            body = await read_body(receive)
+            created_in = _created_in(self.store, body)
+            receive = _replaying(body, receive)
+        fault = self.faults.choose(method, path, created_in)
         if fault is not None:
             self.stats.faults += 1
             self.stats.record_outcome(route, fault.label)
-            await self._inject(fault, receive, send)
+            if fault.kind == "applied_reset":
+                await self.app(scope, receive, _discard)
+                await send_truncated(send)
+            else:
+                await self._inject(fault, receive, send)
             return
 
         await self.app(scope, receive, _outcome_recorder(send, lambda status: self._record(route, status)))
@@ -183,6 +198,37 @@ class SandboxLimits:
                 self._held.discard(cancel_scope)
                 self._note_held_change()
         return cancel_scope.cancelled_caught
+
+
+def _created_in(store: Any, body: bytes) -> str | None:
+    """The data source a ``POST /v1/pages`` body creates its page in (a database parent with one data
+    source counts as that data source), or None if the body names none."""
+    try:
+        parent = json.loads(body).get("parent")
+    except (ValueError, UnicodeDecodeError, AttributeError, RecursionError):
+        return None
+    if not isinstance(parent, dict):
+        return None
+    source_id = maybe_id(parent.get("data_source_id"))
+    if source_id is not None:
+        return source_id
+    database = getattr(store, "databases", {}).get(maybe_id(parent.get("database_id")))
+    ids = getattr(database, "data_source_ids", [])
+    return str(ids[0]) if len(ids) == 1 else None
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that gives the already-read `body` again, then whatever the client sends next."""
+    pending = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def replay() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replay
+
+
+async def _discard(message: Message) -> None:
+    """The `send` of a request whose answer an `applied_reset` fault drops."""
 
 
 def _outcome_recorder(send: Send, record: Callable[[int], None]) -> Callable[[Message], Awaitable[None]]:

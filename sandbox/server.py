@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,7 +17,7 @@ from hypercorn.trio import serve
 from sandbox import limits
 from sandbox.app import DEFAULT_OPTIONS, build_app
 from sandbox.options import SandboxOptions
-from sandbox.store import SandboxStore
+from sandbox.store import SandboxStore, flush_open_stores
 
 ASGIApp = Any
 FLUSH_INTERVAL = 0.02
@@ -43,22 +44,27 @@ async def open_sandbox(
 
     With ``port=0`` the system picks a free port (``RunningSandbox.port``). Leaving the block stops the
     server gracefully (in-flight requests end, connections close), writes what is pending and closes the
-    store; cancelling the enclosing scope does the same. With ``store.deferred_flush`` set, writes are
-    group-committed every FLUSH_INTERVAL seconds.
+    store; cancelling the enclosing scope does the same.
+
+    Writes are group-committed (``store.deferred_flush``): answered at once, committed to SQLite within
+    FLUSH_INTERVAL seconds, and always before the store closes. Another ``SandboxStore.open`` on the same
+    directory in this process flushes this store first, so it sees every answered write; another process
+    may lag by up to FLUSH_INTERVAL (and a killed server loses at most that much).
     """
-    store = await trio.to_thread.run_sync(SandboxStore.open, data_dir)
+    flush_open_stores(data_dir)  # here, in the trio thread that owns those stores
+    store = await trio.to_thread.run_sync(partial(SandboxStore.open, data_dir, flush_open=False))
     store.query_lag_ms = options.query_lag_ms
+    store.deferred_flush = True
     notion_app = build_app(store, options)
     app = limits.wrap(notion_app, options, store)
     config = Config()
     config.bind = [f"{host}:{port}"]
     config.accesslog = None
     config.errorlog = None
+    config.include_server_header = False
     config.graceful_timeout = 1.0
     config.keep_alive_timeout = 75.0
     stop = trio.Event()
-    # Every write commits before its response (deferred_flush stays False): a second SandboxStore opened on
-    # the same directory sees it at once. Setting store.deferred_flush turns on group commit (faster writes).
 
     async def shutdown_trigger() -> None:
         await stop.wait()

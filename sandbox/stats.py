@@ -77,9 +77,9 @@ def classify(method: str, template: str) -> str:
 class RequestStats:
     """Counts every Notion request once at arrival and its outcome once when it is known.
 
-    Outcomes are the response status as a string (``"200"``, ``"429"``) or ``"timeout"`` / ``"reset"`` for
-    injected faults that never answer. `rate_limited` counts the limiter's 429s; `faults` counts injected
-    faults (including injected 429s).
+    Outcomes are the response status as a string (``"200"``, ``"429"``) or ``"timeout"`` / ``"reset"`` /
+    ``"applied_reset"`` for injected faults that never answer. `rate_limited` counts the limiter's 429s;
+    `faults` counts injected faults (including injected 429s).
     """
 
     methods: Counter[str] = field(default_factory=Counter)

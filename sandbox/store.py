@@ -3,14 +3,19 @@ SQLite, so a restart keeps the data.
 
 All methods are synchronous and never yield: under trio, each call runs to completion between two requests,
 which is what makes a request atomic. Writes are committed before the method returns (WAL,
-``synchronous=NORMAL``).
+``synchronous=NORMAL``), unless ``deferred_flush`` is set: then they are group-committed by whoever calls
+:meth:`SandboxStore.flush` (the server does, every few milliseconds, and at shutdown). Either way a store
+opened later in the same process on the same file sees every write made before: :meth:`SandboxStore.open`
+flushes the open stores on that file first.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,13 +33,31 @@ from sandbox.values import text_item
 
 DB_FILE = "sandbox.sqlite"
 PEOPLE = (("Ada Operator", "ada@example.com"), ("Bo Approver", "bo@example.com"))
+# SQLite file (resolved) -> the stores open on it in this process, so that a new opener can flush them first.
+_OPEN: dict[str, weakref.WeakSet[SandboxStore]] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def _database_file(path: Path) -> Path:
+    return path if path.suffix in (".sqlite", ".db", ".sqlite3") else path / DB_FILE
+
+
+def flush_open_stores(path: Path) -> None:
+    """Commit what the stores open in this process on the workspace at ``path`` have pending.
+
+    Call it from the thread that uses those stores (under trio: the trio thread)."""
+    with _OPEN_LOCK:
+        stores = list(_OPEN.get(str(_database_file(path).resolve()), ()))
+    for store in stores:
+        store.flush()
 
 
 class SandboxStore:
     """The workspace. Open it with :meth:`open`; close it with :meth:`close`."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, file: str = "") -> None:
         self._conn = conn
+        self._file = file
         self._db = sqlite_utils.Database(conn)
         self.clock = Clock()
         self.databases: dict[str, Database] = {}
@@ -53,27 +76,44 @@ class SandboxStore:
         # group commit); when False (direct use), every operation commits before it returns.
         self.deferred_flush = False
         self._deleted: set[str] = set()
+        self._closed = False
+        self._saved_seq = 0
 
     # ---------------------------------------------------------------- lifecycle and persistence
 
     @classmethod
-    def open(cls, path: Path) -> SandboxStore:
-        """Open (creating if absent) the workspace in directory ``path`` (or the SQLite file ``path``)."""
-        if path.suffix in (".sqlite", ".db", ".sqlite3"):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            file = path
-        else:
-            path.mkdir(parents=True, exist_ok=True)
-            file = path / DB_FILE
+    def open(cls, path: Path, *, flush_open: bool = True) -> SandboxStore:
+        """Open (creating if absent) the workspace in directory ``path`` (or the SQLite file ``path``).
+
+        With ``flush_open`` (the default) the stores already open on it in this process commit what they
+        have pending first, so this one sees it; pass False when opening from another thread than theirs
+        (and call :func:`flush_open_stores` from their thread before)."""
+        file = _database_file(path)
+        file.parent.mkdir(parents=True, exist_ok=True)
+        if flush_open:
+            flush_open_stores(path)
         conn = sqlite3.connect(str(file), check_same_thread=False, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
-        store = cls(conn)
+        key = str(file.resolve())
+        store = cls(conn, key)
         store._load()
+        with _OPEN_LOCK:
+            _OPEN.setdefault(key, weakref.WeakSet()).add(store)
         return store
 
     def close(self) -> None:
+        """Commit what is pending and close the database (idempotent)."""
+        with _OPEN_LOCK:
+            peers = _OPEN.get(self._file)
+            if peers is not None:
+                peers.discard(self)
+                if not peers:
+                    del _OPEN[self._file]
+        if self._closed:
+            return
         self.flush()
+        self._closed = True
         self._conn.close()
 
     def _load(self) -> None:
@@ -83,6 +123,7 @@ class SandboxStore:
         meta = {row["key"]: row["value"] for row in self._db.table("meta").rows}
         self.bot_id = meta.get("bot_id") or new_id()
         self.seq = int(meta.get("seq", "0"))
+        self._saved_seq = self.seq
         people = json.loads(meta["people"]) if "people" in meta else [[new_id(), n, e] for n, e in PEOPLE]
         if "bot_id" not in meta:
             self._save_meta(bot_id=self.bot_id, people=json.dumps(people), seq="0")
@@ -129,19 +170,29 @@ class SandboxStore:
         """Remember ``record`` as changed; it is written at the next :meth:`flush`."""
         self._dirty[record.id] = (kind, record)
 
+    @property
+    def pending(self) -> int:
+        """How many changed records wait for the next :meth:`flush`."""
+        return len(self._dirty)
+
     def flush(self) -> None:
-        if not self._dirty:
+        """Commit every record changed since the last flush, in one transaction."""
+        if not self._dirty or self._closed:
             return
         rows = [(rid, kind, json.dumps(rec.to_json())) for rid, (kind, rec) in self._dirty.items()]
-        self._dirty.clear()
         self._conn.execute("BEGIN")
         try:
             self._conn.executemany("INSERT OR REPLACE INTO objects(id, kind, data) VALUES (?, ?, ?)", rows)
-            self._conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('seq', ?)", (str(self.seq),))
+            if self.seq != self._saved_seq:
+                self._conn.execute(
+                    "INSERT OR REPLACE INTO meta(key, value) VALUES ('seq', ?)", (str(self.seq),)
+                )
             self._conn.execute("COMMIT")
         except BaseException:
             self._conn.execute("ROLLBACK")
-            raise
+            raise  # what was pending stays pending
+        self._dirty.clear()
+        self._saved_seq = self.seq
 
     @contextmanager
     def writing(self) -> Iterator[None]:

@@ -7,11 +7,13 @@ from typing import Any
 from sandbox.app import Call
 from sandbox.errors import body_invalid, validation
 from sandbox.ids import maybe_id
+from sandbox.pages import Page
 from sandbox.query import QueryError, QueryRow, run_query
-from sandbox.render import for_response, full_page, source_object
+from sandbox.render import for_response, full_page, property_value, source_object
 from sandbox.routes.common import bool_field, path_id
 from sandbox.routes.pages import keep_set
 from sandbox.schema import DataSource, build_property, property_type
+from sandbox.store import SandboxStore
 from sandbox.values import rich_text
 
 
@@ -114,11 +116,41 @@ def _change_property(call: Call, source: DataSource, key: str, change: Any) -> N
     source.reindex()
 
 
+class _LazyProperties(dict[str, Any]):
+    """A row's properties computed when a filter or a sort first reads one (by subscript, as they do)."""
+
+    def __init__(self, store: SandboxStore, page: Page, source: DataSource) -> None:
+        super().__init__()
+        self._store, self._page, self._source = store, page, source
+
+    def __missing__(self, name: str) -> Any:
+        prop = self._source.properties[name]  # KeyError for an unknown name, as with a full page
+        value = property_value(self._store, self._page, self._source, prop, 0)
+        self[name] = value
+        return value
+
+
+def _query_row(store: SandboxStore, page: Page, source: DataSource) -> QueryRow:
+    """The row a query filters and sorts: the cached full page object if there is one, else a stand-in
+    that renders only the properties the filter and the sorts read (the page is rendered in full only if
+    it is returned)."""
+    cached = store.page_cache.get(page.id)
+    if cached is not None and cached[0] == store.generation:
+        return QueryRow(page.seq, cached[1])
+    stand_in = {
+        "id": page.id,
+        "created_time": page.created_time,
+        "last_edited_time": page.last_edited_time,
+        "properties": _LazyProperties(store, page, source),
+    }
+    return QueryRow(page.seq, stand_in)
+
+
 def query(call: Call) -> dict[str, Any]:
     store = call.store
     source = store.source(path_id(call.params["data_source_id"], "data_source_id"))
     body = call.body
-    rows = [QueryRow(page.seq, full_page(store, page)) for page in store.visible_rows(source)]
+    rows = [_query_row(store, page, source) for page in store.visible_rows(source)]
     try:
         results, next_cursor, has_more = run_query(rows, body, source.properties)
     except QueryError as error:
@@ -126,7 +158,7 @@ def query(call: Call) -> dict[str, Any]:
     keep = keep_set(source, call.query_list("filter_properties"))
     return {
         "object": "list",
-        "results": [for_response(page, keep) for page in results],
+        "results": [for_response(full_page(store, store.pages[row["id"]]), keep) for row in results],
         "next_cursor": next_cursor,
         "has_more": has_more,
         "type": "page_or_data_source",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,9 @@ from notion_client import AsyncClient, Client
 from notion_client.helpers import async_collect_paginated_api
 
 from sandbox.options import SandboxOptions
-from sandbox.server import RunningSandbox, open_sandbox
+from sandbox.render import full_page
+from sandbox.server import FLUSH_INTERVAL, RunningSandbox, open_sandbox
+from sandbox.store import DB_FILE, SandboxStore
 
 pytestmark = pytest.mark.trio
 
@@ -173,3 +177,57 @@ async def test_a_restart_keeps_the_workspace(tmp_path: Path) -> None:
         await client.aclose()
     assert again == {**page, "request_id": again["request_id"]}
     assert running.store.counts() == {"Keep": 1}
+
+
+async def test_writes_are_group_committed_soon_and_all_kept_by_a_graceful_stop(tmp_path: Path) -> None:
+    async with open_sandbox(tmp_path / "group") as running:
+        quiet = logging.getLogger("tests.sandbox.notion_client")
+        client = AsyncClient(auth=running.token, base_url=running.base_url, retry=False, logger=quiet)
+        try:
+            database_id = running.store.create_database("Group")
+            source_id = running.store.create_data_source(
+                database_id, "Group", {"Name": {"type": "title", "title": {}}, "N": {"number": {}}}
+            )
+            page = await client.pages.create(parent={"data_source_id": source_id}, properties={})
+            raw = sqlite3.connect(str(tmp_path / "group" / DB_FILE))
+            try:
+                with trio.fail_after(5):  # committed within a flush interval, seen by another connection
+                    while True:
+                        if raw.execute("SELECT 1 FROM objects WHERE id = ?", (page["id"],)).fetchall():
+                            break
+                        await trio.sleep(FLUSH_INTERVAL)
+            finally:
+                raw.close()
+            for value in range(30):
+                await client.pages.update(page["id"], properties={"N": {"number": value}})
+        finally:
+            await client.aclose()
+    reopened = SandboxStore.open(tmp_path / "group")
+    try:
+        assert full_page(reopened, reopened.pages[page["id"]])["properties"]["N"]["number"] == 29
+    finally:
+        reopened.close()
+
+
+async def test_a_query_after_writes_matches_the_query_over_fully_rendered_pages(
+    sandbox: RunningSandbox, notion: AsyncClient, make_source: Any
+) -> None:
+    source = await make_source()
+    for value in (5, 1, 4, 2, 3, 6):
+        await notion.pages.create(
+            parent={"data_source_id": source["id"]},
+            properties={"Name": {"title": [{"text": {"content": f"n{value}"}}]}, "Amount": {"number": value}},
+        )
+    body: dict[str, Any] = {
+        "filter": {"property": "Amount", "number": {"greater_than": 1}},
+        "sorts": [{"property": "Amount", "direction": "descending"}],
+        "page_size": 3,
+    }
+    cold = await notion.data_sources.query(source["id"], **body)  # rows rendered only as far as needed
+    for row in (await notion.data_sources.query(source["id"]))["results"]:
+        await notion.pages.retrieve(row["id"])  # every page object rendered and cached
+    warm = await notion.data_sources.query(source["id"], **body)
+    assert [row["properties"]["Amount"]["number"] for row in cold["results"]] == [6, 5, 4]
+    assert cold["results"] == warm["results"] and cold["next_cursor"] == warm["next_cursor"]
+    rest = await notion.data_sources.query(source["id"], **body, start_cursor=cold["next_cursor"])
+    assert [row["properties"]["Amount"]["number"] for row in rest["results"]] == [3, 2]

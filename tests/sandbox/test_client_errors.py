@@ -139,3 +139,21 @@ async def test_a_trashed_page_cannot_be_edited(notion: AsyncClient, make_source:
     with pytest.raises(APIResponseError) as caught:
         await notion.pages.update(page["id"], properties={"Amount": {"number": 1}})
     assert caught.value.code == "validation_error"
+
+
+async def test_routes_match_whole_paths_and_head_answers_like_get_without_a_body(
+    sandbox: RunningSandbox,
+) -> None:
+    for method, path in [
+        ("GET", "/v1/users/me/extra"),
+        ("GET", "/v1/pages/" + MISSING + "/"),
+        ("POST", "/v1/pages/" + MISSING + "/properties"),
+        ("GET", "/v1"),
+    ]:
+        response = await raw(sandbox, method, path, headers=headers(sandbox))
+        assert_envelope(response, 400, "invalid_request_url")
+    got = await raw(sandbox, "GET", "/v1/users/me", headers=headers(sandbox))
+    head = await raw(sandbox, "HEAD", "/v1/users/me", headers=headers(sandbox))
+    assert (head.status_code, head.content) == (200, b"")
+    assert head.headers["content-length"] == got.headers["content-length"]
+    assert head.headers["x-notion-request-id"]

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sandbox.faults import (
+    APPLIED_RESET,
     RESET,
     TIMEOUT,
     Fault,
@@ -145,6 +146,10 @@ def test_a_new_seed_restarts_the_random_stream() -> None:
         ([{"page_id": PAGE, "status": 500, "count": 0}], "targeted[0].count"),
         ([{"page_id": PAGE, "status": 500, "colour": "red"}], "unknown keys"),
         ([42], "targeted[0]"),
+        ([{"status": 500}], "exactly one of page_id and create_in"),
+        ([{"page_id": PAGE, "create_in": OTHER, "status": 500}], "exactly one of page_id and create_in"),
+        ([{"create_in": "nope", "status": "applied_reset"}], "targeted[0].create_in"),
+        ([{"page_id": PAGE, "status": "applied"}], "targeted[0].status"),
     ],
 )
 def test_bad_targeted_faults_are_refused_naming_the_bad_part(items: object, named: str) -> None:
@@ -172,6 +177,31 @@ def test_targeted_faults_default_to_one_request_and_describe_themselves() -> Non
 )
 def test_a_write_names_the_page_it_writes(method: str, path: str, page: str | None) -> None:
     assert written_page_id(method, path) == page
+
+
+def test_applied_reset_is_a_spec_kind_and_a_targeted_status() -> None:
+    (rule,) = parse_fault_spec("applied_reset:0.25")
+    assert rule == FaultRule(APPLIED_RESET, 0.25)
+    assert format_fault_spec((rule,)) == "applied_reset:0.25"
+    (target,) = parse_targeted([{"page_id": PAGE, "status": "applied_reset", "count": 2}])
+    assert target.fault == APPLIED_RESET
+    assert target.to_json() == {"page_id": PAGE, "status": "applied_reset", "count": 2}
+
+
+def test_creation_faults_hit_the_next_k_creations_in_that_data_source_only() -> None:
+    injector = FaultInjector()
+    injector.targeted = parse_targeted([{"create_in": OTHER, "status": "applied_reset", "count": 2}])
+    assert injector.targeted[0].to_json() == {"create_in": OTHER, "status": "applied_reset", "count": 2}
+    assert injector.aims_at_creations("POST", "/v1/pages")
+    assert not injector.aims_at_creations("PATCH", f"/v1/pages/{PAGE}")
+    assert not injector.aims_at_creations("POST", "/v1/databases")
+    assert injector.choose("POST", "/v1/pages", created_in=PAGE) is None
+    assert injector.choose("PATCH", f"/v1/pages/{OTHER}") is None
+    assert injector.choose("POST", "/v1/pages", created_in=OTHER.replace("-", "")) == APPLIED_RESET
+    assert injector.choose("POST", "/v1/pages", created_in=OTHER) == APPLIED_RESET
+    assert injector.choose("POST", "/v1/pages", created_in=OTHER) is None
+    assert injector.targeted == []
+    assert not injector.aims_at_creations("POST", "/v1/pages")
 
 
 def test_rules_keep_their_order() -> None:

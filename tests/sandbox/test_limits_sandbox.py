@@ -90,6 +90,77 @@ async def test_targeted_faults_fail_writes_that_never_reach_the_store(
     assert (await admin(sandbox, "GET", "/_sandbox/stats"))["totals"]["faults"] == 2
 
 
+async def test_an_applied_reset_applies_the_write_and_drops_the_connection(
+    sandbox: RunningSandbox, notion: AsyncClient, make_source: Any
+) -> None:
+    page = await new_page(notion, await make_source(), "applied")
+    targeted = [{"page_id": page["id"], "status": "applied_reset", "count": 2}]
+    await admin(sandbox, "POST", "/_sandbox/faults", {"targeted": targeted})
+    await notion.pages.retrieve(page["id"])  # reads are not aimed at
+    with pytest.raises(httpx.RemoteProtocolError):
+        await notion.pages.update(page["id"], properties=amount(1))
+    assert (await notion.pages.retrieve(page["id"]))["properties"]["Amount"]["number"] == 1
+    with pytest.raises(httpx.RemoteProtocolError):
+        await notion.pages.update(page["id"], properties=amount(2))
+    assert (await notion.pages.retrieve(page["id"]))["properties"]["Amount"]["number"] == 2
+    await notion.pages.update(page["id"], properties=amount(3))
+    assert (await notion.pages.retrieve(page["id"]))["properties"]["Amount"]["number"] == 3
+    stats = await admin(sandbox, "GET", "/_sandbox/stats")
+    assert stats["totals"]["faults"] == 2
+    assert stats["by_route"]["PATCH /v1/pages/{page_id}"]["by_status"] == {"applied_reset": 2, "200": 1}
+    assert (await admin(sandbox, "GET", "/_sandbox/faults"))["targeted"] == []
+
+
+async def test_an_applied_reset_on_creations_creates_the_pages_in_that_data_source(
+    sandbox: RunningSandbox, notion: AsyncClient, make_source: Any
+) -> None:
+    source, other = await make_source("Aimed"), await make_source("Spared")
+    targeted = [{"create_in": source["id"].replace("-", ""), "status": "applied_reset", "count": 2}]
+    shown = await admin(sandbox, "POST", "/_sandbox/faults", {"targeted": targeted})
+    assert shown["targeted"] == [{**targeted[0], "count": 2}]
+    await new_page(notion, other, "elsewhere")
+    for name in ("lost answer 1", "lost answer 2"):
+        with pytest.raises(httpx.RemoteProtocolError):
+            await new_page(notion, source, name)
+    await new_page(notion, source, "answered")
+    rows = (await notion.data_sources.query(source["id"]))["results"]
+    names = [row["properties"]["Name"]["title"][0]["plain_text"] for row in rows]
+    assert names == ["lost answer 1", "lost answer 2", "answered"]
+    assert len((await notion.data_sources.query(other["id"]))["results"]) == 1
+
+
+async def test_a_database_parent_counts_as_its_only_data_source_for_creation_faults(
+    sandbox: RunningSandbox, notion: AsyncClient, make_source: Any
+) -> None:
+    source = await make_source()
+    targeted = [{"create_in": source["id"], "status": 503}]
+    await admin(sandbox, "POST", "/_sandbox/faults", {"targeted": targeted})
+    with pytest.raises(APIResponseError) as info:
+        await notion.pages.create(
+            parent={"database_id": source["parent"]["database_id"]},
+            properties={"Name": {"title": [{"text": {"content": "refused"}}]}},
+        )
+    assert info.value.status == 503
+    assert (await notion.data_sources.query(source["id"]))["results"] == []
+
+
+async def test_a_seeded_applied_reset_spec_applies_every_write_it_drops(
+    sandbox: RunningSandbox, notion: AsyncClient, make_source: Any
+) -> None:
+    page = await new_page(notion, await make_source(), "seeded")
+    await admin(sandbox, "POST", "/_sandbox/faults", {"spec": "applied_reset:0.5", "random_seed": 11})
+    dropped = 0
+    for value in range(20):
+        try:
+            await notion.pages.update(page["id"], properties=amount(value))
+        except httpx.RemoteProtocolError:
+            dropped += 1
+    await admin(sandbox, "POST", "/_sandbox/faults", {"spec": ""})
+    assert 0 < dropped < 20
+    assert (await notion.pages.retrieve(page["id"]))["properties"]["Amount"]["number"] == 19
+    assert (await admin(sandbox, "GET", "/_sandbox/stats"))["totals"]["faults"] == dropped
+
+
 async def test_a_seed_replays_the_same_faults_for_the_same_requests(
     sandbox: RunningSandbox, notion: AsyncClient, make_source: Any
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from sandbox.errors import NotionError
 from sandbox.pages import create_page
 from sandbox.render import full_page
-from sandbox.store import SandboxStore
+from sandbox.store import DB_FILE, SandboxStore
 
 
 def test_schemas_relations_and_pages_survive_a_reopen(tmp_path: Path) -> None:
@@ -106,3 +107,28 @@ def test_every_property_id_survives_being_sent_decoded_in_a_path() -> None:
         prop_id = new_property_id(taken)
         taken.add(prop_id)
         assert not set(unquote(prop_id)) & set("/?#%")
+
+
+def test_deferred_writes_wait_for_a_flush_and_a_second_opener_flushes_them(tmp_path: Path) -> None:
+    store = SandboxStore.open(tmp_path / "ws")
+    store.deferred_flush = True
+    database_id = store.create_database("Deferred")
+    assert store.pending == 1
+    raw = sqlite3.connect(str(tmp_path / "ws" / DB_FILE))
+    try:
+        assert raw.execute("SELECT count(*) FROM objects").fetchone() == (0,)
+        second = SandboxStore.open(tmp_path / "ws")  # flushes the open store on the same file first
+        try:
+            assert database_id in second.databases
+            assert store.pending == 0
+            assert raw.execute("SELECT count(*) FROM objects").fetchone() == (1,)
+        finally:
+            second.close()
+    finally:
+        raw.close()
+    store.create_database("At close")
+    store.close()
+    store.close()  # closing twice is harmless
+    again = SandboxStore.open(tmp_path / "ws")
+    assert {d.title[0]["plain_text"] for d in again.databases.values()} == {"Deferred", "At close"}
+    again.close()
