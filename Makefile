@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: all setup demo test check lint format typecheck layering bench clean
+.PHONY: all setup demo test test-tools check lint format typecheck layering bench clean
 
 all: check test
 
@@ -20,7 +20,11 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/paydesk demo
 
-test: $(STAMP)
+# the console's smoke test drives `paydesk demo` in a real terminal under tmux
+test-tools:
+	@command -v tmux >/dev/null || (apt-get update -qq && apt-get install -y -qq tmux)
+
+test: $(STAMP) test-tools
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: $(STAMP)

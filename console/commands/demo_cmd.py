@@ -1,8 +1,9 @@
-"""`paydesk demo`: the seeded demo workspace, served locally, ready to be driven.
+"""`paydesk demo`: the seeded demo workspace, served locally, with the console open on it.
 
 The workspace lives in the user's data directory (`<data dir>/demo/`) and is kept between runs; `--reset`
-rebuilds it. Until the console lands, the command serves the sandbox and prints the commands to try in
-another terminal.
+rebuilds it. The sandbox runs as a separate process (`paydesk sandbox serve`), so its SQLite never
+blocks the console's loop; it stops when the console closes. `--serve-only` just serves the sandbox and
+prints the commands to try in another terminal.
 """
 
 from __future__ import annotations
@@ -10,14 +11,20 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import trio
 
+from console.commands.console_cmd import open_console
 from console.errors import CliError
 from console.paths import demo_dir
+from engine.config import ConfigError, load_config
 from sandbox.demo.shape import SIZES
 from sandbox.options import DEFAULT_TOKEN, SandboxOptions
 from sandbox.serve import ServeError, ServeSettings, check_settings, serve_sandbox
@@ -28,13 +35,17 @@ DEMO_PORT = 8765
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     demo = subparsers.add_parser(
         "demo",
-        help="serve the local demo workspace (no Notion account needed) and show how to use it",
+        help="the console on a local demo workspace (no Notion account needed)",
         description="Seeds a demo payout workspace into a local Notion-compatible sandbox the first time, "
-        "then serves it with Notion's rate limit until Ctrl-C.",
+        "serves it with Notion's rate limit, and opens the console on it (`--serve-only`: serve until "
+        "Ctrl-C and print how to drive it from another terminal).",
     )
     demo.add_argument("--size", choices=tuple(SIZES), default="small", help="workspace size (default: small)")
     demo.add_argument("--reset", action="store_true", help="throw the demo workspace and its log away first")
-    demo.add_argument("--port", type=int, default=DEMO_PORT, help=f"port to serve on (default: {DEMO_PORT})")
+    demo.add_argument(
+        "--port", type=int, help=f"port to serve on (default: any free port; {DEMO_PORT} with --serve-only)"
+    )
+    demo.add_argument("--serve-only", action="store_true", help="serve the sandbox only; no console")
     demo.set_defaults(handler=run_demo)
 
 
@@ -42,7 +53,8 @@ def _month_file(home: Path) -> Path:
     return home / "month"
 
 
-def run_demo(args: argparse.Namespace) -> int:
+def _prepare(args: argparse.Namespace) -> tuple[Path, str, str]:
+    """The demo home (reset if asked), its work month (kept between runs) and the sandbox token."""
     home = demo_dir()
     if args.reset and home.exists():
         shutil.rmtree(home)
@@ -50,12 +62,18 @@ def run_demo(args: argparse.Namespace) -> int:
     month_file = _month_file(home)
     month = month_file.read_text().strip() if month_file.exists() else datetime.now(UTC).strftime("%Y-%m")
     month_file.write_text(month + "\n")
+    return home, month, os.environ.get("NOTION_TOKEN") or DEFAULT_TOKEN
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    if not args.serve_only:
+        return run_demo_console(args)
+    home, month, token = _prepare(args)
     config = home / "paydesk.toml"
-    token = os.environ.get("NOTION_TOKEN") or DEFAULT_TOKEN
     settings = ServeSettings(
         data_dir=home / "sandbox",
         options=SandboxOptions(token=token, rps=3.0, burst=3),
-        port=args.port,
+        port=DEMO_PORT if args.port is None else args.port,
         seed="demo",
         size=args.size,
         month=month,
@@ -101,3 +119,72 @@ The operator console is on its way; meanwhile drive paydesk from another termina
   paydesk verify --against audit.jsonl                      # nothing changed since that export
 
 Ctrl-C stops the sandbox; the workspace is kept (`paydesk demo --reset` rebuilds it)."""
+
+
+READY = "paydesk sandbox serving at"
+START_LIMIT_S = 120.0
+
+
+def run_demo_console(args: argparse.Namespace) -> int:
+    """Serve the demo sandbox in a child process, then run the console on it until the operator quits."""
+    home, month, token = _prepare(args)
+    config_path = home / "paydesk.toml"
+    log_path = home / "sandbox.log"
+    command = [
+        sys.executable,
+        "-m",
+        "console.cli",
+        "sandbox",
+        "serve",
+        "--seed",
+        "demo",
+        "--size",
+        args.size,
+        "--month",
+        month,
+        "--data",
+        str(home / "sandbox"),
+        "--port",
+        str(args.port or 0),
+        "--rps",
+        "3",
+        "--burst",
+        "3",
+        "--write-config",
+        str(config_path),
+    ]
+    env = {**os.environ, "NOTION_TOKEN": token}
+    with log_path.open("wb") as log:
+        child = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        _wait_ready(child, log_path)
+        try:
+            config = load_config(config_path, env)
+        except ConfigError as err:
+            raise CliError(str(err)) from None
+        return open_console(config, home / "paydesk.sqlite", month=month)
+    finally:
+        _stop(child)
+
+
+def _wait_ready(child: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + START_LIMIT_S
+    while time.monotonic() < deadline:
+        text = log_path.read_text(errors="replace")
+        if READY in text:
+            return
+        if child.poll() is not None:
+            last = text.strip().splitlines()[-1] if text.strip() else f"exit code {child.returncode}"
+            raise CliError(f"the demo sandbox did not start: {last} (log: {log_path})")
+        time.sleep(0.05)
+    raise CliError(f"the demo sandbox did not start within {START_LIMIT_S:.0f} s (log: {log_path})")
+
+
+def _stop(child: subprocess.Popen[bytes]) -> None:
+    if child.poll() is None:
+        child.send_signal(signal.SIGINT)
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()

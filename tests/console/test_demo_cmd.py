@@ -33,7 +33,7 @@ async def read_until(stream: trio.abc.ReceiveStream, marker: bytes, limit_s: flo
     return seen
 
 
-async def test_demo_seeds_serves_and_guides_then_stops_cleanly_and_keeps_the_workspace(
+async def test_demo_serve_only_seeds_serves_and_guides_then_stops_cleanly_and_keeps_the_workspace(
     tmp_path: Path,
 ) -> None:
     env = {**os.environ, "PAYDESK_HOME": str(tmp_path / "home")}
@@ -41,7 +41,7 @@ async def test_demo_seeds_serves_and_guides_then_stops_cleanly_and_keeps_the_wor
     port = str(free_port())
     for run in range(2):
         process = await trio.lowlevel.open_process(
-            [sys.executable, "-m", "console.cli", "demo", "--port", port],
+            [sys.executable, "-m", "console.cli", "demo", "--serve-only", "--port", port],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -1,0 +1,467 @@
+"""The paydesk console: a Textual app hosting the engine as a trio guest (see console.hosting).
+
+The app owns the engine host (started in `on_mount`, stopped in `on_unmount`), the log reader, and the
+operator's actions that several screens share: resume, cancel, retry (each behind a confirmation that
+names what it does), export, verify and replay check. A read-only console opens no engine and no writer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any, ClassVar
+
+import trio
+from rich.markup import escape
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import Screen
+
+from console.hosting import (
+    CommandAnswered,
+    EngineHost,
+    EngineOpener,
+    EngineReady,
+    EngineSnapshot,
+    HostClosed,
+    Publication,
+)
+from console.screens.actions import ACTIONS, help_text
+from console.screens.base import PaydeskScreen
+from console.screens.data import LiveProgress, LogReader
+from console.screens.dialogs import (
+    ConfirmScreen,
+    ExportRequest,
+    ExportScreen,
+    ReportScreen,
+    RetryChoice,
+    RetryScreen,
+)
+from console.screens.item import ItemScreen
+from console.screens.job import JobScreen
+from console.screens.jobs import JobsScreen
+from console.screens.log import LogScreen
+from console.screens.new_job import NewJobScreen
+from engine.config import Config
+from engine.engine import Engine, open_engine
+from engine.locks import effective_status
+from eventlog import EventLog, JobCancelRequested, JobRow, Selection
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    db_path: Path
+    config: Config | None  # None only for a read-only console
+    read_only: bool = False
+    default_month: str = ""
+    clock: Callable[[], datetime] = utc_now
+    export_dir: Path = field(default_factory=Path.cwd)
+    offer_resume: bool = True
+
+    @property
+    def rate(self) -> float:
+        return self.config.notion.rate if self.config is not None else 0.0
+
+
+class EngineUpdated(Message):
+    """A coalesced snapshot of the engine; a newer one replaces an older one still queued."""
+
+    def __init__(self, snapshot: EngineSnapshot) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, EngineUpdated)
+
+
+class EngineAnswered(Message):
+    def __init__(self, answer: CommandAnswered) -> None:
+        super().__init__()
+        self.answer = answer
+
+
+class EngineStarted(Message):
+    pass
+
+
+class EngineFailed(Message):
+    def __init__(self, error: BaseException) -> None:
+        super().__init__()
+        self.error = error
+
+
+class CommandSent(Message):
+    """The console sent a command to the engine (`describe` says which, e.g. "resume commit-…")."""
+
+    def __init__(self, describe: str) -> None:
+        super().__init__()
+        self.describe = describe
+
+
+class PaydeskApp(App[int]):
+    TITLE = "paydesk"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "show_jobs", "Jobs"),
+        Binding("l", "show_log", "Log"),
+        Binding("n", "new_job", "New job"),
+        Binding("e", "export", "Export"),
+        Binding("v", "verify", "Verify"),
+        Binding("R", "replay", "Replay check", show=False),
+        Binding("question_mark", "help", "Help"),
+        Binding("ctrl+q", "quit", "Quit"),
+    ]
+
+    def __init__(self, settings: ConsoleSettings, *, opener: EngineOpener = open_engine) -> None:
+        super().__init__()
+        self.settings = settings
+        self.reader = LogReader(settings.db_path)
+        self.host: EngineHost | None = None
+        self.snapshot: EngineSnapshot | None = None
+        self.journal: list[str] = []  # what the console sent and heard, in order (tests read it)
+        self._opener = opener
+        self._waiting: dict[str, Callable[[CommandAnswered], None]] = {}
+        self._tags = 0
+        self._offered = False
+        self._stopping = False
+
+    # ---- lifetime -----------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.push_screen(JobsScreen())
+        if self.settings.read_only or self.settings.config is None:
+            return
+        self.host = EngineHost(
+            self.settings.config, self.settings.db_path, publish=self._publish, opener=self._opener
+        )
+        self.host.on_done = self._engine_done
+        self.host.start(asyncio.get_running_loop())
+
+    async def on_unmount(self) -> None:
+        self._stopping = True
+        if self.host is not None:
+            await self.host.stop()
+        self.reader.close()
+
+    def _publish(self, publication: Publication) -> None:
+        if isinstance(publication, EngineSnapshot):
+            self.post_message(EngineUpdated(publication))
+        elif isinstance(publication, CommandAnswered):
+            self.post_message(EngineAnswered(publication))
+        elif isinstance(publication, EngineReady):
+            self.post_message(EngineStarted())
+
+    def _engine_done(self, error: BaseException | None) -> None:
+        if error is not None and not self._stopping:
+            self.post_message(EngineFailed(error))
+
+    def on_engine_failed(self, message: EngineFailed) -> None:
+        self.journal.append(f"engine failed: {message.error!r}")
+        self.exit(return_code=1, message=f"paydesk: the engine stopped: {describe_error(message.error)}")
+
+    def on_engine_started(self, message: EngineStarted) -> None:
+        self.journal.append("engine started")
+
+    def on_engine_updated(self, message: EngineUpdated) -> None:
+        self.snapshot = message.snapshot
+        screen = self.screen
+        if isinstance(screen, PaydeskScreen):
+            screen.engine_changed(message.snapshot)
+        for other in self.screen_stack:
+            if other is not screen and isinstance(other, PaydeskScreen) and message.snapshot.changed:
+                other.engine_changed(message.snapshot)
+
+    def on_engine_answered(self, message: EngineAnswered) -> None:
+        answer = message.answer
+        self.journal.append(
+            f"answer {answer.tag}: " + (f"refused {answer.refused}" if answer.refused else "ok")
+        )
+        if answer.refused is not None:
+            self.notify(answer.refused, title="refused", severity="error", timeout=10)
+        callback = self._waiting.pop(answer.tag, None)
+        if callback is not None:
+            callback(answer)
+
+    def on_command_sent(self, message: CommandSent) -> None:
+        self.journal.append(f"sent {message.describe}")
+
+    # ---- talking to the engine ----------------------------------------------------------------------
+
+    def send(
+        self,
+        command: Callable[[Engine], Any],
+        describe: str,
+        on_answer: Callable[[CommandAnswered], None] | None = None,
+    ) -> bool:
+        """Queue a command for the engine; False (with a notification) when it cannot be sent."""
+        if self.settings.read_only or self.host is None:
+            self.notify("this console is read-only: it never writes", severity="warning")
+            return False
+        self._tags += 1
+        tag = f"{self._tags}"
+        try:
+            self.host.send(command, tag)
+        except HostClosed:
+            self.notify("the engine is not running", severity="error")
+            return False
+        except trio.WouldBlock:
+            self.notify("the engine is busy; try again in a moment", severity="warning")
+            return False
+        if on_answer is not None:
+            self._waiting[tag] = on_answer
+        self.post_message(CommandSent(describe))
+        return True
+
+    def live_progress(self) -> dict[str, LiveProgress]:
+        if self.snapshot is None:
+            return {}
+        return {
+            job.job_id: LiveProgress(job.settled_count, job.total)
+            for job in self.snapshot.jobs.values()
+            if not job.done
+        }
+
+    def now(self) -> datetime:
+        return self.settings.clock()
+
+    def today(self) -> str:
+        return self.now().date().isoformat()
+
+    # ---- navigation ---------------------------------------------------------------------------------
+
+    def open_job(self, job_id: str, *, replace: bool = False) -> None:
+        if replace and len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.push_screen(JobScreen(job_id))
+
+    def open_item(self, job_id: str, item_key: str) -> None:
+        self.push_screen(ItemScreen(job_id, item_key))
+
+    def action_show_jobs(self) -> None:
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def action_show_log(self) -> None:
+        if not isinstance(self.screen, LogScreen):
+            job = getattr(self.screen, "job_id", None)
+            self.push_screen(LogScreen(job if isinstance(job, str) else None))
+
+    def action_new_job(self) -> None:
+        if self.settings.read_only:
+            self.notify("this console is read-only: it cannot start jobs", severity="warning")
+            return
+        if not isinstance(self.screen, NewJobScreen):
+            self.push_screen(NewJobScreen(self.settings.default_month))
+
+    def action_help(self) -> None:
+        name = type(self.screen).__name__
+        self.push_screen(
+            ReportScreen("Actions and keys (also in ctrl+p)", help_text(name, self.settings.read_only))
+        )
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        name = type(screen).__name__
+        for spec in ACTIONS:
+            if spec.where in ("screen", "app") and spec.action in ("quit", "help", "back"):
+                continue
+            if spec.writes and self.settings.read_only:
+                continue
+            if spec.where == "app":
+                yield SystemCommand(
+                    f"{spec.title} ({spec.key})", spec.help, partial(self.run_action, spec.action)
+                )
+            elif spec.where == name:
+                target = partial(screen.run_action, spec.action)
+                yield SystemCommand(f"{spec.title} ({spec.key})", spec.help, target)
+
+    # ---- actions shared by the screens ---------------------------------------------------------------
+
+    def jobs_loaded(self, rows: list[JobRow]) -> None:
+        """On start, offer to resume the jobs an earlier run left interrupted."""
+        if self._offered:
+            return
+        self._offered = True
+        if self.settings.read_only or not self.settings.offer_resume:
+            return
+        stopped = [row for row in rows if row.status == "interrupted" and row.plan_items > 0]
+        if not stopped:
+            return
+        names = "\n".join(
+            f"  {row.job_id}  ({row.steps_planned + row.steps_started} steps left)" for row in stopped
+        )
+        body = f"{len(stopped)} job(s) stopped half-way in an earlier run:\n{names}\nResume them now?"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                for row in stopped:
+                    self._resume(row.job_id)
+
+        self.push_screen(ConfirmScreen("Interrupted jobs", body, f"Resume {len(stopped)} job(s)"), answered)
+
+    def _resume(self, job_id: str) -> None:
+        def resume(engine: Engine) -> str:
+            return engine.resume(job_id)
+
+        self.send(resume, f"resume {job_id}")
+
+    def _with_fresh(self, job: JobRow, then: Callable[[JobRow], None]) -> None:
+        """Run `then` on the job as the log holds it now (a screen's row may be a second old)."""
+        if self._refuse_read_only():
+            return
+        job_id = job.job_id
+
+        def query(log: EventLog) -> JobRow | None:
+            row = log.job(job_id)
+            if row is not None:
+                row.status = effective_status(log.path, job_id, row.status)
+            return row
+
+        async def fetch() -> None:
+            fallback: JobRow | None = job
+            fresh = await self.reader.read(query, fallback)
+            then(fresh or job)
+
+        self.run_worker(fetch(), group="fresh-job")
+
+    def request_resume(self, job: JobRow) -> None:
+        self._with_fresh(job, self._ask_resume)
+
+    def _ask_resume(self, job: JobRow) -> None:
+        left = job.steps_planned + job.steps_started + job.steps_blocked + job.steps_cancelled
+        if job.status in ("completed", "running") or left == 0:
+            self.notify(f"job {job.job_id} is {job.status}: nothing to resume", severity="warning")
+            return
+        totals = ""
+        if job.status == "planned":
+            from console.screens.data import loads, money
+
+            totals = f", moving {money(loads(job.totals, {}) or {})}"
+        body = (
+            f"Resume {job.job_id} ({job.status}): {left} steps left{totals}. "
+            "Steps in doubt are re-read first."
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._resume(job.job_id)
+
+        self.push_screen(ConfirmScreen("Resume job?", body, f"Resume {left} steps"), answered)
+
+    def request_cancel(self, job: JobRow) -> None:
+        self._with_fresh(job, self._ask_cancel)
+
+    def _ask_cancel(self, job: JobRow) -> None:
+        if job.status not in ("created", "planned", "running"):
+            self.notify(f"job {job.job_id} is {job.status}: nothing to cancel", severity="warning")
+            return
+        job_id = job.job_id
+
+        def cancel(engine: Engine) -> bool:
+            if engine.cancel(job_id):
+                return True
+            engine.rt.recorder.record_nowait(
+                JobCancelRequested(job_id=job_id, operator=engine.rt.operator, reason="console")
+            )
+            return False
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.send(cancel, f"cancel {job_id}")
+
+        body = f"Ask {job_id} to stop? Writes already sent finish; the rest wait, and the job can be resumed."
+        self.push_screen(ConfirmScreen("Cancel job?", body, "Cancel the job"), answered)
+
+    def request_retry(self, job: JobRow, *, one: str | None, marked: tuple[str, ...]) -> None:
+        self._with_fresh(job, partial(self._ask_retry, one=one, marked=marked))
+
+    def _ask_retry(self, job: JobRow, *, one: str | None, marked: tuple[str, ...]) -> None:
+        failing = job.items_failed + job.items_blocked
+        job_id = job.job_id
+
+        def chosen(choice: RetryChoice | None) -> None:
+            if choice is None:
+                return
+
+            def retry(engine: Engine) -> str:
+                return engine.retry(job_id, choice.items, reason=f"console: {choice.count} item(s)")
+
+            self.send(retry, f"retry {job_id} {choice.count} item(s) {','.join(choice.items) or 'all'}")
+
+        self.push_screen(RetryScreen(job_id, one, marked, failing), chosen)
+
+    def _refuse_read_only(self) -> bool:
+        if self.settings.read_only:
+            self.notify("this console is read-only: it never writes", severity="warning")
+        return self.settings.read_only
+
+    def action_export(self) -> None:
+        job = getattr(self.screen, "job_id", None)
+
+        def chosen(request: ExportRequest | None) -> None:
+            if request is not None:
+                self.run_worker(self._export(request), group="audit")
+
+        self.push_screen(
+            ExportScreen(job if isinstance(job, str) else None, self.settings.export_dir), chosen
+        )
+
+    async def _export(self, request: ExportRequest) -> None:
+        db = self.settings.db_path
+
+        def write() -> int:
+            selection = Selection(job_id=request.job_id, from_seq=request.from_seq, to_seq=request.to_seq)
+            with (
+                EventLog(db, read_only=True) as log,
+                request.path.open("w", encoding="utf-8", newline="") as out,
+            ):
+                return log.export(out, "csv" if request.fmt == "csv" else "jsonl", selection).exported
+
+        try:
+            count = await asyncio.to_thread(write)
+        except Exception as err:
+            self.notify(f"export failed: {describe_error(err)}", severity="error", timeout=10)
+            return
+        self.journal.append(f"exported {count} events to {request.path}")
+        self.notify(f"exported {count} events to {request.path}", title="export")
+
+    def action_verify(self) -> None:
+        self.run_worker(self._audit("verify"), group="audit")
+
+    def action_replay(self) -> None:
+        self.run_worker(self._audit("replay"), group="audit")
+
+    async def _audit(self, what: str) -> None:
+        db = self.settings.db_path
+
+        def run() -> str:
+            with EventLog(db, read_only=True) as log:
+                if what == "verify":
+                    report = log.verify()
+                    return "\n".join(f"{k}: {v}" for k, v in report.as_dict().items())
+                replay = log.replay_check()
+                lines = [f"ok: {replay.ok}"] + [f"{k}: {v}" for k, v in replay.as_dict().items() if k != "ok"]
+                return "\n".join(lines)
+
+        self.notify(f"{what}: running…")
+        try:
+            text = await asyncio.to_thread(run)
+        except Exception as err:
+            text = f"could not {what}: {describe_error(err)}"
+        self.journal.append(f"{what}: {text.splitlines()[0] if text else ''}")
+        title = "Verify the hash chain" if what == "verify" else "Replay check"
+        self.push_screen(ReportScreen(title, escape(text)))
+
+
+def describe_error(error: BaseException) -> str:
+    while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
+        error = error.exceptions[0]
+    return f"{type(error).__name__}: {error}"

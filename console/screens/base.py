@@ -1,0 +1,34 @@
+"""What every console screen shares: the app it runs in, the status bar, and a hook for engine updates."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual.binding import BindingType
+from textual.screen import Screen
+
+from console.hosting import EngineSnapshot
+from console.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from console.app import PaydeskApp
+
+
+class PaydeskScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [("escape", "back", "Back")]
+
+    @property
+    def console(self) -> PaydeskApp:
+        return cast("PaydeskApp", self.app)
+
+    def status_bar(self) -> StatusBar:
+        return StatusBar(self.console.settings.read_only)
+
+    def engine_changed(self, snapshot: EngineSnapshot) -> None:
+        """The engine published a snapshot (at most every 0.1 s); screens refresh what they show."""
+        for bar in self.query(StatusBar):
+            bar.show(snapshot)
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()

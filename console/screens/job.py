@@ -1,0 +1,172 @@
+"""The Job screen: the job's figures, its items filterable by outcome, and the selected item's cascade."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Footer, Static, Tree
+from textual.widgets.tree import TreeNode
+
+from console.hosting import EngineSnapshot
+from console.screens.base import PaydeskScreen
+from console.screens.data import (
+    ITEM_COLUMNS,
+    OUTCOMES,
+    CascadeNode,
+    cascade,
+    filter_items,
+    item_cells,
+    job_summary,
+)
+from console.widgets.tables import cursor_key, sync_rows
+from eventlog import EventLog, ItemRow, JobRow, StepRow
+
+MAX_ROWS = 2000  # a table of more rows is slow to build and no one scrolls it: filter instead
+
+
+class JobScreen(PaydeskScreen):
+    CSS_PATH = "job.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f", "cycle_filter", "Outcome filter"),
+        Binding("space", "mark", "Mark"),
+        Binding("enter", "open", "Open item", show=False),
+        Binding("ctrl+r", "retry", "Retry"),
+        Binding("ctrl+e", "resume", "Resume"),
+        Binding("ctrl+k", "cancel", "Cancel job"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__()
+        self.job_id = job_id
+        self.job: JobRow | None = None
+        self.items: list[ItemRow] = []
+        self.outcome = "all"
+        self.marked: set[str] = set()
+        self._cascade_for: str | None = None
+        self._loading = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"Job {self.job_id}", id="title")
+        yield Static("loading…", id="summary")
+        yield Static("", id="filterbar")
+        with Horizontal(id="panes"):
+            table: DataTable[str] = DataTable(id="items", cursor_type="row", zebra_stripes=True)
+            yield table
+            tree: Tree[str] = Tree("cascade", id="cascade")
+            yield tree
+        yield self.status_bar()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#items", DataTable)
+        for index, name in enumerate(ITEM_COLUMNS):
+            table.add_column(name, key=f"c{index}")
+        self.query_one("#cascade", Tree).show_root = False
+        self.reload()
+        table.focus()
+
+    def reload(self) -> None:
+        if not self._loading:
+            self._loading = True
+            self._load()
+
+    @work(group="job-load")
+    async def _load(self) -> None:
+        job_id = self.job_id
+
+        def query(log: EventLog) -> tuple[JobRow | None, list[ItemRow]]:
+            return log.job(job_id), log.items(job_id)
+
+        nothing: tuple[JobRow | None, list[ItemRow]] = (None, [])
+        try:
+            self.job, self.items = await self.console.reader.read(query, nothing)
+        finally:
+            self._loading = False
+        self.render_all()
+
+    def render_all(self) -> None:
+        summary = self.query_one("#summary", Static)
+        summary.update(job_summary(self.job) if self.job else f"no job {self.job_id} in the log")
+        shown = filter_items(self.items, self.outcome)
+        rows = [(row.item_key, item_cells(row, row.item_key in self.marked)) for row in shown[:MAX_ROWS]]
+        sync_rows(self.query_one("#items", DataTable), rows)
+        more = f" (first {MAX_ROWS} shown)" if len(shown) > MAX_ROWS else ""
+        self.query_one("#filterbar", Static).update(
+            f"outcome [b]{self.outcome}[/b] (f cycles): {len(shown)} of {len(self.items)} items{more}; "
+            f"{len(self.marked)} marked"
+        )
+        self.show_cascade()
+
+    def engine_changed(self, snapshot: EngineSnapshot) -> None:
+        super().engine_changed(snapshot)
+        if self.job_id in snapshot.changed:
+            self.reload()
+
+    def selected_item(self) -> str | None:
+        return cursor_key(self.query_one("#items", DataTable))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_cascade()
+
+    def show_cascade(self) -> None:
+        key = self.selected_item()
+        if key is not None:
+            self._load_cascade(key)
+
+    @work(group="cascade", exclusive=True)
+    async def _load_cascade(self, item_key: str) -> None:
+        job_id = self.job_id
+        steps: list[StepRow] = await self.console.reader.read(lambda log: log.steps(job_id, item_key), [])
+        tree = self.query_one("#cascade", Tree)
+        tree.clear()
+        tree.root.expand()
+
+        def add(parent: TreeNode[str], node: CascadeNode) -> None:
+            child = parent.add(Text(node.text), data=node.step.step_key, expand=True)
+            if not node.children:
+                child.allow_expand = False
+            for below in node.children:
+                add(child, below)
+
+        for root in cascade(steps):
+            add(tree.root, root)
+        self._cascade_for = item_key
+
+    # ---- actions ----------------------------------------------------------------------------------------
+
+    def action_cycle_filter(self) -> None:
+        self.outcome = OUTCOMES[(OUTCOMES.index(self.outcome) + 1) % len(OUTCOMES)]
+        self.render_all()
+
+    def action_mark(self) -> None:
+        key = self.selected_item()
+        if key is None:
+            return
+        self.marked.symmetric_difference_update({key})
+        self.render_all()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        key = self.selected_item()
+        if key is not None:
+            self.console.open_item(self.job_id, key)
+
+    def action_retry(self) -> None:
+        if self.job is not None:
+            self.console.request_retry(self.job, one=self.selected_item(), marked=tuple(sorted(self.marked)))
+
+    def action_resume(self) -> None:
+        if self.job is not None:
+            self.console.request_resume(self.job)
+
+    def action_cancel(self) -> None:
+        if self.job is not None:
+            self.console.request_cancel(self.job)

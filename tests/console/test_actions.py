@@ -1,0 +1,141 @@
+"""Operator actions from the console: resume, retry (naming the count), cancel, export, verify, replay,
+the Log screen's filters, and every action reachable from `?` and the command palette."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Input, Static
+
+from console.app import PaydeskApp
+from console.screens.actions import ACTIONS
+from console.screens.dialogs import ConfirmScreen, ExportScreen, ReportScreen, RetryScreen
+from console.screens.job import JobScreen
+from console.screens.jobs import JobsScreen
+from console.screens.log import LogScreen
+from engine.commit_plan import CommitParams
+from eventlog import EventLog
+from tests.console.conftest import SIZE, ServedDemo, journal_has, wait_until
+
+pytestmark = pytest.mark.asyncio
+PARAMS = CommitParams(month="2026-01", batch=15, today="2026-01-16")
+
+
+def job_status(db: Path, job_id: str) -> str | None:
+    with EventLog(db, read_only=True) as log:
+        row = log.job(job_id)
+        return None if row is None else row.status
+
+
+async def test_resume_executes_a_dry_run_and_retry_all_finishes_a_failed_payout(demo: ServedDemo) -> None:
+    app = PaydeskApp(demo.settings())
+    ids: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: "engine started" in app.journal)
+        app.send(lambda e: e.start_commit(PARAMS, dry_run=True), "plan", lambda a: ids.append(a.value))
+        await wait_until(pilot, lambda: bool(ids) and job_status(demo.db_path, ids[0]) == "planned")
+        job_id = ids[0]
+        with EventLog(demo.db_path, read_only=True) as log:
+            payout = next(s for s in log.steps(job_id) if s.data_source == "payouts" and s.before != s.after)
+        await demo.faults(targeted=[{"page_id": payout.target, "status": 400, "count": 1}])
+
+        jobs = app.screen
+        assert isinstance(jobs, JobsScreen)
+        await wait_until(pilot, lambda: any(r.job_id == job_id for r in jobs.rows))
+        await pilot.press("ctrl+e")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.click("#yes")
+        await wait_until(pilot, lambda: job_status(demo.db_path, job_id) == "completed_with_failures")
+        assert journal_has(app, f"sent resume {job_id}")
+
+        await wait_until(pilot, lambda: any(r.status == "completed_with_failures" for r in jobs.rows))
+        await pilot.press("enter")
+        assert isinstance(app.screen, JobScreen)
+        job_screen = app.screen
+        await wait_until(pilot, lambda: job_screen.job is not None)
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: isinstance(app.screen, RetryScreen))
+        retry = app.screen
+        assert isinstance(retry, RetryScreen)
+        assert "Retry all 1 failed or blocked items" in str(retry.query_one("#all").render())
+        await pilot.click("#all")
+        await wait_until(pilot, lambda: job_status(demo.db_path, job_id) == "completed")
+        assert journal_has(app, f"sent retry {job_id} 1 item(s) all")
+    with EventLog(demo.db_path, read_only=True) as log:
+        row = log.job(job_id)
+        assert row is not None and row.retry_requests == 1 and row.items_failed == 0
+
+
+async def test_cancel_asks_the_running_job_to_stop_after_a_confirmation(slower_demo: ServedDemo) -> None:
+    app = PaydeskApp(slower_demo.settings())
+    ids: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: "engine started" in app.journal)
+        app.send(lambda e: e.start_commit(PARAMS), "run", lambda a: ids.append(a.value))
+        jobs = app.screen
+        assert isinstance(jobs, JobsScreen)
+        await wait_until(pilot, lambda: any(r.status == "running" for r in jobs.rows), limit_s=40)
+        await pilot.press("ctrl+k")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("escape")  # no: nothing is sent
+        assert not journal_has(app, "sent cancel")
+        await pilot.press("ctrl+k")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.click("#yes")
+        await wait_until(pilot, lambda: job_status(slower_demo.db_path, ids[0]) == "cancelled")
+        assert journal_has(app, f"sent cancel {ids[0]}")
+
+
+async def test_export_verify_replay_and_the_log_tail(demo: ServedDemo, tmp_path: Path) -> None:
+    app = PaydeskApp(demo.settings())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: "engine started" in app.journal)
+        ids: list[str] = []
+        app.send(lambda e: e.start_commit(PARAMS), "run", lambda a: ids.append(a.value))
+        await wait_until(pilot, lambda: bool(ids) and job_status(demo.db_path, ids[0]) == "completed")
+
+        await pilot.press("e")
+        assert isinstance(app.screen, ExportScreen)
+        target = tmp_path / "audit.jsonl"
+        app.screen.query_one("#path", Input).value = str(target)
+        await pilot.click("#export")
+        await wait_until(pilot, lambda: journal_has(app, "exported"))
+        lines = target.read_text().splitlines()
+        assert "chain_head" in json.loads(lines[-1])
+
+        await pilot.press("v")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReportScreen))
+        assert journal_has(app, "verify:")
+        await pilot.press("escape", "R")
+        await wait_until(pilot, lambda: journal_has(app, "replay: ok: True"))
+        await wait_until(pilot, lambda: isinstance(app.screen, ReportScreen))
+        await pilot.press("escape", "l")
+        log = app.screen
+        assert isinstance(log, LogScreen)
+        table = log.query_one("#events", DataTable)
+        await wait_until(pilot, lambda: table.row_count > 10)
+        log.query_one("#type", Input).value = "step.succeeded"
+        await pilot.pause()
+        types = {table.get_row_at(i)[4] for i in range(table.row_count)}
+        assert types == {"step.succeeded"}
+
+
+async def test_help_and_palette_list_every_action_and_read_only_hides_the_writing_ones(
+    demo: ServedDemo,
+) -> None:
+    writing_on_plain_keys = [a for a in ACTIONS if a.writes and not a.key.startswith("ctrl+")]
+    assert [a.action for a in writing_on_plain_keys] == ["new_job"]  # opens a form; executing needs a confirm
+    EventLog(demo.db_path).close()
+    for read_only in (False, True):
+        app = PaydeskApp(demo.settings(read_only=read_only, offer_resume=False))
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("question_mark")
+            assert isinstance(app.screen, ReportScreen)
+            shown = str(app.screen.query_one("#body", Static).render())
+            assert "ctrl+e" in shown and "Export" in shown
+            await pilot.press("escape")
+            titles = [command.title for command in app.get_system_commands(app.screen)]
+            assert "Export (e)" in titles and "Verify the chain (v)" in titles
+            assert ("Resume job (ctrl+e)" in titles) is not read_only

@@ -1,0 +1,112 @@
+"""SVG snapshots of every screen at 140x40, on a synthesized log with a fixed clock and no blinking cursor.
+
+Regenerate (on the pinned Python only): `pytest tests/console/test_snapshots.py --snapshot-update`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Tree
+
+from console.app import ConsoleSettings, PaydeskApp
+from tests.console.conftest import FIXED_NOW, wait_until
+from tests.console.synth import synthesize
+
+TERMINAL = (140, 40)
+Snap = Callable[..., bool]
+
+
+@pytest.fixture
+def log_db(tmp_path: Path) -> Path:
+    db = tmp_path / "paydesk.sqlite"
+    synthesize(db)
+    return db
+
+
+def console(db: Path, *, read_only: bool = True) -> PaydeskApp:
+    settings = ConsoleSettings(
+        db_path=db,
+        config=None,
+        read_only=read_only,
+        default_month="2026-01",
+        clock=lambda: FIXED_NOW,
+        export_dir=Path("/tmp"),
+        offer_resume=False,
+    )
+    return PaydeskApp(settings)
+
+
+def steady(
+    then: Callable[[Pilot[Any]], Awaitable[None]] | None = None,
+) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        jobs = pilot.app.screen.query_one("#jobs", DataTable)
+        await wait_until(pilot, lambda: jobs.row_count == 3)
+        if then is not None:
+            await then(pilot)
+        for box in pilot.app.screen.query(Input):
+            box.cursor_blink = False
+        await pilot.pause()
+
+    return run_before
+
+
+async def open_failed_job(pilot: Pilot[Any]) -> None:
+    await pilot.press("enter")
+    items = pilot.app.screen.query_one("#items", DataTable)
+    await wait_until(pilot, lambda: items.row_count == 7)
+    await pilot.press("f")  # failed only
+    tree = pilot.app.screen.query_one("#cascade", Tree)
+    await wait_until(pilot, lambda: items.row_count == 1 and len(tree.root.children) == 1)
+    await pilot.pause(0.1)
+
+
+def test_jobs_screen(snap_compare: Snap, log_db: Path) -> None:
+    assert snap_compare(console(log_db), terminal_size=TERMINAL, run_before=steady())
+
+
+def test_job_screen_with_its_cascade(snap_compare: Snap, log_db: Path) -> None:
+    assert snap_compare(console(log_db), terminal_size=TERMINAL, run_before=steady(open_failed_job))
+
+
+def test_item_screen_timeline(snap_compare: Snap, log_db: Path) -> None:
+    async def open_item(pilot: Pilot[Any]) -> None:
+        await open_failed_job(pilot)
+        await pilot.press("enter")
+        timeline = pilot.app.screen.query_one("#timeline", DataTable)
+        await wait_until(pilot, lambda: timeline.row_count > 5)
+
+    assert snap_compare(console(log_db), terminal_size=TERMINAL, run_before=steady(open_item))
+
+
+def test_log_screen(snap_compare: Snap, log_db: Path) -> None:
+    async def open_log(pilot: Pilot[Any]) -> None:
+        await pilot.press("l")
+        events = pilot.app.screen.query_one("#events", DataTable)
+        await wait_until(pilot, lambda: events.row_count > 50)
+        pilot.app.screen.query_one("#type", Input).value = "step.failed"
+        await pilot.pause()
+
+    assert snap_compare(console(log_db), terminal_size=TERMINAL, run_before=steady(open_log))
+
+
+def test_new_job_screen(snap_compare: Snap, log_db: Path) -> None:
+    async def open_new(pilot: Pilot[Any]) -> None:
+        await pilot.press("n")
+        await pilot.pause()
+
+    app = console(log_db, read_only=False)  # no config: the engine does not start, nothing moves
+    assert snap_compare(app, terminal_size=TERMINAL, run_before=steady(open_new))
+
+
+def test_help(snap_compare: Snap, log_db: Path) -> None:
+    async def open_help(pilot: Pilot[Any]) -> None:
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    assert snap_compare(console(log_db), terminal_size=TERMINAL, run_before=steady(open_help))
