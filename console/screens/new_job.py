@@ -33,7 +33,10 @@ _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 class NewJobScreen(PaydeskScreen):
     CSS_PATH = "new_job.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("f5", "plan", "Plan (dry run)"),  # writes nothing; executing needs a confirmation
+    ]
 
     def __init__(self, month: str = "") -> None:
         super().__init__()
@@ -77,6 +80,10 @@ class NewJobScreen(PaydeskScreen):
             "coming: the engine does not run this job yet; only commit can be planned today" if coming else ""
         )
         self.query_one("#plan", Button).disabled = coming or self.console.settings.read_only
+
+    def action_plan(self) -> None:
+        if not self.query_one("#plan", Button).disabled:
+            self.start_plan()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "plan":
