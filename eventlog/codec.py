@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from hashlib import sha256
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from eventlog.errors import InvalidEvent, SecretRejected
@@ -38,6 +39,24 @@ def canonical_json(value: Any) -> str:
     return "".join(_encode_parts(value, 0))
 
 
+_int_text: Callable[[int], str] = int.__repr__
+
+
+def json_value(value: Any) -> str:
+    """`canonical_json(value)`, with the common scalars (str, None, int, bool) encoded without the
+    C encoder's per-call overhead; the text is the same, character for character."""
+    kind = type(value)
+    if kind is str:
+        return _quote(value)
+    if value is None:
+        return "null"
+    if kind is int:
+        return _int_text(value)
+    if kind is bool:
+        return "true" if value else "false"
+    return "".join(_encode_parts(value, 0))
+
+
 _key_verdicts: dict[str, bool] = {}
 
 
@@ -49,7 +68,9 @@ class ChainHead(NamedTuple):
 
 
 class PreparedEvent(NamedTuple):
-    """An event checked and encoded, waiting for its sequence number, time and hash."""
+    """An event checked and encoded, waiting for its sequence number, time and hash.
+
+    `tail` is its canonical text after the sequence number and time (see `canonical_tail`)."""
 
     type: str
     version: int
@@ -60,6 +81,11 @@ class PreparedEvent(NamedTuple):
     payload: Payload
     payload_json: str
     event: Event
+    tail: str
+
+
+Prepared = tuple[str, int, str, str | None, str | None, str, Payload, str, Event, str]
+"""The fields of a `PreparedEvent`, in its order."""
 
 
 class EventRecord(NamedTuple):
@@ -124,13 +150,24 @@ def canonical_text(
     operator: str,
     payload_json: str,
 ) -> str:
+    tail = canonical_tail(job_id, item_key, step_key, type_name, version, operator, payload_json)
+    return f"[{seq},{_quote(recorded_at)}{tail}"
+
+
+def canonical_tail(
+    job_id: str,
+    item_key: str | None,
+    step_key: str | None,
+    type_name: str,
+    version: int,
+    operator: str,
+    payload_json: str,
+) -> str:
+    """The part of `canonical_text` after `[seq,"recorded_at"`: it is known before the event is numbered."""
     quote = _quote
     item = "null" if item_key is None else quote(item_key)
     step = "null" if step_key is None else quote(step_key)
-    return (
-        f"[{seq},{quote(recorded_at)},{quote(job_id)},{item},{step},{quote(type_name)},{version},"
-        f"{quote(operator)},{payload_json}]"
-    )
+    return f",{quote(job_id)},{item},{step},{quote(type_name)},{version},{quote(operator)},{payload_json}]"
 
 
 def chain_hash(previous: str, canonical: str) -> str:
@@ -171,6 +208,35 @@ def check_keys(value: Any, type_name: str, path: str = "") -> None:
                 check_keys(inner, type_name, f"{path}{index}.")
 
 
+class _Plan(NamedTuple):
+    """How to take apart and encode the events of one registered class (computed once per class)."""
+
+    name: str
+    version: int
+    scope: str
+    fields: tuple[str, ...]  # payload fields, sorted by name: the order of the canonical JSON
+    values: Callable[[Event], tuple[Any, ...]]  # the payload values in that order
+
+
+def _plan(cls: type[Event], fields: tuple[str, ...]) -> _Plan:
+    ordered = tuple(sorted(fields))
+    values: Callable[[Event], tuple[Any, ...]]
+    if len(ordered) > 1:
+        values = attrgetter(*ordered)
+    elif ordered:
+        get = attrgetter(ordered[0])
+
+        def values(event: Event) -> tuple[Any, ...]:
+            return (get(event),)
+
+    else:
+
+        def values(event: Event) -> tuple[Any, ...]:
+            return ()
+
+    return _Plan(cls.TYPE, cls.VERSION, cls.SCOPE, ordered, values)
+
+
 class Encoder:
     """Turns events into `PreparedEvent`s, refusing secrets by key name and by configured value."""
 
@@ -183,17 +249,32 @@ class Encoder:
             forms.add(secret)
             forms.add(canonical_json(secret)[1:-1])  # as it would appear inside JSON text
         self._secret_forms = tuple(forms)
+        self._plans: dict[type[Event], _Plan] = {}
 
-    def prepare(self, event: Event) -> PreparedEvent:
-        cls = type(event)
+    def _plan_for(self, cls: type[Event]) -> _Plan:
         name = cls.TYPE
         registry = self._registry
         if registry.current_versions.get(name) != cls.VERSION or registry.class_for(name) is not cls:
             raise InvalidEvent(f"{cls.__name__} is not registered with this log's event registry")
+        # A registered class stays registered under its name and version (the registry refuses another
+        # class under a taken name), so its plan never goes stale.
+        plan = self._plans[cls] = _plan(cls, registry.payload_fields(cls))
+        return plan
+
+    def prepare(self, event: Event) -> PreparedEvent:
+        return PreparedEvent._make(self.encode(event))
+
+    def encode(self, event: Event) -> Prepared:
+        """What `prepare` gives, as a plain tuple (cheaper to make when it is unpacked at once)."""
+        cls = type(event)
+        plan = self._plans.get(cls)
+        if plan is None:
+            plan = self._plan_for(cls)
+        name = plan.name
         job_id, item_key, step_key, operator = event.job_id, event.item_key, event.step_key, event.operator
         if type(job_id) is not str or not job_id or type(operator) is not str or not operator:
             raise InvalidEvent(f"{name}: job_id and operator must be non-empty strings")
-        scope = cls.SCOPE
+        scope = plan.scope
         if scope != "job" and (type(item_key) is not str or not item_key):
             raise InvalidEvent(f"{name}: needs an item_key")
         if scope == "step" and (type(step_key) is not str or not step_key):
@@ -202,12 +283,17 @@ class Encoder:
             step_key is not None and (type(step_key) is not str or not step_key)
         ):
             raise InvalidEvent(f"{name}: item_key and step_key must be non-empty strings or None")
-        payload = registry.payload_of(event)
-        for key, value in payload.items():  # field names were checked when the class was registered
+        fields = plan.fields
+        values = plan.values(event)
+        for value in values:  # field names were checked when the class was registered; nested keys now
             if type(value) is dict or type(value) is list:
-                check_keys(value, name, f"{key}.")
+                for key, inner in zip(fields, values, strict=True):
+                    if type(inner) is dict or type(inner) is list:
+                        check_keys(inner, name, f"{key}.")
+                break
+        payload = dict(zip(fields, values, strict=False))
         try:
-            payload_json = canonical_json(payload)
+            payload_json = "".join(_encode_parts(payload, 0))
         except (TypeError, ValueError, RecursionError) as err:
             raise InvalidEvent(f"{name}: payload is not plain JSON ({err})") from None
         if self._secret_forms:
@@ -219,6 +305,6 @@ class Encoder:
                             f"{name} for job {job_id if form not in job_id else '<redacted>'} contains a "
                             "configured secret value; it was not written"
                         )
-        return PreparedEvent(
-            name, cls.VERSION, job_id, item_key, step_key, operator, payload, payload_json, event
-        )
+        version = plan.version
+        tail = canonical_tail(job_id, item_key, step_key, name, version, operator, payload_json)
+        return name, version, job_id, item_key, step_key, operator, payload, payload_json, event, tail

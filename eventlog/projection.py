@@ -63,12 +63,19 @@ class EmptySource:
 
 @dataclass
 class Changes:
-    """Rows changed since the last `take_changes`, each once, plus preloads to insert."""
+    """Rows changed since the last `take_changes`, each once, plus preloads to insert.
+
+    `items` and `steps` are rows to write whole: new ones, and those whose plan columns an ItemPlanned or
+    StepPlanned set. `item_states` and `step_states` are rows already written whose state alone changed
+    (the columns of `ITEM_STATE` and `STEP_STATE`).
+    """
 
     jobs: list[JobRow] = field(default_factory=list)
     items: list[ItemRow] = field(default_factory=list)
     steps: list[StepRow] = field(default_factory=list)
     preloads: list[PreloadRow] = field(default_factory=list)
+    item_states: list[ItemRow] = field(default_factory=list)
+    step_states: list[StepRow] = field(default_factory=list)
 
 
 def item_status(item: ItemRow) -> str:
@@ -106,6 +113,8 @@ class Projector:
         self._dirty_jobs: dict[str, JobRow] = {}
         self._dirty_items: dict[tuple[str, str], ItemRow] = {}
         self._dirty_steps: dict[tuple[str, str, str], StepRow] = {}
+        self._whole_items: dict[tuple[str, str], ItemRow] = {}  # of the dirty rows, those to write whole
+        self._whole_steps: dict[tuple[str, str, str], StepRow] = {}
         self._preloads: list[PreloadRow] = []
         self._handlers: dict[str, Handler] = {
             "job.created": self._job_created,
@@ -156,13 +165,17 @@ class Projector:
             handler(seq, recorded_at, job_id, item_key, step_key, operator, payload)
 
     def take_changes(self) -> Changes:
+        whole_items, whole_steps = self._whole_items, self._whole_steps
         changes = Changes(
             list(self._dirty_jobs.values()),
-            list(self._dirty_items.values()),
-            list(self._dirty_steps.values()),
+            list(whole_items.values()),
+            list(whole_steps.values()),
             self._preloads,
+            [item for key, item in self._dirty_items.items() if key not in whole_items],
+            [step for key, step in self._dirty_steps.items() if key not in whole_steps],
         )
         self._dirty_jobs, self._dirty_items, self._dirty_steps, self._preloads = {}, {}, {}, []
+        self._whole_items, self._whole_steps = {}, {}
         return changes
 
     def size(self) -> int:
@@ -194,6 +207,7 @@ class Projector:
             if item is None:
                 item = ItemRow(job.job_id, item_key, planned_seq=seq)
                 job.items_pending += 1
+                self._whole_items[key] = item
             self._items[key] = item
         item.updated_seq = seq
         self._dirty_items[key] = item
@@ -209,6 +223,7 @@ class Projector:
                 item.n_planned += 1
                 job.steps_planned += 1
                 self._restatus(job, item)
+                self._whole_steps[key] = step
             self._steps[key] = step
         step.updated_seq = seq
         self._dirty_steps[key] = step
@@ -347,6 +362,7 @@ class Projector:
         job = self._job(job_id, seq)
         item = self._item(job, item_key, seq)
         item.label, item.kind, item.data = p["label"], p["kind"], canonical_json(p["data"])
+        self._whole_items[(job_id, item_key)] = item
 
     def _item_skipped(self, seq: int, _a: str, job_id: str, item_key: Any, _s: Any, _o: Any, p: Any) -> None:
         job = self._job(job_id, seq)
@@ -360,6 +376,7 @@ class Projector:
         self, seq: int, _a: str, job_id: str, item_key: Any, step_key: Any, _o: Any, p: Any
     ) -> None:
         _, _, step = self._scope(seq, job_id, item_key, step_key)
+        self._whole_steps[(job_id, item_key or "", step_key or "")] = step
         step.kind, step.target, step.property = p["kind"], p["target"], p["property"]
         step.data_source, step.label = p.get("data_source", ""), p.get("label", "")
         step.before, step.after = json_value(p["before"]), json_value(p["after"])

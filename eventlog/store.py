@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from hashlib import sha256
 from pathlib import Path
 from types import TracebackType
 from typing import TextIO
@@ -20,12 +21,12 @@ from eventlog.codec import (
     ChainHead,
     Encoder,
     EventRecord,
+    Prepared,
     PreparedEvent,
     StoredEvent,
-    canonical_text,
-    chain_hash,
     decode_record,
     format_time,
+    json_value,
     utc_now,
 )
 from eventlog.events import EVENTS
@@ -101,41 +102,64 @@ class EventLog:
         """Append several prepared batches in one transaction (group commit); one result list per batch."""
         if not any(batches):
             return [[] for _ in batches]
+        return self._append(batches, None)  # type: ignore[return-value]  # nothing to prepare, nothing fails
+
+    def append_groups(self, groups: Sequence[Sequence[Event]]) -> list[list[StoredEvent] | BaseException]:
+        """Prepare and append several groups of events in one transaction (group commit).
+
+        Each group is all or nothing: one that cannot be prepared (`InvalidEvent`, `SecretRejected`) is
+        left out, its exception in its place among the results; the others are written. An error of the
+        transaction itself is raised, and then nothing is written.
+        """
+        if not any(groups):
+            return [[] for _ in groups]
+        return self._append(groups, self._encoder.encode)
+
+    def _append(
+        self,
+        groups: Sequence[Sequence[Prepared]] | Sequence[Sequence[Event]],
+        encode: Callable[[Event], Prepared] | None,
+    ) -> list[list[StoredEvent] | BaseException]:
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
             head = conn.execute(queries.HEAD).fetchone()
             seq, previous = (0, GENESIS_HASH) if head is None else (head[0], head[1])
+            first_seq = seq
             projector = self._projector
             if projector is None or self._projector_seq != seq:
                 projector = self._fresh_projector(seq)
             recorded_at = format_time(self._clock())
-            apply = projector.apply
+            head_text = f",{json_value(recorded_at)}"
+            handlers = projector.handlers
             rows = []
-            results = []
-            for batch in batches:
+            results: list[list[StoredEvent] | BaseException] = []
+            for group in groups:
+                batch: Sequence[Prepared]
+                if encode is None:
+                    batch = group  # type: ignore[assignment]
+                else:
+                    try:
+                        batch = [encode(event) for event in group]  # type: ignore[arg-type]
+                    except BaseException as err:  # this group only: nothing of it was folded yet
+                        results.append(err)
+                        continue
                 stored = []
-                for event in batch:
+                for (
+                    type_name,
+                    version,
+                    job_id,
+                    item_key,
+                    step_key,
+                    operator,
+                    payload,
+                    payload_json,
+                    event,
+                    tail,
+                ) in batch:
                     seq += 1
-                    type_name, job_id, item_key, step_key, operator = (
-                        event.type,
-                        event.job_id,
-                        event.item_key,
-                        event.step_key,
-                        event.operator,
-                    )
-                    canonical = canonical_text(
-                        seq,
-                        recorded_at,
-                        job_id,
-                        item_key,
-                        step_key,
-                        type_name,
-                        event.version,
-                        operator,
-                        event.payload_json,
-                    )
-                    previous = chain_hash(previous, canonical)
+                    # = chain_hash(previous, canonical_text(...)), the tail being computed in `prepare`
+                    previous = sha256(f"{previous}[{seq}{head_text}{tail}".encode()).hexdigest()
                     rows.append(
                         (
                             seq,
@@ -144,15 +168,21 @@ class EventLog:
                             item_key,
                             step_key,
                             type_name,
-                            event.version,
+                            version,
                             operator,
-                            event.payload_json,
+                            payload_json,
                             previous,
                         )
                     )
-                    apply(seq, recorded_at, type_name, job_id, item_key, step_key, operator, event.payload)
-                    stored.append(StoredEvent(seq, recorded_at, previous, event.event))
+                    handler = handlers.get(type_name)
+                    if handler is not None:
+                        handler(seq, recorded_at, job_id, item_key, step_key, operator, payload)
+                    stored.append(StoredEvent(seq, recorded_at, previous, event))
                 results.append(stored)
+            if seq == first_seq:  # every group was empty or refused: nothing to write
+                conn.execute("ROLLBACK")
+                return results
+            projector.position = seq
             conn.executemany(_INSERT_EVENT, rows)
             tables.write_changes(conn, projector.take_changes(), seq)
             conn.execute("COMMIT")

@@ -14,11 +14,13 @@ from eventlog.projection import Changes
 from eventlog.rows import (
     ITEM_COLUMNS,
     ITEM_KEY,
+    ITEM_STATE,
     JOB_COLUMNS,
     JOB_KEY,
     PRELOAD_COLUMNS,
     STEP_COLUMNS,
     STEP_KEY,
+    STEP_STATE,
     ItemRow,
     JobRow,
     StepRow,
@@ -41,6 +43,11 @@ def _upsert(table: str, columns: tuple[str, ...], key: tuple[str, ...]) -> str:
     )
 
 
+def _update(table: str, columns: tuple[str, ...], key: tuple[str, ...]) -> str:
+    where = " AND ".join(f"{c} = ?" for c in key)
+    return f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in columns)} WHERE {where}"
+
+
 def _select(table: str, columns: tuple[str, ...], key: tuple[str, ...]) -> str:
     where = " AND ".join(f"{c} = ?" for c in key)
     return f"SELECT {', '.join(columns)} FROM {table} WHERE {where}"
@@ -49,6 +56,8 @@ def _select(table: str, columns: tuple[str, ...], key: tuple[str, ...]) -> str:
 _UPSERT_JOB = _upsert("jobs", JOB_COLUMNS, JOB_KEY)
 _UPSERT_ITEM = _upsert("items", ITEM_COLUMNS, ITEM_KEY)
 _UPSERT_STEP = _upsert("steps", STEP_COLUMNS, STEP_KEY)
+_UPDATE_ITEM_STATE = _update("items", ITEM_STATE, ITEM_KEY)
+_UPDATE_STEP_STATE = _update("steps", STEP_STATE, STEP_KEY)
 _INSERT_PRELOAD = (
     f"INSERT INTO preloads ({', '.join(PRELOAD_COLUMNS)}) VALUES ({', '.join('?' * len(PRELOAD_COLUMNS))})"
 )
@@ -59,6 +68,8 @@ _SELECT_STEP = _select("steps", STEP_COLUMNS, STEP_KEY)
 job_values = attrgetter(*JOB_COLUMNS)
 item_values = attrgetter(*ITEM_COLUMNS)
 step_values = attrgetter(*STEP_COLUMNS)
+item_state_values = attrgetter(*ITEM_STATE, *ITEM_KEY)
+step_state_values = attrgetter(*STEP_STATE, *STEP_KEY)
 preload_values = attrgetter(*PRELOAD_COLUMNS)
 
 
@@ -82,13 +93,21 @@ class TableSource:
 
 
 def write_changes(conn: sqlite3.Connection, changes: Changes, position: int) -> None:
-    """Upsert the changed rows and move the tracking position (inside the caller's transaction)."""
+    """Write the changed rows and move the tracking position (inside the caller's transaction).
+
+    New and re-planned rows are upserted whole; rows already written get only their state columns (fewer
+    values to bind and no insert attempt first), by far the most common change.
+    """
     if changes.jobs:
         conn.executemany(_UPSERT_JOB, map(job_values, changes.jobs))
     if changes.items:
         conn.executemany(_UPSERT_ITEM, map(item_values, changes.items))
+    if changes.item_states:
+        conn.executemany(_UPDATE_ITEM_STATE, map(item_state_values, changes.item_states))
     if changes.steps:
         conn.executemany(_UPSERT_STEP, map(step_values, changes.steps))
+    if changes.step_states:
+        conn.executemany(_UPDATE_STEP_STATE, map(step_state_values, changes.step_states))
     if changes.preloads:
         conn.executemany(_INSERT_PRELOAD, map(preload_values, changes.preloads))
     set_position(conn, position)

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
-from eventlog.codec import PreparedEvent, StoredEvent, utc_now
+from eventlog.codec import StoredEvent, utc_now
 from eventlog.errors import WriterClosed
 from eventlog.events import EVENTS
 from eventlog.registry import Event, EventRegistry
@@ -37,7 +37,7 @@ class WriterStatistics:
     queued: int
 
 
-@dataclass
+@dataclass(slots=True)
 class _Submission:
     events: list[Event]
     future: Future[list[StoredEvent]]
@@ -155,45 +155,44 @@ class GroupCommitWriter:
     def _commit(self, log: EventLog, group: list[_Submission]) -> None:
         with self._lock:
             self._queued -= len(group)
-        accepted: list[_Submission] = []
-        prepared: list[list[PreparedEvent]] = []
-        for submission in group:
-            if not submission.future.set_running_or_notify_cancel():
-                continue
-            try:
-                prepared.append(log.prepare(submission.events))
-            except BaseException as err:
-                submission.future.set_exception(err)
-            else:
-                accepted.append(submission)
+        accepted = [submission for submission in group if submission.future.set_running_or_notify_cancel()]
         if not accepted:
             return
         try:
-            results = log.append_prepared(prepared)
+            outcomes = log.append_groups([submission.events for submission in accepted])
         except BaseException as err:
             if len(accepted) == 1:
                 accepted[0].future.set_exception(err)
                 return
-            for submission, batch in zip(accepted, prepared, strict=True):  # find the culprit: one by one
+            for submission in accepted:  # find the culprit: one by one
                 try:
-                    (result,) = log.append_prepared([batch])
+                    (outcome,) = log.append_groups([submission.events])
                 except BaseException as single_err:
-                    submission.future.set_exception(single_err)
-                else:
-                    self._count([submission], [result])
-                    submission.future.set_result(result)
+                    outcome = single_err
+                self._resolve([submission], [outcome])
             return
-        self._count(accepted, results)
-        for submission, result in zip(accepted, results, strict=True):
-            submission.future.set_result(result)
+        self._resolve(accepted, outcomes)
 
-    def _count(self, accepted: list[_Submission], results: list[list[StoredEvent]]) -> None:
-        events = sum(len(result) for result in results)
-        with self._lock:
-            self._submissions += len(accepted)
-            self._events += events
-            self._transactions += 1
-            self._largest = max(self._largest, events)
+    def _resolve(
+        self, accepted: list[_Submission], outcomes: list[list[StoredEvent] | BaseException]
+    ) -> None:
+        """Count what was written (one transaction, if anything was) and resolve the futures."""
+        events = written = 0
+        for outcome in outcomes:
+            if type(outcome) is list:
+                written += 1
+                events += len(outcome)
+        if written:
+            with self._lock:
+                self._submissions += written
+                self._events += events
+                self._transactions += 1
+                self._largest = max(self._largest, events)
+        for submission, outcome in zip(accepted, outcomes, strict=True):
+            if type(outcome) is list:
+                submission.future.set_result(outcome)
+            else:
+                submission.future.set_exception(outcome)  # type: ignore[arg-type]
 
     def _fail_leftovers(self) -> None:
         while True:
