@@ -235,17 +235,28 @@ def main() -> int:
         db = Path(tmp) / "log.sqlite"
         results: dict[str, dict[str, float]] = {}
 
-        # paydesk: durable group-commit appends with projections
-        futures: list[Future[list[StoredEvent]]] = []
+        # paydesk: durable group-commit appends with projections. Like the engine, the producer keeps no
+        # future once it has resolved (a failure is still counted, and the last one is waited for).
+        failed: list[BaseException] = []
+
+        def check(future: Future[list[StoredEvent]]) -> None:
+            error = future.exception()
+            if error is not None:
+                failed.append(error)
+
         start = time.perf_counter()
         writer = GroupCommitWriter(db)
+        last: Future[list[StoredEvent]] | None = None
         for submission in submissions:
-            futures.append(writer.submit(submission))
-        for future in futures:
-            future.result()
+            last = writer.submit(submission)
+            last.add_done_callback(check)
+        if last is not None:
+            last.result()
         stats = writer.statistics()
         writer.close()
         append_s = time.perf_counter() - start
+        if failed:
+            raise SystemExit(f"{len(failed)} submissions failed, the first: {failed[0]!r}")
 
         # floor: raw read + decode of every row
         raw = sqlite3.connect(db)
