@@ -50,7 +50,7 @@ from console.screens.new_job import NewJobScreen
 from engine.config import Config
 from engine.engine import Engine, open_engine
 from engine.locks import effective_status
-from eventlog import EventLog, JobCancelRequested, JobRow, Selection
+from eventlog import EventLog, JobRow, Selection
 
 
 def utc_now() -> datetime:
@@ -366,12 +366,7 @@ class PaydeskApp(App[int]):
         job_id = job.job_id
 
         def cancel(engine: Engine) -> bool:
-            if engine.cancel(job_id):
-                return True
-            engine.rt.recorder.record_nowait(
-                JobCancelRequested(job_id=job_id, operator=engine.rt.operator, reason="console")
-            )
-            return False
+            return engine.cancel(job_id, reason="console")
 
         def answered(yes: bool | None) -> None:
             if yes:

@@ -27,6 +27,7 @@ from engine.jobs import JobRefused, JobReport, new_job_id, resume_job, retry_job
 from engine.progress import JobProgress
 from engine.ratelimit import BucketStatistics
 from engine.runtime import Runtime, open_runtime
+from eventlog import JobCancelRequested
 
 Listener = Callable[[str], None]
 
@@ -112,8 +113,12 @@ class Engine:
             ),
         )
 
-    def cancel(self, job_id: str) -> bool:
-        """Ask a job running in this engine to stop; False if it is not running here."""
+    def cancel(self, job_id: str, reason: str = "") -> bool:
+        """Ask a job to stop, recording the request in the log (the audit trail). A job running in this
+        engine stops at once (True); one running in another process notices the request in the log."""
+        self.rt.recorder.record_nowait(
+            JobCancelRequested(job_id=job_id, operator=self.rt.operator, reason=reason)
+        )
         job = self.jobs.get(job_id)
         if job is None or job.done.is_set():
             return False
@@ -121,6 +126,7 @@ class Engine:
         return True
 
     def statistics(self) -> EngineStatistics:
+        """A snapshot for display. Call it from the engine's trio run (it reads trio's clock)."""
         totals = self.rt.gateway.totals
         return EngineStatistics(
             bucket=self.rt.gateway.bucket.statistics(),
