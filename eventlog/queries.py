@@ -24,9 +24,10 @@ RECORD_COLUMNS = "seq, recorded_at, job_id, item_key, step_key, type, version, o
 
 JOBS = f"SELECT {', '.join(JOB_COLUMNS)} FROM jobs ORDER BY created_seq"
 JOB = f"SELECT {', '.join(JOB_COLUMNS)} FROM jobs WHERE job_id = ?"
-ITEMS = f"SELECT {', '.join(ITEM_COLUMNS)} FROM items WHERE job_id = ? ORDER BY planned_seq"
+ITEMS = f"SELECT {', '.join(ITEM_COLUMNS)} FROM items WHERE job_id = ? ORDER BY planned_seq LIMIT ?"
 ITEMS_BY_STATUS = (
-    f"SELECT {', '.join(ITEM_COLUMNS)} FROM items WHERE job_id = ? AND status = ? ORDER BY planned_seq"
+    f"SELECT {', '.join(ITEM_COLUMNS)} FROM items WHERE job_id = ? AND status = ? "
+    "ORDER BY planned_seq LIMIT ?"
 )
 STEPS_OF_JOB = f"SELECT {', '.join(STEP_COLUMNS)} FROM steps WHERE job_id = ? ORDER BY planned_seq"
 STEPS_OF_ITEM = (
@@ -41,8 +42,8 @@ HEAD = "SELECT seq, hash FROM events WHERE seq = (SELECT max(seq) FROM events)"
 CONSOLE_QUERIES: dict[str, tuple[str, tuple[object, ...]]] = {
     "jobs": (JOBS, ()),
     "job": (JOB, ("j",)),
-    "items": (ITEMS, ("j",)),
-    "items_by_status": (ITEMS_BY_STATUS, ("j", "failed")),
+    "items": (ITEMS, ("j", 10)),
+    "items_by_status": (ITEMS_BY_STATUS, ("j", "failed", 10)),
     "steps_of_job": (STEPS_OF_JOB, ("j",)),
     "steps_of_item": (STEPS_OF_ITEM, ("j", "i")),
     "preloads_of_job": (PRELOADS_OF_JOB, ("j",)),
@@ -63,10 +64,13 @@ def job(conn: sqlite3.Connection, job_id: str) -> JobRow | None:
     return None if row is None else JobRow(*row)
 
 
-def items(conn: sqlite3.Connection, job_id: str, status: str | None = None) -> list[ItemRow]:
+def items(
+    conn: sqlite3.Connection, job_id: str, status: str | None = None, limit: int | None = None
+) -> list[ItemRow]:
+    most = -1 if limit is None else limit  # SQLite: a negative LIMIT means no limit
     if status is None:
-        return [ItemRow(*row) for row in conn.execute(ITEMS, (job_id,))]
-    return [ItemRow(*row) for row in conn.execute(ITEMS_BY_STATUS, (job_id, status))]
+        return [ItemRow(*row) for row in conn.execute(ITEMS, (job_id, most))]
+    return [ItemRow(*row) for row in conn.execute(ITEMS_BY_STATUS, (job_id, status, most))]
 
 
 def steps(conn: sqlite3.Connection, job_id: str, item_key: str | None = None) -> list[StepRow]:

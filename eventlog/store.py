@@ -234,9 +234,9 @@ class EventLog:
     def job(self, job_id: str) -> JobRow | None:
         return queries.job(self._conn, job_id)
 
-    def items(self, job_id: str, status: str | None = None) -> list[ItemRow]:
-        """The items of a job in planned order, optionally only those with `status`."""
-        return queries.items(self._conn, job_id, status)
+    def items(self, job_id: str, status: str | None = None, limit: int | None = None) -> list[ItemRow]:
+        """The items of a job in planned order, optionally only those with `status`, at most `limit`."""
+        return queries.items(self._conn, job_id, status, limit)
 
     def steps(self, job_id: str, item_key: str | None = None) -> list[StepRow]:
         """The steps of a job (or of one of its items) in planned order."""
