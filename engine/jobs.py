@@ -30,7 +30,7 @@ from engine.preload import Preloader, PreloadFact
 from engine.progress import JobProgress
 from engine.props import RecordShapeError
 from engine.runtime import Runtime
-from engine.workspace_spec import TITLES, check_schema
+from engine.workspace_spec import TITLES, check_renames, check_schema
 from engine.writes import ExecutionContext, StepState
 from eventlog import (
     EventLog,
@@ -119,7 +119,7 @@ async def check_workspace(
     gateway: NotionGateway, config: Config, logicals: Sequence[str], counters: RequestCounters
 ) -> list[str]:
     """Schema problems of the data sources a job writes or reads (empty when all is well)."""
-    problems: list[str] = []
+    problems: list[str] = check_renames(config)
 
     async def check(logical: str) -> None:
         ds_id = config.data_sources[logical]
@@ -165,6 +165,12 @@ async def run_job(
     job_id = job_id or new_job_id(spec.kind)
     env = _envelope(rt, job_id)
     with _Locks(rt, job_id, spec.selection_key, spec.kind):
+        interrupted = await _interrupted_job(rt, spec.selection_key)
+        if interrupted is not None:
+            raise JobRefused(
+                f"job {interrupted} on the same selection was interrupted; finish it with "
+                f"`paydesk resume {interrupted}` or give it up with `paydesk cancel {interrupted}`"
+            )
         counters = RequestCounters()
         await rt.recorder.record(
             JobCreated(**env, kind=spec.kind, params=dict(spec.params), selection_key=spec.selection_key),
@@ -253,6 +259,23 @@ async def _execute(
     await _stats(rt, job_id, counters)
     await rt.recorder.record(JobFinished(**env, status=status, error=None))  # type: ignore[arg-type]
     return status
+
+
+async def _interrupted_job(rt: Runtime, selection_key: str) -> str | None:
+    """A job on this selection that a crash left running in the log (nobody holds its lock), if any.
+    Starting afresh instead of resuming it could leave its half-done writes unfinished."""
+
+    def query(log: EventLog) -> list[str]:
+        return [
+            job.job_id
+            for job in log.jobs()
+            if job.selection_key == selection_key and job.status in ("created", "running")
+        ]
+
+    for job_id in await rt.read_log(query):
+        if job_lock(rt.db_path, job_id).is_free():
+            return job_id
+    return None
 
 
 def outcome(states: Mapping[str, StepState], *, cancelled: bool) -> str:

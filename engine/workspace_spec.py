@@ -117,6 +117,21 @@ NEEDS: dict[str, dict[str, Need]] = {
 }
 
 
+def check_renames(config: Config) -> list[str]:
+    """Renames in [properties.<db>] whose key is not a property paydesk uses there (a typo would
+    otherwise be ignored silently)."""
+    problems: list[str] = []
+    for logical, renames in sorted(config.properties.items()):
+        known = NEEDS.get(logical, {})
+        for default_name in sorted(renames):
+            if default_name not in known:
+                problems.append(
+                    f'{config.source} [properties.{logical}]: "{default_name}" is not a property '
+                    f"paydesk uses in {TITLES[logical]}; known: {', '.join(sorted(known))}"
+                )
+    return problems
+
+
 def check_schema(logical: str, schema: Mapping[str, Any], config: Config) -> list[str]:
     """Problems with one data source's `properties` (as retrieved), for the needs of `logical`."""
     problems: list[str] = []

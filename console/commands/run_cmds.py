@@ -30,15 +30,16 @@ from engine.generate_job import generate_params, generate_planner, generate_spec
 from engine.generate_plan import GenerateParams
 from engine.jobs import JobRefused, JobReport, check_workspace, resume_job, retry_job, run_job
 from engine.llm import LLMSummarizer, llm_settings, open_chat_client
+from engine.locks import effective_status
 from engine.progress import JobProgress
 from engine.runtime import Runtime, current_operator, open_runtime
 from engine.sync_job import sync_params, sync_planner, sync_spec, sync_summary
 from engine.sync_work import SyncParams
 from engine.workspace_spec import TITLES
-from eventlog import GroupCommitWriter, JobCancelRequested, LogFileError
+from eventlog import GroupCommitWriter, JobCancelRequested, JobFinished, LogFileError
 
 EXIT_OK, EXIT_COULD_NOT_RUN, EXIT_SOME_FAILED = 0, 1, 2
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")  # not \d, which takes any Unicode digit
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -182,10 +183,27 @@ def with_runtime(
 
     try:
         return trio.run(main)
+    except BaseExceptionGroup as group:  # trio's nurseries wrap what crosses them
+        error = sole_exception(group)
+        if isinstance(error, JobRefused):
+            raise CliError(str(error)) from None
+        if isinstance(error, LogFileError):
+            raise CliError(f"{error}; point --db at the right file") from None
+        raise
     except JobRefused as err:
         raise CliError(str(err)) from None
     except LogFileError as err:
         raise CliError(f"{err}; point --db at the right file") from None
+
+
+def sole_exception(group: BaseExceptionGroup[BaseException]) -> BaseException | None:
+    """The one exception inside (possibly nested) groups, or None when there are several."""
+    found: BaseException = group
+    while isinstance(found, BaseExceptionGroup):
+        if len(found.exceptions) != 1:
+            return None
+        found = found.exceptions[0]
+    return found
 
 
 async def _draw(progress: JobProgress) -> None:
@@ -368,10 +386,12 @@ def run_cancel(args: argparse.Namespace) -> int:
         raise CliError(f"no job {args.job} in the log; `paydesk jobs` lists the jobs")
     if job.status not in ("created", "planned", "running"):
         raise CliError(f"job {args.job} is {job.status}; there is nothing to cancel")
+    operator = current_operator()
+    events: list[Any] = [JobCancelRequested(job_id=args.job, operator=operator, reason=args.reason)]
+    if effective_status(path, args.job, job.status) == "interrupted":  # nobody runs it: it ends here
+        events.append(JobFinished(job_id=args.job, operator=operator, status="cancelled", error=None))
     with GroupCommitWriter(path) as writer:
-        writer.submit(
-            [JobCancelRequested(job_id=args.job, operator=current_operator(), reason=args.reason)]
-        ).result()
+        writer.submit(events).result()
     if args.json:
         print(json.dumps({"job_id": args.job, "cancel_requested": True, "reason": args.reason}))
     else:

@@ -28,7 +28,7 @@ KINDS = (
     ("invoice split (coming)", "invoice_split"),
     ("sync (coming)", "sync"),
 )
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 
 
 class NewJobScreen(PaydeskScreen):
