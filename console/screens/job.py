@@ -26,7 +26,7 @@ from console.screens.data import (
 from console.widgets.tables import cursor_key, sync_rows
 from eventlog import EventLog, ItemRow, JobRow, StepRow
 
-MAX_ROWS = 2000  # a table of more rows is slow to build and no one scrolls it: filter instead
+MAX_ROWS = 500  # a table of more rows is slow to build and no one scrolls it: filter instead
 
 
 class JobScreen(PaydeskScreen):
