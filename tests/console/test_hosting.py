@@ -62,7 +62,8 @@ async def test_the_next_start_offers_to_resume_interrupted_jobs_and_resumes_them
         assert job_id in str(app.screen.query_one("#body").render())
         await pilot.click("#yes")
         await wait_until(pilot, lambda: journal_has(app, f"sent resume {job_id}"))
-        await wait_until(pilot, lambda: job_status(slow_demo.db_path, job_id) == "completed", limit_s=30)
+        # The resumed job runs against a deliberately slow sandbox: give a loaded machine room.
+        await wait_until(pilot, lambda: job_status(slow_demo.db_path, job_id) == "completed", limit_s=120)
 
 
 @asynccontextmanager
