@@ -22,7 +22,8 @@ demo: $(STAMP)
 
 # the console's smoke test drives `paydesk demo` in a real terminal under tmux
 test-tools:
-	@command -v tmux >/dev/null || (apt-get update -qq && apt-get install -y -qq tmux)
+	@command -v tmux >/dev/null || (apt-get update -qq && apt-get install -y -qq tmux) \
+		|| echo "warning: could not install tmux (not root?); the tmux smoke test will be skipped"
 
 test: $(STAMP) test-tools
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
@@ -46,6 +47,10 @@ check: lint typecheck layering
 bench: $(STAMP)
 	$(BIN)/python bench/eventlog.py
 	$(BIN)/python bench/sandbox.py
+	$(BIN)/python bench/commit.py
+	$(BIN)/python bench/generate.py
+	$(BIN)/python bench/sync.py
+	$(BIN)/python bench/console.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build *.egg-info
