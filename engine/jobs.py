@@ -263,13 +263,12 @@ async def _execute(
 
 async def _interrupted_job(rt: Runtime, selection_key: str) -> str | None:
     """A job on this selection that a crash left running in the log (nobody holds its lock), if any.
-    Starting afresh instead of resuming it could leave its half-done writes unfinished."""
+    Starting afresh instead of resuming it could leave its half-done writes unfinished. A job stopped
+    before it started executing (created, or planned) wrote nothing, so it holds nothing back."""
 
     def query(log: EventLog) -> list[str]:
         return [
-            job.job_id
-            for job in log.jobs()
-            if job.selection_key == selection_key and job.status in ("created", "running")
+            job.job_id for job in log.jobs() if job.selection_key == selection_key and job.status == "running"
         ]
 
     for job_id in await rt.read_log(query):
