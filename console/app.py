@@ -172,6 +172,8 @@ class PaydeskApp(App[int]):
 
     def on_engine_updated(self, message: EngineUpdated) -> None:
         self.snapshot = message.snapshot
+        if not self.screen_stack:  # a last update can arrive while the app is closing its screens
+            return
         screen = self.screen
         if isinstance(screen, PaydeskScreen):
             screen.engine_changed(message.snapshot)
