@@ -87,7 +87,10 @@ def number(page: Page, name: str) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise RecordShapeError(page_id(page), name, "a number")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an integer beyond a float's range (JSON keeps integers exact)
+        raise RecordShapeError(page_id(page), name, "a number within range") from None
 
 
 def date_range(page: Page, name: str) -> tuple[str | None, str | None]:

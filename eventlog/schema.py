@@ -108,13 +108,43 @@ def current_version(migrations: Sequence[Migration] = MIGRATIONS) -> int:
     return migrations[-1].version
 
 
+_HEADER_FDS: dict[tuple[int, int], int] = {}
+_HEADER_FDS_KEPT = 64
+
+
+def _read_header(path: Path) -> bytes:
+    """The first 100 bytes of `path`, read through a descriptor this process keeps open.
+
+    Closing any descriptor of a file drops every POSIX lock the process holds on it — including the
+    locks of SQLite connections (the writer's) in this process. Another process's SQLite connection could
+    then think it is the last one, checkpoint and delete the WAL under the running writer. So the
+    descriptor is never closed while the file exists (SQLite defers its own closes for the same reason).
+    """
+    info = path.stat()
+    key = (info.st_dev, info.st_ino)
+    fd = _HEADER_FDS.get(key)
+    if fd is None:
+        if len(_HEADER_FDS) >= _HEADER_FDS_KEPT:
+            _forget_deleted()
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        _HEADER_FDS[key] = fd
+    return os.pread(fd, 100, 0)
+
+
+def _forget_deleted() -> None:
+    """Close the kept descriptors of files that no longer exist (nobody can lock those any more)."""
+    for key, fd in list(_HEADER_FDS.items()):
+        if os.fstat(fd).st_nlink == 0:
+            os.close(fd)
+            del _HEADER_FDS[key]
+
+
 def check_header(path: Path) -> bool:
     """Raise `DamagedLog`/`NotAnEventLog` unless `path` looks like a paydesk log; False if it is empty."""
     size = path.stat().st_size
     if size == 0:
         return False
-    with path.open("rb") as file:
-        header = file.read(100)
+    header = _read_header(path)
     if len(header) < 100 or not header.startswith(SQLITE_MAGIC):
         raise DamagedLog(path, "not a SQLite database")
     raw_page_size = struct.unpack(">H", header[16:18])[0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -195,11 +196,21 @@ def run_export(args: argparse.Namespace) -> int:
         if output is None:
             head = _export(log, sys.stdout, args.format, selection)
         else:
+            # Written beside the target and renamed into place when complete: a failed export (a
+            # damaged log found half-way) leaves no partial file behind.
+            partial = output.with_name(f".{output.name}.partial-{os.getpid()}")
             try:
-                with output.open("w" if args.force else "x", encoding="utf-8", newline="") as file:
+                with partial.open("x", encoding="utf-8", newline="") as file:
                     head = _export(log, file, args.format, selection)
+                if output.exists() and not args.force:
+                    raise CliError(
+                        f"{output} already exists; pass --force to overwrite it or choose another -o"
+                    )
+                os.replace(partial, output)
             except OSError as err:
                 raise CliError(f"cannot write {output} ({err.strerror}); choose another -o") from None
+            finally:
+                partial.unlink(missing_ok=True)
     if output is not None:
         print(f"exported {head.exported} events to {output} (chain head {head.head.seq})", file=sys.stderr)
     return EXIT_OK
