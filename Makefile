@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: all setup demo test test-tools check lint format typecheck layering bench clean
+.PHONY: all setup demo test test-tools check lint format typecheck layering bench chaos clean
 
 all: check test
 
@@ -51,6 +51,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/generate.py
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/console.py
+
+# the full chaos run (200 seeds, about 25 minutes); the suite runs a two-seed form
+chaos: $(STAMP)
+	$(BIN)/python bench/chaos.py --seeds 200
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build *.egg-info
