@@ -30,8 +30,6 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -44,15 +42,15 @@ from notion_client.errors import HTTPResponseError
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.generate import admin, bare_client, in_process_config, seeded  # noqa: E402
 from engine.commit_plan import CommitParams, plan_commit  # noqa: E402
 from engine.commit_preload import preload_commit  # noqa: E402
-from engine.config import Config, NotionSettings  # noqa: E402
 from engine.gateway import NotionGateway, RequestCounters  # noqa: E402
 from engine.preload import Preloader, PreloadFact  # noqa: E402
 from engine.ratelimit import TokenBucket  # noqa: E402
-from sandbox.demo import DemoWorkspace, render_config, seed_demo  # noqa: E402
+from sandbox.demo import DemoWorkspace, render_config  # noqa: E402
 from sandbox.options import SandboxOptions  # noqa: E402
-from sandbox.server import RunningSandbox, open_sandbox  # noqa: E402
+from sandbox.server import RunningSandbox  # noqa: E402
 
 MONTH = "2026-01"
 QUIET = logging.getLogger("bench.commit")
@@ -62,51 +60,15 @@ REQUESTS_BAR, FLOOR_BAR = 0.45, 1.15
 BATCHES = (1, 15)
 
 
-@asynccontextmanager
-async def seeded(
-    data: Path, options: SandboxOptions, size: str
-) -> AsyncIterator[tuple[RunningSandbox, DemoWorkspace]]:
-    async with open_sandbox(data, options) as sandbox:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=sandbox.notion_app), base_url=sandbox.base_url
-        ) as http:
-            client = AsyncClient(
-                auth=sandbox.token, base_url=sandbox.base_url, client=http, retry=False, logger=QUIET
-            )
-            workspace = await seed_demo(client, sandbox.store, size=size, month=MONTH, random_seed=11)
-        yield sandbox, workspace
-
-
-async def admin(sandbox: RunningSandbox, method: str, path: str, body: Any = None) -> Any:
-    async with httpx.AsyncClient(base_url=sandbox.base_url) as http:
-        answer = await http.request(method, f"/_sandbox/{path}", json=body)
-        return answer.json()
-
-
-@asynccontextmanager
-async def in_process(sandbox: RunningSandbox) -> AsyncIterator[AsyncClient]:
-    """A client on the bare app (no rate limit, no latency, not counted): for planning and reading back."""
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=sandbox.notion_app), base_url=sandbox.base_url
-    ) as http:
-        yield AsyncClient(
-            auth=sandbox.token, base_url=sandbox.base_url, client=http, retry=False, logger=QUIET
-        )
-
-
 async def planned_targets(sandbox: RunningSandbox, workspace: DemoWorkspace, batch: int) -> list[str]:
     """The records a complete commit pays: the targets of paydesk's plan."""
-    config = Config(
-        notion=NotionSettings(base_url=sandbox.base_url, rate=1000, burst=1000),
-        data_sources=dict(workspace.data_sources),
-        token=sandbox.token,
-    )
+    config = in_process_config(sandbox, workspace)
 
     async def report(_: PreloadFact) -> None:
         return None
 
     params = CommitParams(month=MONTH, batch=batch, today=date.today().isoformat())
-    async with in_process(sandbox) as client:
+    async with bare_client(sandbox) as client:
         gateway = NotionGateway(client, TokenBucket(1000, 1000))
         snapshot = await preload_commit(Preloader(gateway, config, RequestCounters(), report), params)
     plan = plan_commit(snapshot, params, config)
@@ -115,7 +77,7 @@ async def planned_targets(sandbox: RunningSandbox, workspace: DemoWorkspace, bat
 
 async def unpaid(sandbox: RunningSandbox, targets: list[str]) -> int:
     left = 0
-    async with in_process(sandbox) as client:
+    async with bare_client(sandbox) as client:
         for target in targets:
             page = await client.pages.retrieve(target)
             props = page["properties"]
