@@ -323,6 +323,19 @@ def _load(log: EventLog, job_id: str) -> _StoredJob | None:
     return _StoredJob(job.kind, job.selection_key, job.status, items, rows)
 
 
+def _logged_states(stored: _StoredJob) -> dict[str, StepState]:
+    """Each planned step's state as the log has it (a step with no row yet is planned)."""
+    states: dict[str, StepState] = {}
+    for item in stored.items:
+        for step in item.steps:
+            row = stored.rows.get(step.key)
+            if row is None:
+                states[step.key] = StepState(current=step.before)
+            else:
+                states[step.key] = StepState(row.status, step.before, row.attempts, page_id=row.page_id)
+    return states
+
+
 def _current_value(page: Mapping[str, Any], step: Step) -> Any:
     """The value of the step's property on a freshly read page (for status/select: the option name)."""
     payload = step.write.get(step.property)
@@ -365,19 +378,10 @@ async def resume_job(
     env = _envelope(rt, job_id)
     with _Locks(rt, job_id, stored.selection_key, stored.kind):
         counters = RequestCounters()
-        states: dict[str, StepState] = {}
-        for item in stored.items:
-            for step in item.steps:
-                row = stored.rows.get(step.key)
-                status = row.status if row is not None else "planned"
-                if status in ("blocked", "cancelled"):
-                    status = "planned"
-                states[step.key] = StepState(
-                    status=status,
-                    current=step.before,
-                    attempts=row.attempts if row is not None else 0,
-                    page_id=row.page_id if row is not None else None,
-                )
+        states = _logged_states(stored)
+        for state in states.values():
+            if state.status in ("blocked", "cancelled"):
+                state.status = "planned"
         in_doubt = [s for item in stored.items for s in item.steps if states[s.key].status == "started"]
         for step in [s for s in in_doubt if s.kind == "create"]:
             # No page to read: the create itself looks its source key up before sending again.
@@ -433,20 +437,13 @@ async def retry_job(
     env = _envelope(rt, job_id)
     with _Locks(rt, job_id, stored.selection_key, stored.kind):
         counters = RequestCounters()
-        states: dict[str, StepState] = {}
-        again: list[Step] = []
-        for item in stored.items:
-            for step in item.steps:
-                row = stored.rows.get(step.key)
-                status = row.status if row is not None else "planned"
-                states[step.key] = StepState(
-                    status,
-                    step.before,
-                    row.attempts if row is not None else 0,
-                    page_id=row.page_id if row is not None else None,
-                )
-                if item in chosen and status in ("failed", "blocked", "started", "cancelled", "planned"):
-                    again.append(step)
+        states = _logged_states(stored)
+        again = [
+            step
+            for item in chosen
+            for step in item.steps
+            if states[step.key].status in ("failed", "blocked", "started", "cancelled", "planned")
+        ]
         if not again:
             raise JobRefused(f"job {job_id} has no failed or blocked steps to retry")
         await rt.recorder.record(RetryRequested(**env, items=list(item_keys), reason=reason))
