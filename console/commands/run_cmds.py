@@ -288,14 +288,19 @@ def print_commit(summary: dict[str, Any]) -> None:
 # ---- run generate, run sync ---------------------------------------------------------------------------
 
 
+def print_counts(report: JobReport, summary: dict[str, Any]) -> None:
+    """One line: the job, its status and the summary's counts (generate, sync)."""
+    counts = {k: v for k, v in summary.items() if isinstance(v, int) and k != "batch"}
+    print(f"job {report.job_id}: {report.status} - " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
 def _finish(report: JobReport, summary: dict[str, Any], args: argparse.Namespace, rate: float) -> int:
     if args.json:
         print(json.dumps(summary, indent=2))
     elif args.dry_run:
         print_plan(report, rate)
     else:
-        counts = {k: v for k, v in summary.items() if isinstance(v, int) and k != "batch"}
-        print(f"job {report.job_id}: {report.status} - " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        print_counts(report, summary)
         for error in summary.get("errors", []):
             print(f"  ✗ {error}")
     return _exit_code(report)
@@ -416,8 +421,7 @@ def _print_report(report: JobReport, as_json: bool, kind: str, params: dict[str,
     elif kind == "commit":
         print_commit(summary)
     else:
-        counts = {k: v for k, v in summary.items() if isinstance(v, int) and k != "batch"}
-        print(f"job {report.job_id}: {report.status} - " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        print_counts(report, summary)
 
 
 def _stored_job(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
