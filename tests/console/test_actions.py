@@ -46,7 +46,7 @@ async def test_resume_executes_a_dry_run_and_retry_all_finishes_a_failed_payout(
         await wait_until(pilot, lambda: any(r.job_id == job_id for r in jobs.rows))
         await pilot.press("ctrl+e")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        await pilot.click("#yes")
+        await pilot.press("ctrl+y")  # the dialog's confirm key: a click can land before it is laid out
         await wait_until(pilot, lambda: job_status(demo.db_path, job_id) == "completed_with_failures")
         assert journal_has(app, f"sent resume {job_id}")
 
@@ -83,7 +83,7 @@ async def test_cancel_asks_the_running_job_to_stop_after_a_confirmation(slower_d
         assert not journal_has(app, "sent cancel")
         await pilot.press("ctrl+k")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        await pilot.click("#yes")
+        await pilot.press("ctrl+y")  # the dialog's confirm key: a click can land before it is laid out
         await wait_until(pilot, lambda: job_status(slower_demo.db_path, ids[0]) == "cancelled")
         assert journal_has(app, f"sent cancel {ids[0]}")
 

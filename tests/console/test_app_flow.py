@@ -41,7 +41,7 @@ async def test_a_planned_commit_is_confirmed_and_executes_exactly_its_plan(demo:
         assert isinstance(app.screen, ConfirmScreen)
         body = text_of(app.screen.query_one("#body", Static))
         assert f"{screen.plan.writes} writes" in body and "moving" in body
-        await pilot.click("#yes")
+        await pilot.press("ctrl+y")  # the dialog's confirm key: a click can land before it is laid out
         await wait_until(pilot, lambda: isinstance(app.screen, JobScreen))
         assert journal_has(app, f"sent execute {job_id}")
 

@@ -60,7 +60,7 @@ async def test_the_next_start_offers_to_resume_interrupted_jobs_and_resumes_them
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert job_id in str(app.screen.query_one("#body").render())
-        await pilot.click("#yes")
+        await pilot.press("ctrl+y")  # the dialog's confirm key: a click can land before it is laid out
         await wait_until(pilot, lambda: journal_has(app, f"sent resume {job_id}"))
         # The resumed job runs against a deliberately slow sandbox: give a loaded machine room.
         await wait_until(pilot, lambda: job_status(slow_demo.db_path, job_id) == "completed", limit_s=120)
