@@ -39,6 +39,7 @@ from eventlog import (
     JobFinished,
     JobResumed,
     JobStarted,
+    LogFileError,
     PreloadCompleted,
     RetryRequested,
     StepResolved,
@@ -288,14 +289,22 @@ def outcome(states: Mapping[str, StepState], *, cancelled: bool) -> str:
 
 async def _watch_cancel(rt: Runtime, job_id: str, cancel: trio.Event) -> None:
     """Notice a `paydesk cancel` from another process (it is recorded in the log). Only requests made
-    after this run started count: an earlier run's cancel does not stop the resumed job."""
-    row = await rt.read_log(lambda log: log.job(job_id))
-    seen = row.cancel_requested if row is not None else 0
+    after this run started count: an earlier run's cancel does not stop the resumed job.
+
+    A poll that cannot open the log (e.g. its header read while a checkpoint grows the file) is skipped:
+    the watcher tries again at the next poll, and the job it watches goes on."""
+    seen: int | None = None
     while not cancel.is_set():
-        await trio.sleep(CANCEL_POLL_S)
-        row = await rt.read_log(lambda log: log.job(job_id))
-        if row is not None and row.cancel_requested > seen:
+        try:
+            row = await rt.read_log(lambda log: log.job(job_id))
+        except LogFileError:
+            row = None
+        if row is not None and seen is None:
+            seen = row.cancel_requested
+        elif row is not None and seen is not None and row.cancel_requested > seen:
             cancel.set()
+            return
+        await trio.sleep(CANCEL_POLL_S)
 
 
 # ---- resume and retry ----------------------------------------------------------------------------------

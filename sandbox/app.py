@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from sandbox import ids
-from sandbox.asgi_io import read_body
+from sandbox.asgi_io import ClientDisconnected, read_body, read_complete_body
 from sandbox.errors import (
     NotionError,
     body_invalid,
@@ -193,11 +193,13 @@ class NotionApp:
                     f'version such as "2025-09-03", instead was `"{version[:40]}"`.',
                 )
             # read in full even when too large, so the client is never cut off
-            body = parse_body(await read_body(receive)) if method in ("POST", "PATCH") else {}
+            body = parse_body(await read_complete_body(receive)) if method in ("POST", "PATCH") else {}
             payload = handler(Call(self.store, scope, params, body))
             payload["request_id"] = rid
         except NotionError as error:
             status, payload = error.status, error.envelope(rid)
+        except ClientDisconnected:
+            return  # the body never arrived: nothing to apply, and nobody to answer
         except Exception:
             logger.exception("sandbox: unexpected error on %s %s", method, scope["path"])
             unexpected = invalid_request("The request could not be processed.")

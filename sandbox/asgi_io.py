@@ -11,6 +11,23 @@ from sandbox.errors import NotionError
 from sandbox.ids import request_id
 
 
+class ClientDisconnected(Exception):
+    """The client went away before its request body had arrived in full."""
+
+
+async def read_complete_body(receive: Receive) -> bytes:
+    """The whole request body; ClientDisconnected if the client goes away first (a request whose body never
+    arrived must not be applied, as if it were a request with an empty body)."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnected
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
 async def read_body(receive: Receive) -> bytes:
     """The whole request body (empty if the client disconnects first)."""
     chunks: list[bytes] = []

@@ -26,7 +26,7 @@ import trio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.admin import handle_admin
-from sandbox.asgi_io import read_body, send_envelope, send_truncated
+from sandbox.asgi_io import ClientDisconnected, read_body, read_complete_body, send_envelope, send_truncated
 from sandbox.completions import LLM_PREFIX, stub_for
 from sandbox.errors import NotionError
 from sandbox.faults import (
@@ -154,7 +154,10 @@ class SandboxLimits:
 
         created_in: str | None = None
         if self.faults.aims_at_creations(method, path):
-            body = await read_body(receive)
+            try:
+                body = await read_complete_body(receive)
+            except ClientDisconnected:
+                return  # gone before its body arrived: not applied, not answered
             created_in = _created_in(self.store, body)
             receive = _replaying(body, receive)
         fault = self.faults.choose(method, path, created_in)
