@@ -213,28 +213,28 @@ class _Plan(NamedTuple):
 
     name: str
     version: int
-    scope: str
+    needs_item: bool
+    needs_step: bool
     fields: tuple[str, ...]  # payload fields, sorted by name: the order of the canonical JSON
-    values: Callable[[Event], tuple[Any, ...]]  # the payload values in that order
+    parts: Callable[[Event], tuple[Any, ...]]  # job_id, item_key, step_key, operator, then the payload
+    type_text: str  # the type and version as they stand in the canonical text
 
 
 def _plan(cls: type[Event], fields: tuple[str, ...]) -> _Plan:
     ordered = tuple(sorted(fields))
-    values: Callable[[Event], tuple[Any, ...]]
-    if len(ordered) > 1:
-        values = attrgetter(*ordered)
-    elif ordered:
-        get = attrgetter(ordered[0])
+    return _Plan(
+        cls.TYPE,
+        cls.VERSION,
+        cls.SCOPE != "job",
+        cls.SCOPE == "step",
+        ordered,
+        attrgetter("job_id", "item_key", "step_key", "operator", *ordered),
+        f"{_quote(cls.TYPE)},{cls.VERSION}",
+    )
 
-        def values(event: Event) -> tuple[Any, ...]:
-            return (get(event),)
 
-    else:
-
-        def values(event: Event) -> tuple[Any, ...]:
-            return ()
-
-    return _Plan(cls.TYPE, cls.VERSION, cls.SCOPE, ordered, values)
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+"""Payload value types that hold no keys to check."""
 
 
 class Encoder:
@@ -270,41 +270,83 @@ class Encoder:
         plan = self._plans.get(cls)
         if plan is None:
             plan = self._plan_for(cls)
-        name = plan.name
-        job_id, item_key, step_key, operator = event.job_id, event.item_key, event.step_key, event.operator
+        parts = plan.parts(event)
+        job_id, item_key, step_key, operator = parts[0], parts[1], parts[2], parts[3]
         if type(job_id) is not str or not job_id or type(operator) is not str or not operator:
-            raise InvalidEvent(f"{name}: job_id and operator must be non-empty strings")
-        scope = plan.scope
-        if scope != "job" and (type(item_key) is not str or not item_key):
-            raise InvalidEvent(f"{name}: needs an item_key")
-        if scope == "step" and (type(step_key) is not str or not step_key):
-            raise InvalidEvent(f"{name}: needs a step_key")
-        if (item_key is not None and (type(item_key) is not str or not item_key)) or (
-            step_key is not None and (type(step_key) is not str or not step_key)
-        ):
-            raise InvalidEvent(f"{name}: item_key and step_key must be non-empty strings or None")
+            raise InvalidEvent(f"{plan.name}: job_id and operator must be non-empty strings")
+        if type(item_key) is str and item_key:
+            item_text = _quote(item_key)
+        elif item_key is None and not plan.needs_item:
+            item_text = "null"
+        else:
+            raise _key_error(plan, "an item_key" if plan.needs_item else "")
+        if type(step_key) is str and step_key:
+            step_text = _quote(step_key)
+        elif step_key is None and not plan.needs_step:
+            step_text = "null"
+        else:
+            raise _key_error(plan, "a step_key" if plan.needs_step else "")
         fields = plan.fields
-        values = plan.values(event)
-        for value in values:  # field names were checked when the class was registered; nested keys now
-            if type(value) is dict or type(value) is list:
-                for key, inner in zip(fields, values, strict=True):
-                    if type(inner) is dict or type(inner) is list:
-                        check_keys(inner, name, f"{key}.")
-                break
+        values = parts[4:]
+        if not _SCALARS.issuperset(map(type, values)):
+            # field names were checked when the class was registered; nested keys now
+            for key, inner in zip(fields, values, strict=True):
+                if type(inner) is dict or type(inner) is list:
+                    check_keys(inner, plan.name, f"{key}.")
         payload = dict(zip(fields, values, strict=False))
         try:
             payload_json = "".join(_encode_parts(payload, 0))
         except (TypeError, ValueError, RecursionError) as err:
-            raise InvalidEvent(f"{name}: payload is not plain JSON ({err})") from None
+            raise InvalidEvent(f"{plan.name}: payload is not plain JSON ({err})") from None
         if self._secret_forms:
-            texts = (payload_json, job_id, operator, item_key or "", step_key or "")
-            for form in self._secret_forms:
-                for text in texts:
-                    if form in text:
-                        raise SecretRejected(
-                            f"{name} for job {job_id if form not in job_id else '<redacted>'} contains a "
-                            "configured secret value; it was not written"
-                        )
-        version = plan.version
-        tail = canonical_tail(job_id, item_key, step_key, name, version, operator, payload_json)
-        return name, version, job_id, item_key, step_key, operator, payload, payload_json, event, tail
+            self._refuse_secrets(plan.name, payload_json, job_id, operator, item_key, step_key)
+        tail = (
+            f",{_quote(job_id)},{item_text},{step_text},{plan.type_text},{_quote(operator)},{payload_json}]"
+        )
+        return (
+            plan.name,
+            plan.version,
+            job_id,
+            item_key,
+            step_key,
+            operator,
+            payload,
+            payload_json,
+            event,
+            tail,
+        )
+
+    def _refuse_secrets(
+        self,
+        name: str,
+        payload_json: str,
+        job_id: str,
+        operator: str,
+        item_key: str | None,
+        step_key: str | None,
+    ) -> None:
+        texts = (payload_json, job_id, operator, item_key or "", step_key or "")
+        for form in self._secret_forms:
+            for text in texts:
+                if form in text:
+                    raise SecretRejected(
+                        f"{name} for job {job_id if form not in job_id else '<redacted>'} contains a "
+                        "configured secret value; it was not written"
+                    )
+
+
+def encode_group(encoder: Encoder, events: Iterable[Event]) -> list[Prepared] | Exception:
+    """The events encoded, or, if one of them cannot be, the reason (and none of them)."""
+    encode = encoder.encode
+    try:
+        return [encode(event) for event in events]
+    except Exception as err:
+        return err
+
+
+def _key_error(plan: _Plan, needed: str) -> InvalidEvent:
+    """The error for an item_key or step_key the event's scope needs, or that is neither None nor a
+    non-empty string."""
+    if needed:
+        return InvalidEvent(f"{plan.name}: needs {needed}")
+    return InvalidEvent(f"{plan.name}: item_key and step_key must be non-empty strings or None")

@@ -25,15 +25,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from eventlog.codec import canonical_json, json_value
-from eventlog.rows import ItemRow, JobRow, PreloadRow, StepRow
+from eventlog.rows import ITEM_STATUSES, STEP_STATUSES, ItemRow, JobRow, PreloadRow, StepRow
 
-_ITEM_COUNT = {status: f"n_{status}" for status in ("planned", "started", "succeeded", "skipped")}
-_ITEM_COUNT.update({status: f"n_{status}" for status in ("failed", "blocked", "cancelled")})
-_JOB_STEP_COUNT = {status: f"steps_{status}" for status in _ITEM_COUNT}
-_JOB_ITEM_COUNT = {
-    status: f"items_{status}"
-    for status in ("pending", "running", "succeeded", "skipped", "failed", "blocked", "cancelled")
-}
+_STEP_COUNTS = {status: (f"n_{status}", f"steps_{status}") for status in STEP_STATUSES}
+"""Step status → the counts it is in: on its item, and on its job."""
+_JOB_ITEM_COUNT = {status: f"items_{status}" for status in ITEM_STATUSES}
 
 Handler = Callable[[int, str, str, str | None, str | None, str, dict[str, Any]], None]
 
@@ -63,19 +59,16 @@ class EmptySource:
 
 @dataclass
 class Changes:
-    """Rows changed since the last `take_changes`, each once, plus preloads to insert.
-
-    `items` and `steps` are rows to write whole: new ones, and those whose plan columns an ItemPlanned or
-    StepPlanned set. `item_states` and `step_states` are rows already written whose state alone changed
-    (the columns of `ITEM_STATE` and `STEP_STATE`).
-    """
+    """Rows changed since the last `take_changes`, each once (written whole), plus preloads to insert."""
 
     jobs: list[JobRow] = field(default_factory=list)
     items: list[ItemRow] = field(default_factory=list)
     steps: list[StepRow] = field(default_factory=list)
     preloads: list[PreloadRow] = field(default_factory=list)
-    item_states: list[ItemRow] = field(default_factory=list)
-    step_states: list[StepRow] = field(default_factory=list)
+
+
+Scope = tuple[JobRow, ItemRow, StepRow]
+"""The rows a step event changes: its job, its item and itself."""
 
 
 def item_status(item: ItemRow) -> str:
@@ -109,12 +102,10 @@ class Projector:
         self.position = position
         self._jobs: dict[str, JobRow] = {}
         self._items: dict[tuple[str, str], ItemRow] = {}
-        self._steps: dict[tuple[str, str, str], StepRow] = {}
+        self._steps: dict[tuple[str, str, str], Scope] = {}  # a step with its job and item
         self._dirty_jobs: dict[str, JobRow] = {}
         self._dirty_items: dict[tuple[str, str], ItemRow] = {}
-        self._dirty_steps: dict[tuple[str, str, str], StepRow] = {}
-        self._whole_items: dict[tuple[str, str], ItemRow] = {}  # of the dirty rows, those to write whole
-        self._whole_steps: dict[tuple[str, str, str], StepRow] = {}
+        self._dirty_steps: dict[tuple[str, str, str], Scope] = {}  # their jobs and items changed too
         self._preloads: list[PreloadRow] = []
         self._handlers: dict[str, Handler] = {
             "job.created": self._job_created,
@@ -165,17 +156,13 @@ class Projector:
             handler(seq, recorded_at, job_id, item_key, step_key, operator, payload)
 
     def take_changes(self) -> Changes:
-        whole_items, whole_steps = self._whole_items, self._whole_steps
-        changes = Changes(
-            list(self._dirty_jobs.values()),
-            list(whole_items.values()),
-            list(whole_steps.values()),
-            self._preloads,
-            [item for key, item in self._dirty_items.items() if key not in whole_items],
-            [step for key, step in self._dirty_steps.items() if key not in whole_steps],
-        )
+        jobs, items, steps = self._dirty_jobs, self._dirty_items, []
+        for job, item, step in self._dirty_steps.values():
+            jobs[job.job_id] = job
+            items[(item.job_id, item.item_key)] = item
+            steps.append(step)
+        changes = Changes(list(jobs.values()), list(items.values()), steps, self._preloads)
         self._dirty_jobs, self._dirty_items, self._dirty_steps, self._preloads = {}, {}, {}, []
-        self._whole_items, self._whole_steps = {}, {}
         return changes
 
     def size(self) -> int:
@@ -200,6 +187,13 @@ class Projector:
         return job
 
     def _item(self, job: JobRow, item_key: str, seq: int) -> ItemRow:
+        item = self._item_row(job, item_key, seq)
+        item.updated_seq = seq
+        self._dirty_items[(job.job_id, item_key)] = item
+        return item
+
+    def _item_row(self, job: JobRow, item_key: str, seq: int) -> ItemRow:
+        """The item row, loaded or new (a new one is pending, counted on its job)."""
         key = (job.job_id, item_key)
         item = self._items.get(key)
         if item is None:
@@ -207,56 +201,35 @@ class Projector:
             if item is None:
                 item = ItemRow(job.job_id, item_key, planned_seq=seq)
                 job.items_pending += 1
-                self._whole_items[key] = item
             self._items[key] = item
-        item.updated_seq = seq
-        self._dirty_items[key] = item
         return item
 
-    def _step(self, job: JobRow, item: ItemRow, step_key: str, seq: int) -> StepRow:
-        key = (job.job_id, item.item_key, step_key)
-        step = self._steps.get(key)
-        if step is None:
-            step = None if self._complete else self._source.load_step(job.job_id, item.item_key, step_key)
-            if step is None:
-                step = StepRow(job.job_id, item.item_key, step_key, planned_seq=seq)
-                item.n_planned += 1
-                job.steps_planned += 1
-                self._restatus(job, item)
-                self._whole_steps[key] = step
-            self._steps[key] = step
-        step.updated_seq = seq
-        self._dirty_steps[key] = step
-        return step
+    def _scope(self, seq: int, job_id: str, item_key: str | None, step_key: str | None) -> Scope:
+        """The job, item and step rows of a step event, marked changed at `seq`."""
+        key = (job_id, item_key or "", step_key or "")
+        scope = self._steps.get(key)
+        if scope is None:
+            scope = self._new_scope(key, seq)
+        job, item, step = scope
+        job.updated_seq = item.updated_seq = step.updated_seq = seq
+        self._dirty_steps[key] = scope
+        return scope
 
-    def _scope(
-        self, seq: int, job_id: str, item_key: str | None, step_key: str | None
-    ) -> tuple[JobRow, ItemRow, StepRow]:
-        """The job, item and step rows of a step event, marked changed at `seq` (`_job`, `_item` and
-        `_step` in one, as every step event needs all three)."""
+    def _new_scope(self, key: tuple[str, str, str], seq: int) -> Scope:
+        """The rows of a step not held in memory: loaded, or new (a new step is planned, and counted)."""
+        job_id, item_key, step_key = key
         job = self._jobs.get(job_id)
         if job is None:
             job = self._job(job_id, seq)
-        else:
-            job.updated_seq = seq
-            self._dirty_jobs[job_id] = job
-        item_key = item_key or ""
-        key = (job_id, item_key)
-        item = self._items.get(key)
-        if item is None:
-            item = self._item(job, item_key, seq)
-        else:
-            item.updated_seq = seq
-            self._dirty_items[key] = item
-        step_key = step_key or ""
-        step_id = (job_id, item_key, step_key)
-        step = self._steps.get(step_id)
+        item = self._item_row(job, item_key, seq)
+        step = None if self._complete else self._source.load_step(job_id, item_key, step_key)
         if step is None:
-            step = self._step(job, item, step_key, seq)
-        else:
-            step.updated_seq = seq
-            self._dirty_steps[step_id] = step
-        return job, item, step
+            step = StepRow(job_id, item_key, step_key, planned_seq=seq)
+            item.n_planned += 1
+            job.steps_planned += 1
+            self._restatus(job, item)
+        scope = self._steps[key] = (job, item, step)
+        return scope
 
     @staticmethod
     def _move(job: JobRow, item: ItemRow, step: StepRow, status: str) -> None:
@@ -264,10 +237,10 @@ class Projector:
         if old == status:
             return
         step.status = status
-        old_n, new_n = _ITEM_COUNT[old], _ITEM_COUNT[status]
+        old_n, old_s = _STEP_COUNTS[old]
+        new_n, new_s = _STEP_COUNTS[status]
         setattr(item, old_n, getattr(item, old_n) - 1)
         setattr(item, new_n, getattr(item, new_n) + 1)
-        old_s, new_s = _JOB_STEP_COUNT[old], _JOB_STEP_COUNT[status]
         setattr(job, old_s, getattr(job, old_s) - 1)
         setattr(job, new_s, getattr(job, new_s) + 1)
         new = item_status(item)
@@ -362,7 +335,6 @@ class Projector:
         job = self._job(job_id, seq)
         item = self._item(job, item_key, seq)
         item.label, item.kind, item.data = p["label"], p["kind"], canonical_json(p["data"])
-        self._whole_items[(job_id, item_key)] = item
 
     def _item_skipped(self, seq: int, _a: str, job_id: str, item_key: Any, _s: Any, _o: Any, p: Any) -> None:
         job = self._job(job_id, seq)
@@ -375,8 +347,7 @@ class Projector:
     def _step_planned(
         self, seq: int, _a: str, job_id: str, item_key: Any, step_key: Any, _o: Any, p: Any
     ) -> None:
-        _, _, step = self._scope(seq, job_id, item_key, step_key)
-        self._whole_steps[(job_id, item_key or "", step_key or "")] = step
+        step = self._scope(seq, job_id, item_key, step_key)[2]
         step.kind, step.target, step.property = p["kind"], p["target"], p["property"]
         step.data_source, step.label = p.get("data_source", ""), p.get("label", "")
         step.before, step.after = json_value(p["before"]), json_value(p["after"])

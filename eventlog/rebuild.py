@@ -2,7 +2,8 @@
 folding one log's events into another database's projection tables (used by `replay --check`).
 
 Events are streamed in sequence order, folded in memory by the same `Projector` live appends use, and the
-changed rows are written in bulk every `chunk` events.
+changed rows are written in bulk every `chunk` events. The cyclic garbage collector is paused meanwhile
+(`eventlog.gcpause`): the fold makes many objects and no garbage cycles.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import sqlite3
 
 from eventlog import tables
+from eventlog.gcpause import collector_paused
 from eventlog.projection import Projector
 from eventlog.registry import EventRegistry
 
@@ -60,6 +62,11 @@ def fold_into(
 def rebuild(conn: sqlite3.Connection, registry: EventRegistry, *, to_seq: int | None = None) -> int:
     """Empty the projections of `conn` and fold its events from the first (up to `to_seq`) in one
     transaction; return the number of events folded."""
+    with collector_paused():
+        return _rebuild(conn, registry, to_seq)
+
+
+def _rebuild(conn: sqlite3.Connection, registry: EventRegistry, to_seq: int | None) -> int:
     conn.execute("BEGIN IMMEDIATE")
     try:
         tables.clear(conn)
@@ -75,6 +82,11 @@ def rebuild(conn: sqlite3.Connection, registry: EventRegistry, *, to_seq: int | 
 
 def catch_up(conn: sqlite3.Connection, registry: EventRegistry) -> int:
     """Fold the events after the tracking position into the projections; return how many."""
+    with collector_paused():
+        return _catch_up(conn, registry)
+
+
+def _catch_up(conn: sqlite3.Connection, registry: EventRegistry) -> int:
     conn.execute("BEGIN IMMEDIATE")
     try:
         position = tables.position(conn)

@@ -150,6 +150,11 @@ def columns(row_type: type[Any]) -> tuple[str, ...]:
     return tuple(field.name for field in dataclasses.fields(row_type))
 
 
+def nullable(row_type: type[Any]) -> frozenset[str]:
+    """The columns of a row type that may hold NULL (the fields typed `… | None`)."""
+    return frozenset(field.name for field in dataclasses.fields(row_type) if "None" in str(field.type))
+
+
 JOB_COLUMNS = columns(JobRow)
 ITEM_COLUMNS = columns(ItemRow)
 STEP_COLUMNS = columns(StepRow)
@@ -159,16 +164,3 @@ JOB_KEY = ("job_id",)
 ITEM_KEY = ("job_id", "item_key")
 STEP_KEY = ("job_id", "item_key", "step_key")
 PRELOAD_KEY = ("seq",)
-
-ITEM_STATE = tuple(
-    name for name in ITEM_COLUMNS if name not in (*ITEM_KEY, "label", "kind", "data", "planned_seq")
-)
-"""The item columns events after its ItemPlanned change (the others are its key and its plan)."""
-STEP_STATE = tuple(
-    name
-    for name in STEP_COLUMNS
-    if name
-    not in (*STEP_KEY, "kind", "data_source", "label", "target", "property", "before", "after", "depends_on")
-    and name != "planned_seq"
-)
-"""The step columns events after its StepPlanned change (the others are its key and its plan)."""

@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import TextIO
 
 from eventlog import queries, rebuild, schema, tables
+from eventlog.bulk import BulkInsert
 from eventlog.codec import (
     GENESIS_HASH,
     ChainHead,
@@ -25,6 +26,7 @@ from eventlog.codec import (
     PreparedEvent,
     StoredEvent,
     decode_record,
+    encode_group,
     format_time,
     json_value,
     utc_now,
@@ -37,7 +39,8 @@ from eventlog.replay import ReplayReport, replay_check
 from eventlog.rows import ItemRow, JobRow, PreloadRow, StepRow
 from eventlog.verify import VerifyReport, verify_log
 
-_INSERT_EVENT = f"INSERT INTO events ({queries.RECORD_COLUMNS}) VALUES ({', '.join('?' * 10)})"
+_INSERT_EVENTS = BulkInsert("events", queries.RECORD_COLUMNS.split(", "))
+_stored = tuple.__new__  # makes a `StoredEvent` without the Python-level `__new__` of a NamedTuple
 
 
 class EventLog:
@@ -100,9 +103,7 @@ class EventLog:
 
     def append_prepared(self, batches: Sequence[Sequence[PreparedEvent]]) -> list[list[StoredEvent]]:
         """Append several prepared batches in one transaction (group commit); one result list per batch."""
-        if not any(batches):
-            return [[] for _ in batches]
-        return self._append(batches, None)  # type: ignore[return-value]  # nothing to prepare, nothing fails
+        return self.append_encoded(batches)  # type: ignore[return-value]  # nothing in it failed
 
     def append_groups(self, groups: Sequence[Sequence[Event]]) -> list[list[StoredEvent] | BaseException]:
         """Prepare and append several groups of events in one transaction (group commit).
@@ -111,15 +112,15 @@ class EventLog:
         left out, its exception in its place among the results; the others are written. An error of the
         transaction itself is raised, and then nothing is written.
         """
-        if not any(groups):
-            return [[] for _ in groups]
-        return self._append(groups, self._encoder.encode)
+        return self.append_encoded([encode_group(self._encoder, group) for group in groups])
 
-    def _append(
-        self,
-        groups: Sequence[Sequence[Prepared]] | Sequence[Sequence[Event]],
-        encode: Callable[[Event], Prepared] | None,
+    def append_encoded(
+        self, groups: Sequence[Sequence[Prepared] | Exception]
     ) -> list[list[StoredEvent] | BaseException]:
+        """Append groups already encoded (`encode_group`) in one transaction, like `append_groups`: a group
+        that could not be encoded (an exception in its place) is left out and handed back."""
+        if not any(groups):  # (an exception in place of a group counts as something)
+            return [[] for _ in groups]
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -132,18 +133,12 @@ class EventLog:
             recorded_at = format_time(self._clock())
             head_text = f",{json_value(recorded_at)}"
             handlers = projector.handlers
-            rows = []
+            rows: list[object] = []
             results: list[list[StoredEvent] | BaseException] = []
             for group in groups:
-                batch: Sequence[Prepared]
-                if encode is None:
-                    batch = group  # type: ignore[assignment]
-                else:
-                    try:
-                        batch = [encode(event) for event in group]  # type: ignore[arg-type]
-                    except BaseException as err:  # this group only: nothing of it was folded yet
-                        results.append(err)
-                        continue
+                if isinstance(group, BaseException):  # this group only: nothing of it is folded
+                    results.append(group)
+                    continue
                 stored = []
                 for (
                     type_name,
@@ -156,34 +151,32 @@ class EventLog:
                     payload_json,
                     event,
                     tail,
-                ) in batch:
+                ) in group:
                     seq += 1
-                    # = chain_hash(previous, canonical_text(...)), the tail being computed in `prepare`
+                    # = chain_hash(previous, canonical_text(...)), the tail being computed in `encode`
                     previous = sha256(f"{previous}[{seq}{head_text}{tail}".encode()).hexdigest()
-                    rows.append(
-                        (
-                            seq,
-                            recorded_at,
-                            job_id,
-                            item_key,
-                            step_key,
-                            type_name,
-                            version,
-                            operator,
-                            payload_json,
-                            previous,
-                        )
+                    rows += (
+                        seq,
+                        recorded_at,
+                        job_id,
+                        item_key,
+                        step_key,
+                        type_name,
+                        version,
+                        operator,
+                        payload_json,
+                        previous,
                     )
                     handler = handlers.get(type_name)
                     if handler is not None:
                         handler(seq, recorded_at, job_id, item_key, step_key, operator, payload)
-                    stored.append(StoredEvent(seq, recorded_at, previous, event))
+                    stored.append(_stored(StoredEvent, (seq, recorded_at, previous, event)))
                 results.append(stored)
             if seq == first_seq:  # every group was empty or refused: nothing to write
                 conn.execute("ROLLBACK")
                 return results
             projector.position = seq
-            conn.executemany(_INSERT_EVENT, rows)
+            _INSERT_EVENTS.run(conn, rows)
             tables.write_changes(conn, projector.take_changes(), seq)
             conn.execute("COMMIT")
         except BaseException:

@@ -1,7 +1,7 @@
 """The projection tables in SQL: loading rows the projector misses and writing its changes in bulk.
 
-Each batch of changes is written with one `executemany` upsert per table (one row per touched job, item
-or step), in the caller's transaction, together with the tracking position.
+Each batch of changes is written with a few multi-row statements per table (see `eventlog.bulk`; one row
+per touched job, item or step), in the caller's transaction, together with the tracking position.
 """
 
 from __future__ import annotations
@@ -10,20 +10,21 @@ import sqlite3
 from operator import attrgetter
 from typing import Any
 
+from eventlog.bulk import BulkInsert, flat_values
 from eventlog.projection import Changes
 from eventlog.rows import (
     ITEM_COLUMNS,
     ITEM_KEY,
-    ITEM_STATE,
     JOB_COLUMNS,
     JOB_KEY,
     PRELOAD_COLUMNS,
     STEP_COLUMNS,
     STEP_KEY,
-    STEP_STATE,
     ItemRow,
     JobRow,
+    PreloadRow,
     StepRow,
+    nullable,
 )
 
 PROJECTION_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -35,32 +36,24 @@ PROJECTION_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 """Table name → (columns in order, primary key)."""
 
 
-def _upsert(table: str, columns: tuple[str, ...], key: tuple[str, ...]) -> str:
-    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
-    return (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
-        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
-    )
-
-
-def _update(table: str, columns: tuple[str, ...], key: tuple[str, ...]) -> str:
-    where = " AND ".join(f"{c} = ?" for c in key)
-    return f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in columns)} WHERE {where}"
-
-
 def _select(table: str, columns: tuple[str, ...], key: tuple[str, ...]) -> str:
     where = " AND ".join(f"{c} = ?" for c in key)
     return f"SELECT {', '.join(columns)} FROM {table} WHERE {where}"
 
 
-_UPSERT_JOB = _upsert("jobs", JOB_COLUMNS, JOB_KEY)
-_UPSERT_ITEM = _upsert("items", ITEM_COLUMNS, ITEM_KEY)
-_UPSERT_STEP = _upsert("steps", STEP_COLUMNS, STEP_KEY)
-_UPDATE_ITEM_STATE = _update("items", ITEM_STATE, ITEM_KEY)
-_UPDATE_STEP_STATE = _update("steps", STEP_STATE, STEP_KEY)
-_INSERT_PRELOAD = (
-    f"INSERT INTO preloads ({', '.join(PRELOAD_COLUMNS)}) VALUES ({', '.join('?' * len(PRELOAD_COLUMNS))})"
-)
+def _on_conflict(columns: tuple[str, ...], key: tuple[str, ...]) -> str:
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
+    return f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+
+
+def _upsert(table: str, columns: tuple[str, ...], key: tuple[str, ...], row_type: type[Any]) -> BulkInsert:
+    return BulkInsert(table, columns, nullable=nullable(row_type), on_conflict=_on_conflict(columns, key))
+
+
+_UPSERT_JOBS = _upsert("jobs", JOB_COLUMNS, JOB_KEY, JobRow)
+_UPSERT_ITEMS = _upsert("items", ITEM_COLUMNS, ITEM_KEY, ItemRow)
+_UPSERT_STEPS = _upsert("steps", STEP_COLUMNS, STEP_KEY, StepRow)
+_INSERT_PRELOADS = BulkInsert("preloads", PRELOAD_COLUMNS, nullable=nullable(PreloadRow))
 _SELECT_JOB = _select("jobs", JOB_COLUMNS, JOB_KEY)
 _SELECT_ITEM = _select("items", ITEM_COLUMNS, ITEM_KEY)
 _SELECT_STEP = _select("steps", STEP_COLUMNS, STEP_KEY)
@@ -68,8 +61,6 @@ _SELECT_STEP = _select("steps", STEP_COLUMNS, STEP_KEY)
 job_values = attrgetter(*JOB_COLUMNS)
 item_values = attrgetter(*ITEM_COLUMNS)
 step_values = attrgetter(*STEP_COLUMNS)
-item_state_values = attrgetter(*ITEM_STATE, *ITEM_KEY)
-step_state_values = attrgetter(*STEP_STATE, *STEP_KEY)
 preload_values = attrgetter(*PRELOAD_COLUMNS)
 
 
@@ -95,21 +86,17 @@ class TableSource:
 def write_changes(conn: sqlite3.Connection, changes: Changes, position: int) -> None:
     """Write the changed rows and move the tracking position (inside the caller's transaction).
 
-    New and re-planned rows are upserted whole; rows already written get only their state columns (fewer
-    values to bind and no insert attempt first), by far the most common change.
+    Every changed row is upserted whole (the projector holds all its columns): with the rows bound in
+    chunks, that costs less than updating the changed columns of rows already written.
     """
     if changes.jobs:
-        conn.executemany(_UPSERT_JOB, map(job_values, changes.jobs))
+        _UPSERT_JOBS.run(conn, flat_values(map(job_values, changes.jobs)))
     if changes.items:
-        conn.executemany(_UPSERT_ITEM, map(item_values, changes.items))
-    if changes.item_states:
-        conn.executemany(_UPDATE_ITEM_STATE, map(item_state_values, changes.item_states))
+        _UPSERT_ITEMS.run(conn, flat_values(map(item_values, changes.items)))
     if changes.steps:
-        conn.executemany(_UPSERT_STEP, map(step_values, changes.steps))
-    if changes.step_states:
-        conn.executemany(_UPDATE_STEP_STATE, map(step_state_values, changes.step_states))
+        _UPSERT_STEPS.run(conn, flat_values(map(step_values, changes.steps)))
     if changes.preloads:
-        conn.executemany(_INSERT_PRELOAD, map(preload_values, changes.preloads))
+        _INSERT_PRELOADS.run(conn, flat_values(map(preload_values, changes.preloads)))
     set_position(conn, position)
 
 

@@ -6,12 +6,19 @@ transaction commits, new submissions queue up; the writer then drains the whole 
 `max_batch_events`) into the next transaction. A future resolves only after its commit, so an
 acknowledged event survives a crash; a submission that fails (a secret, a value that is not JSON) fails
 alone, without spoiling the others in its group.
+
+`submit` checks and encodes the events on the caller's thread (a few microseconds an event), so that work
+runs while the writer thread waits on SQLite, and a refused submission is known at once (its future
+fails when the writer reaches it, in order). While the writer works through a backlog, the cyclic garbage
+collector is paused (see `eventlog.gcpause`): it resumes as soon as the writer has caught up, and at
+least every `MAX_GC_PAUSE_S`.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -19,9 +26,10 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
-from eventlog.codec import StoredEvent, utc_now
+from eventlog.codec import Encoder, Prepared, StoredEvent, encode_group, utc_now
 from eventlog.errors import WriterClosed
 from eventlog.events import EVENTS
+from eventlog.gcpause import collector_paused
 from eventlog.registry import Event, EventRegistry
 from eventlog.store import EventLog
 
@@ -37,10 +45,17 @@ class WriterStatistics:
     queued: int
 
 
+MAX_GC_PAUSE_S = 10.0
+
+
 @dataclass(slots=True)
 class _Submission:
-    events: list[Event]
+    encoded: list[Prepared] | Exception  # the events encoded, or why they cannot be
     future: Future[list[StoredEvent]]
+
+    @property
+    def size(self) -> int:
+        return len(self.encoded) if type(self.encoded) is list else 1
 
 
 class GroupCommitWriter:
@@ -69,6 +84,7 @@ class GroupCommitWriter:
         self._ready = threading.Event()
         self._open_error: BaseException | None = None
         secrets = tuple(secrets)
+        self._encoder = Encoder(registry, secrets)
         self._thread = threading.Thread(
             target=self._run,
             args=(lambda: EventLog(self.path, secrets=secrets, registry=registry, clock=clock),),
@@ -89,7 +105,7 @@ class GroupCommitWriter:
         Cancelling the future before the writer takes it withdraws the submission; after that it will
         be written regardless. Do not mutate the events' payloads after submitting them.
         """
-        submission = _Submission(list(events), Future())
+        submission = _Submission(encode_group(self._encoder, events), Future())
         with self._lock:
             if self._closed:
                 raise WriterClosed(f"the writer for {self.path} is closed")
@@ -130,27 +146,48 @@ class GroupCommitWriter:
             return
         self._ready.set()
         try:
-            stop = False
-            while not stop:
-                first = self._queue.get()
-                if first is None:
-                    break
-                group = [first]
-                size = len(first.events)
-                while size < self._max_batch_events:
-                    try:
-                        more = self._queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if more is None:
-                        stop = True
-                        break
-                    group.append(more)
-                    size += len(more.events)
-                self._commit(log, group)
+            while self._work(log):
+                pass
         finally:
             log.close()
             self._fail_leftovers()
+
+    def _work(self, log: EventLog) -> bool:
+        """Wait for submissions, then commit group after group until the queue is empty (or the pause of
+        the garbage collector has lasted `MAX_GC_PAUSE_S`); False once the writer is closed."""
+        first: _Submission | None = self._queue.get()
+        with collector_paused():
+            deadline = time.monotonic() + MAX_GC_PAUSE_S
+            while True:
+                group, closing = self._take_group(first)
+                if group:
+                    self._commit(log, group)
+                if closing:
+                    return False
+                if time.monotonic() > deadline:
+                    return True  # the collector runs once before the writer goes on
+                try:
+                    first = self._queue.get_nowait()
+                except queue.Empty:
+                    return True
+
+    def _take_group(self, first: _Submission | None) -> tuple[list[_Submission], bool]:
+        """`first` and the submissions queued after it, up to `max_batch_events`; and whether the writer
+        was closed after them."""
+        if first is None:
+            return [], True
+        group = [first]
+        size = first.size
+        while size < self._max_batch_events:
+            try:
+                more = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if more is None:
+                return group, True
+            group.append(more)
+            size += more.size
+        return group, False
 
     def _commit(self, log: EventLog, group: list[_Submission]) -> None:
         with self._lock:
@@ -159,14 +196,14 @@ class GroupCommitWriter:
         if not accepted:
             return
         try:
-            outcomes = log.append_groups([submission.events for submission in accepted])
+            outcomes = log.append_encoded([submission.encoded for submission in accepted])
         except BaseException as err:
             if len(accepted) == 1:
                 accepted[0].future.set_exception(err)
                 return
             for submission in accepted:  # find the culprit: one by one
                 try:
-                    (outcome,) = log.append_groups([submission.events])
+                    (outcome,) = log.append_encoded([submission.encoded])
                 except BaseException as single_err:
                     outcome = single_err
                 self._resolve([submission], [outcome])
