@@ -8,6 +8,7 @@ names what it does), export, verify and replay check. A read-only console opens 
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from typing import Any, ClassVar
 
 import trio
 from rich.markup import escape
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -51,6 +53,8 @@ from engine.config import Config
 from engine.engine import Engine, open_engine
 from engine.locks import effective_status
 from eventlog import EventLog, JobRow, Selection
+
+LOG = "log"  # the name of the Log screen the app keeps installed
 
 
 def utc_now() -> datetime:
@@ -136,6 +140,11 @@ class PaydeskApp(App[int]):
     # ---- lifetime -----------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        # What start-up made (modules, Textual, Rich: some 90,000 objects) lives as long as the app: out of
+        # the collector's reach, each full collection has that much less to traverse (they came in the
+        # middle of opening a screen, 50-100 ms each).
+        gc.freeze()
+        self.console.size = self.size
         self.push_screen(JobsScreen())
         if self.settings.read_only or self.settings.config is None:
             return
@@ -145,11 +154,17 @@ class PaydeskApp(App[int]):
         self.host.on_done = self._engine_done
         self.host.start(asyncio.get_running_loop())
 
+    def on_resize(self, event: events.Resize) -> None:
+        # Rich reads the terminal's size (environment lookups, ioctls) whenever a cell is measured unless
+        # its console is told: filling a table of 1,000 rows measured it 10,000 times.
+        self.console.size = event.size
+
     async def on_unmount(self) -> None:
         self._stopping = True
         if self.host is not None:
             await self.host.stop()
         self.reader.close()
+        gc.unfreeze()
 
     def _publish(self, publication: Publication) -> None:
         if isinstance(publication, EngineSnapshot):
@@ -174,12 +189,9 @@ class PaydeskApp(App[int]):
         self.snapshot = message.snapshot
         if not self.screen_stack:  # a last update can arrive while the app is closing its screens
             return
-        screen = self.screen
+        screen = self.screen  # the screens below catch up when they show again (PaydeskScreen)
         if isinstance(screen, PaydeskScreen):
             screen.engine_changed(message.snapshot)
-        for other in self.screen_stack:
-            if other is not screen and isinstance(other, PaydeskScreen) and message.snapshot.changed:
-                other.engine_changed(message.snapshot)
 
     def on_engine_answered(self, message: EngineAnswered) -> None:
         answer = message.answer
@@ -187,7 +199,7 @@ class PaydeskApp(App[int]):
             f"answer {answer.tag}: " + (f"refused {answer.refused}" if answer.refused else "ok")
         )
         if answer.refused is not None:
-            self.notify(answer.refused, title="refused", severity="error", timeout=10)
+            self.notify(answer.refused, title="refused", severity="error", timeout=10, markup=False)
         callback = self._waiting.pop(answer.tag, None)
         if callback is not None:
             callback(answer)
@@ -252,9 +264,19 @@ class PaydeskApp(App[int]):
             self.pop_screen()
 
     def action_show_log(self) -> None:
-        if not isinstance(self.screen, LogScreen):
-            job = getattr(self.screen, "job_id", None)
-            self.push_screen(LogScreen(job if isinstance(job, str) else None))
+        """The Log screen, filtered on the job shown if any. One Log screen is kept: building one (its
+        inputs, its outcome select) each time took a tenth of a second."""
+        if not self.is_screen_installed(LOG):
+            self.install_screen(LogScreen(), LOG)
+        log = self.get_screen(LOG)
+        assert isinstance(log, LogScreen)
+        if log in self.screen_stack:
+            while self.screen is not log:
+                self.pop_screen()
+            return
+        job = getattr(self.screen, "job_id", None)
+        log.focus_job(job if isinstance(job, str) else None)
+        self.push_screen(log)
 
     def action_new_job(self) -> None:
         if self.settings.read_only:
@@ -425,10 +447,10 @@ class PaydeskApp(App[int]):
         try:
             count = await asyncio.to_thread(write)
         except Exception as err:
-            self.notify(f"export failed: {describe_error(err)}", severity="error", timeout=10)
+            self.notify(f"export failed: {describe_error(err)}", severity="error", timeout=10, markup=False)
             return
         self.journal.append(f"exported {count} events to {request.path}")
-        self.notify(f"exported {count} events to {request.path}", title="export")
+        self.notify(f"exported {count} events to {request.path}", title="export", markup=False)
 
     def action_verify(self) -> None:
         self.run_worker(self._audit("verify"), group="audit")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.binding import BindingType
@@ -24,10 +25,21 @@ class PaydeskScreen(Screen[None]):
     def status_bar(self) -> StatusBar:
         return StatusBar(self.console.settings.read_only)
 
+    @property
+    def on_stack(self) -> bool:
+        """Still on the screen stack: False once popped (a read finishing after that has nothing to show)."""
+        return self in self.app.screen_stack
+
     def engine_changed(self, snapshot: EngineSnapshot) -> None:
-        """The engine published a snapshot (at most every 0.1 s); screens refresh what they show."""
+        """The engine published a snapshot (at most every 0.1 s) while this screen shows; screens refresh
+        what they show. A screen covered by another is not told: it catches up when it shows again."""
         for bar in self.query(StatusBar):
             bar.show(snapshot)
+
+    def on_screen_resume(self) -> None:
+        snapshot = self.console.snapshot
+        if snapshot is not None:  # any of the engine's jobs may have changed while this screen was covered
+            self.engine_changed(replace(snapshot, changed=frozenset(snapshot.jobs)))
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:

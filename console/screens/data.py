@@ -12,11 +12,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from engine.locks import effective_status
-from eventlog import EventLog, EventLogError, ItemRow, JobRow, StepRow
+from rich.text import Text
+
+from console.widgets.tables import Column, cell
+from eventlog import EventLog, EventLogError, EventRecord, ItemRow, JobRow, StepRow
+from eventlog.queries import RECORD_COLUMNS, records_of_item
 
 T = TypeVar("T")
 
@@ -54,14 +58,6 @@ class LogReader:
         self._executor.shutdown(wait=True)
 
 
-def jobs_with_status(log: EventLog) -> list[JobRow]:
-    """Every job, with `created`/`running` jobs that no process holds shown as interrupted."""
-    rows = log.jobs()
-    for row in rows:
-        row.status = effective_status(log.path, row.job_id, row.status)
-    return rows
-
-
 # ---- shaping -------------------------------------------------------------------------------------------
 
 
@@ -74,7 +70,9 @@ def loads(text: str | None, default: Any = None) -> Any:
         return default
 
 
+@lru_cache(maxsize=1024)
 def params_text(params: str) -> str:
+    """`batch=15 month=2026-01` from the job's parameters (JSON); jobs of a log share a few shapes."""
     value = loads(params, {})
     if not isinstance(value, Mapping):
         return ""
@@ -87,9 +85,9 @@ def money(totals: Mapping[str, Any]) -> str:
     return " + ".join(parts) if parts else "nothing"
 
 
-def bar(done: int, total: int, width: int = 12) -> str:
+def bar(done: int, total: int, width: int = 6) -> str:
     if total <= 0:
-        return "░" * width + "   -"
+        return "░" * width + "    -"
     filled = min(width, width * done // total)
     return "█" * filled + "░" * (width - filled) + f" {min(100, 100 * done // total):3d}%"
 
@@ -108,6 +106,12 @@ def clock_text(text: str | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "-"
 
 
+def short_clock_text(text: str | None) -> str:
+    """`01-15 09:00`: month, day, hours and minutes (the Jobs table's compact form)."""
+    moment = parse_time(text)
+    return moment.strftime("%m-%d %H:%M") if moment else "-"
+
+
 def duration_text(start: str | None, end: str | None, now: datetime) -> str:
     began = parse_time(start)
     if began is None:
@@ -124,73 +128,88 @@ class LiveProgress:
     total: int
 
 
-def job_cells(row: JobRow, now: datetime, live: LiveProgress | None = None) -> tuple[str, ...]:
+STATUS_LABELS = {"completed_with_failures": "done w/ failures"}
+"""Statuses shown shorter in the Jobs table (the Job screen and the filter use the full name)."""
+
+JOB_COLUMNS = (
+    Column("job", 27),
+    Column("parameters", 24),
+    Column("status", 16),
+    Column("progress", 11),
+    Column("ok/skip/fail/blk", 16),
+    Column("req", 7),
+    Column("started", 11),
+    Column("took", 8),
+)
+"""136 cells wide with their padding: the table fits a 140-column terminal beside its scroll bar."""
+
+
+def job_cells(row: JobRow, now: datetime, live: LiveProgress | None = None) -> tuple[Text, ...]:
     done = row.steps_total - row.steps_planned - row.steps_started
     total = row.steps_total
     if live is not None and live.total:
         done, total = live.done, live.total
-    requests = row.reads + row.writes
+    started = row.started_at or row.created_at
     return (
-        row.job_id,
-        row.kind,
-        params_text(row.params),
-        row.status,
-        bar(done, total),
-        str(row.items_succeeded),
-        str(row.items_skipped),
-        str(row.items_failed),
-        str(row.items_blocked),
-        str(requests),
-        clock_text(row.started_at or row.created_at),
-        duration_text(row.started_at or row.created_at, row.finished_at, now),
+        cell(row.job_id),
+        cell(params_text(row.params)),
+        cell(STATUS_LABELS.get(row.status, row.status)),
+        cell(bar(done, total)),
+        cell(f"{row.items_succeeded}/{row.items_skipped}/{row.items_failed}/{row.items_blocked}"),
+        cell(row.reads + row.writes),
+        cell(short_clock_text(started)),
+        cell(duration_text(started, row.finished_at, now)),
     )
 
 
-JOB_COLUMNS = (
-    "job",
-    "kind",
-    "parameters",
-    "status",
-    "progress",
-    "ok",
-    "skip",
-    "fail",
-    "blocked",
-    "requests",
-    "started",
-    "duration",
+ITEM_COLUMNS = (
+    Column("", 1),
+    Column("item"),
+    Column("status"),
+    Column("ok/skip/fail/blocked"),
+    Column("attempts"),
+    Column("error or reason"),
 )
 
 
-def item_cells(row: ItemRow, marked: bool) -> tuple[str, ...]:
+def item_cells(row: ItemRow, marked: bool) -> tuple[Text, ...]:
     return (
-        "●" if marked else " ",
-        row.label or row.item_key,
-        row.status,
-        f"{row.n_succeeded}/{row.n_skipped}/{row.n_failed}/{row.n_blocked}",
-        str(row.attempts),
-        (row.last_error or row.skip_reason or "")[:80],
+        cell("●" if marked else " "),
+        cell(row.label or row.item_key),
+        cell(row.status),
+        cell(f"{row.n_succeeded}/{row.n_skipped}/{row.n_failed}/{row.n_blocked}"),
+        cell(row.attempts),
+        cell((row.last_error or row.skip_reason or "")[:80]),
     )
 
 
-ITEM_COLUMNS = ("", "item", "status", "ok/skip/fail/blocked", "attempts", "error or reason")
-
-
-def job_summary(row: JobRow) -> str:
+def job_summary(row: JobRow) -> Text:
+    """The Job screen's header, one line per fact (and the error last, if any); every value is shown
+    literally: an error may hold "[" or "[/]"."""
     totals = loads(row.totals, {}) or {}
     estimate = loads(row.estimate, {}) or {}
+    first = Text.assemble(
+        (row.job_id, "bold"), f"  {row.kind}  {params_text(row.params)}  status ", (row.status, "bold")
+    )
     lines = [
-        f"[b]{row.job_id}[/b]  {row.kind}  {params_text(row.params)}  status [b]{row.status}[/b]"
-        + (f"  error: {row.error}" if row.error else ""),
-        f"items {row.items_total}: {row.items_succeeded} succeeded, {row.items_skipped} skipped, "
-        f"{row.items_failed} failed, {row.items_blocked} blocked, {row.items_pending} pending",
-        f"totals {money(totals)}   estimate {estimate.get('requests', '-')} requests, "
-        f"{estimate.get('seconds', '-')} s",
-        f"requests {row.reads} reads, {row.writes} writes, {row.retries} retries, {row.throttles} throttled, "
-        f"waited {row.wait_ms / 1000:.1f} s; preload {row.preload_pages} pages in {row.preload_requests} "
-        "requests",
+        first,
+        Text(
+            f"items {row.items_total}: {row.items_succeeded} succeeded, {row.items_skipped} skipped, "
+            f"{row.items_failed} failed, {row.items_blocked} blocked, {row.items_pending} pending"
+        ),
+        Text(
+            f"totals {money(totals)}   estimate {estimate.get('requests', '-')} requests, "
+            f"{estimate.get('seconds', '-')} s"
+        ),
+        Text(
+            f"requests {row.reads} reads, {row.writes} writes, {row.retries} retries, "
+            f"{row.throttles} throttled, waited {row.wait_ms / 1000:.1f} s; preload {row.preload_pages} "
+            f"pages in {row.preload_requests} requests"
+        ),
     ]
-    return "\n".join(lines)
+    if row.error:
+        lines.append(Text(f"error: {row.error}"))
+    return Text("\n").join(lines)
 
 
 def filter_items(rows: Sequence[ItemRow], outcome: str) -> list[ItemRow]:
@@ -293,20 +312,21 @@ def plan_view(log: EventLog, job_id: str) -> PlanView | None:
     )
 
 
-def plan_text(plan: PlanView, rate: float) -> str:
+def plan_text(plan: PlanView, rate: float) -> Text:
+    """The plan as the New job screen shows it; labels and reasons are shown literally."""
     writes = ", ".join(f"{source} {count}" for source, count in sorted(plan.writes_by_source.items()))
     lines = [
-        f"[b]Plan {plan.job_id}[/b] ({plan.status})",
-        f"{plan.items} items; writes by type: {writes or 'none'}; {plan.at_target} already at target",
-        f"money moved: {money(plan.totals)}",
-        f"estimated {plan.requests} requests, about {plan.seconds:g} s at {rate:g} requests/s",
+        Text.assemble((f"Plan {plan.job_id}", "bold"), f" ({plan.status})"),
+        Text(f"{plan.items} items; writes by type: {writes or 'none'}; {plan.at_target} already at target"),
+        Text(f"money moved: {money(plan.totals)}"),
+        Text(f"estimated {plan.requests} requests, about {plan.seconds:g} s at {rate:g} requests/s"),
     ]
     if plan.skips:
-        lines.append(f"skipped {len(plan.skips)}:")
-        lines.extend(f"  {label}: {reason}" for label, reason in plan.skips[:50])
+        lines.append(Text(f"skipped {len(plan.skips)}:"))
+        lines.extend(Text(f"  {label}: {reason}") for label, reason in plan.skips[:50])
         if len(plan.skips) > 50:
-            lines.append(f"  … and {len(plan.skips) - 50} more")
-    return "\n".join(lines)
+            lines.append(Text(f"  … and {len(plan.skips) - 50} more"))
+    return Text("\n").join(lines)
 
 
 # ---- the item timeline ----------------------------------------------------------------------------------
@@ -354,16 +374,22 @@ def _detail(type_name: str, payload: Mapping[str, Any], step_key: str | None) ->
     return ""
 
 
-def item_timeline(log: EventLog, job_id: str, item_key: str) -> list[TimelineLine]:
-    from eventlog.queries import records_of_item, records_of_job
+JOB_FACTS = (
+    f"SELECT {RECORD_COLUMNS} FROM events WHERE job_id = ? "
+    f"AND type IN ({', '.join('?' * (1 + len(OPERATOR_TYPES)))}) ORDER BY seq"
+)
+"""The job's events every item's timeline shows: preloads and the operator's actions (SQLite filters them:
+a job of 50,000 items has some 300,000 events)."""
 
+
+def item_timeline(log: EventLog, job_id: str, item_key: str) -> list[TimelineLine]:
     lines: list[TimelineLine] = []
-    for record in records_of_job(log.connection, job_id):
-        if record.type == "preload.completed" or record.type in OPERATOR_TYPES:
-            payload = loads(record.payload, {})
-            actor = f" by {record.operator}" if record.type in OPERATOR_TYPES else ""
-            detail = _detail(record.type, payload, None)
-            lines.append(TimelineLine(record.seq, record.recorded_at, record.type + actor, detail))
+    facts = log.connection.execute(JOB_FACTS, (job_id, "preload.completed", *OPERATOR_TYPES))
+    for record in map(EventRecord._make, facts):
+        payload = loads(record.payload, {})
+        actor = f" by {record.operator}" if record.type in OPERATOR_TYPES else ""
+        detail = _detail(record.type, payload, None)
+        lines.append(TimelineLine(record.seq, record.recorded_at, record.type + actor, detail))
     for record in records_of_item(log.connection, job_id, item_key):
         payload = loads(record.payload, {})
         lines.append(

@@ -14,7 +14,8 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    """An explicit yes: Cancel has the focus; only the confirm button (or ctrl+y) says yes."""
+    """An explicit yes: Cancel has the focus; only the confirm button (or ctrl+y) says yes. The body is plain
+    text, never markup."""
 
     CSS_PATH = "dialogs.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [("escape", "no", "Cancel"), ("ctrl+y", "yes", "Confirm")]
@@ -26,7 +27,7 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self._title, classes="title")
-            yield Static(self._body, id="body")
+            yield Static(self._body, id="body", markup=False)  # job ids, names and sums, shown literally
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="no")
                 yield Button(self._confirm, id="yes", variant="error")

@@ -9,24 +9,27 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Static, Tree
-from textual.widgets.tree import TreeNode
+from textual.widgets import DataTable, Static, Tree
 
 from console.hosting import EngineSnapshot
 from console.screens.base import PaydeskScreen
+from console.screens.cascade_view import show_cascade
 from console.screens.data import (
     ITEM_COLUMNS,
     OUTCOMES,
-    CascadeNode,
     cascade,
     filter_items,
     item_cells,
     job_summary,
 )
-from console.widgets.tables import cursor_key, sync_rows
+from console.screens.throttle import Throttle
+from console.widgets.key_bar import KeyBar
+from console.widgets.tables import add_columns, cursor_key, sync_rows
+from console.widgets.text_update import show_text
 from eventlog import EventLog, ItemRow, JobRow, StepRow
 
 MAX_ROWS = 500  # a table of more rows is slow to build and no one scrolls it: filter instead
+ENGINE_REFRESH_S = 1.0  # re-read the job at most this often while the engine runs it
 
 
 class JobScreen(PaydeskScreen):
@@ -48,33 +51,38 @@ class JobScreen(PaydeskScreen):
         self.items: list[ItemRow] = []
         self.outcome = "all"
         self.marked: set[str] = set()
-        self._cascade_for: str | None = None
+        self._cascade_source: tuple[str, ItemRow | None] | None = None  # the item (and row) asked for
+        self._cascade_shown: tuple[str, list[StepRow]] | None = None  # the item and steps in the tree
+        self._shaped: dict[str, tuple[tuple[int, str, bool], tuple[Text, ...]]] = {}  # cells by item
         self._loading = False
+        self._again = False
+        self._engine_refresh = Throttle(self, ENGINE_REFRESH_S, self.reload)
 
     def compose(self) -> ComposeResult:
-        yield Static(f"Job {self.job_id}", id="title")
+        yield Static(Text(f"Job {self.job_id}"), id="title")
         yield Static("loading…", id="summary")
         yield Static("", id="filterbar")
         with Horizontal(id="panes"):
-            table: DataTable[str] = DataTable(id="items", cursor_type="row", zebra_stripes=True)
+            table: DataTable[Text] = DataTable(id="items", cursor_type="row", zebra_stripes=True)
             yield table
             tree: Tree[str] = Tree("cascade", id="cascade")
             yield tree
         yield self.status_bar()
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#items", DataTable)
-        for index, name in enumerate(ITEM_COLUMNS):
-            table.add_column(name, key=f"c{index}")
+        add_columns(table, ITEM_COLUMNS)
         self.query_one("#cascade", Tree).show_root = False
         self.reload()
         table.focus()
 
     def reload(self) -> None:
-        if not self._loading:
-            self._loading = True
-            self._load()
+        if self._loading:
+            self._again = True
+            return
+        self._loading = True
+        self._load()
 
     @work(group="job-load")
     async def _load(self) -> None:
@@ -91,14 +99,24 @@ class JobScreen(PaydeskScreen):
             self.job, self.items = await self.console.reader.read(query, nothing)
         finally:
             self._loading = False
-        self.render_all()
+        if self.on_stack:
+            self.render_all()
+        if self._again:
+            self._again = False
+            self.reload()
 
     def render_all(self) -> None:
-        summary = self.query_one("#summary", Static)
-        summary.update(job_summary(self.job) if self.job else f"no job {self.job_id} in the log")
-        shown = filter_items(self.items, self.outcome)
-        rows = [(row.item_key, item_cells(row, row.item_key in self.marked)) for row in shown[:MAX_ROWS]]
-        sync_rows(self.query_one("#items", DataTable), rows)
+        summary = job_summary(self.job) if self.job else Text(f"no job {self.job_id} in the log")
+        show_text(self.query_one("#summary", Static), summary)
+        shown = filter_items(self.items, self.outcome)[:MAX_ROWS]
+        changed: set[str] = set()
+        for row in shown:
+            shape = (row.updated_seq, row.status, row.item_key in self.marked)
+            if self._shaped.get(row.item_key, (None,))[0] != shape:
+                self._shaped[row.item_key] = (shape, item_cells(row, shape[2]))
+                changed.add(row.item_key)
+        rows = [(row.item_key, self._shaped[row.item_key][1]) for row in shown]
+        sync_rows(self.query_one("#items", DataTable), rows, only=changed)
         total = self.job.items_total if self.job else len(self.items)
         if self.job is None:
             matching = len(shown)
@@ -107,16 +125,18 @@ class JobScreen(PaydeskScreen):
         else:  # the job row counts its items by status
             matching = int(getattr(self.job, f"items_{self.outcome}", len(shown)))
         more = f" (first {MAX_ROWS} shown)" if matching > MAX_ROWS else ""
-        self.query_one("#filterbar", Static).update(
-            f"outcome [b]{self.outcome}[/b] (f cycles): {matching} of {total} items{more}; "
-            f"{len(self.marked)} marked"
+        bar = Text.assemble(
+            "outcome ",
+            (self.outcome, "bold"),
+            f" (f cycles): {matching} of {total} items{more}; {len(self.marked)} marked",
         )
+        show_text(self.query_one("#filterbar", Static), bar)
         self.show_cascade()
 
     def engine_changed(self, snapshot: EngineSnapshot) -> None:
         super().engine_changed(snapshot)
         if self.job_id in snapshot.changed:
-            self.reload()
+            self._engine_refresh.request()
 
     def selected_item(self) -> str | None:
         return cursor_key(self.query_one("#items", DataTable))
@@ -125,28 +145,23 @@ class JobScreen(PaydeskScreen):
         self.show_cascade()
 
     def show_cascade(self) -> None:
+        """Show the selected item's cascade, unless the tree already shows it as it is."""
         key = self.selected_item()
-        if key is not None:
+        if key is None:
+            return
+        source = (key, next((row for row in self.items if row.item_key == key), None))
+        if source != self._cascade_source:
+            self._cascade_source = source
             self._load_cascade(key)
 
     @work(group="cascade", exclusive=True)
     async def _load_cascade(self, item_key: str) -> None:
         job_id = self.job_id
         steps: list[StepRow] = await self.console.reader.read(lambda log: log.steps(job_id, item_key), [])
-        tree = self.query_one("#cascade", Tree)
-        tree.clear()
-        tree.root.expand()
-
-        def add(parent: TreeNode[str], node: CascadeNode) -> None:
-            child = parent.add(Text(node.text), data=node.step.step_key, expand=True)
-            if not node.children:
-                child.allow_expand = False
-            for below in node.children:
-                add(child, below)
-
-        for root in cascade(steps):
-            add(tree.root, root)
-        self._cascade_for = item_key
+        if not self.on_stack or self._cascade_shown == (item_key, steps):
+            return
+        self._cascade_shown = (item_key, steps)
+        show_cascade(self.query_one("#cascade", Tree), cascade(steps))
 
     # ---- actions ----------------------------------------------------------------------------------------
 

@@ -1,21 +1,28 @@
-"""The Jobs screen: every job in the log, live: kind, parameters, status, progress, counts, requests, time."""
+"""The Jobs screen: every job in the log, live: its id (which names its kind), parameters, status, progress,
+item counts, requests, start and duration, in a table that fits a 140-column terminal."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from console.hosting import EngineSnapshot
 from console.screens.base import PaydeskScreen
-from console.screens.data import JOB_COLUMNS, job_cells, jobs_with_status
-from console.widgets.tables import cursor_key, sync_rows
+from console.screens.data import JOB_COLUMNS, job_cells
+from console.screens.job_list import JobList, changed_jobs
+from console.screens.throttle import Throttle
+from console.widgets.key_bar import KeyBar
+from console.widgets.tables import add_columns, cursor_key, sync_rows
+from console.widgets.text_update import show_text
 from eventlog import JobRow
 
-REFRESH_S = 1.0
+REFRESH_S = 1.0  # the clock's columns and jobs run by other processes
+ENGINE_REFRESH_S = 1.0  # at most this often for the engine's own changes (it reports ten times a second)
 
 
 class JobsScreen(PaydeskScreen):
@@ -30,31 +37,43 @@ class JobsScreen(PaydeskScreen):
     ]
 
     def __init__(self) -> None:
-        super().__init__(id="jobs-screen")
-        self.rows: list[JobRow] = []
+        super().__init__()
+        self.jobs = JobList()
         self.text_filter = ""
+        self._cells: dict[str, tuple[Text, ...]] = {}
         self._loading = False
         self._again = False
+        self._engine_refresh = Throttle(self, ENGINE_REFRESH_S, self.reload)
+
+    @property
+    def rows(self) -> list[JobRow]:
+        """Every job in the log, oldest first."""
+        return self.jobs.rows
 
     def compose(self) -> ComposeResult:
         yield Static("Jobs", id="title")
         yield Input(placeholder="filter: any text in the row (escape clears)", id="filter")
-        table: DataTable[str] = DataTable(id="jobs", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Text] = DataTable(id="jobs", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static("", id="hint")
         yield self.status_bar()
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#jobs", DataTable)
-        for name in JOB_COLUMNS:
-            table.add_column(name, key=name)
+        add_columns(table, JOB_COLUMNS)
         self.query_one("#filter", Input).display = False
         self.set_interval(REFRESH_S, self.reload)
         self.reload()
         table.focus()
 
+    def on_screen_resume(self) -> None:
+        self.reload()
+
     def reload(self) -> None:
+        """Read what changed in the log and show it; skipped while another screen covers this one."""
+        if not self.is_current and self.jobs.seen:
+            return
         if self._loading:
             self._again = True
             return
@@ -63,9 +82,14 @@ class JobsScreen(PaydeskScreen):
 
     @work(group="jobs-load")
     async def _load(self) -> None:
+        since = self.jobs.seen
+        none: list[JobRow] = []
         try:
-            self.rows = await self.console.reader.read(jobs_with_status, [])
-            self.render_rows()
+            fresh = await self.console.reader.read(lambda log: changed_jobs(log, since), none)
+            if not self.on_stack:
+                return
+            changed = self.jobs.merge(fresh)
+            self.render_rows(changed)
             self.console.jobs_loaded(self.rows)
         finally:
             self._loading = False
@@ -73,16 +97,21 @@ class JobsScreen(PaydeskScreen):
             self._again = False
             self.reload()
 
-    def render_rows(self) -> None:
+    def render_rows(self, changed: set[str] | None = None) -> None:
+        """Show the jobs, newest first; with `changed`, only those and the unfinished ones are re-shaped."""
         live = self.console.live_progress()
         now = self.console.now()
+        touched = None if changed is None else changed | self.jobs.unfinished()
+        wanted = self.text_filter.casefold()
         rows = []
         for row in reversed(self.rows):  # newest first
-            cells = job_cells(row, now, live.get(row.job_id))
-            if self.text_filter and self.text_filter.casefold() not in " ".join(cells).casefold():
+            cells = self._cells.get(row.job_id)
+            if cells is None or touched is None or row.job_id in touched:
+                cells = self._cells[row.job_id] = job_cells(row, now, live.get(row.job_id))
+            if wanted and wanted not in " ".join([row.status, *map(str, cells)]).casefold():
                 continue
             rows.append((row.job_id, cells))
-        sync_rows(self.query_one("#jobs", DataTable), rows)
+        sync_rows(self.query_one("#jobs", DataTable), rows, touched)
         hint = self.query_one("#hint", Static)
         if not self.rows:
             hint.update(
@@ -90,20 +119,17 @@ class JobsScreen(PaydeskScreen):
                 "[b]?[/b] for every action."
             )
         else:
-            shown = len(rows)
-            hint.update(
-                f"{shown} of {len(self.rows)} jobs"
-                + (f" matching {self.text_filter!r}" if self.text_filter else "")
-            )
+            matching = f" matching {self.text_filter!r}" if self.text_filter else ""
+            show_text(hint, Text(f"{len(rows)} of {len(self.rows)} jobs{matching}"))
 
     def engine_changed(self, snapshot: EngineSnapshot) -> None:
         super().engine_changed(snapshot)
         if snapshot.changed:
-            self.reload()
+            self._engine_refresh.request()
 
     def selected_job(self) -> JobRow | None:
         key = cursor_key(self.query_one("#jobs", DataTable))
-        return next((row for row in self.rows if row.job_id == key), None)
+        return None if key is None else self.jobs.get(key)
 
     # ---- actions ----------------------------------------------------------------------------------------
 
@@ -120,7 +146,7 @@ class JobsScreen(PaydeskScreen):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.text_filter = event.value.strip()
-        self.render_rows()
+        self.render_rows(set())
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.query_one("#jobs", DataTable).focus()

@@ -1,22 +1,31 @@
-"""The Log screen: a live tail of the event log, filtered by job, type and outcome."""
+"""The Log screen: a live tail of the event log (its newest events), filtered by job, type and outcome.
+
+The tail is a `RichLog`, one line per event: a line is drawn once, when its event arrives, and a busy log
+(hundreds of events a second while a job runs) only appends. A table would redraw every visible cell at
+each arrival.
+"""
 
 from __future__ import annotations
 
 from collections import deque
 from typing import ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Input, Select, Static
+from textual.widgets import Input, RichLog, Select, Static
 
 from console.screens.base import PaydeskScreen
 from console.screens.data import clock_text, event_outcome
+from console.widgets.key_bar import KeyBar
 from eventlog import EventLog, EventRecord
+from eventlog.queries import RECORD_COLUMNS
 
 POLL_S = 0.5
-KEEP = 2000
+KEEP = 500  # the newest events held and shown
+TAIL = f"SELECT {RECORD_COLUMNS} FROM events WHERE seq > ? ORDER BY seq DESC LIMIT ?"
 OUTCOME_CHOICES = (
     "succeeded",
     "skipped",
@@ -28,6 +37,31 @@ OUTCOME_CHOICES = (
     "interrupted",
 )
 
+EVENT_FIELDS = (
+    ("seq", 8),
+    ("at", 19),
+    ("job", 27),
+    ("item", 24),
+    ("type", 22),
+    ("outcome", 12),
+    ("operator", 10),
+)
+
+
+def event_line(values: tuple[str, ...]) -> Text:
+    """One line of the tail: the fields in columns of EVENT_FIELDS' widths (cut if longer)."""
+    parts = [value[:width].ljust(width) for value, (_, width) in zip(values, EVENT_FIELDS, strict=True)]
+    return Text(" ".join(parts).rstrip(), no_wrap=True, end="")
+
+
+HEADER = event_line(tuple(name for name, _ in EVENT_FIELDS))
+
+
+def tail_after(log: EventLog, seq: int, limit: int) -> list[EventRecord]:
+    """The newest `limit` events after `seq`, oldest first (a busy log is shown from its end)."""
+    rows = log.connection.execute(TAIL, (seq, limit)).fetchall()
+    return [EventRecord(*row) for row in reversed(rows)]
+
 
 class LogScreen(PaydeskScreen):
     CSS_PATH = "log.tcss"
@@ -36,6 +70,7 @@ class LogScreen(PaydeskScreen):
     def __init__(self, job_id: str | None = None) -> None:
         super().__init__()
         self.records: deque[EventRecord] = deque(maxlen=KEEP)
+        self.shown: deque[EventRecord] = deque(maxlen=KEEP)  # the records in the tail, oldest first
         self.last_seq = 0
         self.job_filter = job_id or ""
         self.type_filter = ""
@@ -48,20 +83,28 @@ class LogScreen(PaydeskScreen):
             yield Input(self.job_filter, placeholder="job id", id="job")
             yield Input(placeholder="type, e.g. step.failed", id="type")
             yield Select([(name, name) for name in OUTCOME_CHOICES], prompt="any outcome", id="outcome")
-        table: DataTable[str] = DataTable(id="events", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield Static(HEADER, id="header")
+        yield RichLog(id="events", max_lines=KEEP, auto_scroll=True)
         yield self.status_bar()
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
-        table = self.query_one("#events", DataTable)
-        for name in ("seq", "at", "job", "item", "type", "outcome", "operator"):
-            table.add_column(name, key=name)
         self.set_interval(POLL_S, self.poll)
         self.poll()
-        table.focus()
+        self.query_one("#events", RichLog).focus()
+
+    def on_screen_resume(self) -> None:
+        self.poll()
+
+    def focus_job(self, job_id: str | None) -> None:
+        """Show the events of `job_id` (None: of every job), as when opened from that job's screen."""
+        self.job_filter = job_id or ""
+        if self.is_mounted:
+            self.query_one("#job", Input).value = self.job_filter
 
     def poll(self) -> None:
+        if not self.is_current and self.last_seq:
+            return  # the app keeps this screen: it catches up when it shows again
         if not self._polling:
             self._polling = True
             self._poll()
@@ -71,26 +114,21 @@ class LogScreen(PaydeskScreen):
         after = self.last_seq
 
         def query(log: EventLog) -> list[EventRecord]:
-            return log.records_after(after, KEEP)
+            return tail_after(log, after, KEEP)
 
         empty: list[EventRecord] = []
         try:
             fresh = await self.console.reader.read(query, empty)
         finally:
             self._polling = False
-        if not fresh:
+        if not fresh or not self.on_stack:
             return
         self.last_seq = fresh[-1].seq
         self.records.extend(fresh)
-        table = self.query_one("#events", DataTable)
-        at_end = table.cursor_row >= table.row_count - 1
+        tail = self.query_one("#events", RichLog)
         for record in fresh:
             if self.matches(record):
-                self._add(table, record)
-        while table.row_count > KEEP:
-            table.remove_row(next(iter(table.rows)))
-        if at_end and table.row_count:
-            table.move_cursor(row=table.row_count - 1, animate=False)
+                self._write(tail, record)
 
     def matches(self, record: EventRecord) -> bool:
         if self.job_filter and self.job_filter not in record.job_id:
@@ -99,24 +137,26 @@ class LogScreen(PaydeskScreen):
             return False
         return not self.outcome_filter or event_outcome(record.type, record.payload) == self.outcome_filter
 
-    def _add(self, table: DataTable[str], record: EventRecord) -> None:
-        table.add_row(
+    def _write(self, tail: RichLog, record: EventRecord) -> None:
+        values = (
             str(record.seq),
             clock_text(record.recorded_at),
             record.job_id,
-            (record.item_key or "")[:24],
+            record.item_key or "",
             record.type,
             event_outcome(record.type, record.payload),
             record.operator,
-            key=str(record.seq),
         )
+        tail.write(event_line(values))
+        self.shown.append(record)
 
     def refilter(self) -> None:
-        table = self.query_one("#events", DataTable)
-        table.clear()
+        tail = self.query_one("#events", RichLog)
+        tail.clear()
+        self.shown.clear()
         for record in self.records:
             if self.matches(record):
-                self._add(table, record)
+                self._write(tail, record)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "job":

@@ -8,16 +8,18 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from console.hosting import CommandAnswered, EngineSnapshot
 from console.screens.base import PaydeskScreen
 from console.screens.data import PlanView, money, plan_text, plan_view
 from console.screens.dialogs import ConfirmScreen
+from console.widgets.key_bar import KeyBar
 from engine.commit_plan import CommitParams
 from engine.engine import Engine
 
@@ -67,7 +69,7 @@ class NewJobScreen(PaydeskScreen):
                 "Fill in the batch and press Plan: paydesk preloads it and shows every write.", id="plan-text"
             )
         yield self.status_bar()
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#month", Input).focus()
@@ -94,7 +96,9 @@ class NewJobScreen(PaydeskScreen):
     def params(self) -> CommitParams | None:
         month = self.query_one("#month", Input).value.strip()
         if not _MONTH.match(month):
-            self.notify(f"write the month as YYYY-MM, e.g. 2026-01 (not {month!r})", severity="error")
+            self.notify(
+                f"write the month as YYYY-MM, e.g. 2026-01 (not {month!r})", severity="error", markup=False
+            )
             return None
         batch = self.query_one("#batch", Select).value
         contractor = self.query_one("#contractor", Input).value.strip() or None
@@ -117,18 +121,18 @@ class NewJobScreen(PaydeskScreen):
 
     def planning(self, answer: CommandAnswered) -> None:
         if answer.refused is not None:
-            self.query_one("#plan-text", Static).update(f"refused: {answer.refused}")
+            self.query_one("#plan-text", Static).update(Text(f"refused: {answer.refused}"))
             self.query_one("#plan", Button).disabled = False
             return
         self.job_id = str(answer.value)
-        self.query_one("#plan-text", Static).update(f"planning {self.job_id}: preloading the batch…")
+        self.query_one("#plan-text", Static).update(Text(f"planning {self.job_id}: preloading the batch…"))
 
     def engine_changed(self, snapshot: EngineSnapshot) -> None:
         super().engine_changed(snapshot)
         job = snapshot.jobs.get(self.job_id or "")
         if job is not None and job.done and self.plan is None and self.job_id is not None:
             if job.error:
-                self.query_one("#plan-text", Static).update(f"the plan could not be made: {job.error}")
+                self.query_one("#plan-text", Static).update(Text(f"the plan could not be made: {job.error}"))
                 self.query_one("#plan", Button).disabled = False
                 self.job_id = None
             else:
@@ -137,7 +141,7 @@ class NewJobScreen(PaydeskScreen):
     @work(group="plan-load", exclusive=True)
     async def load_plan(self, job_id: str) -> None:
         self.plan = await self.console.reader.read(lambda log: plan_view(log, job_id), None)
-        if self.plan is None:
+        if self.plan is None or not self.on_stack:
             return
         rate = self.console.settings.rate
         self.query_one("#plan-text", Static).update(plan_text(self.plan, rate))

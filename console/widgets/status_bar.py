@@ -10,17 +10,23 @@ from console.hosting import EngineSnapshot
 
 
 class StatusBar(Horizontal):
+    # Fixed widths: a label that keeps its size is repainted alone when it changes (ten times a second while
+    # a job runs); one that resizes lays the whole screen out again, which redraws every widget on it.
     DEFAULT_CSS = """
     StatusBar { height: 1; dock: bottom; background: $panel; }
     StatusBar Label { padding: 0 1; }
+    StatusBar #bucket { width: 20; }
+    StatusBar #rate { width: 27; }
     StatusBar Sparkline { width: 30; }
-    StatusBar #throttle { color: $warning; }
+    StatusBar #throttle { width: 25; color: $warning; }
+    StatusBar #workers { width: 34; }
     """
 
     def __init__(self, read_only: bool = False, *, id: str | None = "status") -> None:
         super().__init__(id=id)
         self.read_only = read_only
         self._waiting: EngineSnapshot | None = None  # a snapshot that came before the labels existed
+        self._shown: dict[str, str] = {}
 
     def on_mount(self) -> None:
         if self._waiting is not None:
@@ -28,7 +34,7 @@ class StatusBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         if self.read_only:
-            yield Label("read-only: looking, never writing", id="bucket")
+            yield Label("read-only: looking, never writing", id="mode")
             return
         yield Label("engine starting…", id="bucket")
         yield Label("req/s", id="rate")
@@ -44,12 +50,20 @@ class StatusBar(Horizontal):
             return
         self._waiting = None
         bucket = snapshot.stats.bucket
-        self.query_one("#bucket", Label).update(f"bucket {bucket.tokens:.1f}/{bucket.burst}")
+        self._label("#bucket", f"bucket {bucket.tokens:.1f}/{bucket.burst}")
         latest = snapshot.rps[-1] if snapshot.rps else 0.0
-        self.query_one("#rate", Label).update(f"{latest:5.1f} req/s (limit {bucket.rate:g})")
-        self.query_one("#rps", Sparkline).data = list(snapshot.rps) or [0.0]
+        self._label("#rate", f"{latest:5.1f} req/s (limit {bucket.rate:g})")
+        rps = list(snapshot.rps) or [0.0]
+        sparkline = self.query_one("#rps", Sparkline)
+        if sparkline.data != rps:
+            sparkline.data = rps
         paused = bucket.paused_for
-        self.query_one("#throttle", Label).update(f"Notion throttles: {paused:.0f} s" if paused > 0 else "")
+        self._label("#throttle", f"Notion throttles: {paused:.0f} s" if paused > 0 else "")
         running = snapshot.stats.running_jobs
         jobs = f"{running} job{'s' if running != 1 else ''} running"
-        self.query_one("#workers", Label).update(f"{snapshot.stats.in_flight} busy workers, {jobs}")
+        self._label("#workers", f"{snapshot.stats.in_flight} busy workers, {jobs}")
+
+    def _label(self, selector: str, text: str) -> None:
+        if self._shown.get(selector) != text:
+            self._shown[selector] = text
+            self.query_one(selector, Label).update(text, layout=False)

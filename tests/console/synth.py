@@ -40,10 +40,22 @@ class Ticking:
         return self.now
 
 
-def commit_job(job_id: str, items: int, *, failing: int = 0, skipped: int = 1) -> Iterator[list[Event]]:
+FAILURE = "Status is not a property that exists."
+
+
+def commit_job(
+    job_id: str,
+    items: int,
+    *,
+    failing: int = 0,
+    skipped: int = 1,
+    message: str = FAILURE,
+    job_error: str | None = None,
+) -> Iterator[list[Event]]:
     """The events of one finished commit job of `items` payables (each: 1 split, 1 payout, the payable),
-    of which the last `failing` have a payout that failed (400) and a payable left blocked — not recorded as
-    blocked here, so they show as failed items."""
+    of which the last `failing` have a payout that failed (400, Notion's `message`) and a payable left
+    blocked — not recorded as blocked here, so they show as failed items. With `job_error`, the job ends
+    failed with that error."""
     env = {"job_id": job_id, "operator": OPERATOR}
     yield [
         JobCreated(**env, kind="commit", params={"month": "2026-01", "batch": 15}, selection_key=job_id),
@@ -122,7 +134,7 @@ def commit_job(job_id: str, items: int, *, failing: int = 0, skipped: int = 1) -
                     step_key=payout,
                     status=400,
                     code="validation_error",
-                    message="Status is not a property that exists.",
+                    message=message,
                     request_id=f"req-p{n}",
                     retryable=False,
                 )
@@ -137,7 +149,10 @@ def commit_job(job_id: str, items: int, *, failing: int = 0, skipped: int = 1) -
     if failing:
         batch.append(RetryRequested(**env, items=[f"payable-{items - 1:05d}"], reason="console: 1 item(s)"))
     batch.append(GatewayStats(**env, reads=3, writes=3 * items, retries=0, throttles=1, wait_ms=1500))
-    batch.append(JobFinished(**env, status="completed_with_failures" if failing else "completed"))
+    if job_error is not None:
+        batch.append(JobFinished(**env, status="failed", error=job_error))
+    else:
+        batch.append(JobFinished(**env, status="completed_with_failures" if failing else "completed"))
     yield batch
 
 

@@ -11,6 +11,7 @@ from console.screens.item import ItemScreen
 from console.screens.job import JobScreen
 from console.screens.jobs import JobsScreen
 from console.screens.new_job import NewJobScreen
+from console.widgets.tables import row_text
 from eventlog import EventLog
 from tests.console.conftest import SIZE, ServedDemo, journal_has, wait_until
 
@@ -90,7 +91,7 @@ async def test_jobs_open_into_items_with_their_cascade_and_items_into_their_time
         assert isinstance(item, ItemScreen)
         timeline = item.query_one("#timeline", DataTable)
         await wait_until(pilot, lambda: timeline.row_count > 0)
-        events = [timeline.get_row_at(i)[2] for i in range(timeline.row_count)]
+        events = [row_text(timeline, i)[2] for i in range(timeline.row_count)]
         assert "preload.completed" in events and "step.started" in events and "step.succeeded" in events
         await pilot.press("escape", "escape")
         assert isinstance(app.screen, JobsScreen)

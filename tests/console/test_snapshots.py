@@ -14,6 +14,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Tree
 
 from console.app import ConsoleSettings, PaydeskApp
+from console.screens.log import LogScreen
 from tests.console.conftest import FIXED_NOW, wait_until
 from tests.console.synth import synthesize
 
@@ -87,9 +88,11 @@ def test_item_screen_timeline(snap_compare: Snap, log_db: Path) -> None:
 def test_log_screen(snap_compare: Snap, log_db: Path) -> None:
     async def open_log(pilot: Pilot[Any]) -> None:
         await pilot.press("l")
-        events = pilot.app.screen.query_one("#events", DataTable)
-        await wait_until(pilot, lambda: events.row_count > 50)
-        pilot.app.screen.query_one("#type", Input).value = "step.failed"
+        log = pilot.app.screen
+        assert isinstance(log, LogScreen)
+        await wait_until(pilot, lambda: len(log.shown) > 50)
+        log.query_one("#type", Input).value = "step.failed"
+        await wait_until(pilot, lambda: {record.type for record in log.shown} == {"step.failed"})
         await pilot.pause()
 
     assert snap_compare(console(log_db), terminal_size=TERMINAL, run_before=steady(open_log))
