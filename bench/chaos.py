@@ -1,24 +1,43 @@
-"""Chaos run of the payout commit: random faults, kill -9 and resume, then the invariants.
+"""Chaos run of the three flows: random faults, kill -9 and resume, then the invariants.
 
-    .venv/bin/python bench/chaos.py [--seeds 200] [--first-seed 1] [--quick] [--max-seconds 3600]
+    .venv/bin/python bench/chaos.py [--seeds 200] [--first-seed 1] [--seed-list 3,5,8] [--flow sync]
+                                    [--quick] [--max-seconds 5400] [--seed-timeout 180]
 
-Each seed, deterministic from the seed alone (faults, latency, kill point):
+Each seed, deterministic from the seed alone (flow, faults, latency, LLM failures, kill points):
 
-1. a fresh sandbox with the small demo workspace; a fault-free dry run of `commit --month 2026-01
-   --batch 15` in-process gives the expected result (every planned target Paid, everything else as it was);
-2. random faults for the rest of the seed (`POST /_sandbox/faults`): 429, 500, 502, 503, 504, 529, timeout,
-   reset (not applied) and applied_reset (applied, answer lost), each with its own probability, plus a query
-   lag for some seeds; the client's timeout is 2 s;
-3. `paydesk run commit` as a subprocess; for one seed in three it is killed with SIGKILL once the sandbox
-   has served a number of reads or writes chosen from the seed;
-4. then, until the job is completed (at most 6 rounds): `paydesk resume` an interrupted job, `paydesk retry`
-   one completed with failures, or a new `run commit` when no plan was stored;
-5. the invariants: the workspace equals the expected result; no data source gained or lost a page; no page
-   that paydesk marked Paid has a child (payout item, split, refund) that is not Paid — checked right after
-   the kill too; `paydesk verify` and `paydesk replay --check` pass.
+1. the flow: `commit` (month 2026-01, batch 15), `generate` (payroll, refund or invoice_split) or `sync`
+   (with the sandbox's LLM stub as the summarizer, whose first model may be set to fail);
+2. the reference: a twin sandbox seeded alike (same demo seed) runs the same job in-process without any
+   fault; its whole workspace (every page of the ten data sources, ids and timestamps left out, relations
+   named by the pages they point at) is what the chaos run must end with;
+3. a fresh sandbox seeded alike, with random faults for the rest of the seed (`POST /_sandbox/faults`):
+   429, 500, 502, 503, 504, 529, timeout, reset (not applied) and applied_reset (applied, answer lost),
+   each with its own probability, plus a query lag for some seeds; the client's timeout is 2 s. Every
+   write the sandbox applies is recorded (method, page, properties, page created) below its fault layer;
+4. `paydesk run …` as a subprocess; for half of the seeds it is killed with SIGKILL once the sandbox has
+   served a number of reads (1-8, a quarter of the kills) or writes (1 to the plan's count) chosen from the
+   seed, and for 30 % of those the first recovery command is killed again the same way;
+5. then, until the job is completed (at most 6 rounds): `paydesk resume` an interrupted job, `paydesk
+   retry` one completed with failures, or a new `paydesk run …` when no plan was stored;
+6. the invariants:
+   - the workspace equals the reference's, page for page (a Proof of Works compares as a set of lines:
+     the twin's ids order same-day updates differently), and every Proof of Works written is, exactly,
+     the text the job's plan on this workspace gave (planned before any fault);
+   - no duplicate page: every data source holds as many pages as the reference's (as many as before, for
+     the commit); no source record linked by two non-cancelled payouts (generate); no second Order for a
+     contractor's month and no second line item for one Order and deployment (sync);
+   - no page that paydesk marked Paid has a child (payout item, split, refund) that is not Paid (commit;
+     checked right after each kill too);
+   - every write the sandbox applied has its event in the log: an update of page P is preceded by a
+     `step.started` of an update step on P that writes that property; a page created belongs to a create
+     step of that data source (right after a kill: no more pages created than such steps started; at the
+     end: the page is the one a succeeded create step recorded);
+   - `paydesk verify` and `paydesk replay --check` pass.
+   A seed that does not finish within `--seed-timeout` seconds counts as a failure. A paydesk command that
+   could not run (exit 1) is kept with its last line in the seed's `command_errors`, for diagnosis.
 
-Prints a table (seeds, faults injected, kills, resumes, retries, invariant failures) and writes
-bench/results/chaos.json. `--quick` runs 5 seeds. `--max-seconds` stops starting new seeds after that long.
+Prints one line per seed and a table per flow, and writes bench/results/chaos.json. `--quick` runs 5 seeds.
+`--max-seconds` stops starting new seeds after that long.
 """
 
 from __future__ import annotations
@@ -33,6 +52,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -41,24 +63,52 @@ from typing import Any
 import httpx
 import trio
 from notion_client import AsyncClient
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from engine.commit_job import commit_planner, commit_spec  # noqa: E402
 from engine.commit_plan import CommitParams  # noqa: E402
-from engine.config import load_config  # noqa: E402
-from engine.jobs import run_job  # noqa: E402
+from engine.config import Config, load_config  # noqa: E402
+from engine.gateway import NotionGateway, RequestCounters  # noqa: E402
+from engine.generate_job import generate_planner, generate_spec  # noqa: E402
+from engine.generate_plan import GenerateParams  # noqa: E402
+from engine.jobs import JobSpec, Planner, run_job  # noqa: E402
+from engine.llm import LLMSummarizer, llm_settings, open_chat_client  # noqa: E402
+from engine.locks import effective_status  # noqa: E402
+from engine.plan import Plan  # noqa: E402
+from engine.preload import Preloader, PreloadFact  # noqa: E402
+from engine.ratelimit import TokenBucket  # noqa: E402
 from engine.runtime import open_runtime  # noqa: E402
+from engine.sync_job import sync_planner, sync_spec  # noqa: E402
+from engine.sync_work import SyncParams  # noqa: E402
+from eventlog import EventLog, JobRow  # noqa: E402
 from sandbox.demo import DemoWorkspace, render_config, seed_demo  # noqa: E402
+from sandbox.limits import limits_for  # noqa: E402
 from sandbox.options import SandboxOptions  # noqa: E402
 from sandbox.server import RunningSandbox, open_sandbox  # noqa: E402
+from sandbox.stats import classify, route_template  # noqa: E402
 
 MONTH, BATCH = "2026-01", 15
-COMMIT = ("run", "commit", "--month", MONTH, "--batch", str(BATCH), "--json")
+COMPACT = MONTH.replace("-", "")
+FLOWS = ("commit", "generate", "sync")
+GENERATE_TYPES = ("payroll", "refund", "invoice_split")
+PAYOUT_LINKS = ("00 Task Order", "01 Refund", "02 Invoice Split")
 WATCHED = ("payables", "payouts", "splits", "refunds")
 MAX_ROUNDS = 6
-COMMAND_TIMEOUT_S = 180
+COMMAND_TIMEOUT_S = 150
+SEED_TIMEOUT_S = 180.0
+LLM_MODELS = ("stub-a", "stub-b")
+LLM_KEY = "sk-chaos-not-a-secret"
+# Property types left out of the comparison: computed by the sandbox, or stamped by it.
+SKIPPED_TYPES = frozenset(
+    {"rollup", "formula", "created_time", "last_edited_time", "created_by", "last_edited_by", "unique_id"}
+)
+# The sync's Proof of Works lists a line item's updates by date, then by page id: a twin workspace (other
+# ids) may list same-day updates in another order. Across the twins its lines compare as a set; against the
+# plan made on the chaos sandbox itself, the text compares exactly (`texts_not_as_planned`).
+ORDERED_BY_ID = "Proof of Works"
 QUIET = logging.getLogger("bench.chaos")
 QUIET.addHandler(logging.NullHandler())
 QUIET.propagate = False
@@ -76,20 +126,58 @@ class Page:
 @dataclass
 class SeedResult:
     seed: int
-    spec: str
-    query_lag_ms: int
-    kill_at: str | None
-    killed: bool = False
+    flow: str = ""
+    spec: str = ""
+    query_lag_ms: int = 0
+    latency_ms: int = 0
+    llm_failures: dict[str, Any] = field(default_factory=dict)
+    kill_at: str | None = None
+    kill_again_at: str | None = None
+    kills: int = 0
     faults_injected: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
+    writes_applied: int = 0
+    pages_created: int = 0
     runs: int = 0
     resumes: int = 0
     retries: int = 0
+    phase: str = ""
     failures: list[str] = field(default_factory=list)
+    command_errors: list[str] = field(default_factory=list)  # paydesk commands that exited 1, and why
     seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # seconds spent per phase
+    _since: float = field(default_factory=time.monotonic, repr=False)
+
+    def enter(self, phase: str) -> None:
+        """Start `phase`, adding the time spent since the last call to the phase that ends."""
+        now = time.monotonic()
+        if self.phase:
+            key = self.phase.split(",")[0]
+            self.timings[key] = round(self.timings.get(key, 0.0) + now - self._since, 2)
+        self.phase, self._since = phase, now
+
+    @property
+    def family(self) -> str:
+        return self.flow.split(":")[0]
+
+
+@dataclass(frozen=True)
+class Choices:
+    flow: str
+    spec: str
+    query_lag_ms: int
+    latency_ms: int
+    llm_failures: dict[str, Any]
+    kill: tuple[str, int] | None
+    kill_again: tuple[str, int] | None
 
 
 # ---- the seed's choices -----------------------------------------------------------------------------------
+
+
+def choose_flow(rng: random.Random) -> str:
+    family = rng.choice(FLOWS)
+    return f"generate:{rng.choice(GENERATE_TYPES)}" if family == "generate" else family
 
 
 def choose_faults(rng: random.Random) -> tuple[str, int]:
@@ -109,12 +197,66 @@ def choose_faults(rng: random.Random) -> tuple[str, int]:
     return spec, rng.choice([0, 0, 0, 150, 600])
 
 
-def choose_kill(rng: random.Random, planned_writes: int) -> tuple[str, int] | None:
-    if rng.random() >= 1 / 3:
+def choose_llm_failures(rng: random.Random, flow: str) -> dict[str, Any]:
+    """For the sync: the LLM stub's first model fails for some seeds, or both (the raw text is kept)."""
+    if flow != "sync":
+        return {}
+    return rng.choice([{}, {}, {"stub-a": 503}, {"stub-a": "garbage"}, {"stub-a": 429, "stub-b": "empty"}])
+
+
+def choose_kill(rng: random.Random, planned_writes: int, *, again: bool = False) -> tuple[str, int] | None:
+    if rng.random() >= (0.3 if again else 0.5):
         return None
     if rng.random() < 0.25:
         return "reads", rng.randint(1, 8)
-    return "writes", rng.randint(1, max(1, planned_writes))
+    return "writes", rng.randint(1, max(1, planned_writes if not again else planned_writes // 2))
+
+
+def choose(seed: int, planned_writes: int, flow: str | None) -> Choices:
+    """Everything random about a seed. `planned_writes` bounds the kill points; the other draws come first,
+    so the flow, faults and latency of a seed do not depend on it."""
+    rng = random.Random(seed)
+    drawn = choose_flow(rng)
+    spec, lag = choose_faults(rng)
+    latency = rng.choice([0, 5, 20])
+    llm = choose_llm_failures(rng, flow or drawn)
+    kill = choose_kill(rng, planned_writes)
+    again = choose_kill(rng, planned_writes, again=True) if kill is not None else None
+    return Choices(flow or drawn, spec, lag, latency, llm, kill, again)
+
+
+def flow_of(seed: int, forced: str | None) -> str:
+    return forced or choose_flow(random.Random(seed))
+
+
+# ---- the flows ------------------------------------------------------------------------------------------
+
+
+def argv_of(flow: str) -> tuple[str, ...]:
+    if flow == "commit":
+        return ("run", "commit", "--month", MONTH, "--batch", str(BATCH), "--json")
+    if flow.startswith("generate:"):
+        return ("run", "generate", "--type", flow.split(":")[1], "--month", MONTH, "--json")
+    return ("run", "sync", "--month", MONTH, "--json")
+
+
+def job_of(flow: str, summarizer: Any = None) -> tuple[JobSpec, Planner]:
+    if flow == "commit":
+        params = CommitParams(month=MONTH, batch=BATCH, today=date.today().isoformat())
+        return commit_spec(params), commit_planner(params)
+    if flow.startswith("generate:"):
+        kind = GenerateParams(type=flow.split(":")[1], month=MONTH)
+        return generate_spec(kind), generate_planner(kind)
+    sync = SyncParams(month=MONTH)
+    return sync_spec(sync), sync_planner(sync, summarizer)
+
+
+def llm_env(sandbox: RunningSandbox) -> dict[str, str]:
+    return {
+        "PAYDESK_LLM_BASE_URL": f"{sandbox.base_url}/_sandbox/llm/v1",
+        "PAYDESK_LLM_MODELS": ",".join(LLM_MODELS),
+        "PAYDESK_LLM_API_KEY": LLM_KEY,
+    }
 
 
 # ---- the sandbox, read around its faults ----------------------------------------------------------------
@@ -137,70 +279,370 @@ async def seed_workspace(sandbox: RunningSandbox, seed: int) -> DemoWorkspace:
         return await seed_demo(client, sandbox.store, size="small", month=MONTH, random_seed=seed)
 
 
-def _option(prop: dict[str, Any] | None) -> str | None:
-    value = prop.get(prop["type"]) if prop else None
-    return value.get("name") if isinstance(value, dict) else None
+async def admin(sandbox: RunningSandbox, method: str, path: str, body: Any = None) -> Any:
+    async with httpx.AsyncClient(base_url=sandbox.base_url) as http:
+        answer = await http.request(method, f"/_sandbox/{path}", json=body)
+        answer.raise_for_status()
+        return answer.json()
 
 
-async def _relation(http: httpx.AsyncClient, page: dict[str, Any], name: str) -> list[str]:
-    prop = page["properties"].get(name)
-    if not prop:
-        return []
-    if not prop.get("has_more"):
-        return [r["id"] for r in prop["relation"]]
+def _plain(prop: Mapping[str, Any]) -> tuple[bool, Any]:
+    """(compared?, the value in plain form); a relation is the tuple of its ids."""
+    kind = prop.get("type")
+    if kind in SKIPPED_TYPES or kind is None:
+        return False, None
+    raw = prop.get(kind)
+    if kind in ("title", "rich_text"):
+        return True, "".join(part.get("plain_text", "") for part in raw or [])
+    if kind in ("select", "status"):
+        return True, raw.get("name") if isinstance(raw, dict) else None
+    if kind == "multi_select":
+        return True, tuple(sorted(option["name"] for option in raw or []))
+    if kind == "date":
+        return True, (raw.get("start"), raw.get("end")) if isinstance(raw, dict) else None
+    if kind == "relation":
+        return True, tuple(ref["id"] for ref in raw or [])
+    return True, raw  # number, email, url, checkbox, phone_number, …
+
+
+async def _full_relation(http: httpx.AsyncClient, page_id: str, prop: Mapping[str, Any]) -> tuple[str, ...]:
+    """Every reference of a relation that shows only its first 25 (`has_more`), via the property endpoint."""
     ids: list[str] = []
     cursor: str | None = None
     while True:
         query: dict[str, Any] = {"page_size": 100, **({"start_cursor": cursor} if cursor else {})}
-        answer = (await http.get(f"/v1/pages/{page['id']}/properties/{prop['id']}", params=query)).json()
+        answer = (await http.get(f"/v1/pages/{page_id}/properties/{prop['id']}", params=query)).json()
         ids += [item["relation"]["id"] for item in answer["results"]]
         if not answer["has_more"]:
-            return ids
+            return tuple(ids)
         cursor = answer["next_cursor"]
 
 
-async def read_workspace(
-    sandbox: RunningSandbox, ws: DemoWorkspace
-) -> tuple[dict[str, Page], dict[str, int]]:
-    """Every watched page (state, children) and the page count of each of the ten data sources."""
-    pages: dict[str, Page] = {}
-    counts: dict[str, int] = {}
-    async with direct(sandbox) as http:
-        for logical, source in ws.data_sources.items():
-            cursor: str | None = None
-            count = 0
-            while True:
-                body: dict[str, Any] = {"page_size": 100, **({"start_cursor": cursor} if cursor else {})}
-                answer = (await http.post(f"/v1/data_sources/{source}/query", json=body)).json()
-                count += len(answer["results"])
-                for page in answer["results"] if logical in WATCHED else ():
-                    props = page["properties"]
-                    status = _option(props.get("Payment Status") or props.get("Status"))
-                    paid_on = ((props.get("Payment Date") or {}).get("date") or {}).get("start")
-                    children: list[str] = []
-                    if logical == "payables":
-                        children = await _relation(http, page, "Payout Items")
-                    elif logical == "payouts":
-                        children = await _relation(http, page, "02 Invoice Split")
-                        children += await _relation(http, page, "01 Refund")
-                    pages[page["id"]] = Page((status, paid_on), children, status == "Cancelled")
-                if not answer["has_more"]:
-                    break
-                cursor = answer["next_cursor"]
-            counts[logical] = count
-    return pages, counts
+@dataclass(frozen=True)
+class Record:
+    logical: str
+    title: str
+    values: dict[str, Any]  # compared properties other than relations, in plain form
+    relations: dict[str, tuple[str, ...]]  # relation properties: the ids they point at
+
+    def get(self, name: str) -> Any:
+        return self.relations[name] if name in self.relations else self.values.get(name)
 
 
-def parents_paid_too_early(before: dict[str, Page], now: dict[str, Page]) -> list[str]:
-    """Pages paydesk marked Paid (not Paid before, Paid now) with a child that is not Paid."""
+@dataclass
+class Snapshot:
+    """Every page of the ten data sources by id."""
+
+    pages: dict[str, Record]
+
+    def of(self, logical: str) -> dict[str, Record]:
+        return {pid: r for pid, r in self.pages.items() if r.logical == logical}
+
+    def counts(self) -> dict[str, int]:
+        return dict(sorted(Counter(r.logical for r in self.pages.values()).items()))
+
+
+async def read_snapshot(sandbox: RunningSandbox, ws: DemoWorkspace) -> Snapshot:
+    """The whole workspace, read through the bare app with the query lag set aside (nothing is hidden)."""
+    pages: dict[str, Record] = {}
+    lag, sandbox.store.query_lag_ms = sandbox.store.query_lag_ms, 0
+    try:
+        async with direct(sandbox) as http:
+            for logical, source in ws.data_sources.items():
+                cursor: str | None = None
+                while True:
+                    body: dict[str, Any] = {"page_size": 100, **({"start_cursor": cursor} if cursor else {})}
+                    answer = (await http.post(f"/v1/data_sources/{source}/query", json=body)).json()
+                    for page in answer["results"]:
+                        pages[page["id"]] = await _record(http, logical, page)
+                    if not answer["has_more"]:
+                        break
+                    cursor = answer["next_cursor"]
+    finally:
+        sandbox.store.query_lag_ms = lag
+    return Snapshot(pages)
+
+
+async def _record(http: httpx.AsyncClient, logical: str, page: Mapping[str, Any]) -> Record:
+    values: dict[str, Any] = {}
+    relations: dict[str, tuple[str, ...]] = {}
+    title = ""
+    for name, prop in page["properties"].items():
+        compared, value = _plain(prop)
+        if not compared:
+            continue
+        if prop["type"] == "relation":
+            relations[name] = await _full_relation(http, page["id"], prop) if prop.get("has_more") else value
+        else:
+            values[name] = value
+            title = value if prop["type"] == "title" else title
+    return Record(logical, title, values, relations)
+
+
+def normalized(snap: Snapshot) -> dict[str, Counter[str]]:
+    """Each data source's pages as a multiset of rows, ids left out: a relation names each page it points at
+    by its data source, its title and the titles of the pages it links (titles repeat, e.g. payouts)."""
+    base = {pid: f"{r.logical}:{r.title}" for pid, r in snap.pages.items()}
+    label: dict[str, str] = {}
+    for pid, r in snap.pages.items():
+        linked = sorted(base.get(ref, ref) for refs in r.relations.values() for ref in refs)
+        label[pid] = f"{base[pid]}<{'|'.join(linked)}>"
+    rows: dict[str, Counter[str]] = {}
+    for r in snap.pages.values():
+        values = dict(r.values)
+        if isinstance(values.get(ORDERED_BY_ID), str):
+            values[ORDERED_BY_ID] = sorted(values[ORDERED_BY_ID].splitlines())
+        row = {
+            **values,
+            **{name: sorted(label.get(ref, ref) for ref in refs) for name, refs in r.relations.items()},
+        }
+        rows.setdefault(r.logical, Counter())[json.dumps(row, sort_keys=True, default=str)] += 1
+    return rows
+
+
+def differences(actual: Snapshot, reference: Snapshot) -> list[str]:
+    have, want = normalized(actual), normalized(reference)
     problems: list[str] = []
-    for page_id, page in now.items():
-        if page.state[0] != "Paid" or before[page_id].state[0] == "Paid":
+    for logical in sorted(set(have) | set(want)):
+        extra = have.get(logical, Counter()) - want.get(logical, Counter())
+        missing = want.get(logical, Counter()) - have.get(logical, Counter())
+        if extra or missing:
+            shown = [f"extra {next(iter(extra))[:900]}"] if extra else []
+            shown += [f"missing {next(iter(missing))[:900]}"] if missing else []
+            problems.append(
+                f"{logical} differs from the fault-free run: {sum(extra.values())} page(s) not in it, "
+                f"{sum(missing.values())} of its page(s) missing, e.g. {' / '.join(shown)}"
+            )
+    return problems
+
+
+# ---- the invariants read from a snapshot ----------------------------------------------------------------
+
+
+def paid_tree(snap: Snapshot) -> dict[str, Page]:
+    """The commit's pages: state (status, payment date), children (payout items, splits, refunds)."""
+    tree: dict[str, Page] = {}
+    for pid, page in snap.pages.items():
+        if page.logical not in WATCHED:
+            continue
+        status = page.get("Payment Status") or page.get("Status")
+        paid_on = (page.get("Payment Date") or (None, None))[0]
+        children: list[str] = []
+        if page.logical == "payables":
+            children = list(page.get("Payout Items") or ())
+        elif page.logical == "payouts":
+            children = [*(page.get("02 Invoice Split") or ()), *(page.get("01 Refund") or ())]
+        tree[pid] = Page((status, paid_on), children, status == "Cancelled")
+    return tree
+
+
+def parents_paid_too_early(before: Snapshot, now: Snapshot) -> list[str]:
+    """Pages paydesk marked Paid (not Paid before, Paid now) with a child that is not Paid."""
+    was, tree = paid_tree(before), paid_tree(now)
+    problems: list[str] = []
+    for page_id, page in tree.items():
+        if page.state[0] != "Paid" or (page_id in was and was[page_id].state[0] == "Paid"):
             continue
         for child in page.children:
-            found = now.get(child)
+            found = tree.get(child)
             if found is not None and not found.cancelled and found.state[0] != "Paid":
                 problems.append(f"{page_id} Paid while its child {child} is {found.state[0]}")
+    return problems
+
+
+def duplicate_keys(snap: Snapshot) -> set[str]:
+    """Source records linked by two non-cancelled payouts; Orders of the month made twice; line items made
+    twice for one Order and deployment."""
+    seen: Counter[str] = Counter()
+    for payout in snap.of("payouts").values():
+        if payout.get("Status") == "Cancelled":
+            continue
+        for link in PAYOUT_LINKS:
+            for source in payout.get(link) or ():
+                seen[f"payout for {link} {source}"] += 1
+    for order in snap.of("orders").values():
+        kind, parent, deployment = (
+            order.get("Type"),
+            order.get("Parent item"),
+            order.get("Project Deployment"),
+        )
+        if kind == "Order" and order.title.endswith(f":: {COMPACT}"):
+            seen[f"Order {order.title.casefold()}"] += 1
+        elif kind == "Timesheet" and parent and deployment:
+            seen[f"line item {sorted(parent)} {sorted(deployment)}"] += 1
+    return {key for key, count in seen.items() if count > 1}
+
+
+def duplicates(before: Snapshot, now: Snapshot, reference: Snapshot, flow: str) -> list[str]:
+    problems = [f"duplicate: {key}" for key in sorted(duplicate_keys(now) - duplicate_keys(before))]
+    counts, expected = now.counts(), (before if flow == "commit" else reference).counts()
+    if counts != expected:
+        problems.append(f"page counts {counts} differ from {'before' if flow == 'commit' else 'reference'}")
+    return problems
+
+
+def texts_not_as_planned(plan: Plan, steps: list[Any], now: Snapshot) -> list[str]:
+    """Pages whose Proof of Works is not, to the character, what the job's plan on this very workspace
+    said (taken before any fault; a created page is found through its step's page in the log)."""
+    made = {step.step_key: step.page_id for step in steps if step.kind == "create" and step.page_id}
+    problems: list[str] = []
+    for step in plan.steps:
+        prop = step.write.get(ORDERED_BY_ID)
+        if not isinstance(prop, Mapping):
+            continue
+        want = "".join(part["text"]["content"] for part in prop.get("rich_text", []))
+        page_id = made.get(step.key) if step.kind == "create" else step.target
+        page = now.pages.get(page_id or "")
+        have = page.values.get(ORDERED_BY_ID) if page is not None else None
+        if have != want:
+            problems.append(f"{ORDERED_BY_ID} of {page_id or step.key} is {have!r}, planned {want!r}")
+    return problems
+
+
+# ---- every write the sandbox applied, and its events ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Write:
+    method: str
+    route: str
+    target: str | None  # the page an update writes
+    parent: str | None  # the data source a create creates in
+    properties: tuple[str, ...]
+    status: int | None
+    created: str | None  # the page a create made
+
+
+class WriteRecorder:
+    """An ASGI layer between the sandbox's limits and its Notion app: records every write that reaches the
+    app (those an injected fault stopped never do; an `applied_reset` one does)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.writes: list[Write] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method, path = scope.get("method", ""), scope.get("path", "")
+        route = route_template(path)
+        if scope["type"] != "http" or classify(method, route) != "write":
+            await self.app(scope, receive, send)
+            return
+        received: list[Message] = []  # replayed to the app as they came, a disconnect included
+        while True:
+            message = await receive()
+            received.append(message)
+            if message["type"] == "http.disconnect" or not message.get("more_body"):
+                break
+        body = b"".join(m.get("body", b"") for m in received if m["type"] == "http.request")
+        pending = received[::-1]
+
+        async def replay() -> Message:
+            return pending.pop() if pending else await receive()
+
+        status: list[int] = []
+        answer: list[bytes] = []
+        recorded = False
+
+        def record() -> None:
+            nonlocal recorded
+            if not recorded:
+                recorded = True
+                self.writes.append(_write_of(method, route, path, body, status, b"".join(answer)))
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status.append(int(message["status"]))
+            elif message["type"] == "http.response.body":
+                answer.append(message.get("body", b""))
+                if not message.get("more_body"):
+                    record()  # before the answer leaves: a client that saw it finds the write recorded
+            await send(message)
+
+        try:
+            await self.app(scope, replay, capture)
+        finally:
+            record()
+
+
+def _write_of(method: str, route: str, path: str, body: bytes, status: list[int], answer: bytes) -> Write:
+    try:
+        sent = json.loads(body or b"{}")
+    except ValueError:
+        sent = {}
+    properties = tuple(sorted(sent.get("properties") or {})) if isinstance(sent, dict) else ()
+    parent = (sent.get("parent") or {}).get("data_source_id") if isinstance(sent, dict) else None
+    created: str | None = None
+    if route == "/v1/pages" and status == [200]:
+        try:
+            created = json.loads(answer)["id"]
+        except (ValueError, KeyError, TypeError):
+            created = None
+    target = path.rstrip("/").split("/")[3] if route == "/v1/pages/{page_id}" else None
+    return Write(method, route, target, parent, properties, status[0] if status else None, created)
+
+
+def _norm(page_id: str | None) -> str:
+    return (page_id or "").replace("-", "").lower()
+
+
+def newest_job(db: Path) -> JobRow | None:
+    """The newest job as `paydesk jobs` shows it (a job the log calls running that nobody holds is
+    interrupted), read in-process: the harness's own bookkeeping, not a paydesk command under test."""
+    if not db.exists():
+        return None
+    with EventLog(db, read_only=True) as log:
+        jobs = log.jobs()
+    if not jobs:
+        return None
+    jobs[-1].status = effective_status(db, jobs[-1].job_id, jobs[-1].status)
+    return jobs[-1]
+
+
+def steps_in(db: Path) -> list[Any]:
+    if not db.exists():
+        return []
+    with EventLog(db, read_only=True) as log:
+        return [step for job in log.jobs() for step in log.steps(job.job_id)]
+
+
+def writes_without_events(
+    writes: Iterable[Write], steps: list[Any], logical_of: Mapping[str, str], *, final: bool
+) -> list[str]:
+    problems: list[str] = []
+    applied = [w for w in writes if w.status == 200]
+    updates: dict[str, list[Any]] = {}
+    for step in steps:
+        if step.kind == "update" and step.attempts >= 1:
+            updates.setdefault(_norm(step.target), []).append(step)
+    for write in applied:
+        if write.route != "/v1/pages/{page_id}":
+            continue
+        started = updates.get(_norm(write.target), [])
+        if not any(step.property in write.properties for step in started):
+            problems.append(
+                f"{write.method} {write.target} ({', '.join(write.properties)}) "
+                "has no started step in the log"
+            )
+    creates = [w for w in applied if w.route == "/v1/pages"]
+    if final:
+        made = {_norm(s.page_id) for s in steps if s.kind == "create" and s.status == "succeeded"}
+        problems += [
+            f"page {w.created} created in {logical_of.get(_norm(w.parent), w.parent)} is no succeeded "
+            "create step's page"
+            for w in creates
+            if _norm(w.created) not in made
+        ]
+    else:
+        attempts: Counter[str] = Counter()
+        for step in steps:
+            if step.kind == "create":
+                attempts[step.data_source] += step.attempts
+        sent = Counter(logical_of.get(_norm(w.parent), str(w.parent)) for w in creates)
+        problems += [
+            f"{count} page(s) created in {logical} but {attempts[logical]} create attempt(s) started"
+            for logical, count in sent.items()
+            if count > attempts[logical]
+        ]
     return problems
 
 
@@ -220,194 +662,374 @@ async def paydesk(env: dict[str, str], *args: str) -> subprocess.CompletedProces
 
 
 async def totals(sandbox: RunningSandbox) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=sandbox.base_url) as http:
-        stats: dict[str, Any] = (await http.get("/_sandbox/stats")).json()
-        return stats
+    stats: dict[str, Any] = await admin(sandbox, "GET", "stats")
+    return stats
 
 
-async def run_and_kill(env: dict[str, str], sandbox: RunningSandbox, kind: str, count: int) -> bool:
-    """Start the commit and SIGKILL it after `count` more requests of `kind`; False if it ended first."""
-    process = await trio.lowlevel.open_process(
-        [sys.executable, "-m", "console.cli", *COMMIT],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    start = (await totals(sandbox))["totals"][kind]
-    with trio.move_on_after(COMMAND_TIMEOUT_S):
-        # Polling another process's server: there is no event to wait on.
-        while process.returncode is None and (await totals(sandbox))["totals"][kind] - start < count:  # noqa: ASYNC110
-            await trio.sleep(0.003)
-    if process.returncode is not None:
-        return False
-    process.send_signal(signal.SIGKILL)
-    await process.wait()
-    return True
+async def run_and_kill(rig: Rig, argv: tuple[str, ...], kind: str, count: int) -> bool:
+    """Run `paydesk argv` and SIGKILL it after `count` more requests of `kind`; False if it ended first."""
+    sandbox = rig.sandbox
+    errors = rig.db.parent / "kill-stderr.txt"
+    with errors.open("wb") as stderr:
+        process = await trio.lowlevel.open_process(
+            [sys.executable, "-m", "console.cli", *argv],
+            env=rig.env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    try:
+        start = (await totals(sandbox))["totals"][kind]
+        with trio.move_on_after(COMMAND_TIMEOUT_S):
+            # Polling another process's server: there is no event to wait on.
+            while process.returncode is None and (await totals(sandbox))["totals"][kind] - start < count:  # noqa: ASYNC110
+                await trio.sleep(0.003)
+        if process.returncode is not None:
+            rig.note(argv, process.returncode, errors.read_bytes())
+            return False
+        process.send_signal(signal.SIGKILL)
+        return True
+    finally:
+        if process.returncode is None:
+            process.kill()
+        with trio.CancelScope(shield=True):
+            await process.wait()
 
 
-async def finish_the_job(env: dict[str, str], result: SeedResult) -> None:
-    """Resume, retry or rerun until the newest job is completed (at most MAX_ROUNDS rounds).
+@dataclass
+class Rig:
+    """One chaos seed's sandbox, workspace, paydesk environment and what it checks."""
 
-    A job killed before its plan was stored cannot be resumed: the commit simply runs again (a job that
+    sandbox: RunningSandbox
+    ws: DemoWorkspace
+    env: dict[str, str]
+    db: Path
+    recorder: WriteRecorder
+    before: Snapshot
+    result: SeedResult
+
+    async def paydesk(self, *args: str) -> subprocess.CompletedProcess[bytes]:
+        done = await paydesk(self.env, *args)
+        self.note(args, done.returncode, done.stderr)
+        return done
+
+    def note(self, args: tuple[str, ...], code: int, stderr: bytes) -> None:
+        """Keep the message of a command that could not run (exit 1): the harness's diagnostics."""
+        if code not in (0, 2):
+            last = (stderr.decode(errors="replace").strip().splitlines() or ["(no message)"])[-1]
+            self.result.command_errors.append(f"{args[0]} exited {code}: {last[:300]}")
+
+    @property
+    def logical_of(self) -> dict[str, str]:
+        return {_norm(source): logical for logical, source in self.ws.data_sources.items()}
+
+    async def after_kill(self) -> None:
+        """The invariants that hold at any moment, checked right after a kill."""
+        self.result.kills += 1
+        now = await read_snapshot(self.sandbox, self.ws)
+        if self.result.flow == "commit":
+            self.result.failures += [f"after a kill: {p}" for p in parents_paid_too_early(self.before, now)]
+        steps = await trio.to_thread.run_sync(steps_in, self.db)
+        problems = writes_without_events(self.recorder.writes, steps, self.logical_of, final=False)
+        self.result.failures += [f"after a kill: {p}" for p in problems]
+
+
+async def finish_the_job(rig: Rig, argv: tuple[str, ...], kill_again: tuple[str, int] | None) -> None:
+    """Resume, retry or rerun until the newest job is completed (at most MAX_ROUNDS rounds); the first
+    round's command is killed too when `kill_again` says so.
+
+    A job killed before its plan was stored cannot be resumed: the job simply runs again (a job that
     never started executing does not hold its selection back)."""
+    result = rig.result
     for _ in range(MAX_ROUNDS):
-        listed = json.loads((await paydesk(env, "jobs", "--json")).stdout or b"[]")
-        job = listed[-1] if listed else None
-        status = job["status"] if job is not None else None
+        result.enter("jobs")
+        job = await trio.to_thread.run_sync(newest_job, rig.db)
+        status = job.status if job is not None else None
         if job is not None and status == "completed":
             return
-        if job is None or status == "failed" or not job.get("plan_steps"):
+        if job is None or status == "failed" or not job.plan_steps:
             result.runs += 1
-            await paydesk(env, *COMMIT)
+            command: tuple[str, ...] = argv
         elif status == "completed_with_failures":
             result.retries += 1
-            await paydesk(env, "retry", job["job_id"], "--json")
+            command = ("retry", job.job_id, "--json")
         else:  # interrupted, planned, running (a dead process), cancelled
             result.resumes += 1
-            await paydesk(env, "resume", job["job_id"], "--json")
+            command = ("resume", job.job_id, "--json")
+        if kill_again is not None:
+            result.enter(f"{command[0]}, to be killed at {kill_again[0]}:{kill_again[1]}")
+            if await run_and_kill(rig, command, *kill_again):
+                await rig.after_kill()
+            kill_again = None
+        else:
+            result.enter(command[0])
+            await rig.paydesk(*command)
     result.failures.append(f"the job was not completed after {MAX_ROUNDS} rounds")
 
 
 # ---- one seed --------------------------------------------------------------------------------------------
 
 
-async def expected_result(
-    config_path: Path, token: str, scratch: Path, before: dict[str, Page]
-) -> tuple[dict[str, State], int]:
-    """The fault-free plan's outcome: every planned target Paid (payables paid today), the rest as before."""
-    config = load_config(config_path, {"NOTION_TOKEN": token})
-    params = CommitParams(month=MONTH, batch=BATCH, today=date.today().isoformat())
-    async with open_runtime(config, scratch, operator="chaos") as rt:
-        report = await run_job(rt, commit_spec(params), commit_planner(params), dry_run=True)
-    assert report.plan is not None
-    expected = {page_id: page.state for page_id, page in before.items()}
-    writes = 0
-    for step in report.plan.steps:
-        paid_on = params.today if step.logical == "payables" else before[step.target].state[1]
-        expected[step.target] = ("Paid", paid_on)
-        writes += step.before != "Paid"
-    return expected, writes
+def write_config(path: Path, sandbox: RunningSandbox, ws: DemoWorkspace) -> Config:
+    text = render_config(sandbox.base_url, ws).replace("rate = 3.0", "rate = 200.0\ntimeout_s = 2.0")
+    path.write_text(text.replace("burst = 3", "burst = 20"), encoding="utf-8")
+    return load_config(path, {"NOTION_TOKEN": sandbox.token})
 
 
-async def run_seed(seed: int, workdir: Path) -> SeedResult:
-    rng = random.Random(seed)
-    spec, lag = choose_faults(rng)
-    latency = rng.choice([0, 5, 20])
+async def plan_in_process(sandbox: RunningSandbox, config: Config, planner: Planner) -> Plan:
+    """The job's plan for the workspace as it is, read through the bare app (not limited or counted)."""
+
+    async def report(_: PreloadFact) -> None:
+        return None
+
+    async with direct(sandbox) as http:
+        client = AsyncClient(
+            auth=sandbox.token, base_url=sandbox.base_url, client=http, retry=False, logger=QUIET
+        )
+        gateway = NotionGateway(client, TokenBucket(1000, 1000))
+        return await planner(Preloader(gateway, config, RequestCounters(), report))
+
+
+@asynccontextmanager
+async def summarizer_for(flow: str, sandbox: RunningSandbox, config: Config) -> AsyncIterator[Any]:
+    """The sync's LLM summarizer on the sandbox's stub (None for the other flows)."""
+    if flow != "sync":
+        yield None
+        return
+    settings = llm_settings(config.llm, llm_env(sandbox))
+    assert settings is not None
+    async with open_chat_client(settings) as chat:
+        yield LLMSummarizer(chat)
+
+
+async def reference_run(seed: int, choices: Choices, workdir: Path) -> Snapshot:
+    """The same job on a twin sandbox seeded alike, without any fault: the workspace it leaves."""
+    async with open_sandbox(workdir / "twin", SandboxOptions(random_seed=seed)) as twin:
+        ws = await seed_workspace(twin, seed)
+        config = write_config(workdir / "twin.toml", twin, ws)
+        if choices.llm_failures:
+            await admin(twin, "POST", "llm/config", {"failures": choices.llm_failures})
+        async with (
+            summarizer_for(choices.flow, twin, config) as summarizer,
+            open_runtime(config, workdir / "twin.sqlite", operator="chaos") as rt,
+        ):
+            spec, planner = job_of(choices.flow, summarizer)
+            report = await run_job(rt, spec, planner)
+        if report.status != "completed" or report.plan is None or not report.plan.steps:
+            raise RuntimeError(f"the fault-free {choices.flow} run ended {report.status} with no work done")
+        return await read_snapshot(twin, ws)
+
+
+async def run_seed(seed: int, workdir: Path, forced: str | None, limit_s: float) -> SeedResult:
+    result = SeedResult(seed, flow=flow_of(seed, forced))
     started = time.monotonic()
-    options = SandboxOptions(latency_ms=latency, jitter_ms=latency / 2, random_seed=seed)
+    with trio.move_on_after(limit_s) as scope:
+        try:
+            await _run_seed(seed, workdir, forced, result)
+        except Exception as err:  # a broken harness is reported as the seed's failure, not a crash
+            result.failures.append(
+                f"the harness failed in phase {result.phase!r}: {type(err).__name__}: {err}"
+            )
+    if scope.cancelled_caught:
+        result.failures.append(f"timed out after {limit_s:g} s in phase {result.phase!r}")
+    result.seconds = round(time.monotonic() - started, 2)
+    return result
+
+
+async def _run_seed(seed: int, workdir: Path, forced: str | None, result: SeedResult) -> None:
+    result.enter("reference")
+    probe = choose(seed, 1, forced)  # the flow, faults and LLM failures do not depend on the plan's size
+    reference = await reference_run(seed, probe, workdir)
+    options = SandboxOptions(latency_ms=probe.latency_ms, jitter_ms=probe.latency_ms / 2, random_seed=seed)
+    result.enter("seeding")
     async with open_sandbox(workdir / "sandbox", options) as sandbox:
         ws = await seed_workspace(sandbox, seed)
-        config_path = workdir / "paydesk.toml"
-        text = render_config(sandbox.base_url, ws).replace("rate = 3.0", "rate = 200.0\ntimeout_s = 2.0")
-        config_path.write_text(text.replace("burst = 3", "burst = 20"))
-        env = {
-            **os.environ,
-            "PAYDESK_CONFIG": str(config_path),
+        config = write_config(workdir / "paydesk.toml", sandbox, ws)
+        if probe.llm_failures:
+            await admin(sandbox, "POST", "llm/config", {"failures": probe.llm_failures})
+        async with summarizer_for(probe.flow, sandbox, config) as summarizer:
+            plan = await plan_in_process(sandbox, config, job_of(probe.flow, summarizer)[1])
+        writes = sum(1 for step in plan.steps if not step.at_target(step.before))
+        choices = choose(seed, writes, forced)
+        result.flow, result.spec, result.query_lag_ms = choices.flow, choices.spec, choices.query_lag_ms
+        result.latency_ms, result.llm_failures = choices.latency_ms, choices.llm_failures
+        result.kill_at = f"{choices.kill[0]}:{choices.kill[1]}" if choices.kill else None
+        result.kill_again_at = (
+            f"{choices.kill_again[0]}:{choices.kill_again[1]}" if choices.kill_again else None
+        )
+
+        env = {k: v for k, v in os.environ.items() if "LLM" not in k and k != "OPENROUTER_API_KEY"}
+        env |= {
+            "PAYDESK_CONFIG": str(workdir / "paydesk.toml"),
             "PAYDESK_DB": str(workdir / "log.sqlite"),
             "PAYDESK_HOME": str(workdir / "home"),
             "NOTION_TOKEN": sandbox.token,
+            **(llm_env(sandbox) if choices.flow == "sync" else {}),
         }
-        before, counts_before = await read_workspace(sandbox, ws)
-        if not any(page.children for page in before.values()):
+        before = await read_snapshot(sandbox, ws)
+        if choices.flow == "commit" and not any(p.children for p in paid_tree(before).values()):
             raise RuntimeError("the checker sees no relations: the parent/child invariant would be vacuous")
-        expected, writes = await expected_result(config_path, sandbox.token, workdir / "plan.sqlite", before)
-        kill = choose_kill(rng, writes)
-        result = SeedResult(seed, spec, lag, f"{kill[0]}:{kill[1]}" if kill else None)
-        async with httpx.AsyncClient(base_url=sandbox.base_url) as admin:
-            answer = await admin.post(
-                "/_sandbox/faults", json={"spec": spec, "random_seed": seed, "query_lag_ms": lag}
-            )
-            answer.raise_for_status()
-            await admin.post("/_sandbox/stats/reset")
+        limits = limits_for(sandbox.store)
+        assert limits is not None
+        recorder = WriteRecorder(limits.app)
+        limits.app = recorder
+        await admin(
+            sandbox,
+            "POST",
+            "faults",
+            {"spec": choices.spec, "random_seed": seed, "query_lag_ms": choices.query_lag_ms},
+        )
+        await admin(sandbox, "POST", "stats/reset")
+        rig = Rig(sandbox, ws, env, workdir / "log.sqlite", recorder, before, result)
 
-        if kill is not None:
-            result.killed = await run_and_kill(env, sandbox, *kill)
-            now, _ = await read_workspace(sandbox, ws)
-            result.failures += [f"after the kill: {p}" for p in parents_paid_too_early(before, now)]
+        argv = argv_of(choices.flow)
         result.runs += 1
-        if kill is None:
-            await paydesk(env, *COMMIT)
-        await finish_the_job(env, result)
+        if choices.kill is not None:
+            result.enter(f"run, to be killed at {result.kill_at}")
+            if await run_and_kill(rig, argv, *choices.kill):
+                await rig.after_kill()
+        else:
+            result.enter("run")
+            await rig.paydesk(*argv)
+        await finish_the_job(rig, argv, choices.kill_again)
 
+        result.enter("checking")
         stats = await totals(sandbox)
         result.faults_injected = int(stats["totals"]["faults"]) + int(stats["totals"]["rate_limited"])
         result.by_status = {k: v for k, v in stats["by_status"].items() if not k.startswith("2")}
-        now, counts_now = await read_workspace(sandbox, ws)
-        result.failures += parents_paid_too_early(before, now)
-        wrong = sorted(p for p in expected if now.get(p, Page((None, None))).state != expected[p])
-        if wrong:
-            result.failures.append(f"{len(wrong)} page(s) differ from the fault-free result, e.g. {wrong[0]}")
-        if counts_now != counts_before:
-            result.failures.append(f"page counts changed: {counts_before} -> {counts_now}")
-    for check in (("verify",), ("replay", "--check")):
+        applied = [w for w in recorder.writes if w.status == 200]
+        result.writes_applied = len(applied)
+        result.pages_created = sum(1 for w in applied if w.created)
+        now = await read_snapshot(sandbox, ws)
+        if choices.flow == "commit":
+            result.failures += parents_paid_too_early(before, now)
+        result.failures += duplicates(before, now, reference, choices.flow)
+        result.failures += differences(now, reference)
+        steps = await trio.to_thread.run_sync(steps_in, rig.db)
+        result.failures += writes_without_events(recorder.writes, steps, rig.logical_of, final=True)
+        result.failures += texts_not_as_planned(plan, steps, now)
+    result.enter("verify and replay --check")
+
+    async def audit(*check: str) -> None:
         done = await paydesk(env, *check)
         if done.returncode != 0:
             result.failures.append(
-                f"`paydesk {' '.join(check)}` exited {done.returncode}: {done.stdout[-200:]!r}"
+                f"`paydesk {' '.join(check)}` exited {done.returncode}: "
+                f"{done.stdout[-200:]!r} {done.stderr.decode(errors='replace').strip()[-300:]}"
             )
-    result.seconds = round(time.monotonic() - started, 2)
-    return result
+
+    async with trio.open_nursery() as nursery:  # both only read the log
+        nursery.start_soon(audit, "verify")
+        nursery.start_soon(audit, "replay", "--check")
+    result.enter("done")
 
 
 # ---- the whole run ---------------------------------------------------------------------------------------
 
 
-def table(results: list[SeedResult]) -> str:
-    lines = [
-        f"{'seed':>5}  {'faults':>6}  {'kill':<11} {'killed':<6} {'runs':>4} {'res':>3} {'ret':>3}  "
-        f"{'s':>6}  result"
-    ]
-    for r in results:
-        verdict = "ok" if not r.failures else "FAIL: " + "; ".join(r.failures)[:120]
-        lines.append(
-            f"{r.seed:>5}  {r.faults_injected:>6}  {r.kill_at or '-':<11} {'yes' if r.killed else '-':<6} "
-            f"{r.runs:>4} {r.resumes:>3} {r.retries:>3}  {r.seconds:>6.1f}  {verdict}"
-        )
-    return "\n".join(lines)
+def line(r: SeedResult) -> str:
+    verdict = "ok" if not r.failures else "FAIL: " + "; ".join(r.failures)[:400]
+    if r.failures and r.command_errors:
+        verdict += " | commands: " + "; ".join(r.command_errors)[:400]
+    kills = f"{r.kill_at or '-'}{'+' + r.kill_again_at if r.kill_again_at else ''}"
+    return (
+        f"{r.seed:>5}  {r.flow:<22} {r.faults_injected:>6}  {kills:<20} {r.kills:>5} {r.runs:>4} "
+        f"{r.resumes:>3} {r.retries:>3} {r.writes_applied:>6}  {r.seconds:>6.1f}  {verdict}"
+    )
 
 
-def summary(results: list[SeedResult], elapsed: float, args: argparse.Namespace) -> dict[str, Any]:
-    injected: dict[str, int] = {}
+HEADER = (
+    f"{'seed':>5}  {'flow':<22} {'faults':>6}  {'kill points':<20} {'kills':>5} {'runs':>4} "
+    f"{'res':>3} {'ret':>3} {'writes':>6}  {'s':>6}  result"
+)
+
+
+def aggregate(results: list[SeedResult]) -> dict[str, Any]:
+    injected: Counter[str] = Counter()
     for r in results:
-        for status, count in r.by_status.items():
-            injected[status] = injected.get(status, 0) + count
+        injected.update(r.by_status)
+    seconds = [r.seconds for r in results]
     return {
-        "benchmark": "chaos",
-        "quick": args.quick,
-        "seeds_requested": args.seeds,
-        "seeds_run": len(results),
-        "first_seed": args.first_seed,
-        "elapsed_s": round(elapsed, 1),
-        "seconds_per_seed": round(elapsed / len(results), 2) if results else None,
+        "seeds": len(results),
         "faults_injected": sum(r.faults_injected for r in results),
         "faults_by_status": dict(sorted(injected.items())),
-        "kills_planned": sum(1 for r in results if r.kill_at),
-        "kills": sum(1 for r in results if r.killed),
+        "kills_planned": sum(1 for r in results if r.kill_at) + sum(1 for r in results if r.kill_again_at),
+        "kills": sum(r.kills for r in results),
+        "seeds_killed_twice": sum(1 for r in results if r.kills >= 2),
+        "runs": sum(r.runs for r in results),
         "resumes": sum(r.resumes for r in results),
         "retries": sum(r.retries for r in results),
+        "writes_applied": sum(r.writes_applied for r in results),
+        "pages_created": sum(r.pages_created for r in results),
+        "llm_failure_seeds": sum(1 for r in results if r.llm_failures),
         "invariant_failures": sum(len(r.failures) for r in results),
+        "commands_that_could_not_run": sum(len(r.command_errors) for r in results),
         "seeds_failed": [r.seed for r in results if r.failures],
-        "results": [asdict(r) for r in results],
+        "seconds_min": min(seconds, default=0.0),
+        "seconds_max": max(seconds, default=0.0),
+        "seconds_total": round(sum(seconds), 1),
     }
 
 
+def summary(results: list[SeedResult], elapsed: float, args: argparse.Namespace) -> dict[str, Any]:
+    by_flow = {flow: aggregate([r for r in results if r.family == flow]) for flow in FLOWS} | {
+        f"generate:{t}": aggregate([r for r in results if r.flow == f"generate:{t}"]) for t in GENERATE_TYPES
+    }
+    return {
+        "benchmark": "chaos",
+        "quick": args.quick,
+        "seeds_requested": len(seeds_of(args)),
+        "seeds_run": len(results),
+        "first_seed": args.first_seed,
+        "seed_list": args.seed_list,
+        "forced_flow": args.flow,
+        "seed_timeout_s": args.seed_timeout,
+        "elapsed_s": round(elapsed, 1),
+        "seconds_per_seed": round(elapsed / len(results), 2) if results else None,
+        **aggregate(results),
+        "by_flow": by_flow,
+        "load_average": os.getloadavg(),
+        "results": [{k: v for k, v in asdict(r).items() if not k.startswith("_")} for r in results],
+    }
+
+
+def flow_table(report: dict[str, Any]) -> str:
+    lines = [
+        f"{'flow':<24}{'seeds':>6}{'faults':>8}{'kills':>7}{'resumes':>9}{'retries':>9}{'reruns':>8}"
+        f"{'writes':>8}{'failures':>10}"
+    ]
+    for flow, row in report["by_flow"].items():
+        if row["seeds"]:
+            lines.append(
+                f"{flow:<24}{row['seeds']:>6}{row['faults_injected']:>8}{row['kills']:>7}{row['resumes']:>9}"
+                f"{row['retries']:>9}{row['runs'] - row['seeds']:>8}{row['writes_applied']:>8}"
+                f"{row['invariant_failures']:>10}"
+            )
+    return "\n".join(lines)
+
+
+def seeds_of(args: argparse.Namespace) -> list[int]:
+    if args.seed_list:
+        return [int(s) for s in args.seed_list.split(",") if s.strip()]
+    return list(range(args.first_seed, args.first_seed + (5 if args.quick else args.seeds)))
+
+
 async def main(args: argparse.Namespace) -> dict[str, Any]:
-    seeds = range(args.first_seed, args.first_seed + (5 if args.quick else args.seeds))
     results: list[SeedResult] = []
     started = time.monotonic()
-    for seed in seeds:
+    print(HEADER, flush=True)
+    for seed in seeds_of(args):
         if time.monotonic() - started > args.max_seconds:
             print(f"stopping: --max-seconds {args.max_seconds} reached before seed {seed}", file=sys.stderr)
             break
         with tempfile.TemporaryDirectory(prefix=f"chaos-{seed}-") as tmp:
-            result = await run_seed(seed, Path(tmp))
+            result = await run_seed(seed, Path(tmp), args.flow, args.seed_timeout)
         results.append(result)
-        print(table([result]).splitlines()[1], flush=True)
+        print(line(result), flush=True)
     elapsed = time.monotonic() - started
     report = summary(results, elapsed, args)
     print()
-    print(table(results))
+    print(flow_table(report))
     print(
         f"\n{report['seeds_run']} seeds in {report['elapsed_s']} s "
         f"({report['seconds_per_seed']} s per seed); "
@@ -426,16 +1048,25 @@ def write_report(report: dict[str, Any], output: str) -> int:
     return 1 if report["invariant_failures"] else 0
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seeds", type=int, default=200, help="how many seeds (default 200)")
     parser.add_argument("--first-seed", type=int, default=1)
+    parser.add_argument("--seed-list", default="", help="exactly these seeds, e.g. 3,5,8")
+    parser.add_argument(
+        "--flow",
+        choices=("commit", *(f"generate:{t}" for t in GENERATE_TYPES), "sync"),
+        help="run this flow on every seed instead of the seed's own choice",
+    )
     parser.add_argument("--quick", action="store_true", help="5 seeds only")
-    parser.add_argument("--max-seconds", type=float, default=3600.0, help="start no new seed after this long")
+    parser.add_argument("--max-seconds", type=float, default=5400.0, help="start no new seed after this long")
+    parser.add_argument(
+        "--seed-timeout", type=float, default=SEED_TIMEOUT_S, help="a seed taking longer fails (seconds)"
+    )
     parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "chaos.json"))
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
 if __name__ == "__main__":
