@@ -64,6 +64,10 @@ class Setup:
         self.outputs += [done.stdout, done.stderr]
         return done
 
+    async def set_fault_spec(self, spec: str) -> None:
+        async with httpx.AsyncClient(base_url=self.sandbox.base_url) as http:
+            (await http.post("/_sandbox/faults", json={"spec": spec})).raise_for_status()
+
     async def writes(self) -> int:
         async with httpx.AsyncClient(base_url=self.sandbox.base_url) as http:
             return int((await http.get("/_sandbox/stats")).json()["totals"]["writes"])
@@ -231,9 +235,13 @@ async def test_a_second_engine_cannot_run_the_same_job_or_selection(slow: Setup)
     async def attempt(name: str, *args: str) -> None:
         outcomes[name] = await slow.paydesk(*args)
 
+    # Every Notion request is throttled while the two attempts run, so the first run cannot finish before
+    # they start however slowly their processes come up (the gateway waits out up to 50 429s in a row).
+    await slow.set_fault_spec("429:1.0")
     async with trio.open_nursery() as nursery:  # both while the first run still writes
         nursery.start_soon(attempt, "again", *COMMIT, "--json")
         nursery.start_soon(attempt, "resumed", "resume", job)
+    await slow.set_fault_spec("")
     await finish(first)
     reader.close()
     for name, done in outcomes.items():
