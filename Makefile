@@ -52,9 +52,11 @@ bench: $(STAMP)
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/console.py
 
-# the full chaos run (200 seeds, about 25 minutes); the suite runs a two-seed form
+# the full chaos run (200 seeds over commit, generate and sync, about 40 minutes) and the 10,000-entry soak;
+# the suite runs short forms of both
 chaos: $(STAMP)
 	$(BIN)/python bench/chaos.py --seeds 200
+	$(BIN)/python bench/soak.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build *.egg-info
