@@ -153,12 +153,24 @@ def check_header(path: Path) -> bool:
         raise DamagedLog(path, "its SQLite header is damaged")
     pages = struct.unpack(">I", header[28:32])[0]
     header_size_valid = header[24:28] == header[92:96]
-    if size % page_size or (header_size_valid and size < pages * page_size):
+    if size % page_size or (
+        header_size_valid and size < pages * page_size and not _checkpoint_may_be_growing(path)
+    ):
         raise DamagedLog(path, f"truncated: {size} bytes where SQLite expects {pages * page_size}")
     (application_id,) = struct.unpack(">I", header[68:72])
     if application_id != APPLICATION_ID:
         raise NotAnEventLog(path, "a SQLite database of another program")
     return True
+
+
+def _checkpoint_may_be_growing(path: Path) -> bool:
+    """Whether a non-empty -wal sits beside the log: a checkpoint then writes page 1 (counting the grown
+    database) before the pages that grow the file, so a header counting more pages than the file holds is
+    what a reader may see for a moment, and SQLite reads such a file whole."""
+    try:
+        return Path(f"{path}-wal").stat().st_size > 0
+    except OSError:
+        return False
 
 
 def create_file(path: Path) -> None:
