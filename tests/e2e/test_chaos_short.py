@@ -1,6 +1,6 @@
 """The chaos driver's short form, run with the suite: one seed per flow (commit, generate payroll, sync),
-each under random faults, each killed with SIGKILL mid-job and resumed (the commit's and the sync's
-resume killed again), with every invariant required to hold. `make chaos` runs the full 200 seeds."""
+each under random faults, each killed with SIGKILL mid-job and resumed (the sync's resume killed again),
+with every invariant required to hold. `make chaos` runs the full 200 seeds."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-# Chosen from the seeds' own draws: 54 is a commit, 25 a payroll generation, 58 a sync; all three are
-# killed mid-run, and 54 and 58 plan a second kill during the resume.
-SEEDS = {54: "commit", 25: "generate:payroll", 58: "sync"}
+# Chosen from the seeds' own draws among the quicker ones of the 200-seed run: 39 is a commit, 88 a payroll
+# generation, 58 a sync; all three are killed mid-run, and 58 plans a second kill during its resume.
+SEEDS = {39: "commit", 88: "generate:payroll", 58: "sync"}
 
 
 def test_one_seed_per_flow_of_chaos_with_kills_keeps_every_invariant(tmp_path: Path) -> None:
