@@ -4,8 +4,10 @@
 
 Floor: raw `sqlite3` executemany of the same rows (same columns, same indexes) in one transaction, and a
 raw read + json.loads of every row. paydesk: durable appends with projections through the group-commit
-writer, rebuild, export (JSONL) and verify. The bar: append ≥ 20 % of the raw insert rate and rebuild ≥ 25 %
-of the raw read + decode rate. Prints a table and writes bench/results/eventlog.json.
+writer, rebuild, export (JSONL) and verify. The floors, the appends and the rebuild are each the best of 3
+runs (the machine is shared, so a single run says more about its neighbours than about the code). The
+bar: append ≥ 20 % of the raw insert rate and rebuild ≥ 25 % of the raw read + decode rate. Prints a table
+and writes bench/results/eventlog.json.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from eventlog import (
     StepStarted,
     StepSucceeded,
     StoredEvent,
+    WriterStatistics,
 )
 from eventlog.queries import RECORD_COLUMNS
 from eventlog.schema import CACHE_KIB, MIGRATIONS
@@ -244,17 +247,26 @@ def main() -> int:
             if error is not None:
                 failed.append(error)
 
-        start = time.perf_counter()
-        writer = GroupCommitWriter(db)
-        last: Future[list[StoredEvent]] | None = None
-        for submission in submissions:
-            last = writer.submit(submission)
-            last.add_done_callback(check)
-        if last is not None:
-            last.result()
-        stats = writer.statistics()
-        writer.close()
-        append_s = time.perf_counter() - start
+        def append_all(path: Path) -> tuple[float, WriterStatistics]:
+            start = time.perf_counter()
+            writer = GroupCommitWriter(path)
+            last: Future[list[StoredEvent]] | None = None
+            for submission in submissions:
+                last = writer.submit(submission)
+                last.add_done_callback(check)
+            if last is not None:
+                last.result()
+            stats = writer.statistics()
+            writer.close()
+            return time.perf_counter() - start, stats
+
+        # best of 3, like the floors; each run into a new file (the first one is kept for what follows)
+        runs = [append_all(db)]
+        for n in range(1, 3):
+            other = Path(tmp) / f"log-{n}.sqlite"
+            runs.append(append_all(other))
+            remove(other)
+        append_s, stats = min(runs, key=lambda run: run[0])
         if failed:
             raise SystemExit(f"{len(failed)} submissions failed, the first: {failed[0]!r}")
 
@@ -323,6 +335,7 @@ def main() -> int:
         rebuild_ratio = read_s / rebuild_s
         summary = {
             "events": n_events,
+            "append_runs_s": [seconds for seconds, _ in runs],
             "submissions": len(submissions),
             "transactions": stats.transactions,
             "largest_transaction": stats.largest_transaction,

@@ -300,6 +300,7 @@ class Encoder:
             raise InvalidEvent(f"{plan.name}: payload is not plain JSON ({err})") from None
         if self._secret_forms:
             self._refuse_secrets(plan.name, payload_json, job_id, operator, item_key, step_key)
+        # = canonical_tail(...), spelled out to reuse the quoted keys (tests/eventlog/test_append_paths.py)
         tail = (
             f",{_quote(job_id)},{item_text},{step_text},{plan.type_text},{_quote(operator)},{payload_json}]"
         )

@@ -102,10 +102,12 @@ class GroupCommitWriter:
     def submit(self, events: Iterable[Event]) -> Future[list[StoredEvent]]:
         """Queue events to be appended together, in order; the future gives them back stored.
 
-        Cancelling the future before the writer takes it withdraws the submission; after that it will
-        be written regardless. Do not mutate the events' payloads after submitting them.
+        The events are checked and encoded here: if one cannot be (`InvalidEvent`, `SecretRejected`),
+        none of them is written and the future fails with the reason. Cancelling the future before the
+        writer takes it withdraws the submission; after that it will be written regardless. Do not mutate
+        the events' payloads after submitting them.
         """
-        submission = _Submission(encode_group(self._encoder, events), Future())
+        submission = _Submission(encode_group(self._encoder, list(events)), Future())
         with self._lock:
             if self._closed:
                 raise WriterClosed(f"the writer for {self.path} is closed")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -159,3 +160,11 @@ def test_a_crash_loses_nothing_that_was_acknowledged(tmp_path: Path) -> None:
         assert log.head().seq >= int(acknowledged[-1][0])
         assert log.replay_check().ok
     assert all(stored.get(int(seq)) == digest for seq, digest in acknowledged)
+
+
+def test_the_writer_leaves_the_garbage_collector_as_it_found_it(tmp_path: Path) -> None:
+    assert gc.isenabled()
+    with GroupCommitWriter(tmp_path / "log.sqlite") as writer:
+        futures = [writer.submit(planned_job(f"job-{n}", {"a": ["a1", "a2"]})) for n in range(50)]
+        assert all(future.result(timeout=30) for future in futures)
+    assert gc.isenabled()
