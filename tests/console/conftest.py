@@ -14,6 +14,7 @@ import httpx
 import pytest
 import trio
 from textual.pilot import Pilot
+from textual.screen import Screen
 
 from console.app import ConsoleSettings, PaydeskApp
 from engine.config import Config
@@ -106,6 +107,12 @@ async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool], limit_s: 
             raise AssertionError(f"condition not met within {limit_s} s")
         await pilot.pause(0.05)
         waited += 0.05
+
+
+def showing(app: PaydeskApp, screen_type: type[Screen[Any]]) -> bool:
+    """The app's top screen is a `screen_type` and has been composed and mounted (its widgets can be queried:
+    a screen is on the stack a moment before its children are)."""
+    return isinstance(app.screen, screen_type) and app.screen.is_mounted
 
 
 def journal_has(app: PaydeskApp, prefix: str) -> bool:

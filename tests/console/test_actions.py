@@ -17,7 +17,7 @@ from console.screens.jobs import JobsScreen
 from console.screens.log import LogScreen
 from engine.commit_plan import CommitParams
 from eventlog import EventLog
-from tests.console.conftest import SIZE, ServedDemo, journal_has, wait_until
+from tests.console.conftest import SIZE, ServedDemo, journal_has, showing, wait_until
 
 pytestmark = pytest.mark.asyncio
 PARAMS = CommitParams(month="2026-01", batch=15, today="2026-01-16")
@@ -45,7 +45,7 @@ async def test_resume_executes_a_dry_run_and_retry_all_finishes_a_failed_payout(
         assert isinstance(jobs, JobsScreen)
         await wait_until(pilot, lambda: any(r.job_id == job_id for r in jobs.rows))
         await pilot.press("ctrl+e")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_until(pilot, lambda: showing(app, ConfirmScreen))
         await pilot.press("ctrl+y")  # the dialog's confirm key: a click can land before it is laid out
         await wait_until(pilot, lambda: job_status(demo.db_path, job_id) == "completed_with_failures")
         assert journal_has(app, f"sent resume {job_id}")
@@ -56,7 +56,7 @@ async def test_resume_executes_a_dry_run_and_retry_all_finishes_a_failed_payout(
         job_screen = app.screen
         await wait_until(pilot, lambda: job_screen.job is not None)
         await pilot.press("ctrl+r")
-        await wait_until(pilot, lambda: isinstance(app.screen, RetryScreen))
+        await wait_until(pilot, lambda: showing(app, RetryScreen))
         retry = app.screen
         assert isinstance(retry, RetryScreen)
         assert "Retry all 1 failed or blocked items" in str(retry.query_one("#all").render())
@@ -78,11 +78,11 @@ async def test_cancel_asks_the_running_job_to_stop_after_a_confirmation(slower_d
         assert isinstance(jobs, JobsScreen)
         await wait_until(pilot, lambda: any(r.status == "running" for r in jobs.rows), limit_s=40)
         await pilot.press("ctrl+k")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_until(pilot, lambda: showing(app, ConfirmScreen))
         await pilot.press("escape")  # no: nothing is sent
         assert not journal_has(app, "sent cancel")
         await pilot.press("ctrl+k")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_until(pilot, lambda: showing(app, ConfirmScreen))
         await pilot.press("ctrl+y")  # the dialog's confirm key: a click can land before it is laid out
         await wait_until(pilot, lambda: job_status(slower_demo.db_path, ids[0]) == "cancelled")
         assert journal_has(app, f"sent cancel {ids[0]}")
@@ -106,11 +106,11 @@ async def test_export_verify_replay_and_the_log_tail(demo: ServedDemo, tmp_path:
         assert "chain_head" in json.loads(lines[-1])
 
         await pilot.press("v")
-        await wait_until(pilot, lambda: isinstance(app.screen, ReportScreen))
+        await wait_until(pilot, lambda: showing(app, ReportScreen))
         assert journal_has(app, "verify:")
         await pilot.press("escape", "R")
         await wait_until(pilot, lambda: journal_has(app, "replay: ok: True"))
-        await wait_until(pilot, lambda: isinstance(app.screen, ReportScreen))
+        await wait_until(pilot, lambda: showing(app, ReportScreen))
         await pilot.press("escape", "l")
         log = app.screen
         assert isinstance(log, LogScreen)

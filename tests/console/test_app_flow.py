@@ -13,7 +13,7 @@ from console.screens.jobs import JobsScreen
 from console.screens.new_job import NewJobScreen
 from console.widgets.tables import row_text
 from eventlog import EventLog
-from tests.console.conftest import SIZE, ServedDemo, journal_has, wait_until
+from tests.console.conftest import SIZE, ServedDemo, journal_has, showing, wait_until
 
 pytestmark = pytest.mark.asyncio
 
@@ -43,7 +43,7 @@ async def test_a_planned_commit_is_confirmed_and_executes_exactly_its_plan(demo:
         body = text_of(app.screen.query_one("#body", Static))
         assert f"{screen.plan.writes} writes" in body and "moving" in body
         await pilot.press("ctrl+y")  # the dialog's confirm key: a click can land before it is laid out
-        await wait_until(pilot, lambda: isinstance(app.screen, JobScreen))
+        await wait_until(pilot, lambda: showing(app, JobScreen))
         assert journal_has(app, f"sent execute {job_id}")
 
         def finished() -> bool:

@@ -15,7 +15,7 @@ from console.screens.dialogs import ConfirmScreen
 from engine.commit_plan import CommitParams
 from engine.engine import Engine
 from eventlog import EventLog
-from tests.console.conftest import SIZE, ServedDemo, journal_has, wait_until
+from tests.console.conftest import SIZE, ServedDemo, journal_has, showing, wait_until
 
 pytestmark = pytest.mark.asyncio
 PARAMS = CommitParams(month="2026-01", batch=15, today="2026-01-16")
@@ -58,7 +58,7 @@ async def test_the_next_start_offers_to_resume_interrupted_jobs_and_resumes_them
     job_id = await start_commit_and_quit_mid_job(slow_demo)
     app = PaydeskApp(slow_demo.settings())
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_until(pilot, lambda: showing(app, ConfirmScreen))
         assert job_id in str(app.screen.query_one("#body").render())
         await pilot.press("ctrl+y")  # the dialog's confirm key: a click can land before it is laid out
         await wait_until(pilot, lambda: journal_has(app, f"sent resume {job_id}"))

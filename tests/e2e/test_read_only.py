@@ -38,7 +38,7 @@ from console.screens.jobs import JobsScreen
 from console.screens.new_job import NewJobScreen
 from eventlog import EventLog
 from sandbox.options import DEFAULT_TOKEN
-from tests.console.conftest import SIZE, ServedDemo, serve_demo_in_thread, wait_until
+from tests.console.conftest import SIZE, ServedDemo, serve_demo_in_thread, showing, wait_until
 from tests.engine.conftest import MONTH
 
 pytestmark = pytest.mark.asyncio
@@ -202,7 +202,7 @@ async def test_read_only_sends_no_write_request_counted_at_the_sandbox(
                 await pilot.press(key, "ctrl+y")
                 attempts += 1
             await pilot.press("enter")
-            await wait_until(pilot, lambda: isinstance(app.screen, JobScreen))
+            await wait_until(pilot, lambda: showing(app, JobScreen))
             job_screen = app.screen
             assert isinstance(job_screen, JobScreen)
             items = job_screen.query_one("#items", DataTable)
@@ -212,7 +212,7 @@ async def test_read_only_sends_no_write_request_counted_at_the_sandbox(
                 await pilot.press(key, "ctrl+y")
                 attempts += 1
             await pilot.press("enter")
-            await wait_until(pilot, lambda: isinstance(app.screen, ItemScreen))
+            await wait_until(pilot, lambda: showing(app, ItemScreen))
             await pilot.press("ctrl+r", "ctrl+y")
             attempts += 1
             await pilot.press("escape", "escape")
