@@ -168,7 +168,11 @@ async def input_latency(tmp: Path, items: int, presses: int, template: Path | No
             )
             before, settled_before = head_seq(db), _settled(app, job_id)
             say(f"sampling {presses} presses")
-            pressed = await sample(app, clock, presses)
+            try:
+                pressed = await sample(app, clock, presses)
+            except Exception as error:  # Textual reports a worker's error in its place on the way out
+                say(f"sampling stopped: {error!r}")
+                raise
             after, settled_after = head_seq(db), _settled(app, job_id)
             snapshot = app.snapshot
             running = snapshot is not None and not snapshot.jobs[job_id].done

@@ -8,7 +8,6 @@ names what it does), export, verify and replay check. A read-only console opens 
 from __future__ import annotations
 
 import asyncio
-import gc
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
 
+from console.collector import CollectorPolicy
 from console.hosting import (
     CommandAnswered,
     EngineHost,
@@ -136,14 +136,12 @@ class PaydeskApp(App[int]):
         self._tags = 0
         self._offered = False
         self._stopping = False
+        self._collector = CollectorPolicy()
 
     # ---- lifetime -----------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        # What start-up made (modules, Textual, Rich: some 90,000 objects) lives as long as the app: out of
-        # the collector's reach, each full collection has that much less to traverse (they came in the
-        # middle of opening a screen, 50-100 ms each).
-        gc.freeze()
+        self._collector.apply()
         self.console.size = self.size
         self.push_screen(JobsScreen())
         if self.settings.read_only or self.settings.config is None:
@@ -164,7 +162,7 @@ class PaydeskApp(App[int]):
         if self.host is not None:
             await self.host.stop()
         self.reader.close()
-        gc.unfreeze()
+        self._collector.restore()
 
     def _publish(self, publication: Publication) -> None:
         if isinstance(publication, EngineSnapshot):

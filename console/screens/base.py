@@ -27,8 +27,9 @@ class PaydeskScreen(Screen[None]):
 
     @property
     def on_stack(self) -> bool:
-        """Still on the screen stack: False once popped (a read finishing after that has nothing to show)."""
-        return self in self.app.screen_stack
+        """Still on the screen stack: False once popped or once the app shuts down (its screens lose their
+        widgets then): a read finishing after that has nothing left to show."""
+        return self.app.is_running and self.is_attached and self in self.app.screen_stack
 
     def engine_changed(self, snapshot: EngineSnapshot) -> None:
         """The engine published a snapshot (at most every 0.1 s) while this screen shows; screens refresh

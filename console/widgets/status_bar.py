@@ -10,10 +10,11 @@ from console.hosting import EngineSnapshot
 
 
 class StatusBar(Horizontal):
-    # Fixed widths: a label that keeps its size is repainted alone when it changes (ten times a second while
-    # a job runs); one that resizes lays the whole screen out again, which redraws every widget on it.
+    # In the flow, last (the key bar is docked below it: two widgets docked bottom would overlap, and the
+    # key bar hid this one). Fixed widths: a label that keeps its size is repainted alone when it changes (ten
+    # times a second while a job runs); one that resizes lays the whole screen out, redrawing all of it.
     DEFAULT_CSS = """
-    StatusBar { height: 1; dock: bottom; background: $panel; }
+    StatusBar { height: 1; background: $panel; }
     StatusBar Label { padding: 0 1; }
     StatusBar #bucket { width: 20; }
     StatusBar #rate { width: 27; }
@@ -38,7 +39,7 @@ class StatusBar(Horizontal):
             return
         yield Label("engine starting…", id="bucket")
         yield Label("req/s", id="rate")
-        yield Sparkline([0.0], id="rps")
+        yield Sparkline([], id="rps")
         yield Label("", id="throttle")
         yield Label("", id="workers")
 
@@ -53,7 +54,7 @@ class StatusBar(Horizontal):
         self._label("#bucket", f"bucket {bucket.tokens:.1f}/{bucket.burst}")
         latest = snapshot.rps[-1] if snapshot.rps else 0.0
         self._label("#rate", f"{latest:5.1f} req/s (limit {bucket.rate:g})")
-        rps = list(snapshot.rps) or [0.0]
+        rps = list(snapshot.rps) if len(snapshot.rps) > 1 else []  # one value draws as a full bar
         sparkline = self.query_one("#rps", Sparkline)
         if sparkline.data != rps:
             sparkline.data = rps
