@@ -21,7 +21,6 @@ import sqlite3
 import sys
 import tempfile
 import time
-from concurrent.futures import Future
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -37,6 +36,7 @@ from eventlog import (
     JobPlanned,
     JobStarted,
     PreloadCompleted,
+    Receipt,
     StepFailed,
     StepPlanned,
     StepSkipped,
@@ -55,8 +55,8 @@ REBUILD_BAR = 0.25
 
 
 def workload(target_events: int, seed: int = 7) -> list[list[Event]]:
-    """Submissions as the engine makes them: a job's setup, one per planned item, then one per step
-    event while ~20 jobs run interleaved."""
+    """Submissions as the engine makes them: a job's setup, its whole plan in one (engine/jobs.py records
+    the plan's events together), then one per step event while ~20 jobs run interleaved."""
     rng = random.Random(seed)
     items_per_job = max(1, target_events // (JOBS * 12))
     op = "bench"
@@ -196,7 +196,7 @@ def workload(target_events: int, seed: int = 7) -> list[list[Event]]:
             ]
         )
         run.append([JobFinished(job_id=job, operator=op, status="completed", error=None)])
-        planning.append(plan)
+        planning.append([[event for events in plan for event in events]])
         running.append(run)
     submissions = list(setup)
     for group in (planning, running):  # jobs interleaved round-robin, as concurrent jobs would be
@@ -242,7 +242,7 @@ def main() -> int:
         # future once it has resolved (a failure is still counted, and the last one is waited for).
         failed: list[BaseException] = []
 
-        def check(future: Future[list[StoredEvent]]) -> None:
+        def check(future: Receipt[list[StoredEvent]]) -> None:
             error = future.exception()
             if error is not None:
                 failed.append(error)
@@ -250,7 +250,7 @@ def main() -> int:
         def append_all(path: Path) -> tuple[float, WriterStatistics]:
             start = time.perf_counter()
             writer = GroupCommitWriter(path)
-            last: Future[list[StoredEvent]] | None = None
+            last: Receipt[list[StoredEvent]] | None = None
             for submission in submissions:
                 last = writer.submit(submission)
                 last.add_done_callback(check)

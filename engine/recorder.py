@@ -1,22 +1,21 @@
 """Recording events from trio: the bridge from the engine to the event log's group-commit writer.
 
-The writer owns a thread and answers with `concurrent.futures.Future`s; `record` waits for one without
-blocking the trio loop (and so without freezing a console that hosts the engine as a guest): the future's
-callback wakes the waiting task through the trio token. `record` returns once the events are durable,
-which is what a step's `started` event needs before its request is sent. `record_nowait` queues events
-whose durability nobody waits for (an outcome lost in a crash leaves the step in doubt, which recovery
-resolves by reading the target); `flush` waits for everything queued so far.
+The writer owns a thread and answers with receipts (light futures, `eventlog.Receipt`); `record` waits for
+one without blocking the trio loop (and so without freezing a console that hosts the engine as a guest): the
+receipt's callback wakes the waiting task through the trio token. `record` returns once the events are
+durable, which is what a step's `started` event needs before its request is sent. `record_nowait` queues
+events whose durability nobody waits for (an outcome lost in a crash leaves the step in doubt, which
+recovery resolves by reading the target); `flush` waits for everything queued so far.
 """
 
 from __future__ import annotations
 
 import contextlib
-from concurrent.futures import Future
 from typing import TypeVar
 
 import trio
 
-from eventlog import Event, GroupCommitWriter, StoredEvent
+from eventlog import Event, GroupCommitWriter, Receipt, StoredEvent
 
 T = TypeVar("T")
 
@@ -24,7 +23,7 @@ T = TypeVar("T")
 class Recorder:
     def __init__(self, writer: GroupCommitWriter) -> None:
         self.writer = writer
-        self._pending: list[Future[list[StoredEvent]]] = []
+        self._pending: list[Receipt[list[StoredEvent]]] = []
 
     async def record(self, *events: Event) -> list[StoredEvent]:
         """Append `events` in one group and wait until they are durable.
@@ -46,13 +45,13 @@ class Recorder:
             await wait_future(future)
 
 
-async def wait_future(future: Future[T]) -> T:
+async def wait_future(future: Receipt[T]) -> T:
     """Wait for a concurrent future from trio without a thread."""
     if not future.done():
         token = trio.lowlevel.current_trio_token()
         done = trio.Event()
 
-        def wake(_: Future[T]) -> None:
+        def wake(_: Receipt[T]) -> None:
             # If the engine stopped first, nobody is waiting any more.
             with contextlib.suppress(trio.RunFinishedError):
                 token.run_sync_soon(done.set)

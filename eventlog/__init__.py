@@ -2,12 +2,13 @@
 
 - `EventLog` opens or creates a log (WAL, synchronous=FULL, mode 0600, schema migrations), appends events
   with their projections in one transaction, reads projections and events, rebuilds, exports, verifies.
-- `GroupCommitWriter` owns one writer thread and connection; `submit(events)` returns a future of the
-  stored events, committed together with whatever else was queued.
+- `GroupCommitWriter` owns one writer thread and connection; `submit(events)` returns a receipt (a light
+  future) of the stored events, committed together with whatever else was queued.
 - The event vocabulary (`JobCreated`, `StepSucceeded`, …) lives in `eventlog.events`; stable type names and
   upcasting of old versions in `eventlog.registry`.
 - Modules: codec (canonical bytes, hash chain, secret guards), schema (file checks, migrations), projection
-  (pure fold), rows, tables (projection SQL), rebuild, queries, store, writer, export, verify, replay.
+  (pure fold), rows, tables (projection SQL), rebuild, queries, store, writer, receipt, export, verify,
+  replay.
 """
 
 from eventlog.codec import GENESIS_HASH, ChainHead, EventRecord, StoredEvent, canonical_json
@@ -48,6 +49,7 @@ from eventlog.events import (
     WarningRecorded,
 )
 from eventlog.export import FORMATS, ExportHead, Format, Selection, export_head, read_export, write_export
+from eventlog.receipt import Receipt
 from eventlog.registry import Event, EventRegistry
 from eventlog.replay import Difference, ReplayReport, replay_check
 from eventlog.rows import ITEM_STATUSES, JOB_STATUSES, STEP_STATUSES, ItemRow, JobRow, PreloadRow, StepRow
@@ -92,6 +94,7 @@ __all__ = [
     "NotAnEventLog",
     "PreloadCompleted",
     "PreloadRow",
+    "Receipt",
     "ReplayReport",
     "RetryRequested",
     "SecretRejected",

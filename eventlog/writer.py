@@ -1,14 +1,14 @@
 """`GroupCommitWriter`: one thread, one connection, many events per durable transaction.
 
-Callers on any thread `submit` a list of events and get a `concurrent.futures.Future` that resolves to the
-stored events once their transaction has committed (durably: WAL with synchronous=FULL). While one
-transaction commits, new submissions queue up; the writer then drains the whole queue (up to
-`max_batch_events`) into the next transaction. A future resolves only after its commit, so an
-acknowledged event survives a crash; a submission that fails (a secret, a value that is not JSON) fails
-alone, without spoiling the others in its group.
+Callers on any thread `submit` a list of events and get a `Receipt` (a light future, see
+`eventlog.receipt`) that resolves to the stored events once their transaction has committed (durably: WAL
+with synchronous=FULL). While one transaction commits, new submissions queue up; the writer then drains the
+whole queue (up to `max_batch_events`) into the next transaction. A receipt resolves only after its commit,
+so an acknowledged event survives a crash; a submission that fails (a secret, a value that is not JSON)
+fails alone, without spoiling the others in its group.
 
 `submit` checks and encodes the events on the caller's thread (a few microseconds an event), so that work
-runs while the writer thread waits on SQLite, and a refused submission is known at once (its future
+runs while the writer thread waits on SQLite, and a refused submission is known at once (its receipt
 fails when the writer reaches it, in order). While the writer works through a backlog, the cyclic garbage
 collector is paused (see `eventlog.gcpause`): it resumes as soon as the writer has caught up, and at
 least every `MAX_GC_PAUSE_S`.
@@ -20,7 +20,6 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +29,7 @@ from eventlog.codec import Encoder, Prepared, StoredEvent, encode_group, utc_now
 from eventlog.errors import WriterClosed
 from eventlog.events import EVENTS
 from eventlog.gcpause import collector_paused
+from eventlog.receipt import Receipt
 from eventlog.registry import Event, EventRegistry
 from eventlog.store import EventLog
 
@@ -48,14 +48,13 @@ class WriterStatistics:
 MAX_GC_PAUSE_S = 10.0
 
 
-@dataclass(slots=True)
-class _Submission:
-    encoded: list[Prepared] | Exception  # the events encoded, or why they cannot be
-    future: Future[list[StoredEvent]]
+_Submission = tuple[list[Prepared] | Exception, Receipt[list[StoredEvent]]]
+"""The events encoded (or why they cannot be) and the receipt their submitter holds."""
 
-    @property
-    def size(self) -> int:
-        return len(self.encoded) if type(self.encoded) is list else 1
+
+def _size(submission: _Submission) -> int:
+    encoded = submission[0]
+    return len(encoded) if type(encoded) is list else 1
 
 
 class GroupCommitWriter:
@@ -99,21 +98,22 @@ class GroupCommitWriter:
 
     # --- the caller's side --------------------------------------------------------------------------------
 
-    def submit(self, events: Iterable[Event]) -> Future[list[StoredEvent]]:
-        """Queue events to be appended together, in order; the future gives them back stored.
+    def submit(self, events: Iterable[Event]) -> Receipt[list[StoredEvent]]:
+        """Queue events to be appended together, in order; the receipt gives them back stored.
 
         The events are checked and encoded here: if one cannot be (`InvalidEvent`, `SecretRejected`),
-        none of them is written and the future fails with the reason. Cancelling the future before the
+        none of them is written and the receipt fails with the reason. Cancelling the receipt before the
         writer takes it withdraws the submission; after that it will be written regardless. Do not mutate
         the events' payloads after submitting them.
         """
-        submission = _Submission(encode_group(self._encoder, list(events)), Future())
+        receipt: Receipt[list[StoredEvent]] = Receipt()
+        submission = (encode_group(self._encoder, list(events)), receipt)
         with self._lock:
             if self._closed:
                 raise WriterClosed(f"the writer for {self.path} is closed")
             self._queued += 1
             self._queue.put(submission)
-        return submission.future
+        return receipt
 
     def close(self) -> None:
         """Write everything already submitted, then stop the thread and close the connection."""
@@ -179,7 +179,7 @@ class GroupCommitWriter:
         if first is None:
             return [], True
         group = [first]
-        size = first.size
+        size = _size(first)
         while size < self._max_batch_events:
             try:
                 more = self._queue.get_nowait()
@@ -188,24 +188,24 @@ class GroupCommitWriter:
             if more is None:
                 return group, True
             group.append(more)
-            size += more.size
+            size += _size(more)
         return group, False
 
     def _commit(self, log: EventLog, group: list[_Submission]) -> None:
         with self._lock:
             self._queued -= len(group)
-        accepted = [submission for submission in group if submission.future.set_running_or_notify_cancel()]
+        accepted = [submission for submission in group if submission[1].claim()]
         if not accepted:
             return
         try:
-            outcomes = log.append_encoded([submission.encoded for submission in accepted])
+            outcomes = log.append_encoded([encoded for encoded, _ in accepted])
         except BaseException as err:
             if len(accepted) == 1:
-                accepted[0].future.set_exception(err)
+                accepted[0][1].settle(None, err)
                 return
             for submission in accepted:  # find the culprit: one by one
                 try:
-                    (outcome,) = log.append_encoded([submission.encoded])
+                    (outcome,) = log.append_encoded([submission[0]])
                 except BaseException as single_err:
                     outcome = single_err
                 self._resolve([submission], [outcome])
@@ -215,7 +215,7 @@ class GroupCommitWriter:
     def _resolve(
         self, accepted: list[_Submission], outcomes: list[list[StoredEvent] | BaseException]
     ) -> None:
-        """Count what was written (one transaction, if anything was) and resolve the futures."""
+        """Count what was written (one transaction, if anything was) and resolve the receipts."""
         events = written = 0
         for outcome in outcomes:
             if type(outcome) is list:
@@ -227,11 +227,11 @@ class GroupCommitWriter:
                 self._events += events
                 self._transactions += 1
                 self._largest = max(self._largest, events)
-        for submission, outcome in zip(accepted, outcomes, strict=True):
+        for (_, receipt), outcome in zip(accepted, outcomes, strict=True):
             if type(outcome) is list:
-                submission.future.set_result(outcome)
+                receipt.settle(outcome, None)
             else:
-                submission.future.set_exception(outcome)  # type: ignore[arg-type]
+                receipt.settle(None, outcome)  # type: ignore[arg-type]
 
     def _fail_leftovers(self) -> None:
         while True:
@@ -239,5 +239,5 @@ class GroupCommitWriter:
                 submission = self._queue.get_nowait()
             except queue.Empty:
                 return
-            if submission is not None and submission.future.set_running_or_notify_cancel():
-                submission.future.set_exception(WriterClosed(f"the writer for {self.path} stopped"))
+            if submission is not None and submission[1].claim():
+                submission[1].settle(None, WriterClosed(f"the writer for {self.path} stopped"))

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import threading
-from concurrent.futures import Future
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from eventlog import (
     GroupCommitWriter,
     InvalidEvent,
     JobCreated,
+    Receipt,
     StoredEvent,
     WarningRecorded,
     WriterClosed,
@@ -50,7 +50,7 @@ def test_concurrent_submissions_are_all_acknowledged_in_few_transactions(tmp_pat
     writer = GroupCommitWriter(tmp_path / "log.sqlite", clock=clock)
     first = writer.submit(planned_job("job-0", {"a": ["a1"]}))
     assert clock.entered.wait(timeout=30)
-    futures: dict[int, list[Future[list[StoredEvent]]]] = {}
+    futures: dict[int, list[Receipt[list[StoredEvent]]]] = {}
 
     def submitter(t: int) -> None:
         futures[t] = [
