@@ -82,6 +82,10 @@ class EventLog:
     def close(self) -> None:
         self._conn.close()
 
+    def checkpoint(self) -> None:
+        """Copy what the WAL holds into the database file, as far as open readers allow (PASSIVE)."""
+        self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
     def __enter__(self) -> EventLog:
         return self
 

@@ -12,11 +12,18 @@ runs while the writer thread waits on SQLite, and a refused submission is known 
 fails when the writer reaches it, in order). While the writer works through a backlog, the cyclic garbage
 collector is paused (see `eventlog.gcpause`): it resumes as soon as the writer has caught up, and at
 least every `MAX_GC_PAUSE_S`.
+
+Checkpoints (copying the WAL into the database file) are the writer's idle work: once it has caught up and
+has written `CHECKPOINT_EVENTS` since the last one, it checkpoints before it waits again, so that a commit
+somebody awaits does not also pay for one. A writer that is never idle still has SQLite checkpoint every
+`CHECKPOINT_BACKSTOP_PAGES` pages of WAL (about 40 MB).
 """
 
 from __future__ import annotations
 
+import contextlib
 import queue
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -46,6 +53,8 @@ class WriterStatistics:
 
 
 MAX_GC_PAUSE_S = 10.0
+CHECKPOINT_EVENTS = 2_000
+CHECKPOINT_BACKSTOP_PAGES = 10_000
 
 
 _Submission = tuple[list[Prepared] | Exception, Receipt[list[StoredEvent]]]
@@ -80,6 +89,7 @@ class GroupCommitWriter:
         self._closed = False
         self._submissions = self._events = self._transactions = self._largest = 0
         self._queued = 0
+        self._unchecked = 0  # events written since the last checkpoint (the writer thread's own count)
         self._ready = threading.Event()
         self._open_error: BaseException | None = None
         secrets = tuple(secrets)
@@ -146,6 +156,7 @@ class GroupCommitWriter:
             self._open_error = err
             self._ready.set()
             return
+        log.connection.execute(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_BACKSTOP_PAGES}")
         self._ready.set()
         try:
             while self._work(log):
@@ -155,8 +166,9 @@ class GroupCommitWriter:
             self._fail_leftovers()
 
     def _work(self, log: EventLog) -> bool:
-        """Wait for submissions, then commit group after group until the queue is empty (or the pause of
-        the garbage collector has lasted `MAX_GC_PAUSE_S`); False once the writer is closed."""
+        """Wait for submissions, then commit group after group until the queue is empty (then checkpoint,
+        if one is due) or the pause of the garbage collector has lasted `MAX_GC_PAUSE_S`; False once the
+        writer is closed."""
         first: _Submission | None = self._queue.get()
         with collector_paused():
             deadline = time.monotonic() + MAX_GC_PAUSE_S
@@ -171,7 +183,12 @@ class GroupCommitWriter:
                 try:
                     first = self._queue.get_nowait()
                 except queue.Empty:
-                    return True
+                    break
+        if self._unchecked >= CHECKPOINT_EVENTS and self._queue.empty():
+            self._unchecked = 0
+            with contextlib.suppress(sqlite3.Error):  # the WAL holds it all durably; SQLite tries again later
+                log.checkpoint()
+        return True
 
     def _take_group(self, first: _Submission | None) -> tuple[list[_Submission], bool]:
         """`first` and the submissions queued after it, up to `max_batch_events`; and whether the writer
@@ -222,6 +239,7 @@ class GroupCommitWriter:
                 written += 1
                 events += len(outcome)
         if written:
+            self._unchecked += events
             with self._lock:
                 self._submissions += written
                 self._events += events

@@ -5,9 +5,11 @@ from __future__ import annotations
 import gc
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from eventlog import (
     WarningRecorded,
     WriterClosed,
 )
+from eventlog.writer import CHECKPOINT_EVENTS
 from tests.eventlog.eventlog_histories import OP, planned_job
 
 
@@ -168,3 +171,26 @@ def test_the_writer_leaves_the_garbage_collector_as_it_found_it(tmp_path: Path) 
         futures = [writer.submit(planned_job(f"job-{n}", {"a": ["a1", "a2"]})) for n in range(50)]
         assert all(future.result(timeout=30) for future in futures)
     assert gc.isenabled()
+
+
+def test_an_idle_writer_checkpoints_what_it_wrote_into_the_database_file(tmp_path: Path) -> None:
+    """Past `CHECKPOINT_EVENTS`, the writer copies the WAL into the file once it has nothing to do (the
+    backstop alone would wait for some 40 MB of WAL)."""
+    path = tmp_path / "log.sqlite"
+    events = [warning("j", n) for n in range(CHECKPOINT_EVENTS)]
+
+    def in_the_file() -> int:
+        file = sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True)  # the file, no WAL
+        try:
+            return int(file.execute("SELECT count(*) FROM events").fetchone()[0])
+        except sqlite3.DatabaseError:  # the file alone is not whole yet (its pages are in the WAL)
+            return 0
+        finally:
+            file.close()
+
+    with GroupCommitWriter(path) as writer:
+        writer.submit(events).result(timeout=60)
+        deadline = time.monotonic() + 30
+        while in_the_file() < len(events) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert in_the_file() == len(events)
