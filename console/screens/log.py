@@ -2,11 +2,13 @@
 
 The tail is a `RichLog`, one line per event: a line is drawn once, when its event arrives, and a busy log
 (hundreds of events a second while a job runs) only appends. A table would redraw every visible cell at
-each arrival.
+each arrival. Catching up after the screen was away (up to `KEEP` lines, some 45 ms of drawing) goes
+`WRITE_SLICE` lines at a time, letting the keys and the engine in between.
 """
 
 from __future__ import annotations
 
+from asyncio import sleep
 from collections import deque
 from typing import ClassVar
 
@@ -25,6 +27,7 @@ from eventlog.queries import RECORD_COLUMNS
 
 POLL_S = 0.5
 KEEP = 500  # the newest events held and shown
+WRITE_SLICE = 50
 TAIL = f"SELECT {RECORD_COLUMNS} FROM events WHERE seq > ? ORDER BY seq DESC LIMIT ?"
 OUTCOME_CHOICES = (
     "succeeded",
@@ -76,6 +79,7 @@ class LogScreen(PaydeskScreen):
         self.type_filter = ""
         self.outcome_filter = ""
         self._polling = False
+        self._drawn = 0  # how many times the tail was redrawn from `records` (a filter changed)
 
     def compose(self) -> ComposeResult:
         yield Static("Event log (live tail)", id="title")
@@ -111,24 +115,33 @@ class LogScreen(PaydeskScreen):
 
     @work(group="log-poll")
     async def _poll(self) -> None:
+        try:
+            await self._catch_up()
+        finally:
+            self._polling = False  # only now: a poll overlapping this one could write newer lines first
+
+    async def _catch_up(self) -> None:
         after = self.last_seq
 
         def query(log: EventLog) -> list[EventRecord]:
             return tail_after(log, after, KEEP)
 
         empty: list[EventRecord] = []
-        try:
-            fresh = await self.console.reader.read(query, empty)
-        finally:
-            self._polling = False
+        fresh = await self.console.reader.read(query, empty)
         if not fresh or not self.on_stack:
             return
         self.last_seq = fresh[-1].seq
         self.records.extend(fresh)
         tail = self.query_one("#events", RichLog)
-        for record in fresh:
-            if self.matches(record):
-                self._write(tail, record)
+        drawn = self._drawn
+        for start in range(0, len(fresh), WRITE_SLICE):
+            if start:
+                await sleep(0)
+                if drawn != self._drawn or not self.on_stack:
+                    return  # redrawn from `records` meanwhile: these are in it already
+            for record in fresh[start : start + WRITE_SLICE]:
+                if self.matches(record):
+                    self._write(tail, record)
 
     def matches(self, record: EventRecord) -> bool:
         if self.job_filter and self.job_filter not in record.job_id:
@@ -151,6 +164,7 @@ class LogScreen(PaydeskScreen):
         self.shown.append(record)
 
     def refilter(self) -> None:
+        self._drawn += 1
         tail = self.query_one("#events", RichLog)
         tail.clear()
         self.shown.clear()
