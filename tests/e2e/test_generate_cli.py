@@ -250,6 +250,12 @@ async def test_kill_9_right_after_a_payout_is_created_under_query_lag_then_resum
         assert process.returncode == -signal.SIGKILL and killer.made is not None
         ((job, steps),) = await trio.to_thread.run_sync(jobs_in, setup.db)
         assert any(s.kind == "create" and s.status == "started" for s in steps), "no create left in doubt"
+        # Hide the payout for LAG_MS from now rather than from its creation: however slowly a loaded machine
+        # starts the resume, its first lookup comes while the payout is still hidden. (The seeded pages stay
+        # visible: they are older than the payout by more than LAG_MS.)
+        made_ms = setup.sandbox.store.pages[killer.made].created_ms
+        lag_ms = int(time.time() * 1000) - made_ms + LAG_MS
+        await admin(setup, "POST", "faults", {"query_lag_ms": lag_ms})
 
         done = await paydesk(setup, "resume", job.job_id, "--json")
         assert done.returncode == 0, done.stderr.decode() + done.stdout.decode()
