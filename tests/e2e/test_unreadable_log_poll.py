@@ -21,8 +21,14 @@ import trio
 from engine.commit_job import commit_planner, commit_spec
 from engine.jobs import JobReport, run_job
 from engine.runtime import Runtime
-from eventlog import DamagedLog, EventLog, GroupCommitWriter, JobCancelRequested, JobCreated
-from tests.engine.helpers import commit_params, open_local_notion, open_local_runtime, seed_local_demo
+from eventlog import DamagedLog, EventLog, JobCreated
+from tests.engine.helpers import (
+    commit_params,
+    open_local_notion,
+    open_local_runtime,
+    request_cancel,
+    seed_local_demo,
+)
 
 
 def refuse_polls(rt: Runtime, db: Path, refused: range) -> list[int]:
@@ -78,15 +84,12 @@ async def test_a_cancel_requested_after_refused_polls_is_still_noticed(
                 while len(calls) < 5:  # noqa: ASYNC110 (the reads have no event to wait on)
                     await trio.sleep(0.1)
 
-                def record() -> None:
+                def job_id() -> str:
                     with EventLog(db, read_only=True) as log:
                         (job,) = log.jobs()
-                    with GroupCommitWriter(db) as writer:
-                        writer.submit(
-                            [JobCancelRequested(job_id=job.job_id, operator="other", reason="stop")]
-                        )
+                    return job.job_id
 
-                await trio.to_thread.run_sync(record)
+                await request_cancel(db, await trio.to_thread.run_sync(job_id))
     (report,) = reports
     assert report.status == "cancelled", "noticed after two refused polls and a baseline"
     statuses = {state.status for state in report.states.values()}

@@ -31,7 +31,7 @@ from engine.plan import Plan
 from engine.ratelimit import TokenBucket
 from engine.recorder import Recorder
 from engine.runtime import Runtime, open_runtime
-from eventlog import GroupCommitWriter
+from eventlog import GroupCommitWriter, JobCancelRequested
 from sandbox.app import build_app
 from sandbox.demo import DemoWorkspace, seed_demo
 from sandbox.limits import wrap
@@ -293,3 +293,13 @@ async def seed_local_demo(notion: LocalNotion, month: str = "2026-01") -> tuple[
         token=notion.token,
     )
     return demo, config
+
+
+async def request_cancel(db: Path, job_id: str) -> None:
+    """What `paydesk cancel JOB` does: record the request in the log, from another writer."""
+
+    def record() -> None:
+        with GroupCommitWriter(db) as writer:
+            writer.submit([JobCancelRequested(job_id=job_id, operator="other", reason="stop")]).result()
+
+    await trio.to_thread.run_sync(record)

@@ -17,7 +17,7 @@ from engine.commit_job import commit_planner, commit_spec
 from engine.config import Config
 from engine.jobs import CANCEL_POLL_S, JobReport, resume_job, run_job
 from engine.runtime import Runtime, open_runtime
-from eventlog import EventLog, GroupCommitWriter, JobCancelRequested
+from eventlog import EventLog
 from tests.engine.conftest import Demo
 from tests.engine.helpers import (
     PATIENT,
@@ -27,6 +27,7 @@ from tests.engine.helpers import (
     expected_after,
     open_local_notion,
     open_local_runtime,
+    request_cancel,
     seed_local_demo,
     workspace,
 )
@@ -97,16 +98,6 @@ async def test_setting_the_cancel_event_stops_the_job_cleanly_and_resume_finishe
     assert resumed.status == "completed"
     assert report.plan is not None
     assert await read_back(demo) == expected_after(before, [report.plan], TODAY)
-
-
-async def request_cancel(db: Path, job_id: str) -> None:
-    """What `paydesk cancel JOB` does: record the request in the log, from another writer."""
-
-    def record() -> None:
-        with GroupCommitWriter(db) as writer:
-            writer.submit([JobCancelRequested(job_id=job_id, operator="other", reason="stop")]).result()
-
-    await trio.to_thread.run_sync(record)
 
 
 async def commit_cancelled_through_the_log(demo: Demo, db: Path) -> JobReport:
