@@ -17,18 +17,31 @@ They need no token and are neither limited, delayed, faulted nor counted.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from starlette.types import Receive, Scope, Send
 
 from sandbox.asgi_io import read_body, send_envelope, send_json
 from sandbox.errors import NotionError, validation
-from sandbox.faults import parse_fault_spec, parse_targeted
-
-if TYPE_CHECKING:
-    from sandbox.limits import SandboxLimits
+from sandbox.faults import FaultInjector, parse_fault_spec, parse_targeted
+from sandbox.latency import Latency
+from sandbox.ratelimit import RateLimiter
+from sandbox.stats import RequestStats
 
 FAULT_KEYS = frozenset({"spec", "random_seed", "query_lag_ms", "targeted"})
+
+
+class SandboxLimits(Protocol):
+    """What the admin routes read and change of the limits around a running sandbox (`sandbox.limits`)."""
+
+    stats: RequestStats
+    limiter: RateLimiter
+    latency: Latency
+    faults: FaultInjector
+
+    def query_lag_ms(self) -> int: ...
+
+    def set_query_lag_ms(self, value: int) -> None: ...
 
 
 def describe_faults(limits: SandboxLimits) -> dict[str, Any]:

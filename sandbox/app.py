@@ -14,16 +14,13 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
 
-from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from sandbox import ids
 from sandbox.asgi_io import ClientDisconnected, read_body, read_complete_body
+from sandbox.call import Call, Handler
 from sandbox.errors import (
     NotionError,
     body_invalid,
@@ -34,6 +31,7 @@ from sandbox.errors import (
     unauthorized,
 )
 from sandbox.options import SandboxOptions
+from sandbox.routes.table import ROUTES
 from sandbox.store import SandboxStore
 
 logger = logging.getLogger("sandbox")
@@ -42,45 +40,6 @@ DEFAULT_OPTIONS = SandboxOptions()
 _VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PARAM = re.compile(r"{(\w+)(:path)?}")
 _CONTENT_TYPE = (b"content-type", b"application/json; charset=utf-8")
-
-
-@dataclass
-class Call:
-    """What a handler gets: the store, the ASGI scope, the path parameters and the JSON body."""
-
-    store: SandboxStore
-    scope: Scope
-    params: dict[str, str]
-    body: dict[str, Any]
-    _query: list[tuple[str, str]] | None = field(default=None, repr=False)
-
-    @property
-    def request(self) -> Request:
-        """A Starlette view of the request (built on demand: only the rare handler that needs its URL)."""
-        return Request(self.scope)
-
-    def _query_pairs(self) -> list[tuple[str, str]]:
-        if self._query is None:
-            raw = self.scope.get("query_string", b"")
-            self._query = parse_qsl(raw.decode("latin-1"), keep_blank_values=True) if raw else []
-        return self._query
-
-    def query_list(self, key: str) -> list[str]:
-        """Every value of ``key`` in the query string, also sent as ``key[]``."""
-        bracketed = key + "[]"
-        pairs = self._query_pairs()
-        return [v for k, v in pairs if k == key] + [v for k, v in pairs if k == bracketed]
-
-    def query_one(self, key: str) -> str | None:
-        """The last value of ``key`` in the query string, or None."""
-        found = None
-        for k, v in self._query_pairs():
-            if k == key:
-                found = v
-        return found
-
-
-Handler = Callable[[Call], dict[str, Any]]
 
 
 def encode_json(payload: Any) -> bytes:
@@ -147,8 +106,19 @@ class NotionApp:
             else:
                 self._static[(method, path)] = handler
 
+    def _name_the_integration(self, payload: dict[str, Any]) -> None:
+        """A 404 names the integration the objects should be shared with, as Notion's does."""
+        bot = self.store.users.get(self.store.bot_id, {})
+        message = str(payload["message"])
+        if message.endswith("your integration."):
+            payload["message"] = f'{message[:-1]} "{bot.get("name", "")}".'
+        payload["additional_data"] = {"integration_id": self.store.bot_id}
+
     def route(self, method: str, path: str) -> tuple[Handler, dict[str, str]] | None:
-        """The handler for ``method path`` and its path parameters, or None."""
+        """The handler for ``method path`` and its path parameters, or None (a trailing slash is
+        ignored, as Notion ignores it)."""
+        if len(path) > 1 and path.endswith("/"):
+            path = path.rstrip("/")
         handler = self._static.get((method, path))
         if handler is not None:
             return handler, {}
@@ -198,6 +168,8 @@ class NotionApp:
             payload["request_id"] = rid
         except NotionError as error:
             status, payload = error.status, error.envelope(rid)
+            if error.code == "object_not_found":
+                self._name_the_integration(payload)
         except ClientDisconnected:
             return  # the body never arrived: nothing to apply, and nobody to answer
         except Exception:
@@ -219,6 +191,4 @@ async def _lifespan(receive: Receive, send: Send) -> None:
 
 def build_app(store: SandboxStore, options: SandboxOptions = DEFAULT_OPTIONS) -> NotionApp:
     """The bare Notion API app over ``store`` (no rate limit, latency or faults: see sandbox.limits)."""
-    from sandbox.routes import table
-
-    return NotionApp(store, options, table.ROUTES)
+    return NotionApp(store, options, ROUTES)

@@ -128,15 +128,16 @@ def checkbox_condition(cond: Any, path: str) -> Test:
 
 
 def option_condition(cond: Any, path: str) -> Test:
-    """select and status, by option name."""
+    """select and status, by option name (or by any of a list of names, which Notion also takes)."""
     key, target = split_condition(cond, path, OPTION)
     if key in EMPTINESS:
         return emptiness(key, target, path, lambda inner: option_name(inner) is None)
-    if not isinstance(target, str):
+    names = target if isinstance(target, list) else [target]
+    if not names or not all(isinstance(name, str) for name in names):
         raise invalid(f"{path}.{key}", "a string", target)
 
     def equals(inner: Any) -> bool:
-        return isinstance(inner, dict) and inner.get("name") == target
+        return isinstance(inner, dict) and inner.get("name") in names
 
     if key == "equals":
         return equals
@@ -175,3 +176,22 @@ def files_condition(cond: Any, path: str) -> Test:
     """files: only emptiness can be asked."""
     key, target = split_condition(cond, path, EMPTINESS)
     return emptiness(key, target, path, lambda inner: not (isinstance(inner, list) and inner))
+
+
+VERIFICATION = ("status", "does_not_equal")
+VERIFICATION_STATES = ("verified", "expired", "none")
+
+
+def verification_condition(cond: Any, path: str) -> Test:
+    """verification, by state: verified, expired or none (unverified)."""
+    key, target = split_condition(cond, path, VERIFICATION)
+    if target not in VERIFICATION_STATES:
+        raise invalid(f"{path}.{key}", '`"verified"`, `"expired"` or `"none"`', target)
+
+    def state(inner: Any) -> str:
+        found = inner.get("state") if isinstance(inner, dict) else None
+        return "none" if found in (None, "unverified") else str(found)
+
+    if key == "status":
+        return lambda inner: state(inner) == target
+    return lambda inner: state(inner) != target

@@ -27,6 +27,7 @@ from sandbox.filters_conditions import (
     option_condition,
     split_condition,
     text_condition,
+    verification_condition,
 )
 from sandbox.filters_dates import date_condition
 from sandbox.query_common import QueryError, invalid, resolve_property, undefined
@@ -58,7 +59,10 @@ FAMILIES: dict[str, str] = {
     "last_edited_by": "ids",
     "relation": "ids",
     "files": "files",
+    "verification": "verification",
 }
+# Property types whose filters take one another's key (a `rich_text` filter on a title, as Notion allows).
+TEXT_TYPES = frozenset({"title", "rich_text", "url", "email", "phone_number"})
 FORMULA_TYPES = {"string": "string", "number": "number", "checkbox": "boolean", "date": "date"}
 ROLLUP_AGGREGATES = ("any", "every", "none")
 FILTER_KEYS = (*FAMILIES, "formula", "rollup")
@@ -125,7 +129,7 @@ def _timestamp(spec: Mapping[str, Any], path: str, now: datetime) -> Predicate:
 
 def _property(spec: Mapping[str, Any], path: str, schema: Mapping[str, Any], now: datetime) -> Predicate:
     prop = resolve_property(schema, spec["property"], f"{path}.property")
-    keys = [key for key in spec if key != "property"]
+    keys = [key for key in spec if key not in ("property", "type")]
     for key in keys:
         if key not in FILTER_KEYS:
             raise invalid(f"{path}.{key}", "not present", spec[key])
@@ -134,14 +138,14 @@ def _property(spec: Mapping[str, Any], path: str, schema: Mapping[str, Any], now
     if len(keys) > 1:
         raise invalid(f"{path}.{keys[1]}", "not present", spec[keys[1]])
     key = keys[0]
-    if key != prop.type:
+    if key != prop.type and not (key in TEXT_TYPES and prop.type in TEXT_TYPES):
         raise QueryError(f"database property {prop.type or 'unknown'} does not match filter {key}")
     test = value_test(key, spec[key], f"{path}.{key}", now)
-    name = prop.name
+    name, stored = prop.name, prop.type
 
     def matches(page: Mapping[str, Any]) -> bool:
         try:
-            inner = page["properties"][name][key]
+            inner = page["properties"][name][stored]
         except (KeyError, TypeError, IndexError):
             inner = None
         return test(inner)
@@ -168,6 +172,8 @@ def value_test(prop_type: str, cond: Any, path: str, now: datetime) -> Test:
         return ids_condition(cond, path)
     if family == "files":
         return files_condition(cond, path)
+    if family == "verification":
+        return verification_condition(cond, path)
     if prop_type == "formula":
         return _formula(cond, path, now)
     if prop_type == "rollup":

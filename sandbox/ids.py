@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import time
@@ -38,7 +39,8 @@ def new_property_id(taken: set[str]) -> str:
 def normalize_id(value: object, what: str = "path.id") -> str:
     """A UUID with or without dashes, in its dashed lower-case form; anything else is a 400."""
     if not isinstance(value, str) or not _UUID.match(value):
-        raise validation(f"{_path_phrase(what)} should be a valid uuid, instead was `{value!r}`.")
+        shown = json.dumps(value, ensure_ascii=False) if isinstance(value, str) else repr(value)
+        raise validation(f"{_path_phrase(what)} should be a valid uuid, instead was `{shown}`.")
     return str(uuid.UUID(value.replace("-", "")))
 
 

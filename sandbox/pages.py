@@ -2,46 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sandbox import relations
+from sandbox.blocks import append_children, child_position
 from sandbox.errors import body_invalid, not_found, validation
-from sandbox.ids import maybe_id, new_id, parse_ms
-from sandbox.schema import DataSource, status_default
-from sandbox.values import READ_ONLY, empty_value, parse_value, rich_text
+from sandbox.ids import maybe_id, new_id
+from sandbox.records import DataSource, Page
+from sandbox.rich_text import rich_text
+from sandbox.schema import status_default
+from sandbox.values import READ_ONLY, empty_value, icon_or_cover, parse_value
 
 if TYPE_CHECKING:
     from sandbox.store import SandboxStore
-
-PAGE_TITLE_PROPERTY: dict[str, Any] = {"id": "title", "name": "title", "type": "title", "title": {}}
-
-
-@dataclass
-class Page:
-    id: str
-    seq: int
-    parent: dict[str, Any]
-    data_source_id: str | None
-    created_time: str
-    last_edited_time: str
-    values: dict[str, Any]
-    icon: Any = None
-    cover: Any = None
-    in_trash: bool = False
-    is_locked: bool = False
-    children: list[str] = field(default_factory=list)
-
-    @property
-    def created_ms(self) -> int:
-        return parse_ms(self.created_time)
-
-    def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Page:
-        return cls(**data)
 
 
 def _parent(store: SandboxStore, raw: Any) -> tuple[dict[str, Any], DataSource | None]:
@@ -85,14 +58,18 @@ def _check_props(body: dict[str, Any]) -> dict[str, Any]:
     return props
 
 
-def _icon(body: dict[str, Any], key: str) -> Any:
-    value = body.get(key)
-    if value is not None and not isinstance(value, dict):
-        raise body_invalid(f"body.{key}", "an object or `null`", value)
-    return value
+def _unsupported(body: dict[str, Any]) -> None:
+    """Markdown content and templates are not supported: a 400, as for a value Notion does not know."""
+    template = body.get("template")
+    if "markdown" in body or (template is not None and template != {"type": "none"}):
+        key = "markdown" if "markdown" in body else "template"
+        raise validation(f"body failed validation: body.{key} is not supported by the sandbox.")
 
 
 def create_page(store: SandboxStore, body: dict[str, Any]) -> Page:
+    """A new page under a data source, a page or the workspace; ``children`` (or ``content``) become its
+    blocks; under a page, ``position`` says where among the parent's children it goes."""
+    _unsupported(body)
     parent, source = _parent(store, body.get("parent"))
     props = _check_props(body)
     now = store.now()
@@ -104,10 +81,10 @@ def create_page(store: SandboxStore, body: dict[str, Any]) -> Page:
         created_time=now,
         last_edited_time=now,
         values={},
-        icon=_icon(body, "icon"),
-        cover=_icon(body, "cover"),
+        icon=icon_or_cover(body, "icon"),
+        cover=icon_or_cover(body, "cover"),
     )
-    children = body.get("children")
+    children = body.get("children", body.get("content"))
     with store.writing():
         if source is None:
             page.values["title"] = _plain_page_title(props)
@@ -115,16 +92,16 @@ def create_page(store: SandboxStore, body: dict[str, Any]) -> Page:
             _fill_defaults(store, page, source)
             write_properties(store, page, source, props, now)
         if children is not None:
-            from sandbox.blocks import append_children
-
             append_children(store, page.id, page.children, {"children": children}, now, validate_only=True)
         page.seq = store.next_seq()
         store.pages[page.id] = page
         if source is not None:
             store.pages_by_source.setdefault(source.id, []).append(page.id)
+        elif parent.get("type") == "page_id":
+            holder = store.pages[parent["page_id"]]
+            holder.children.insert(child_position(holder.children, body), page.id)
+            store.mark("page", holder)
         if children:
-            from sandbox.blocks import append_children
-
             append_children(store, page.id, page.children, {"children": children}, now)
         store.mark("page", page)
     return page
@@ -163,7 +140,7 @@ def write_properties(
         if prop is None:
             raise validation(f"{key} is not a property that exists.")
         path = f"body.properties.{prop['name']}"
-        value, created = parse_value(prop, raw, path, store.user)
+        value, created = parse_value(prop, raw, path, store.user, store.bot_id)
         if created:
             store.mark("data_source", source)
         if prop["type"] == "relation":
@@ -186,8 +163,8 @@ def update_page(store: SandboxStore, page: Page, body: dict[str, Any]) -> Page:
     locked = body.get("is_locked")
     if locked is not None and not isinstance(locked, bool):
         raise body_invalid("body.is_locked", "a boolean", locked)
-    icon = _icon(body, "icon")
-    cover = _icon(body, "cover")
+    icon = icon_or_cover(body, "icon")
+    cover = icon_or_cover(body, "cover")
     if page.in_trash and trash is not False and (props or "icon" in body or "cover" in body):
         raise validation("Can't edit block that is archived. You must unarchive the block before editing.")
     now = store.now()
@@ -207,6 +184,7 @@ def update_page(store: SandboxStore, page: Page, body: dict[str, Any]) -> Page:
         if locked is not None:
             page.is_locked = locked
         page.last_edited_time = now
+        page.last_edited_by = ""
         store.mark("page", page)
     return page
 

@@ -3,15 +3,12 @@ relation in step when one side is written."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from urllib.parse import unquote
 
 from sandbox.errors import validation
 from sandbox.ids import maybe_id, new_property_id
-from sandbox.schema import DataSource
-
-if TYPE_CHECKING:
-    from sandbox.pages import Page
-    from sandbox.store import SandboxStore
+from sandbox.records import DataSource, Page, Workspace
 
 MAX_RELATION_WRITE = 100
 
@@ -20,7 +17,7 @@ def source_name(source: DataSource) -> str:
     return "".join(str(t.get("plain_text", "")) for t in source.title) or "Untitled"
 
 
-def target_of(store: SandboxStore, config: dict[str, Any], path: str) -> DataSource:
+def target_of(store: Workspace, config: dict[str, Any], path: str) -> DataSource:
     target_id = maybe_id(config.get("data_source_id"))
     if target_id is None and (database_id := maybe_id(config.get("database_id"))) is not None:
         database = store.databases.get(database_id)
@@ -43,7 +40,7 @@ def _relation_config(target: DataSource, synced: tuple[str, str] | None) -> dict
 
 
 def add_relation(
-    store: SandboxStore, source: DataSource, name: str, target: DataSource, synced_name: str | None
+    store: Workspace, source: DataSource, name: str, target: DataSource, synced_name: str | None
 ) -> None:
     if name in source.properties:
         raise validation(f"A property named {name} already exists.")
@@ -74,7 +71,7 @@ def add_relation(
     store.mark("data_source", source)
 
 
-def resolve_rollup(store: SandboxStore, source: DataSource, prop: dict[str, Any]) -> None:
+def resolve_rollup(store: Workspace, source: DataSource, prop: dict[str, Any]) -> None:
     """Fill in both names and ids of a rollup's relation and target property (ids decoded, as Notion)."""
     config = prop["rollup"]
     relation = source.find(str(config.get("relation_property_name") or config.get("relation_property_id")))
@@ -88,8 +85,6 @@ def resolve_rollup(store: SandboxStore, source: DataSource, prop: dict[str, Any]
     )
     if rolled is None:
         raise validation(f"Rollup {prop['name']} needs a property of the related data source.")
-    from urllib.parse import unquote
-
     prop["rollup"] = {
         "rollup_property_name": rolled["name"],
         "relation_property_name": relation["name"],
@@ -99,7 +94,7 @@ def resolve_rollup(store: SandboxStore, source: DataSource, prop: dict[str, Any]
     }
 
 
-def check_targets(store: SandboxStore, prop: dict[str, Any], ids: list[str], path: str) -> None:
+def check_targets(store: Workspace, prop: dict[str, Any], ids: list[str], path: str) -> None:
     """Every id must be a page of the relation's data source."""
     if len(ids) > MAX_RELATION_WRITE:
         raise validation(
@@ -116,7 +111,7 @@ def check_targets(store: SandboxStore, prop: dict[str, Any], ids: list[str], pat
 
 
 def set_relation(
-    store: SandboxStore, page: Page, source: DataSource, prop: dict[str, Any], ids: list[str], now: str
+    store: Workspace, page: Page, source: DataSource, prop: dict[str, Any], ids: list[str], now: str
 ) -> None:
     """Point ``prop`` of ``page`` at ``ids``; a two-way relation adds/removes ``page`` on the other side."""
     old: list[str] = page.values.get(prop["id"], [])
@@ -148,6 +143,6 @@ def set_relation(
             _touch(store, other, now)
 
 
-def _touch(store: SandboxStore, page: Page, now: str) -> None:
+def _touch(store: Workspace, page: Page, now: str) -> None:
     page.last_edited_time = now
     store.mark("page", page)

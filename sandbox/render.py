@@ -8,16 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sandbox.computed import evaluate_formula, rollup_value
-from sandbox.pages import PAGE_TITLE_PROPERTY, Page
-from sandbox.schema import DataSource
-from sandbox.values import empty_value, formula_input, plain_text
+from sandbox.property_values import property_value
+from sandbox.records import DataSource, Page
+from sandbox.rich_text import plain_text
 
 if TYPE_CHECKING:
     from sandbox.store import SandboxStore
 
 RELATION_LIMIT = 25
-MAX_DEPTH = 4
 
 
 def page_title(store: SandboxStore, page: Page) -> str:
@@ -44,17 +42,18 @@ def full_page(store: SandboxStore, page: Page) -> dict[str, Any]:
         "id": page.id,
         "created_time": page.created_time,
         "last_edited_time": page.last_edited_time,
-        "created_by": store.bot_ref(),
-        "last_edited_by": store.bot_ref(),
+        "created_by": {"object": "user", "id": page.created_by or store.bot_id},
+        "last_edited_by": {"object": "user", "id": page.last_edited_by or store.bot_id},
         "cover": page.cover,
         "icon": page.icon,
         "parent": page.parent,
-        "archived": page.in_trash,
         "in_trash": page.in_trash,
+        "is_archived": False,
         "is_locked": page.is_locked,
         "properties": properties,
         "url": _url(store, page, properties),
         "public_url": None,
+        "archived": page.in_trash,
     }
     store.page_cache[page.id] = (store.generation, obj)
     return obj
@@ -65,99 +64,6 @@ def _url(store: SandboxStore, page: Page, properties: dict[str, Any]) -> str:
     slug = "-".join("".join(c if c.isalnum() else " " for c in title).split())
     compact = page.id.replace("-", "")
     return f"https://www.notion.so/{slug}-{compact}" if slug else f"https://www.notion.so/{compact}"
-
-
-def property_value(
-    store: SandboxStore, page: Page, source: DataSource, prop: dict[str, Any], depth: int
-) -> dict[str, Any]:
-    """One property in page-object shape: ``{"id", "type", <type>: value}``."""
-    kind = prop["type"]
-    out: dict[str, Any] = {"id": prop["id"], "type": kind}
-    if kind == "relation":
-        refs = [{"id": pid} for pid in page.values.get(prop["id"], ()) if _alive(store, pid)]
-        out["relation"] = refs
-        out["has_more"] = False
-    elif kind == "formula":
-        out["formula"] = _formula(store, page, source, prop, depth)
-    elif kind == "rollup":
-        out["rollup"] = _rollup(store, page, source, prop, depth)
-    elif kind == "created_time":
-        out[kind] = page.created_time
-    elif kind == "last_edited_time":
-        out[kind] = page.last_edited_time
-    elif kind in ("created_by", "last_edited_by"):
-        out[kind] = store.user(store.bot_id)
-    elif kind == "unique_id":
-        out[kind] = page.values.get(prop["id"]) or {"prefix": prop["unique_id"].get("prefix"), "number": None}
-    else:
-        value = page.values.get(prop["id"], empty_value(kind))
-        out[kind] = value
-    return out
-
-
-def _alive(store: SandboxStore, page_id: str) -> bool:
-    other = store.pages.get(page_id)
-    return other is not None and not other.in_trash
-
-
-def _formula(store: SandboxStore, page: Page, source: DataSource, prop: dict[str, Any], depth: int) -> Any:
-    tree = source.formulas.get(prop["name"])
-    if tree is None or depth > MAX_DEPTH:
-        return {"type": "string", "string": None}
-
-    def lookup(name: str) -> Any:
-        target = source.find(name)
-        if target is None:
-            raise KeyError(name)
-        return formula_input_of(property_value(store, page, source, target, depth + 1))
-
-    return evaluate_formula(tree, lookup)
-
-
-def formula_input_of(value: dict[str, Any]) -> Any:
-    kind = value["type"]
-    inner = value[kind]
-    if kind in ("formula", "rollup"):
-        return inner.get(inner.get("type", ""))
-    if kind == "relation":
-        return [ref["id"] for ref in inner]
-    if kind == "unique_id":
-        return f"{inner['prefix']}-{inner['number']}" if inner.get("prefix") else inner.get("number")
-    return formula_input(kind, inner)
-
-
-def _rollup(store: SandboxStore, page: Page, source: DataSource, prop: dict[str, Any], depth: int) -> Any:
-    config = prop["rollup"]
-    function = config.get("function", "count")
-    relation = source.find(config.get("relation_property_id", "")) or source.find(
-        config.get("relation_property_name", "")
-    )
-    if relation is None or relation["type"] != "relation" or depth > MAX_DEPTH:
-        return rollup_value(function, [], [])
-    target = store.sources.get(relation["relation"]["data_source_id"])
-    rolled = None
-    if target is not None:
-        rolled = target.find(config.get("rollup_property_id", "")) or target.find(
-            config.get("rollup_property_name", "")
-        )
-    if target is None or rolled is None:
-        return rollup_value(function, [], [])
-    items: list[dict[str, Any]] = []
-    numbers: list[float | int] = []
-    for other_id in page.values.get(relation["id"], ()):
-        other = store.pages.get(other_id)
-        if other is None or other.in_trash:
-            continue
-        value = property_value(store, other, target, rolled, depth + 1)
-        kind = value["type"]
-        item = {"type": kind, kind: value[kind]}
-        items.append(item)
-        number = value[kind]
-        if kind in ("formula", "rollup"):
-            number = number.get("number") if number.get("type") == "number" else None
-        if isinstance(number, int | float) and not isinstance(number, bool):
-            numbers.append(number)
-    return rollup_value(function, items, numbers)
 
 
 def for_response(obj: dict[str, Any], keep: set[str] | None = None) -> dict[str, Any]:
@@ -173,7 +79,7 @@ def for_response(obj: dict[str, Any], keep: set[str] | None = None) -> dict[str,
     return {**obj, "properties": properties}
 
 
-__all__ = ["PAGE_TITLE_PROPERTY", "for_response", "full_page", "property_value"]
+__all__ = ["for_response", "full_page"]
 
 
 def source_object(store: SandboxStore, source: DataSource) -> dict[str, Any]:
@@ -189,7 +95,7 @@ def source_object(store: SandboxStore, source: DataSource) -> dict[str, Any]:
         "last_edited_by": bot,
         "last_edited_time": source.last_edited_time,
         "title": source.title,
-        "description": [],
+        "description": source.description,
         "is_inline": database.is_inline,
         "properties": source.properties,
         "parent": {"type": "database_id", "database_id": database.id},
@@ -223,4 +129,5 @@ def database_object(store: SandboxStore, database_id: str) -> dict[str, Any]:
         "cover": database.cover,
         "url": f"https://www.notion.so/{database.id.replace('-', '')}",
         "public_url": None,
+        "archived": database.in_trash,
     }

@@ -3,18 +3,17 @@ shape (``{"id", "name", "description", "type", <type>: config}``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
 
-from sandbox.computed import Node, check_rollup_function, parse_formula
 from sandbox.errors import body_invalid, validation
+from sandbox.formula_syntax import parse_formula
 from sandbox.ids import new_id, new_property_id
+from sandbox.rollups import check_rollup_function
 from sandbox.values import COLORS
 
 SIMPLE_TYPES = frozenset(
     {"title", "rich_text", "date", "people", "files", "checkbox", "url", "email", "phone_number",
-     "created_time", "created_by", "last_edited_time", "last_edited_by"}
+     "created_time", "created_by", "last_edited_time", "last_edited_by", "button", "place", "verification"}
 )  # fmt: skip
 ALL_TYPES = SIMPLE_TYPES | {
     "number",
@@ -27,8 +26,12 @@ ALL_TYPES = SIMPLE_TYPES | {
     "unique_id",
 }
 NUMBER_FORMATS = (
-    "number", "number_with_commas", "percent", "dollar", "euro", "pound", "yen", "rupee", "won", "yuan",
-    "real", "lira", "franc", "hong_kong_dollar", "canadian_dollar", "singapore_dollar", "baht",
+    "number", "number_with_commas", "percent", "dollar", "australian_dollar", "canadian_dollar",
+    "singapore_dollar", "euro", "pound", "yen", "ruble", "rupee", "won", "yuan", "real", "lira", "rupiah",
+    "franc", "hong_kong_dollar", "new_zealand_dollar", "krona", "norwegian_krone", "mexican_peso", "rand",
+    "new_taiwan_dollar", "danish_krone", "zloty", "baht", "forint", "koruna", "shekel", "chilean_peso",
+    "philippine_peso", "dirham", "colombian_peso", "riyal", "ringgit", "leu", "argentine_peso",
+    "uruguayan_peso", "peruvian_sol",
 )  # fmt: skip
 DEFAULT_STATUS = {
     "options": [
@@ -42,83 +45,6 @@ DEFAULT_STATUS = {
         {"name": "Complete", "color": "green", "option_names": ["Done"]},
     ],
 }
-
-
-@dataclass
-class DataSource:
-    id: str
-    database_id: str
-    title: list[dict[str, Any]]
-    properties: dict[str, dict[str, Any]]
-    created_time: str
-    last_edited_time: str
-    icon: Any = None
-    in_trash: bool = False
-    counters: dict[str, int] = field(default_factory=dict)
-    by_id: dict[str, str] = field(default_factory=dict, repr=False)
-    formulas: dict[str, Node] = field(default_factory=dict, repr=False)
-
-    def reindex(self) -> None:
-        """Rebuild the id → name map (encoded and decoded ids) and the parsed formulas."""
-        self.by_id = {}
-        self.formulas = {}
-        for name, prop in self.properties.items():
-            self.by_id[prop["id"]] = name
-            self.by_id[unquote(prop["id"])] = name
-            if prop["type"] == "formula":
-                self.formulas[name] = parse_formula(prop["formula"]["expression"])
-
-    def find(self, key: str) -> dict[str, Any] | None:
-        """A property by name or id (URL-encoded or not)."""
-        prop = self.properties.get(key)
-        if prop is None and key in self.by_id:
-            prop = self.properties[self.by_id[key]]
-        return prop
-
-    def title_property(self) -> str:
-        return next(name for name, prop in self.properties.items() if prop["type"] == "title")
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "database_id": self.database_id,
-            "title": self.title,
-            "properties": self.properties,
-            "created_time": self.created_time,
-            "last_edited_time": self.last_edited_time,
-            "icon": self.icon,
-            "in_trash": self.in_trash,
-            "counters": self.counters,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> DataSource:
-        source = cls(**data)
-        source.reindex()
-        return source
-
-
-@dataclass
-class Database:
-    id: str
-    title: list[dict[str, Any]]
-    parent: dict[str, Any]
-    created_time: str
-    last_edited_time: str
-    data_source_ids: list[str]
-    description: list[dict[str, Any]] = field(default_factory=list)
-    icon: Any = None
-    cover: Any = None
-    is_inline: bool = False
-    in_trash: bool = False
-    is_locked: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Database:
-        return cls(**data)
 
 
 def property_type(spec: Any, path: str) -> str:

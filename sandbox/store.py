@@ -1,5 +1,5 @@
-"""The sandbox workspace: databases, data sources, pages and blocks kept in memory and written through to
-SQLite, so a restart keeps the data.
+"""The sandbox workspace: databases, data sources, pages, blocks and comments (`sandbox.records`) kept in
+memory and written through to SQLite, so a restart keeps the data.
 
 All methods are synchronous and never yield: under trio, each call runs to completion between two requests,
 which is what makes a request atomic. Writes are committed before the method returns (WAL,
@@ -24,12 +24,11 @@ from typing import Any
 import sqlite_utils
 
 from sandbox import relations
-from sandbox.blocks import Block
 from sandbox.errors import NotionError, not_found, validation
 from sandbox.ids import Clock, iso_ms, new_id
-from sandbox.pages import Page
-from sandbox.schema import Database, DataSource, build_property, property_type
-from sandbox.values import text_item
+from sandbox.records import Block, Comment, Database, DataSource, Page
+from sandbox.rich_text import text_item
+from sandbox.schema import build_property, property_type
 
 DB_FILE = "sandbox.sqlite"
 PEOPLE = (("Ada Operator", "ada@example.com"), ("Bo Approver", "bo@example.com"))
@@ -64,9 +63,11 @@ class SandboxStore:
         self.sources: dict[str, DataSource] = {}
         self.pages: dict[str, Page] = {}
         self.blocks: dict[str, Block] = {}
+        self.comments: dict[str, Comment] = {}
         self.pages_by_source: dict[str, list[str]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.bot_id = ""
+        self.workspace_id = ""
         self.seq = 0
         self.query_lag_ms = 0
         self.generation = 0
@@ -102,6 +103,13 @@ class SandboxStore:
             _OPEN.setdefault(key, weakref.WeakSet()).add(store)
         return store
 
+    @classmethod
+    def open_memory(cls) -> SandboxStore:
+        """A workspace kept in memory only (nothing survives `close`): for tools and tests."""
+        store = cls(sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None))
+        store._load()
+        return store
+
     def close(self) -> None:
         """Commit what is pending and close the database (idempotent)."""
         with _OPEN_LOCK:
@@ -122,18 +130,26 @@ class SandboxStore:
             self._db.table("meta").create({"key": str, "value": str}, pk="key")
         meta = {row["key"]: row["value"] for row in self._db.table("meta").rows}
         self.bot_id = meta.get("bot_id") or new_id()
+        self.workspace_id = meta.get("workspace_id") or new_id()
         self.seq = int(meta.get("seq", "0"))
         self._saved_seq = self.seq
         people = json.loads(meta["people"]) if "people" in meta else [[new_id(), n, e] for n, e in PEOPLE]
         if "bot_id" not in meta:
             self._save_meta(bot_id=self.bot_id, people=json.dumps(people), seq="0")
+        if "workspace_id" not in meta:
+            self._save_meta(workspace_id=self.workspace_id)
         self.users[self.bot_id] = {
             "object": "user",
             "id": self.bot_id,
             "name": "Sandbox Integration",
             "avatar_url": None,
             "type": "bot",
-            "bot": {},
+            "bot": {
+                "owner": {"type": "workspace", "workspace": True},
+                "workspace_name": "Sandbox",
+                "workspace_id": self.workspace_id,
+                "workspace_limits": {"max_file_upload_size_in_bytes": 5368709120},
+            },
         }
         for user_id, name, email in people:
             self.users[user_id] = {
@@ -142,7 +158,7 @@ class SandboxStore:
                 "name": name,
                 "avatar_url": None,
                 "type": "person",
-                "person": {"email": email},
+                "person": {"email": email, "email_verified": True},
             }
         for row in self._conn.execute("SELECT kind, data FROM objects ORDER BY rowid"):
             kind, data = row[0], json.loads(row[1])
@@ -157,6 +173,9 @@ class SandboxStore:
             elif kind == "block":
                 block = Block.from_json(data)
                 self.blocks[block.id] = block
+            elif kind == "comment":
+                comment = Comment.from_json(data)
+                self.comments[comment.id] = comment
         for page in sorted(self.pages.values(), key=lambda p: p.seq):
             if page.data_source_id is not None:
                 self.pages_by_source.setdefault(page.data_source_id, []).append(page.id)
@@ -300,7 +319,8 @@ class SandboxStore:
             self.sources[source.id] = source
             self.pages_by_source[source.id] = []
             database.data_source_ids.append(source.id)
-            for name, spec in deferred.items():
+            # relations before the rollups that read them, whatever order the request gives
+            for name, spec in sorted(deferred.items(), key=lambda item: kinds[item[0]] == "rollup"):
                 self.add_property(source, name, spec)
             self.mark("database", database)
             self.mark("data_source", source)

@@ -7,29 +7,33 @@ title or ``{"id", "name", "color"}`` of a select; a relation is stored as the li
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sandbox.errors import NotionError, body_invalid, validation
 from sandbox.ids import maybe_id, new_id
+from sandbox.rich_text import MAX_ARRAY, check_array, rich_text
 
 READ_ONLY = frozenset(
     {"formula", "rollup", "unique_id", "created_time", "last_edited_time", "created_by", "last_edited_by",
-     "button", "verification"}
+     "button"}
 )  # fmt: skip
-MAX_ARRAY = 100
-MAX_TEXT = 2000
-_ANNOTATION_DEFAULTS: dict[str, Any] = {
-    "bold": False,
-    "italic": False,
-    "strikethrough": False,
-    "underline": False,
-    "code": False,
-    "color": "default",
-}
+PLACE_KEYS = ("name", "address", "aws_place_id", "google_place_id")
 COLORS = ("default", "gray", "brown", "orange", "yellow", "green", "blue", "purple", "pink", "red")
 
 UserLookup = Callable[[str], dict[str, Any]]
+
+
+def icon_or_cover(body: dict[str, Any], key: str) -> Any:
+    """``body[key]`` as an icon or cover: an object or null (a file upload is not supported: a 400, as for a
+    value Notion does not know)."""
+    value = body.get(key)
+    if value is not None and not isinstance(value, dict):
+        raise body_invalid(f"body.{key}", "an object or `null`", value)
+    if isinstance(value, dict) and (value.get("type") == "file_upload" or "file_upload" in value):
+        raise validation(f"body failed validation: body.{key}.file_upload is not supported by the sandbox.")
+    return value
 
 
 def empty_value(kind: str) -> Any:
@@ -40,95 +44,28 @@ def empty_value(kind: str) -> Any:
     return None
 
 
-def check_array(value: Any, path: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise body_invalid(path, "an array", value)
-    if len(value) > MAX_ARRAY:
-        raise body_invalid(f"{path}.length", f"≤ `{MAX_ARRAY}`", len(value))
-    return value
-
-
-def rich_text(value: Any, path: str) -> list[dict[str, Any]]:
-    return [_rich_text_item(item, f"{path}[{i}]") for i, item in enumerate(check_array(value, path))]
-
-
-def plain_text(items: list[dict[str, Any]]) -> str:
-    return "".join(str(item.get("plain_text", "")) for item in items)
-
-
-def text_item(content: str) -> dict[str, Any]:
-    return {
-        "type": "text",
-        "text": {"content": content, "link": None},
-        "annotations": dict(_ANNOTATION_DEFAULTS),
-        "plain_text": content,
-        "href": None,
-    }
-
-
-def _rich_text_item(item: Any, path: str) -> dict[str, Any]:
-    if not isinstance(item, dict):
-        raise body_invalid(path, "an object", item)
-    annotations = dict(_ANNOTATION_DEFAULTS)
-    given = item.get("annotations")
-    if given is not None:
-        if not isinstance(given, dict):
-            raise body_invalid(f"{path}.annotations", "an object", given)
-        for key, default in _ANNOTATION_DEFAULTS.items():
-            if key in given:
-                if not isinstance(given[key], type(default)):
-                    raise body_invalid(f"{path}.annotations.{key}", f"a {type(default).__name__}", given[key])
-                annotations[key] = given[key]
-    if "equation" in item:
-        equation = item["equation"]
-        expression = equation.get("expression") if isinstance(equation, dict) else None
-        if not isinstance(expression, str):
-            raise body_invalid(f"{path}.equation.expression", "a string", expression)
-        return {
-            "type": "equation",
-            "equation": {"expression": expression},
-            "annotations": annotations,
-            "plain_text": expression,
-            "href": None,
-        }
-    text = item.get("text")
-    if not isinstance(text, dict):
-        raise body_invalid(f"{path}.text", "an object", text)
-    content = text.get("content")
-    if not isinstance(content, str):
-        raise body_invalid(f"{path}.text.content", "a string", content)
-    if len(content) > MAX_TEXT:
-        raise body_invalid(f"{path}.text.content.length", f"≤ `{MAX_TEXT}`", len(content))
-    link = text.get("link")
-    href: str | None = None
-    if link is not None:
-        if not isinstance(link, dict) or not isinstance(link.get("url"), str):
-            raise body_invalid(f"{path}.text.link.url", "a string", link)
-        href = link["url"]
-        link = {"url": href}
-    return {
-        "type": "text",
-        "text": {"content": content, "link": link},
-        "annotations": annotations,
-        "plain_text": content,
-        "href": href,
-    }
-
-
 def parse_date(value: Any, path: str) -> dict[str, Any] | None:
+    """A date value as Notion answers it: ``time_zone`` is always null, and a time given with a time zone
+    comes back with that zone's UTC offset (a time without zone or offset is UTC)."""
     if value is None:
         return None
     if not isinstance(value, dict):
         raise body_invalid(path, "an object or `null`", value)
-    start = _date_text(value.get("start"), f"{path}.start", required=True)
-    end = _date_text(value.get("end"), f"{path}.end", required=False)
-    zone = value.get("time_zone")
-    if zone is not None and not isinstance(zone, str):
-        raise body_invalid(f"{path}.time_zone", "a string or `null`", zone)
-    return {"start": start, "end": end, "time_zone": zone}
+    zone_name = value.get("time_zone")
+    if zone_name is not None and not isinstance(zone_name, str):
+        raise body_invalid(f"{path}.time_zone", "a string or `null`", zone_name)
+    zone: tzinfo | None = None
+    if zone_name:
+        try:
+            zone = ZoneInfo(zone_name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise body_invalid(f"{path}.time_zone", "a valid IANA time zone", zone_name) from None
+    start = _date_text(value.get("start"), f"{path}.start", zone, required=True)
+    end = _date_text(value.get("end"), f"{path}.end", zone, required=False)
+    return {"start": start, "end": end, "time_zone": None}
 
 
-def _date_text(value: Any, path: str, *, required: bool) -> str | None:
+def _date_text(value: Any, path: str, zone: tzinfo | None, *, required: bool) -> str | None:
     if value is None and not required:
         return None
     if not isinstance(value, str):
@@ -140,7 +77,11 @@ def _date_text(value: Any, path: str, *, required: bool) -> str | None:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise body_invalid(path, "a valid ISO 8601 date string", value) from None
-    offset = moment.strftime("%z") or "+0000"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone or UTC)
+    elif zone is not None:
+        moment = moment.astimezone(zone)
+    offset = moment.strftime("%z")
     return (
         moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}{offset[:3]}:{offset[3:]}"
     )
@@ -184,7 +125,9 @@ def choose_option(
     return {"id": option["id"], "name": name, "color": color}, True
 
 
-def parse_value(prop: dict[str, Any], raw: Any, path: str, users: UserLookup) -> tuple[Any, bool]:
+def parse_value(
+    prop: dict[str, Any], raw: Any, path: str, users: UserLookup, actor: str = ""
+) -> tuple[Any, bool]:
     """The stored value for a write of ``raw`` to ``prop``, and whether a select option was created.
 
     ``raw`` is what followed the property name: ``{"number": 3}`` or, for list-valued types, the bare list.
@@ -261,6 +204,10 @@ def parse_value(prop: dict[str, Any], raw: Any, path: str, users: UserLookup) ->
         return people, False
     if kind == "files":
         return _files(value, path), False
+    if kind == "place":
+        return _place(value, path), False
+    if kind == "verification":
+        return _verification(value, path, actor), False
     raise validation(f"{name} is a {kind} property and cannot be written.")
 
 
@@ -275,22 +222,38 @@ def _files(value: Any, path: str) -> list[dict[str, Any]]:
     return files
 
 
-def formula_input(kind: str, value: Any) -> Any:
-    """A stored value as a formula's prop() sees it."""
-    if kind in ("title", "rich_text"):
-        return plain_text(value)
-    if kind in ("select", "status"):
-        return value["name"] if value else ""
-    if kind == "multi_select":
-        return [option["name"] for option in value]
-    if kind == "date":
-        return value["start"] if value else ""
-    if kind in ("people", "created_by", "last_edited_by"):
-        users = value if isinstance(value, list) else [value]
-        return [u.get("name") or u.get("id") for u in users if u]
-    if kind in ("url", "email", "phone_number"):
-        return value or ""
-    return value
+def _place(value: Any, path: str) -> dict[str, Any] | None:
+    """A place: latitude and longitude, optionally a name, an address and map ids."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise body_invalid(path, "an object or `null`", value)
+    place: dict[str, Any] = {}
+    for key in ("lat", "lon"):
+        if isinstance(value.get(key), bool) or not isinstance(value.get(key), int | float):
+            raise body_invalid(f"{path}.{key}", "a number", value.get(key))
+        place[key] = value[key]
+    for key in PLACE_KEYS:
+        given = value.get(key)
+        if given is not None and not isinstance(given, str):
+            raise body_invalid(f"{path}.{key}", "a string or `null`", given)
+        place[key] = given
+    return place
+
+
+def _verification(value: Any, path: str, actor: str) -> dict[str, Any]:
+    """``{"state": "verified", "date"?}`` (verified by `actor`, who writes) or ``{"state": "unverified"}``."""
+    given = value if isinstance(value, dict) else {}
+    state = given.get("state")
+    if state == "unverified":
+        return {"state": "unverified", "date": None, "verified_by": None}
+    if state != "verified":
+        raise body_invalid(f"{path}.state", '`"verified"` or `"unverified"`', state)
+    return {
+        "state": "verified",
+        "date": parse_date(given.get("date"), f"{path}.date"),
+        "verified_by": {"object": "user", "id": actor},
+    }
 
 
 __all__ = ["NotionError", "parse_value", "rich_text"]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sandbox.demo.schemas import LOGICAL_NAMES, TITLES
-from sandbox.values import plain_text
+from sandbox.rich_text import plain_text
 
 if TYPE_CHECKING:
     from sandbox.store import SandboxStore

@@ -1,14 +1,24 @@
-"""``/v1/blocks``: a page's body (append and list children, retrieve, update, delete)."""
+"""``/v1/blocks``: a page's body (append and list children, retrieve, update, delete).
+
+Pages and databases count as the ``child_page`` and ``child_database`` blocks they show as: they can be
+retrieved, listed, and deleted (which puts them in the trash) through these routes.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sandbox.app import Call
-from sandbox.blocks import append_children, get_block, render_block, update_block
+from sandbox.blocks import (
+    alive_children,
+    any_block,
+    append_children,
+    get_block,
+    render_block,
+    update_block,
+)
+from sandbox.call import Call
 from sandbox.errors import not_found
-from sandbox.render import page_title
-from sandbox.routes.common import list_envelope, page_size, paginate, path_id
+from sandbox.routes.common import bool_field, list_envelope, page_size, paginate, path_id
 
 
 def _container(call: Call) -> tuple[str, list[str], str]:
@@ -39,58 +49,53 @@ def append(call: Call) -> dict[str, Any]:
 
 
 def list_children(call: Call) -> dict[str, Any]:
-    store = call.store
     _parent_id, siblings, _kind = _container(call)
     size = page_size(call.query_one("page_size"), "query.page_size")
-    alive = [store.blocks[c] for c in siblings if c in store.blocks and not store.blocks[c].in_trash]
+    alive = alive_children(call.store, siblings)
     chunk, cursor, more = paginate(alive, call.query_one("start_cursor"), size, "query.start_cursor")
-    return list_envelope([render_block(store, b) for b in chunk], cursor, more, "block")
-
-
-def _page_block(call: Call, page_id: str) -> dict[str, Any]:
-    store = call.store
-    page = store.pages[page_id]
-    bot = store.bot_ref()
-    return {
-        "object": "block",
-        "id": page.id,
-        "parent": page.parent,
-        "created_time": page.created_time,
-        "last_edited_time": page.last_edited_time,
-        "created_by": bot,
-        "last_edited_by": bot,
-        "has_children": bool(page.children),
-        "archived": page.in_trash,
-        "in_trash": page.in_trash,
-        "type": "child_page",
-        "child_page": {"title": page_title(store, page)},
-    }
+    return list_envelope(chunk, cursor, more, "block")
 
 
 def retrieve(call: Call) -> dict[str, Any]:
     block_id = path_id(call.params["block_id"], "block_id")
-    if block_id in call.store.pages:
-        return _page_block(call, block_id)
-    return render_block(call.store, get_block(call.store, block_id))
+    found = any_block(call.store, block_id)
+    if found is None:
+        raise not_found("block", block_id)
+    return found
+
+
+def _trash_container(call: Call, object_id: str, trashed: bool) -> dict[str, Any]:
+    """Put a page or a database (as its block) in the trash, or take it out."""
+    store = call.store
+    record = store.pages.get(object_id) or store.databases.get(object_id)
+    if record is None:
+        raise not_found("block", object_id)
+    with store.writing():
+        record.in_trash = trashed
+        record.last_edited_time = store.now()
+        store.mark("page" if object_id in store.pages else "database", record)
+    return any_block(store, object_id) or {}
 
 
 def update(call: Call) -> dict[str, Any]:
     block_id = path_id(call.params["block_id"], "block_id")
-    block = get_block(call.store, block_id)
-    update_block(call.store, block, call.body)
-    return render_block(call.store, block)
+    store = call.store
+    if block_id not in store.blocks and (block_id in store.pages or block_id in store.databases):
+        trashed = bool_field(call.body, "in_trash")
+        archived = bool_field(call.body, "archived")
+        wanted = trashed if trashed is not None else archived
+        current = (store.pages.get(block_id) or store.databases[block_id]).in_trash
+        return _trash_container(call, block_id, current if wanted is None else wanted)
+    block = get_block(store, block_id)
+    update_block(store, block, call.body)
+    return render_block(store, block)
 
 
 def delete(call: Call) -> dict[str, Any]:
     store = call.store
     block_id = path_id(call.params["block_id"], "block_id")
-    if block_id in store.pages:
-        page = store.pages[block_id]
-        with store.writing():
-            page.in_trash = True
-            page.last_edited_time = store.now()
-            store.mark("page", page)
-        return _page_block(call, block_id)
+    if block_id in store.pages or block_id in store.databases:
+        return _trash_container(call, block_id, True)
     block = get_block(store, block_id)
     update_block(store, block, {"in_trash": True})
     return render_block(store, block)

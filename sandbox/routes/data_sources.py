@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.app import Call
+from sandbox.call import Call
 from sandbox.errors import body_invalid, validation
 from sandbox.ids import maybe_id
-from sandbox.pages import Page
+from sandbox.property_values import property_value
 from sandbox.query import QueryError, QueryRow, run_query
-from sandbox.render import for_response, full_page, property_value, source_object
+from sandbox.records import DataSource, Page
+from sandbox.render import for_response, full_page, source_object
+from sandbox.rich_text import rich_text
 from sandbox.routes.common import bool_field, path_id
 from sandbox.routes.pages import keep_set
-from sandbox.schema import DataSource, build_property, property_type
+from sandbox.schema_changes import apply_changes
 from sandbox.store import SandboxStore
-from sandbox.values import rich_text
+from sandbox.values import icon_or_cover
 
 
 def create(call: Call) -> dict[str, Any]:
@@ -29,7 +31,13 @@ def create(call: Call) -> dict[str, Any]:
     if len(properties) > 100:
         raise body_invalid("body.properties.length", "≤ `100`", len(properties))
     title = rich_text(body.get("title", []), "body.title")
-    source_id = call.store.create_data_source(database_id, title, properties, icon=body.get("icon"))
+    description = rich_text(body.get("description", []), "body.description")
+    icon = icon_or_cover(body, "icon")
+    source_id = call.store.create_data_source(database_id, title, properties, icon=icon)
+    if description:
+        with call.store.writing():
+            call.store.sources[source_id].description = description
+            call.store.mark("data_source", call.store.sources[source_id])
     return source_object(call.store, call.store.sources[source_id])
 
 
@@ -50,70 +58,22 @@ def update(call: Call) -> dict[str, Any]:
         raise body_invalid("body.properties", "an object", changes)
     if len(changes) > 100:
         raise body_invalid("body.properties.length", "≤ `100`", len(changes))
-    if body.get("icon") is not None and not isinstance(body["icon"], dict):
-        raise body_invalid("body.icon", "an object or `null`", body["icon"])
+    icon = icon_or_cover(body, "icon")
+    description = rich_text(body["description"], "body.description") if "description" in body else None
     with store.writing():
-        for key, change in changes.items():
-            _change_property(call, source, key, change)
+        apply_changes(store, source, changes)
         if title is not None:
             source.title = title
         if "icon" in body:
-            source.icon = body["icon"]
+            source.icon = icon
+        if description is not None:
+            source.description = description
         if trash is not None or archived is not None:
             source.in_trash = bool(trash if trash is not None else archived)
         source.last_edited_time = store.now()
         source.reindex()
         store.mark("data_source", source)
     return source_object(store, source)
-
-
-def _change_property(call: Call, source: DataSource, key: str, change: Any) -> None:
-    path = f"body.properties.{key}"
-    prop = source.find(key)
-    if prop is None:
-        if change is None:
-            raise validation(f"{key} is not a property that exists.")
-        if isinstance(change, dict) and set(change) <= {"name"}:
-            raise validation(f"{key} is not a property that exists.")
-        call.store.add_property(source, key, change)
-        return
-    if change is None:
-        if prop["type"] == "title":
-            raise validation("Cannot delete the title property.")
-        del source.properties[prop["name"]]
-        source.reindex()
-        return
-    if not isinstance(change, dict):
-        raise body_invalid(path, "an object or `null`", change)
-    new_name = change.get("name")
-    if new_name is not None and (not isinstance(new_name, str) or not new_name.strip()):
-        raise body_invalid(f"{path}.name", "a non-empty string", new_name)
-    if any(k not in ("name", "type", "description") for k in change):
-        kind = property_type(change, path)
-        if kind != prop["type"]:
-            raise validation(
-                f"Changing {prop['name']} from {prop['type']} to {kind} is not supported by the sandbox."
-            )
-        if kind == "status":
-            raise validation("Status options cannot be changed through the API.")
-        rebuilt = build_property(prop["name"], change, set(), path)
-        if kind in ("select", "multi_select"):
-            old = {o["name"]: o for o in prop[kind]["options"]}
-            rebuilt[kind]["options"] = [
-                {**o, "id": old[o["name"]]["id"]} if o["name"] in old else o for o in rebuilt[kind]["options"]
-            ]
-        if kind not in ("relation", "rollup"):
-            prop[kind] = rebuilt[kind]
-    if isinstance(new_name, str) and new_name != prop["name"]:
-        if new_name in source.properties:
-            raise validation(f"A property named {new_name} already exists.")
-        renamed = {
-            new_name if name == prop["name"] else name: value for name, value in source.properties.items()
-        }
-        prop["name"] = new_name
-        source.properties.clear()
-        source.properties.update(renamed)
-    source.reindex()
 
 
 class _LazyProperties(dict[str, Any]):

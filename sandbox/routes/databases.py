@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.app import Call
+from sandbox.call import Call
 from sandbox.errors import body_invalid, not_found
 from sandbox.ids import maybe_id
 from sandbox.render import database_object
+from sandbox.rich_text import rich_text
 from sandbox.routes.common import bool_field, path_id
-from sandbox.values import rich_text
+from sandbox.values import icon_or_cover
 
 DEFAULT_PROPERTIES: dict[str, Any] = {"Name": {"type": "title", "title": {}}}
 
@@ -40,8 +41,8 @@ def create(call: Call) -> dict[str, Any]:
     database_id = store.create_database(
         title,
         parent=parent,
-        icon=body.get("icon"),
-        cover=body.get("cover"),
+        icon=icon_or_cover(body, "icon"),
+        cover=icon_or_cover(body, "cover"),
         description=description,
         is_inline=bool(body.get("is_inline", False)),
     )
@@ -52,6 +53,11 @@ def create(call: Call) -> dict[str, Any]:
             store.databases[database_id].in_trash = True
             store.mark("database", store.databases[database_id])
         raise
+    if parent["type"] == "page_id":
+        with store.writing():
+            holder = store.pages[parent["page_id"]]
+            holder.children.append(database_id)
+            store.mark("page", holder)
     return database_object(store, database_id)
 
 
@@ -69,18 +75,16 @@ def update(call: Call) -> dict[str, Any]:
     trash = bool_field(body, "in_trash")
     locked = bool_field(body, "is_locked")
     inline = bool_field(body, "is_inline")
-    for key in ("icon", "cover"):
-        if body.get(key) is not None and not isinstance(body[key], dict):
-            raise body_invalid(f"body.{key}", "an object or `null`", body[key])
+    icon, cover = icon_or_cover(body, "icon"), icon_or_cover(body, "cover")
     with store.writing():
         if title is not None:
             database.title = title
         if description is not None:
             database.description = description
         if "icon" in body:
-            database.icon = body["icon"]
+            database.icon = icon
         if "cover" in body:
-            database.cover = body["cover"]
+            database.cover = cover
         if trash is not None:
             database.in_trash = trash
         if locked is not None:

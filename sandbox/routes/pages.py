@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
-from sandbox.app import Call
+from sandbox.call import Call
 from sandbox.errors import not_found
-from sandbox.pages import Page, create_page, get_page, update_page
-from sandbox.render import for_response, full_page, property_value
+from sandbox.pages import create_page, get_page, update_page
+from sandbox.property_values import property_value, rollup_items
+from sandbox.records import DataSource, Page
+from sandbox.render import for_response, full_page
 from sandbox.routes.common import encode_cursor, list_envelope, page_size, paginate, path_id
-from sandbox.schema import DataSource
 
 LISTED = frozenset({"title", "rich_text", "relation", "people"})
 
@@ -58,6 +59,7 @@ def property_item(call: Call) -> dict[str, Any]:
     page = get_page(store, path_id(call.params["page_id"], "page_id"))
     key = call.params["property_id"]
     source = _source(call, page)
+    prop: dict[str, Any] | None = None
     if source is None:
         if unquote(key) != "title":
             raise not_found("property", key)
@@ -68,18 +70,38 @@ def property_item(call: Call) -> dict[str, Any]:
             raise not_found("property", key)
         value = property_value(store, page, source, prop, 0)
     kind = value["type"]
+    if kind == "rollup" and source is not None and prop is not None:
+        return _rollup_items(call, value, rollup_items(store, page, source, prop))
     if kind not in LISTED:
         return {"object": "property_item", "id": value["id"], "type": kind, kind: value[kind]}
     size = page_size(call.query_one("page_size"), "query.page_size")
     items = value[kind]
     chunk, cursor, more = paginate(items, call.query_one("start_cursor"), size, "query.start_cursor")
     results = [{"object": "property_item", "type": kind, "id": value["id"], kind: item} for item in chunk]
+    return _listed(call, value, kind, results, cursor, more)
+
+
+def _rollup_items(call: Call, value: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, Any]:
+    """A rollup's property item: the rolled-up values one by one, and the rollup (its array left empty)."""
+    size = page_size(call.query_one("page_size"), "query.page_size")
+    chunk, cursor, more = paginate(items, call.query_one("start_cursor"), size, "query.start_cursor")
+    results = [{"object": "property_item", **item} for item in chunk]
+    rollup = dict(value["rollup"])
+    if rollup.get("type") == "array":
+        rollup["array"] = []
+    return _listed(call, {**value, "rollup": rollup}, "rollup", results, cursor, more)
+
+
+def _listed(
+    call: Call, value: dict[str, Any], kind: str, results: list[Any], cursor: str | None, more: bool
+) -> dict[str, Any]:
     out = list_envelope(results, cursor, more, "property_item")
     next_url = None
     if more:
         base = str(call.request.url).split("?", 1)[0]
         next_url = f"{base}?start_cursor={cursor}"
-    out["property_item"] = {"id": value["id"], "next_url": next_url, "type": kind, kind: {}}
+    shown = value[kind] if kind == "rollup" else {}
+    out["property_item"] = {"id": value["id"], "next_url": next_url, "type": kind, kind: shown}
     return out
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.app import Call
+from sandbox.call import Call
 from sandbox.errors import body_invalid
 from sandbox.render import for_response, full_page, page_title, source_object
+from sandbox.rich_text import plain_text
 from sandbox.routes.common import list_envelope, page_size, paginate
-from sandbox.values import plain_text
 
 
 def search(call: Call) -> dict[str, Any]:
@@ -52,5 +52,4 @@ def search(call: Call) -> dict[str, Any]:
         source_object(store, item) if kind == "data_source" else for_response(full_page(store, item))
         for _t, _o, kind, item in chunk
     ]
-    # Notion (2025-09-03) still labels search results "page_or_database", as the recordings show.
-    return list_envelope(results, cursor, more, "page_or_database")
+    return list_envelope(results, cursor, more, "page_or_data_source")

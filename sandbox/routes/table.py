@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sandbox.app import Handler
-from sandbox.routes import blocks, data_sources, databases, pages, search, users
+from sandbox.call import Handler
+from sandbox.routes import blocks, comments, data_sources, databases, pages, search, users
 
 ROUTES: list[tuple[str, str, Handler]] = [
     ("/v1/users/me", "GET", users.me),
@@ -26,4 +26,9 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("/v1/blocks/{block_id}", "GET", blocks.retrieve),
     ("/v1/blocks/{block_id}", "PATCH", blocks.update),
     ("/v1/blocks/{block_id}", "DELETE", blocks.delete),
+    ("/v1/comments", "POST", comments.create),
+    ("/v1/comments", "GET", comments.list_comments),
+    ("/v1/comments/{comment_id}", "GET", comments.retrieve),
+    ("/v1/comments/{comment_id}", "PATCH", comments.update),
+    ("/v1/comments/{comment_id}", "DELETE", comments.delete),
 ]

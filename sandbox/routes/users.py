@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.app import Call
+from sandbox.call import Call
 from sandbox.errors import not_found
 from sandbox.routes.common import list_envelope, page_size, paginate, path_id
 
 
 def me(call: Call) -> dict[str, Any]:
-    bot = dict(call.store.users[call.store.bot_id])
-    bot["bot"] = {
-        "owner": {"type": "workspace", "workspace": True},
-        "workspace_name": "Sandbox",
-        "workspace_limits": {"max_file_upload_size_in_bytes": 5368709120},
-    }
-    return bot
+    """The integration's bot user, with its workspace (name, id, limits)."""
+    return dict(call.store.users[call.store.bot_id])
 
 
 def retrieve(call: Call) -> dict[str, Any]:

@@ -69,7 +69,7 @@ async def test_search_finds_data_sources_by_title_and_paginates(
         "Contractor Payables",
         "Contractor Payouts",
     ]
-    assert found["type"] == "page_or_database" and found["request_id"]
+    assert found["type"] == "page_or_data_source" and found["request_id"]
     every = await async_collect_paginated_api(
         notion.search, filter={"property": "object", "value": "data_source"}, page_size=1
     )

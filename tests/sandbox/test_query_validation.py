@@ -202,8 +202,8 @@ def test_a_malformed_body_is_refused_with_notions_wording(body: Any, message: st
 
 
 def test_long_values_are_cut_in_messages() -> None:
-    message = refusal({"filter": {"property": "Status", "status": {"equals": ["x" * 200]}}})
-    assert message.endswith('instead was `["' + "x" * 75 + "...`.")
+    message = refusal({"filter": {"property": "Status", "status": {"equals": {"x": "x" * 200}}}})
+    assert message.endswith('instead was `{"x":"' + "x" * 71 + "...`.")
 
 
 def test_a_whole_float_page_size_counts_as_an_integer_as_in_javascript() -> None:

@@ -22,8 +22,9 @@ IMPLEMENTED = (
     "/v1/pages",
     "/v1/data_sources",
     "/v1/databases/{database_id}",
+    "/v1/comments",
 )
-SKIPPED = ("/templates", "/move", "/markdown", "/v1/comments")
+SKIPPED = ("/templates", "/move", "/markdown")
 EXAMPLES = 30
 OPTIONS = SandboxOptions()
 HEADERS = {"Authorization": f"Bearer {OPTIONS.token}", "Notion-Version": "2025-09-03"}

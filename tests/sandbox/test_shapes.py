@@ -16,11 +16,12 @@ from sandbox.server import RunningSandbox
 
 pytestmark = pytest.mark.trio
 CASSETTES = Path(__file__).resolve().parents[3] / "shared" / "notion-reference" / "cassettes"
+TODAY = Path(__file__).resolve().parent / "recordings" / "notion-sdk-py"
 
 
-def recorded(cassette: str, method: str, path_part: str) -> dict[str, Any]:
+def recorded(cassette: str, method: str, path_part: str, folder: Path = CASSETTES) -> dict[str, Any]:
     """The first recorded response body of ``method`` on a URI containing ``path_part``."""
-    data = yaml.safe_load((CASSETTES / cassette).read_text(encoding="utf-8"))
+    data = yaml.safe_load((folder / cassette).read_text(encoding="utf-8"))
     for interaction in data["interactions"]:
         request, response = interaction["request"], interaction["response"]
         if request["method"] == method and path_part in request["uri"]:
@@ -101,8 +102,8 @@ async def test_list_objects(notion: AsyncClient, make_source: Any) -> None:
     query = await notion.data_sources.query(source["id"])
     assert mismatches(recorded("test_data_sources_query.yaml", "POST", "/query"), query) == []
     await workspace_page(notion)
-    search = await notion.search(query="Test", page_size=1)
-    real_search = recorded("test_async_iterate_paginated_api.yaml", "POST", "/v1/search")
+    search = await notion.search(query="Root", page_size=1)
+    real_search = recorded("test_collect_paginated_api.yaml", "POST", "/v1/search", TODAY)
     assert mismatches(real_search, search) == []
 
 
@@ -127,10 +128,11 @@ async def test_property_item_user_and_block_objects(notion: AsyncClient) -> None
 async def test_error_objects(notion: AsyncClient, sandbox: RunningSandbox) -> None:
     with pytest.raises(APIResponseError) as caught:
         await notion.pages.retrieve("00000000-0000-0000-0000-000000000000")
-    real = recorded("test_build_request_error_integration.yaml", "GET", "/v1/pages/")
+    real = recorded("test_build_request_error_integration.yaml", "GET", "/v1/pages/", TODAY)
     ours = json.loads(caught.value.body)
     assert mismatches(real, ours) == [] and set(ours) == set(real)
-    assert ours["message"] == real["message"]
+    assert ours["message"] == real["message"].replace('"notion-sdk-py"', '"Sandbox Integration"')
+    assert ours["additional_data"] == {"integration_id": (await notion.users.me())["id"]}
     async with httpx.AsyncClient(base_url=sandbox.base_url) as client:
         invalid = (
             await client.get(
