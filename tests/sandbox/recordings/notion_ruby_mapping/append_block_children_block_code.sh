@@ -1,0 +1,6 @@
+#!/bin/sh
+curl -X PATCH 'https://api.notion.com/v1/blocks/26cd8e4e98ab8035a5b4ea240d930619/children' \
+  -H 'Notion-Version: 2025-09-03' \
+  -H 'Authorization: Bearer '"$NOTION_API_KEY"'' \
+  -H 'Content-Type: application/json' \
+  --data '{"children":[{"type":"code","object":"block","code":{"rich_text":[{"type":"text","text":{"content":"% ls -l","link":null},"plain_text":"% ls -l","href":null}],"caption":[{"type":"text","text":{"content":"List files","link":null},"plain_text":"List files","href":null}],"language":"shell"}}]}'

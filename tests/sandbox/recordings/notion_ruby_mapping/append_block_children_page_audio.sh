@@ -1,0 +1,6 @@
+#!/bin/sh
+curl -X PATCH 'https://api.notion.com/v1/blocks/26cd8e4e98ab8061b880f8f45db00383/children' \
+  -H 'Notion-Version: 2025-09-03' \
+  -H 'Authorization: Bearer '"$NOTION_API_KEY"'' \
+  -H 'Content-Type: application/json' \
+  --data '{"children":[{"type":"audio","object":"block","audio":{"type":"external","external":{"url":"https://download.samplelib.com/mp3/sample-3s.mp3"},"caption":[]}}]}'

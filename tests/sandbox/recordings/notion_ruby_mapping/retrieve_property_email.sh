@@ -1,0 +1,3 @@
+curl 'https://api.notion.com/v1/pages/dcdc805c85fa4155a55c20fc28771af7/properties/p%7Ci%3F' \
+    -H 'Notion-Version: 2025-09-03' \
+    -H 'Authorization: Bearer '"$NOTION_API_KEY"''

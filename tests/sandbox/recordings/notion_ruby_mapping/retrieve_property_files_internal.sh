@@ -1,0 +1,3 @@
+curl 'https://api.notion.com/v1/pages/6601e719a39a460c908e8909467fcccf/properties/qEdK' \
+    -H 'Notion-Version: 2025-09-03' \
+    -H 'Authorization: Bearer '"$NOTION_API_KEY"''

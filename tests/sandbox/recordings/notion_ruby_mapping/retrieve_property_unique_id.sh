@@ -1,0 +1,4 @@
+curl 'https://api.notion.com/v1/pages/dcdc805c85fa4155a55c20fc28771af7/properties/%7BGE%7C' \
+    -H 'Notion-Version: 2025-09-03' \
+    -H 'Authorization: Bearer '"$NOTION_API_KEY"''
+

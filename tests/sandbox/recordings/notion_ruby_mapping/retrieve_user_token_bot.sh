@@ -1,0 +1,4 @@
+#!/bin/sh
+curl 'https://api.notion.com/v1/users/me' \
+  -H 'Authorization: Bearer '"$NOTION_API_KEY"'' \
+  -H "Notion-Version: 2025-09-03"
