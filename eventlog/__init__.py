@@ -14,10 +14,12 @@
 from eventlog.codec import GENESIS_HASH, ChainHead, EventRecord, StoredEvent, canonical_json
 from eventlog.errors import (
     DamagedLog,
+    DiskFull,
     EventLogError,
     ExportError,
     InvalidEvent,
     LogFileError,
+    LogMoved,
     LogNotFound,
     NewerSchema,
     NotAnEventLog,
@@ -32,10 +34,12 @@ from eventlog.events import (
     ItemSkipped,
     JobCancelRequested,
     JobCreated,
+    JobDiscarded,
     JobFinished,
     JobPlanned,
     JobResumed,
     JobStarted,
+    PlanRefreshed,
     PreloadCompleted,
     RetryRequested,
     StepBlocked,
@@ -54,6 +58,7 @@ from eventlog.registry import Event, EventRegistry
 from eventlog.replay import Difference, ReplayReport, replay_check
 from eventlog.rows import ITEM_STATUSES, JOB_STATUSES, STEP_STATUSES, ItemRow, JobRow, PreloadRow, StepRow
 from eventlog.store import EventLog
+from eventlog.text import json_safe, printable
 from eventlog.verify import VerifyReport, verify_chain, verify_log
 from eventlog.writer import GroupCommitWriter, WriterStatistics
 
@@ -67,6 +72,7 @@ __all__ = [
     "ChainHead",
     "DamagedLog",
     "Difference",
+    "DiskFull",
     "Event",
     "EventLog",
     "EventLogError",
@@ -83,15 +89,18 @@ __all__ = [
     "ItemSkipped",
     "JobCancelRequested",
     "JobCreated",
+    "JobDiscarded",
     "JobFinished",
     "JobPlanned",
     "JobResumed",
     "JobRow",
     "JobStarted",
     "LogFileError",
+    "LogMoved",
     "LogNotFound",
     "NewerSchema",
     "NotAnEventLog",
+    "PlanRefreshed",
     "PreloadCompleted",
     "PreloadRow",
     "Receipt",
@@ -116,6 +125,8 @@ __all__ = [
     "WriterStatistics",
     "canonical_json",
     "export_head",
+    "json_safe",
+    "printable",
     "read_export",
     "replay_check",
     "verify_chain",

@@ -43,6 +43,42 @@ class NewerSchema(LogFileError):
         return f"{self.path} was written by a newer paydesk ({self.reason}); upgrade paydesk to open it"
 
 
+class LogMoved(LogFileError):
+    """The log file was renamed, deleted or replaced while it was being written: what is written to the
+    file the writer holds open no longer reaches the log at `path`, so the writer stops."""
+
+    def _describe(self) -> str:
+        return f"the event log {self.path} was {self.reason} while paydesk was writing to it"
+
+
+class DiskFull(LogFileError):
+    """The disk holding the log has no room for the next transaction; nothing of it was written."""
+
+    def __init__(self, path: Path, free_bytes: int) -> None:
+        self.free_bytes = free_bytes
+        super().__init__(path, f"{_size(free_bytes)} free")
+
+    def _describe(self) -> str:
+        return (
+            f"the disk holding the event log {self.path} is full ({self.reason}); free at least "
+            f"{_size(NEEDED_BYTES)} there"
+        )
+
+
+NEEDED_BYTES = 64 * 1024 * 1024  # what to ask for: room for a large job's events and the WAL's growth
+
+
+def _size(count: int) -> str:
+    if count < 1024:
+        return f"{count} bytes"
+    value = count / 1024
+    for unit in ("KB", "MB"):
+        if value < 1024:
+            return f"{value:.0f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
+
+
 class InvalidEvent(EventLogError, ValueError):
     """An event cannot be encoded: a missing key, a value that is not JSON, an unknown type."""
 

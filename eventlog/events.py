@@ -101,6 +101,31 @@ class GatewayStats(Event):
 
 @EVENTS.register
 @dataclass(frozen=True, slots=True, kw_only=True)
+class JobDiscarded(Event):
+    """A planned job the operator threw away (or one whose plan had nothing to do): never executed."""
+
+    TYPE = "job.discarded"
+    reason: str
+
+
+@EVENTS.register
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanRefreshed(Event):
+    """Before writing, the engine read what changed in the workspace since the plan was made.
+
+    `since` is the last_edited_time the reads went back to; `read` counts the pages each data source
+    returned (logical name -> pages), `changed` the planned records found changed, `requests` the
+    requests it took."""
+
+    TYPE = "plan.refreshed"
+    since: str
+    read: dict[str, JSON]
+    changed: int
+    requests: int
+
+
+@EVENTS.register
+@dataclass(frozen=True, slots=True, kw_only=True)
 class JobFinished(Event):
     TYPE = "job.finished"
     status: JobOutcome
@@ -134,7 +159,11 @@ class ItemSkipped(Event):
 @EVENTS.register
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StepPlanned(Event):
+    """v2 adds what the step assumed of the workspace (see engine.plan.Step): `expect`, `inputs`,
+    `source` and `children`; a v1 event assumed nothing."""
+
     TYPE = "step.planned"
+    VERSION = 2
     SCOPE = "step"
     kind: str
     target: str
@@ -146,6 +175,10 @@ class StepPlanned(Event):
     label: str = ""  # what the operator sees, e.g. "payout Development work on January, 2026"
     write: dict[str, JSON] = field(default_factory=dict)  # the properties payload the step sends
     lookup: dict[str, JSON] | None = None  # for a create: the filter that finds the page it made
+    expect: dict[str, JSON] = field(default_factory=dict)  # written property -> its value when planned
+    inputs: list[JSON] = field(default_factory=list)  # [{"page", "logical", "edited"}]
+    source: dict[str, JSON] | None = None  # {"page", "logical", "filter"}
+    children: list[JSON] = field(default_factory=list)  # [{"relation", "logical", "property", …}]
 
 
 @EVENTS.register
@@ -169,10 +202,14 @@ class StepSucceeded(Event):
 @EVENTS.register
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StepSkipped(Event):
+    """v2 adds `page_id`: the page a create found already made (by another job, or by hand)."""
+
     TYPE = "step.skipped"
+    VERSION = 2
     SCOPE = "step"
     reason: str
     current: JSON
+    page_id: str | None = None
 
 
 @EVENTS.register
@@ -213,6 +250,18 @@ class StepResolved(Event):
     current: JSON
 
 
+def _step_planned_v1_to_v2(payload: dict[str, JSON]) -> dict[str, JSON]:
+    return {**payload, "expect": {}, "inputs": [], "source": None, "children": []}
+
+
+def _step_skipped_v1_to_v2(payload: dict[str, JSON]) -> dict[str, JSON]:
+    return {**payload, "page_id": None}
+
+
+EVENTS.register_upcaster(StepPlanned.TYPE, 1, _step_planned_v1_to_v2)
+EVENTS.register_upcaster(StepSkipped.TYPE, 1, _step_skipped_v1_to_v2)
+
+
 VOCABULARY: tuple[type[Event], ...] = (
     JobCreated,
     PreloadCompleted,
@@ -233,5 +282,7 @@ VOCABULARY: tuple[type[Event], ...] = (
     RetryRequested,
     WarningRecorded,
     GatewayStats,
+    PlanRefreshed,
+    JobDiscarded,
     JobFinished,
 )

@@ -20,6 +20,7 @@ from typing import Literal, NamedTuple, TextIO
 from eventlog import queries
 from eventlog.codec import GENESIS_HASH, ChainHead, EventRecord, canonical_json, format_time
 from eventlog.errors import ExportError
+from eventlog.text import json_safe, printable
 
 Format = Literal["jsonl", "csv"]
 FORMATS: tuple[Format, ...] = ("jsonl", "csv")
@@ -101,7 +102,8 @@ def iter_records(
 
 
 def jsonl_lines(records: Iterator[EventRecord | ExportHead]) -> Iterator[str]:
-    """One JSON object per line (with its newline); the payload is embedded exactly as stored."""
+    """One JSON object per line (with its newline); the payload is embedded as stored, with any raw
+    bidirectional or control character written as its JSON escape (`eventlog.text.json_safe`)."""
     for record in records:
         if isinstance(record, ExportHead):
             head = {
@@ -124,7 +126,8 @@ def jsonl_lines(records: Iterator[EventRecord | ExportHead]) -> Iterator[str]:
                 ensure_ascii=False,
                 separators=(",", ":"),
             )
-            yield f'{envelope[:-1]},"payload":{record.payload},"hash":"{record.hash}"}}\n'
+            line = f'{envelope[:-1]},"payload":{record.payload},"hash":"{record.hash}"}}\n'
+            yield json_safe(line[:-1]) + "\n"
 
 
 def csv_rows(records: Iterator[EventRecord | ExportHead]) -> Iterator[list[str]]:
@@ -138,13 +141,13 @@ def csv_rows(records: Iterator[EventRecord | ExportHead]) -> Iterator[list[str]]
             yield [
                 str(record.seq),
                 record.recorded_at,
-                record.job_id,
-                record.item_key or "",
-                record.step_key or "",
+                printable(record.job_id),
+                printable(record.item_key or ""),
+                printable(record.step_key or ""),
                 record.type,
                 str(record.version),
-                record.operator,
-                record.payload,
+                printable(record.operator),
+                json_safe(record.payload),
                 record.hash,
             ]
 
@@ -227,7 +230,7 @@ def _read_csv(path: Path, file: TextIO) -> Iterator[EventRecord | ExportHead]:
                 type_name,
                 int(version),
                 operator,
-                payload,
+                canonical_json(json.loads(payload)),
                 digest,
             )
         except (ValueError, KeyError, TypeError) as err:

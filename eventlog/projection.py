@@ -6,7 +6,8 @@ them. Live appends and `rebuild` run this same code, which is why they give iden
 
 Rules (documented here because the console shows them):
 - Job status: created → planned (JobPlanned) → running (JobStarted / JobResumed) → the JobFinished status.
-  A dry run stops at planned. JobCancelRequested and RetryRequested are counted; they do not change status.
+  A dry run stops at planned; JobDiscarded makes a planned job discarded (its reason as the error).
+  JobCancelRequested and RetryRequested are counted; they do not change status.
 - Step status: planned, started, succeeded, skipped, failed, blocked, cancelled. Every StepStarted moves the
   step to started and adds one to `attempts` (so a retry after failed/blocked counts). StepResolved moves an
   in-doubt step to succeeded, or back to planned when the write was not applied.
@@ -118,6 +119,7 @@ class Projector:
             "job.warning_recorded": self._warning_recorded,
             "gateway.stats": self._gateway_stats,
             "job.finished": self._job_finished,
+            "job.discarded": self._job_discarded,
             "item.planned": self._item_planned,
             "item.skipped": self._item_skipped,
             "step.planned": self._step_planned,
@@ -329,6 +331,10 @@ class Projector:
         job = self._job(job_id, seq)
         job.status, job.error, job.finished_at = p["status"], p["error"], at
 
+    def _job_discarded(self, seq: int, at: str, job_id: str, _i: Any, _s: Any, _o: Any, p: Any) -> None:
+        job = self._job(job_id, seq)
+        job.status, job.error, job.finished_at = "discarded", p["reason"], at
+
     # --- item events --------------------------------------------------------------------------------------
 
     def _item_planned(self, seq: int, _a: str, job_id: str, item_key: Any, _s: Any, _o: Any, p: Any) -> None:
@@ -378,6 +384,8 @@ class Projector:
         job, item, step = self._scope(seq, job_id, item_key, step_key)
         self._move(job, item, step, "skipped")
         step.reason, step.value, step.finished_at = p["reason"], json_value(p["current"]), at
+        if p["page_id"] is not None:
+            step.page_id = p["page_id"]
 
     def _step_failed(
         self, seq: int, at: str, job_id: str, item_key: Any, step_key: Any, _o: Any, p: Any

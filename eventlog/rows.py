@@ -22,6 +22,7 @@ JOB_STATUSES = (
     "failed",
     "cancelled",
     "interrupted",
+    "discarded",
 )
 
 

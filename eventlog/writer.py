@@ -17,12 +17,22 @@ Checkpoints (copying the WAL into the database file) are the writer's idle work:
 has written `CHECKPOINT_EVENTS` since the last one, it checkpoints before it waits again, so that a commit
 somebody awaits does not also pay for one. A writer that is never idle still has SQLite checkpoint every
 `CHECKPOINT_BACKSTOP_PAGES` pages of WAL (about 40 MB).
+
+The writer holds the log file open; if that file is renamed, deleted or replaced under it, what it writes
+would no longer reach the log at its path (SQLite would go on writing into the old file and a -wal nobody
+reads). So before and after every transaction it checks that the path still names the file it holds; once
+it does not, that transaction's receipts and every later one fail with `LogMoved`, and a caller who waits
+for a `started` event before a request never sends it. A full disk fails the transaction with `DiskFull`
+(nothing of it is written).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
 import queue
+import shutil
 import sqlite3
 import threading
 import time
@@ -33,7 +43,7 @@ from pathlib import Path
 from types import TracebackType
 
 from eventlog.codec import Encoder, Prepared, StoredEvent, encode_group, utc_now
-from eventlog.errors import WriterClosed
+from eventlog.errors import DiskFull, EventLogError, LogMoved, WriterClosed
 from eventlog.events import EVENTS
 from eventlog.gcpause import collector_paused
 from eventlog.receipt import Receipt
@@ -92,6 +102,8 @@ class GroupCommitWriter:
         self._unchecked = 0  # events written since the last checkpoint (the writer thread's own count)
         self._ready = threading.Event()
         self._open_error: BaseException | None = None
+        self._identity: tuple[int, int] | None = None  # (device, inode) of the file the writer holds
+        self._lost: LogMoved | None = None
         secrets = tuple(secrets)
         self._encoder = Encoder(registry, secrets)
         self._thread = threading.Thread(
@@ -157,6 +169,11 @@ class GroupCommitWriter:
             self._ready.set()
             return
         log.connection.execute(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_BACKSTOP_PAGES}")
+        try:
+            held = os.stat(self.path)
+            self._identity = (held.st_dev, held.st_ino)
+        except OSError:
+            self._identity = None
         self._ready.set()
         try:
             while self._work(log):
@@ -215,7 +232,20 @@ class GroupCommitWriter:
         if not accepted:
             return
         try:
+            self._check_identity()
             outcomes = log.append_encoded([encoded for encoded, _ in accepted])
+            self._check_identity()
+        except EventLogError as err:  # the log is gone, or the disk is full: every submission fails alike
+            for _, receipt in accepted:
+                receipt.settle(None, err)
+            return
+        except sqlite3.OperationalError as err:
+            if not _disk_full(err):
+                raise
+            full = DiskFull(self.path, _free_bytes(self.path))
+            for _, receipt in accepted:
+                receipt.settle(None, full)
+            return
         except BaseException as err:
             if len(accepted) == 1:
                 accepted[0][1].settle(None, err)
@@ -251,6 +281,23 @@ class GroupCommitWriter:
             else:
                 receipt.settle(None, outcome)  # type: ignore[arg-type]
 
+    def _check_identity(self) -> None:
+        """Raise `LogMoved` once the path no longer names the file this writer holds open."""
+        if self._lost is not None:
+            raise self._lost
+        if self._identity is None:
+            return
+        try:
+            now = os.stat(self.path)
+        except FileNotFoundError:
+            self._lost = LogMoved(self.path, "deleted or renamed")
+            raise self._lost from None
+        except OSError:
+            return  # cannot tell (a transient error): SQLite itself reports real trouble
+        if (now.st_dev, now.st_ino) != self._identity:
+            self._lost = LogMoved(self.path, "replaced by another file")
+            raise self._lost
+
     def _fail_leftovers(self) -> None:
         while True:
             try:
@@ -259,3 +306,19 @@ class GroupCommitWriter:
                 return
             if submission is not None and submission[1].claim():
                 submission[1].settle(None, WriterClosed(f"the writer for {self.path} stopped"))
+
+
+def _disk_full(err: sqlite3.OperationalError) -> bool:
+    code = getattr(err, "sqlite_errorcode", None)
+    return (
+        code == sqlite3.SQLITE_FULL
+        or "disk is full" in str(err)
+        or getattr(err, "errno", None) == errno.ENOSPC
+    )
+
+
+def _free_bytes(path: Path) -> int:
+    try:
+        return shutil.disk_usage(path.resolve().parent).free
+    except OSError:
+        return 0
