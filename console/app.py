@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
@@ -49,9 +49,9 @@ from console.screens.job import JobScreen
 from console.screens.jobs import JobsScreen
 from console.screens.log import LogScreen
 from console.screens.new_job import NewJobScreen
-from engine.config import Config
+from engine.config import DEFAULT_PLAN_MAX_AGE, Config
 from engine.engine import Engine, open_engine
-from engine.locks import effective_status
+from engine.recovery import display_status
 from eventlog import EventLog, JobRow, Selection
 
 LOG = "log"  # the name of the Log screen the app keeps installed
@@ -74,6 +74,10 @@ class ConsoleSettings:
     @property
     def rate(self) -> float:
         return self.config.notion.rate if self.config is not None else 0.0
+
+    @property
+    def plan_max_age(self) -> timedelta:
+        return self.config.plan_max_age if self.config is not None else DEFAULT_PLAN_MAX_AGE
 
 
 class EngineUpdated(Message):
@@ -344,7 +348,7 @@ class PaydeskApp(App[int]):
         def query(log: EventLog) -> JobRow | None:
             row = log.job(job_id)
             if row is not None:
-                row.status = effective_status(log.path, job_id, row.status)
+                row.status = display_status(log.path, row, datetime.now(UTC), self.settings.plan_max_age)
             return row
 
         async def fetch() -> None:
@@ -396,6 +400,31 @@ class PaydeskApp(App[int]):
 
         body = f"Ask {job_id} to stop? Writes already sent finish; the rest wait, and the job can be resumed."
         self.push_screen(ConfirmScreen("Cancel job?", body, "Cancel the job"), answered)
+
+    def request_discard(self, job: JobRow) -> None:
+        self._with_fresh(job, self._ask_discard)
+
+    def _ask_discard(self, job: JobRow) -> None:
+        if job.status not in ("planned", "expired") or job.started_at is not None:
+            self.notify(
+                f"job {job.job_id} is {job.status}: only a dry run's plan nobody executed can be discarded",
+                severity="warning",
+            )
+            return
+        job_id = job.job_id
+
+        def discard(engine: Engine) -> str:
+            return engine.discard(job_id, reason="console")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.send(discard, f"discard {job_id}")
+
+        body = (
+            f"Throw away the plan of {job_id}? It stays in the log as discarded and can no longer be "
+            "executed."
+        )
+        self.push_screen(ConfirmScreen("Discard plan?", body, "Discard the plan"), answered)
 
     def request_retry(self, job: JobRow, *, one: str | None, marked: tuple[str, ...]) -> None:
         self._with_fresh(job, partial(self._ask_retry, one=one, marked=marked))

@@ -7,15 +7,18 @@ are raised as `CliError` and printed as one line; nothing reaches the user as a 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from console.commands import register_all
+from console.commands.runner import Stopped
 from console.errors import CliError
 
 EXIT_OK = 0
 EXIT_COULD_NOT_RUN = 1
 EXIT_SOME_FAILED = 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a Unix tool whose reader went away
 
 DESCRIPTION = """\
 paydesk runs payout jobs against a Notion workspace under one rate limit and records every
@@ -29,7 +32,8 @@ environment:
   PAYDESK_CONFIG   path of the workspace configuration (TOML)
   NOTION_TOKEN     the Notion integration token (never passed on the command line)
 
-exit codes: 0 ok, 2 some items failed, 1 could not run.
+exit codes: 0 ok, 2 some items failed, 1 could not run, 130/143 stopped by Ctrl-C/SIGTERM
+(the job is interrupted; `paydesk resume JOB` finishes it).
 """
 
 
@@ -67,12 +71,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as err:
         print(f"paydesk: error: {err}", file=sys.stderr)
         return EXIT_COULD_NOT_RUN
+    except Stopped as stop:
+        print(f"paydesk: {stop}", file=sys.stderr)
+        return stop.code
     except KeyboardInterrupt:
         print("paydesk: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        _quiet_stdout()
+        return EXIT_BROKEN_PIPE
     except Exception as err:  # the last line of defence: never a traceback
         print(f"paydesk: internal error: {type(err).__name__}: {err}", file=sys.stderr)
         return EXIT_COULD_NOT_RUN
+
+
+def _quiet_stdout() -> None:
+    """The reader of our output went away (`paydesk jobs | head`): point standard output at /dev/null so
+    that the interpreter's last flush does not complain either."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    finally:
+        os.close(devnull)
 
 
 def run() -> None:

@@ -24,6 +24,23 @@ def default_db_path(explicit: str | None = None) -> Path:
     return Path(env) if env else data_dir() / "paydesk.sqlite"
 
 
+def log_path(explicit: str | None = None) -> Path:
+    """`default_db_path`, checked: it must name a file (existing or not) in a folder that exists. Raises
+    CliError with one line saying what is wrong and what to do."""
+    from console.errors import CliError
+
+    path = default_db_path(explicit)
+    where = f"--db {path}" if explicit else f"the event log {path}"
+    if path.is_dir():
+        raise CliError(f"{where} is a folder; name a file in it, e.g. {path / 'paydesk.sqlite'}")
+    parent = path.resolve().parent
+    if not parent.is_dir():
+        if explicit or os.environ.get("PAYDESK_DB"):
+            raise CliError(f"{where}: the folder {parent} does not exist; create it or choose another path")
+        parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # the default place: paydesk makes it
+    return path
+
+
 def demo_dir() -> Path:
     """The demo workspace's sandbox data and configuration."""
     return data_dir() / "demo"

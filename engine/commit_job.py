@@ -6,16 +6,26 @@ from typing import Any
 
 from engine.commit_plan import CommitParams, plan_commit
 from engine.commit_preload import preload_commit
+from engine.contractors import require_contractor
 from engine.jobs import JobReport, JobSpec, Planner
 from engine.plan import Plan
 from engine.preload import Preloader
+from engine.selection import Selection
 
 DATA_SOURCES = ("payables", "payouts", "splits", "refunds", "rates", "contractors")
 
 
 def commit_spec(params: CommitParams) -> JobSpec:
-    invoices = ",".join(sorted(params.invoice_ids)) or "*"
-    who = (params.contractor or "*").casefold()
+    """A commit selects a month's batch (optionally one contractor's), or payables by invoice id whatever
+    their period."""
+    invoices = frozenset(i.strip() for i in params.invoice_ids if i.strip())
+    selection = Selection(
+        "commit",
+        month=None if invoices else params.month,
+        batch=None if invoices else params.batch,
+        contractor=params.contractor,
+        invoices=invoices or None,
+    )
     return JobSpec(
         kind="commit",
         params={
@@ -25,7 +35,7 @@ def commit_spec(params: CommitParams) -> JobSpec:
             "invoice_ids": list(params.invoice_ids),
             "today": params.today,
         },
-        selection_key=f"commit:{params.month}:{params.batch}:{who}:{invoices}",
+        selection_key=selection.key,
         data_sources=DATA_SOURCES,
     )
 
@@ -42,7 +52,9 @@ def commit_params(params: dict[str, Any]) -> CommitParams:
 
 def commit_planner(params: CommitParams) -> Planner:
     async def plan(loader: Preloader) -> Plan:
-        return plan_commit(await preload_commit(loader, params), params, loader.config)
+        snapshot = await preload_commit(loader, params)
+        require_contractor(params.contractor, snapshot.contractors, loader.config)
+        return plan_commit(snapshot, params, loader.config)
 
     return plan
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from engine import props
 from engine.config import Config
-from engine.plan import Item, Plan, Skip, Step, step_key
+from engine.plan import ChildLink, Item, Plan, Skip, Step, step_key
 from engine.workspace_spec import NEEDS
 
 Page = Mapping[str, Any]
@@ -53,7 +53,13 @@ class CommitSnapshot:
 
 
 def _status_step(
-    config: Config, logical: str, page_id: str, page: Page | None, label: str, depends: Sequence[str] = ()
+    config: Config,
+    logical: str,
+    page_id: str,
+    page: Page | None,
+    label: str,
+    depends: Sequence[str] = (),
+    children: Sequence[ChildLink] = (),
 ) -> Step:
     default = "Payment Status" if logical == "payables" else "Status"
     name = config.prop(logical, default)
@@ -70,6 +76,27 @@ def _status_step(
         write={name: props.write_option(kind, PAID)},
         label=label,
         depends_on=tuple(depends),
+        expect={name: before} if page is not None else {},
+        children=tuple(children),
+    )
+
+
+def _status_of(config: Config, logical: str, page: Page | None) -> str | None:
+    name = config.prop(logical, "Status")
+    return props.option(page, name, NEEDS[logical]["Status"].type) if page is not None else None
+
+
+def _link(
+    config: Config, relation: str, logical: str, accepted: tuple[str, ...], pages: Mapping[str, Page | None]
+) -> ChildLink:
+    """The children a parent stands on, as planned: each linked page's status (None: unreadable)."""
+    return ChildLink(
+        relation=relation,
+        logical=logical,
+        property=config.prop(logical, "Status"),
+        kind=NEEDS[logical]["Status"].type,
+        accepted=accepted,
+        planned={page_id: _status_of(config, logical, page) for page_id, page in pages.items()},
     )
 
 
@@ -176,6 +203,7 @@ def _cascade(
                 ignored += 1
                 continue
         children: list[str] = []
+        links: list[ChildLink] = []
         if payout is not None:
             for logical, rel in (("splits", "02 Invoice Split"), ("refunds", "01 Refund")):
                 ids, _ = props.relation(payout, config.prop("payouts", rel))
@@ -183,15 +211,29 @@ def _cascade(
                     child = _child_step(config, logical, child_id, snapshot)
                     steps.append(child)
                     children.append(child.key)
+                pages = snapshot.splits if logical == "splits" else snapshot.refunds
+                links.append(
+                    _link(
+                        config, config.prop("payouts", rel), logical, (PAID,), {i: pages.get(i) for i in ids}
+                    )
+                )
         name = props.title(payout, config.prop("payouts", "Name")) if payout else payout_id
-        step = _status_step(config, "payouts", payout_id, payout, f"payout {name}", children)
+        step = _status_step(config, "payouts", payout_id, payout, f"payout {name}", children, links)
         steps.append(step)
         below.extend([*children, step.key])
         if payout is not None and step.before != PAID:
             amount = props.number(payout, config.prop("payouts", "Amount")) or 0.0
             currency = props.option(payout, config.prop("payouts", "Currency"), "select") or "?"
             totals[currency] = totals.get(currency, 0.0) + amount
-    final = _status_step(config, "payables", pid, payable, "payable", below)
+    items = snapshot.payout_items.get(pid, ())
+    link = _link(
+        config,
+        config.prop("payables", "Payout Items"),
+        "payouts",
+        (PAID, CANCELLED),
+        {i: snapshot.payouts.get(i) for i in items},
+    )
+    final = _status_step(config, "payables", pid, payable, "payable", below, (link,))
     payment_date = config.prop("payables", "Payment Date")
     final = Step(
         key=final.key,
@@ -204,6 +246,8 @@ def _cascade(
         write={**final.write, payment_date: props.write_date(params.today)},
         label=final.label,
         depends_on=final.depends_on,
+        expect={**final.expect, payment_date: props.date_range(payable, payment_date)[0]},
+        children=final.children,
     )
     steps.append(final)
     return steps, totals, ignored

@@ -9,6 +9,7 @@
 
     [engine]
     workers = 5                            # 1-20; values outside are clamped with a warning
+    plan_max_age_minutes = 60              # a dry run's plan older than this is refused, not executed
 
     [data_sources]                         # logical name -> data source id, all ten required
     payables = "…"
@@ -27,6 +28,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,7 @@ MIN_WORKERS, MAX_WORKERS, DEFAULT_WORKERS = 1, 20, 5
 DEFAULT_RATE, DEFAULT_BURST = 3.0, 3
 DEFAULT_BASE_URL = "https://api.notion.com"
 DEFAULT_NOTION_VERSION = "2025-09-03"
+DEFAULT_PLAN_MAX_AGE = timedelta(hours=1)
 
 
 class ConfigError(Exception):
@@ -71,6 +74,7 @@ class Config:
     source: str = "<memory>"
     llm: Mapping[str, Any] = field(default_factory=dict)  # the raw [llm] table (see engine.llm)
     warnings: tuple[str, ...] = ()
+    plan_max_age: timedelta = DEFAULT_PLAN_MAX_AGE  # a dry run's plan older than this is not executed
 
     def prop(self, logical: str, default_name: str) -> str:
         """The workspace's name for a property known by its default name."""
@@ -140,6 +144,9 @@ def config_from_mapping(
     if warning:
         warnings.append(warning)
 
+    max_age = _positive_number(
+        engine_raw, "plan_max_age_minutes", f"{where} [engine]", DEFAULT_PLAN_MAX_AGE.total_seconds() / 60
+    )
     data_sources = _data_sources(sources_raw, where)
     properties = _properties(properties_raw, where)
     token = _token(notion_raw, env, where) if require_token else env.get("NOTION_TOKEN", "")
@@ -152,6 +159,7 @@ def config_from_mapping(
         source=source,
         warnings=tuple(warnings),
         llm=dict(llm_raw),
+        plan_max_age=timedelta(minutes=max_age),
     )
 
 

@@ -23,9 +23,10 @@ import trio
 from engine.commit_job import commit_planner, commit_spec
 from engine.commit_plan import CommitParams
 from engine.config import Config
-from engine.jobs import JobRefused, JobReport, new_job_id, resume_job, retry_job, run_job
+from engine.jobs import JobRefused, JobReport, new_job_id, run_job
 from engine.progress import JobProgress
 from engine.ratelimit import BucketStatistics
+from engine.recovery import discard_job, resume_job, retry_job
 from engine.runtime import Runtime, open_runtime
 from eventlog import JobCancelRequested
 
@@ -112,6 +113,16 @@ class Engine:
                 self.rt, job_id, item_keys=items, reason=reason, cancel=job.cancel, progress=job.progress
             ),
         )
+
+    def discard(self, job_id: str, reason: str = "") -> str:
+        """Throw away a dry run's plan nobody executed (in the background, like the other commands)."""
+        job = RunningJob(job_id, "discard")
+
+        async def work() -> JobReport:
+            row = await discard_job(self.rt, job_id, reason)
+            return JobReport(job_id, row.status)
+
+        return self._launch(job, work)
 
     def cancel(self, job_id: str, reason: str = "") -> bool:
         """Ask a job to stop, recording the request in the log (the audit trail). A job running in this

@@ -4,7 +4,10 @@ For every step, in the order planned (children before parents):
 - already succeeded or skipped (a resumed job): nothing to do;
 - cancellation requested: `cancelled`;
 - a step it depends on is not at target: `blocked`, naming which and why;
-- the freshest known value already equals the target: `skipped`;
+- the freshest known value already equals the target: `skipped` (a create whose page already exists:
+  `skipped`, naming the page);
+- something the plan assumed no longer holds (engine.freshness): `blocked`, saying what changed;
+- a parent whose children, as its relation links them now, are not all at an accepted value: `blocked`;
 - otherwise the write is sent (see engine.writes): `started` first, then `succeeded` or `failed`.
 One item's failure never stops another. Cancellation is cooperative: no new step starts once it is
 requested, and a write already sent finishes, so its outcome is known.
@@ -16,9 +19,10 @@ from collections.abc import Mapping, Sequence
 
 import trio
 
-from engine.plan import Item, Step
+from engine.freshness import WRITE, Verdict
+from engine.plan import CREATED, Item, Step
 from engine.writes import ExecutionContext, StepState, perform
-from eventlog import StepBlocked, StepCancelled, StepSkipped
+from eventlog import StepBlocked, StepCancelled, StepSkipped, StepSucceeded
 
 AT_TARGET = frozenset({"succeeded", "skipped"})
 
@@ -69,7 +73,7 @@ async def _settle(
 ) -> None:
     """Bring one step to its outcome for this run (see the module docstring for the order of checks)."""
     envelope = {"job_id": ctx.job_id, "operator": ctx.operator, "item_key": item.key, "step_key": step.key}
-    if ctx.cancel.is_set():
+    if ctx.cancel.is_set() or ctx.stopped is not None:
         state.status = "cancelled"
         ctx.recorder.record_nowait(StepCancelled(**envelope))
         return
@@ -79,13 +83,54 @@ async def _settle(
         state.error = _blocked_reason(unmet, states, labels)
         ctx.recorder.record_nowait(StepBlocked(**envelope, reason=state.error))
         return
-    if step.at_target(state.current):
-        state.status = "skipped"
+    verdict = _verdict(ctx, step, state)
+    if verdict.action == "skip":
+        state.status, state.current = "skipped", verdict.current
         ctx.recorder.record_nowait(
-            StepSkipped(**envelope, reason=f"already {step.after}", current=state.current)
+            StepSkipped(**envelope, reason=f"already {step.after}", current=verdict.current)
         )
         return
+    if verdict.action == "exists":
+        _exists(ctx, step, state, envelope, verdict)
+        return
+    if verdict.action == "block":
+        _block(ctx, state, envelope, verdict.reason)
+        return
+    if ctx.fresh is not None and step.children:
+        reason = await ctx.fresh.children_unready(step, states)
+        if reason is not None:
+            _block(ctx, state, envelope, f"not written because {reason}")
+            return
     await perform(ctx, step, state, states, envelope)
+
+
+def _verdict(ctx: ExecutionContext, step: Step, state: StepState) -> Verdict:
+    if ctx.fresh is not None:
+        return ctx.fresh.verdict(step, state.current)
+    return Verdict("skip", current=state.current) if step.at_target(state.current) else WRITE
+
+
+def _block(ctx: ExecutionContext, state: StepState, envelope: dict[str, str], reason: str) -> None:
+    state.status, state.error = "blocked", reason
+    ctx.recorder.record_nowait(StepBlocked(**envelope, reason=reason))
+
+
+def _exists(
+    ctx: ExecutionContext, step: Step, state: StepState, envelope: dict[str, str], verdict: Verdict
+) -> None:
+    """A create whose page already exists: the one an earlier attempt of this step made (it succeeded),
+    or one made by another job or by hand (skipped, naming it)."""
+    state.current, state.page_id = CREATED, verdict.page_id
+    if state.attempts > 0:
+        state.status = "succeeded"
+        ctx.recorder.record_nowait(
+            StepSucceeded(**envelope, value=CREATED, request_id=None, page_id=verdict.page_id)
+        )
+        return
+    state.status = "skipped"
+    ctx.recorder.record_nowait(
+        StepSkipped(**envelope, reason=verdict.reason, current=CREATED, page_id=verdict.page_id)
+    )
 
 
 def _blocked_reason(unmet: list[str], states: Mapping[str, StepState], labels: Mapping[str, str]) -> str:

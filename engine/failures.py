@@ -13,6 +13,7 @@ import httpx
 from notion_client.errors import HTTPResponseError, RequestTimeoutError
 
 THROTTLE_STATUSES = frozenset({429, 529})
+REFUSED_STATUSES = frozenset({401})
 TRANSIENT_STATUSES = frozenset({500, 502, 503, 504})
 
 
@@ -20,6 +21,7 @@ class Disposition(Enum):
     THROTTLED = "throttled"  # Notion refused for load: pause the whole bucket, then try again
     TRANSIENT = "transient"  # may succeed later: back off and try again (a create only if not applied)
     PERMANENT = "permanent"  # will fail again as it is: record it and stop
+    REFUSED = "refused"  # the integration itself is refused (a revoked token): stop the whole job
 
 
 class NotionFailure(Exception):
@@ -47,7 +49,7 @@ class NotionFailure(Exception):
 
     @property
     def retryable(self) -> bool:
-        return self.disposition is not Disposition.PERMANENT
+        return self.disposition in (Disposition.THROTTLED, Disposition.TRANSIENT)
 
     def describe(self) -> str:
         status = f"HTTP {self.status} " if self.status else ""
@@ -98,6 +100,8 @@ def classify(error: BaseException) -> NotionFailure | None:
             disposition, applied = Disposition.THROTTLED, False
         elif status in TRANSIENT_STATUSES:
             disposition, applied = Disposition.TRANSIENT, status != 503
+        elif status in REFUSED_STATUSES:
+            disposition, applied = Disposition.REFUSED, False
         else:
             disposition, applied = Disposition.PERMANENT, False
         return NotionFailure(

@@ -21,7 +21,7 @@ import trio
 from notion_client import AsyncClient
 
 from engine.config import NotionSettings
-from engine.failures import Disposition, ResponseShapeError, classify
+from engine.failures import Disposition, NotionFailure, ResponseShapeError, classify
 from engine.ratelimit import TokenBucket
 
 T = TypeVar("T")
@@ -77,6 +77,7 @@ class NotionGateway:
         self._rng = rng or random.Random()
         self.totals = RequestCounters()
         self.in_flight = 0
+        self.refused: NotionFailure | None = None  # once Notion refuses the token, nothing more is sent
 
     async def call(
         self,
@@ -95,7 +96,11 @@ class NotionGateway:
         job = counters or RequestCounters()
         attempts = throttles = 0
         while True:
+            if self.refused is not None:
+                raise self.refused
             waited = await self.bucket.acquire()
+            if self.refused is not None:
+                raise self.refused
             job.wait_s += waited
             self.totals.wait_s += waited
             for c in (job, self.totals):
@@ -112,6 +117,9 @@ class NotionGateway:
                     raise
             finally:
                 self.in_flight -= 1
+            if failure.disposition is Disposition.REFUSED:
+                self.refused = failure
+                raise failure
             if failure.disposition is Disposition.THROTTLED and throttles < self.policy.max_throttles:
                 throttles += 1
                 job.throttles += 1

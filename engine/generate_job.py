@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from engine.contractors import require_contractor
 from engine.generate_plan import GenerateParams, plan_generate
 from engine.generate_preload import preload_generate
 from engine.jobs import JobReport, JobSpec, Planner
 from engine.plan import Item, Plan
 from engine.preload import Preloader
+from engine.selection import Selection
 
 DATA_SOURCES: dict[str, tuple[str, ...]] = {
     "payroll": ("orders", "rates", "payouts", "contractors", "deployments"),
@@ -25,9 +27,15 @@ DATA_SOURCES: dict[str, tuple[str, ...]] = {
 
 
 def generate_spec(params: GenerateParams) -> JobSpec:
-    """One generate job per payout type and month at a time: overlapping selections (another batch, another
-    contractor) would plan the same source twice before either had created its payout."""
-    scope = params.month if params.type == "payroll" else "*"
+    """Overlapping generate jobs (the same payout type, and for payroll the same month, batch or contractor)
+    never run at once: both would plan the same source before either had created its payout."""
+    payroll = params.type == "payroll"
+    selection = Selection(
+        f"generate:{params.type}",
+        month=params.month if payroll else None,  # refunds and splits are selected whatever their month
+        batch=params.batch if payroll else None,
+        contractor=params.contractor,
+    )
     return JobSpec(
         kind="generate",
         params={
@@ -36,7 +44,7 @@ def generate_spec(params: GenerateParams) -> JobSpec:
             "batch": params.batch,
             "contractor": params.contractor,
         },
-        selection_key=f"generate:{params.type}:{scope}",
+        selection_key=selection.key,
         data_sources=DATA_SOURCES[params.type],
     )
 
@@ -53,7 +61,9 @@ def generate_params(params: Mapping[str, Any]) -> GenerateParams:
 
 def generate_planner(params: GenerateParams) -> Planner:
     async def plan(loader: Preloader) -> Plan:
-        return plan_generate(await preload_generate(loader, params), params, loader.config)
+        snapshot = await preload_generate(loader, params)
+        require_contractor(params.contractor, snapshot.contractors, loader.config)
+        return plan_generate(snapshot, params, loader.config)
 
     return plan
 

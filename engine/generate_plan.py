@@ -16,32 +16,21 @@ from typing import Any
 from engine import props
 from engine.config import Config
 from engine.describe import payout_description, payout_name
-from engine.plan import CREATED, Item, Plan, Skip, Step, step_key
+from engine.generate_rules import (
+    CANCELLED,
+    COMPLETED,
+    KINDS,
+    LINKS,
+    PAYING_SPLIT_TYPES,
+    GenerateParams,
+    source_filter_of,
+)
+from engine.plan import CREATED, ChildLink, Input, Item, Plan, Skip, Source, Step, step_key
 from engine.proration import prorated
 from engine.workspace_spec import NEEDS
 
 Page = Mapping[str, Any]
-KINDS = ("payroll", "refund", "invoice_split")
-PAYING_SPLIT_TYPES = ("Commission", "Bonus", "Fee", "Service Fee")
-CANCELLED = "Cancelled"
-COMPLETED = "Completed"
-LINKS = {"payroll": "00 Task Order", "refund": "01 Refund", "invoice_split": "02 Invoice Split"}
-
-
-@dataclass(frozen=True)
-class GenerateParams:
-    type: str  # payroll, refund or invoice_split
-    month: str  # "YYYY-MM"
-    batch: int | None = None  # 1 or 15: only contractors whose rate pays on that day (payroll)
-    contractor: str | None = None  # a contractor's Full Name
-
-    def __post_init__(self) -> None:
-        if self.type not in KINDS:
-            raise ValueError(f"unknown payout type {self.type!r}; known: {', '.join(KINDS)}")
-
-    @property
-    def payday(self) -> str | None:
-        return f"{self.batch:02d}" if self.batch is not None else None
+__all__ = ["KINDS", "LINKS", "GenerateParams", "GenerateSnapshot", "plan_generate"]
 
 
 @dataclass(frozen=True)
@@ -140,8 +129,17 @@ def payout_lookup(config: Config, link: str, source_id: str) -> dict[str, Any]:
 
 
 def _create_payout(
-    config: Config, source_key: str, link: str, source_id: str, values: Mapping[str, Any], label: str
+    config: Config,
+    source_key: str,
+    link: str,
+    source: Source,
+    values: Mapping[str, Any],
+    label: str,
+    inputs: Sequence[tuple[str, Page]],
 ) -> Step:
+    """The payout for `source`, guarded by a lookup of a non-cancelled payout linking it; `inputs` are the
+    (logical, page) pairs its values were computed from (the source first)."""
+    source_id = source.page
     return Step(
         key=f"payouts:create:{source_key}",
         kind="create",
@@ -153,22 +151,34 @@ def _create_payout(
         write=payload(config, "payouts", {**values, link: [source_id]}),
         label=label,
         lookup=payout_lookup(config, link, source_id),
+        inputs=tuple(Input(props.page_id(page), logical, props.edited(page)) for logical, page in inputs),
+        source=source,
     )
 
 
-def _completed(config: Config, page_id: str, page: Page | None, label: str, depends: Sequence[str]) -> Step:
+def _completed(
+    config: Config,
+    page_id: str,
+    page: Page | None,
+    label: str,
+    depends: Sequence[str],
+    children: Sequence[ChildLink] = (),
+) -> Step:
     name = config.prop("orders", "Status")
+    before = props.option(page, name, "select") if page is not None else None
     return Step(
         key=step_key("orders", page_id, name, COMPLETED),
         kind="update",
         logical="orders",
         target=page_id,
         property=name,
-        before=props.option(page, name, "select") if page is not None else None,
+        before=before,
         after=COMPLETED,
         write=payload(config, "orders", {"Status": COMPLETED}),
         label=label,
         depends_on=tuple(depends),
+        expect={name: before} if page is not None else {},
+        children=tuple(children),
     )
 
 
@@ -260,7 +270,13 @@ def _payroll_item(
         "Person": [contractor],
         "00 Service Rate": [props.page_id(rate)],
     }
-    create = _create_payout(config, f"order:{oid}", "00 Task Order", oid, values, f"payout for {title}")
+    source = Source(oid, "orders", source_filter_of(params, config))
+    used = [("orders", order), *(("orders", i) for i in items), ("rates", rate)]
+    if contractor_page is not None:
+        used.append(("contractors", contractor_page))
+    create = _create_payout(
+        config, f"order:{oid}", "00 Task Order", source, values, f"payout for {title}", used
+    )
     children = [
         _completed(
             config,
@@ -271,7 +287,17 @@ def _payroll_item(
         )
         for i in sorted(items, key=props.page_id)
     ]
-    final = _completed(config, oid, order, f"order {title}", [create.key, *(c.key for c in children)])
+    sub_items = ChildLink(
+        relation=config.prop("orders", "Sub-item"),
+        logical="orders",
+        property=config.prop("orders", "Status"),
+        kind="select",
+        accepted=(COMPLETED,),
+        planned={props.page_id(i): props.option(i, config.prop("orders", "Status"), "select") for i in items},
+    )
+    final = _completed(
+        config, oid, order, f"order {title}", [create.key, *(c.key for c in children)], (sub_items,)
+    )
     data = {
         "type": "payroll",
         "source_id": oid,
@@ -326,7 +352,10 @@ def _refund_item(
         "Person": [contractor],
     }
     values["Date"] = day
-    create = _create_payout(config, f"refund:{rid}", "01 Refund", rid, values, f"payout {title}")
+    source = Source(rid, "refunds", source_filter_of(params, config))
+    create = _create_payout(
+        config, f"refund:{rid}", "01 Refund", source, values, f"payout {title}", [("refunds", refund)]
+    )
     data = {"type": "refund", "source_id": rid, "contractor": name, "amount": amount, "currency": currency}
     return Item(key=rid, label=label, kind="refund", steps=(create,), data=data)
 
@@ -366,7 +395,10 @@ def _split_item(
         "Person": [contractor],
         "Date": props.date_start(split, config.prop("splits", "Month")),
     }
-    create = _create_payout(config, f"split:{sid}", "02 Invoice Split", sid, values, f"payout {title}")
+    source = Source(sid, "splits", source_filter_of(params, config))
+    create = _create_payout(
+        config, f"split:{sid}", "02 Invoice Split", source, values, f"payout {title}", [("splits", split)]
+    )
     data = {
         "type": "invoice_split",
         "source_id": sid,

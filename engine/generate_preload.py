@@ -15,49 +15,9 @@ from typing import Any
 import trio
 
 from engine import props
-from engine.config import Config
-from engine.generate_plan import CANCELLED, LINKS, PAYING_SPLIT_TYPES, GenerateParams, GenerateSnapshot
+from engine.generate_plan import GenerateParams, GenerateSnapshot
+from engine.generate_rules import _select, _status, in_month, payouts_filter, source_filter
 from engine.preload import Page, Preloader
-from engine.proration import month_span
-
-
-def in_month(config: Config, logical: str, name: str, month: str) -> list[dict[str, Any]]:
-    first, last = month_span(month)
-    prop = config.prop(logical, name)
-    return [
-        {"property": prop, "date": {"on_or_after": first.isoformat()}},
-        {"property": prop, "date": {"on_or_before": last.isoformat()}},
-    ]
-
-
-def _select(config: Config, logical: str, name: str, value: str) -> dict[str, Any]:
-    return {"property": config.prop(logical, name), "select": {"equals": value}}
-
-
-def _status(config: Config, logical: str, name: str, value: str) -> dict[str, Any]:
-    return {"property": config.prop(logical, name), "status": {"equals": value}}
-
-
-def source_filter(params: GenerateParams, config: Config) -> tuple[str, dict[str, Any]]:
-    """(data source, filter) of the records that may get a payout."""
-    if params.type == "payroll":
-        order = [_select(config, "orders", "Type", "Order"), _select(config, "orders", "Status", "Approved")]
-        return "orders", {"and": [*order, *in_month(config, "orders", "Date", params.month)]}
-    if params.type == "refund":
-        return "refunds", _status(config, "refunds", "Status", "Approved")
-    kinds = [_select(config, "splits", "Type", kind) for kind in PAYING_SPLIT_TYPES]
-    return "splits", {"and": [_select(config, "splits", "Status", "Pending"), {"or": kinds}]}
-
-
-def payouts_filter(params: GenerateParams, config: Config) -> dict[str, Any]:
-    """The non-cancelled payouts that link a source of this type."""
-    link = config.prop("payouts", LINKS[params.type])
-    return {
-        "and": [
-            {"property": link, "relation": {"is_not_empty": True}},
-            {"property": config.prop("payouts", "Status"), "status": {"does_not_equal": CANCELLED}},
-        ]
-    }
 
 
 async def preload_generate(loader: Preloader, params: GenerateParams) -> GenerateSnapshot:

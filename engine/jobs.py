@@ -1,15 +1,15 @@
-"""Jobs: created → planned → running → completed | completed_with_failures | failed | cancelled | interrupted.
+"""Jobs: created → planned → running → completed | completed_with_failures | failed | cancelled | interrupted
+(or planned → discarded).
 
 `run_job` checks the workspace, preloads, plans, stores the plan and (unless it is a dry run) executes it.
-`resume_job` finishes a job that stopped (a crash, a cancel, or a dry run the operator now confirms):
-steps left in doubt are resolved by reading their targets before anything is written. `retry_job` runs
-a job's failed and blocked steps again after re-reading their targets. All of it is in the event log.
-A job holds a lock on itself and on its selection, so no second engine runs it or the same selection.
+`engine.recovery` finishes a job that stopped or executes a dry run's stored plan (`resume_job`), re-runs
+failed and blocked steps (`retry_job`) and throws a plan away (`discard_job`). All of it is in the event
+log. A job holds a lock on itself and on its selection (engine.selection), so no second engine runs it or
+an overlapping selection at the same time.
 """
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,37 +18,38 @@ from typing import Any
 
 import trio
 
-from engine import props
 from engine.config import Config
+from engine.contractors import UnknownContractor
 from engine.executor import execute, initial_states
 from engine.failures import NotionFailure, ResponseShapeError
+from engine.freshness import Freshness, utc_now
 from engine.gateway import NotionGateway, RequestCounters
-from engine.locks import FileLock, LockHeld, job_lock, selection_lock
-from engine.plan import Item, Plan, Step
-from engine.plan_codec import items_from_events, plan_events
+from engine.locks import FileLock, LockHeld, LogLinked, job_lock, selection_locks
+from engine.plan import Item, Plan
+from engine.plan_codec import plan_events
 from engine.preload import Preloader, PreloadFact
 from engine.progress import JobProgress
 from engine.props import RecordShapeError
 from engine.runtime import Runtime
+from engine.selection import keys_overlap
 from engine.workspace_spec import TITLES, check_renames, check_schema
 from engine.writes import ExecutionContext, StepState
 from eventlog import (
     EventLog,
+    EventLogError,
     GatewayStats,
     JobCreated,
+    JobDiscarded,
     JobFinished,
-    JobResumed,
     JobStarted,
     LogFileError,
     PreloadCompleted,
-    RetryRequested,
-    StepResolved,
     WarningRecorded,
 )
-from eventlog.queries import records_of_job
 
 Planner = Callable[[Preloader], Awaitable[Plan]]
 CANCEL_POLL_S = 1.0
+NOTHING_TO_DO = "the plan has nothing to do"
 
 
 class JobRefused(Exception):
@@ -72,6 +73,7 @@ class JobReport:
     plan: Plan | None = None
     counters: RequestCounters = field(default_factory=RequestCounters)
     error: str | None = None
+    preloads: list[PreloadFact] = field(default_factory=list)
 
     def item_status(self, item: Item) -> str:
         statuses = {self.states[s.key].status for s in item.steps}
@@ -85,35 +87,46 @@ def new_job_id(kind: str) -> str:
     return f"{kind}-{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
 
 
-def _envelope(rt: Runtime, job_id: str) -> dict[str, str]:
+def envelope(rt: Runtime, job_id: str) -> dict[str, str]:
     return {"job_id": job_id, "operator": rt.operator}
 
 
-class _Locks:
+class JobLocks:
     """The job's own lock and its selection's, taken together or not at all."""
 
     def __init__(self, rt: Runtime, job_id: str, selection_key: str, kind: str) -> None:
-        self.locks: list[FileLock] = [job_lock(rt.db_path, job_id), selection_lock(rt.db_path, selection_key)]
+        try:
+            self.locks: list[FileLock] = [
+                job_lock(rt.db_path, job_id),
+                *selection_locks(rt.db_path, selection_key),
+            ]
+        except LogLinked as err:
+            raise JobRefused(str(err)) from None
         self.job_id, self.kind = job_id, kind
+        self._held: list[FileLock] = []
 
-    def __enter__(self) -> _Locks:
+    def __enter__(self) -> JobLocks:
         try:
             self.locks[0].acquire()
         except LockHeld:
             raise JobRefused(f"job {self.job_id} is running in another paydesk process") from None
-        try:
-            self.locks[1].acquire()
-        except LockHeld:
-            self.locks[0].release()
-            raise JobRefused(
-                f"another {self.kind} job on the same selection is running; "
-                "wait for it or cancel it (`paydesk jobs` lists it)"
-            ) from None
+        self._held.append(self.locks[0])
+        for lock in self.locks[1:]:
+            try:
+                lock.acquire()
+            except LockHeld:
+                self.__exit__()
+                raise JobRefused(
+                    f"another {self.kind} job on an overlapping selection is running; "
+                    "wait for it or cancel it (`paydesk jobs` lists it)"
+                ) from None
+            self._held.append(lock)
         return self
 
     def __exit__(self, *_: object) -> None:
-        for lock in reversed(self.locks):
+        for lock in reversed(self._held):
             lock.release()
+        self._held = []
 
 
 async def check_workspace(
@@ -138,11 +151,11 @@ async def check_workspace(
     return sorted(problems)
 
 
-async def _stats(rt: Runtime, job_id: str, counters: RequestCounters) -> None:
+async def record_stats(rt: Runtime, job_id: str, counters: RequestCounters) -> None:
     snap = counters.snapshot()
     await rt.recorder.record(
         GatewayStats(
-            **_envelope(rt, job_id),
+            **envelope(rt, job_id),
             reads=int(snap["reads"]),
             writes=int(snap["writes"]),
             retries=int(snap["retries"]),
@@ -164,21 +177,24 @@ async def run_job(
     progress: JobProgress | None = None,
 ) -> JobReport:
     job_id = job_id or new_job_id(spec.kind)
-    env = _envelope(rt, job_id)
-    with _Locks(rt, job_id, spec.selection_key, spec.kind):
+    env = envelope(rt, job_id)
+    with JobLocks(rt, job_id, spec.selection_key, spec.kind):
         interrupted = await _interrupted_job(rt, spec.selection_key)
         if interrupted is not None:
             raise JobRefused(
-                f"job {interrupted} on the same selection was interrupted; finish it with "
+                f"job {interrupted} on an overlapping selection was interrupted; finish it with "
                 f"`paydesk resume {interrupted}` or give it up with `paydesk cancel {interrupted}`"
             )
         counters = RequestCounters()
+        since = utc_now()  # what the plan reads is the workspace as of now
         await rt.recorder.record(
             JobCreated(**env, kind=spec.kind, params=dict(spec.params), selection_key=spec.selection_key),
             *(WarningRecorded(**env, code="config", message=w) for w in rt.config.warnings),
         )
+        facts: list[PreloadFact] = []
 
         async def report(fact: PreloadFact) -> None:
+            facts.append(fact)
             rt.recorder.record_nowait(
                 PreloadCompleted(
                     **env,
@@ -195,31 +211,41 @@ async def run_job(
             if problems:
                 raise JobRefused("the workspace does not match what paydesk needs: " + "; ".join(problems))
             plan = await planner(Preloader(rt.gateway, rt.config, counters, report))
-        except (JobRefused, NotionFailure, RecordShapeError, ResponseShapeError) as err:
+        except (JobRefused, UnknownContractor, NotionFailure, RecordShapeError, ResponseShapeError) as err:
             message = err.describe() if isinstance(err, NotionFailure) else str(err)
             await rt.recorder.flush()
-            await _stats(rt, job_id, counters)
+            await record_stats(rt, job_id, counters)
             await rt.recorder.record(JobFinished(**env, status="failed", error=message))
             raise JobRefused(message) from None
         except BaseException:  # stopped (quit, Ctrl-C) before a plan was stored: nothing to resume
             with trio.CancelScope(shield=True):
-                await rt.recorder.flush()
-                await _stats(rt, job_id, counters)
-                stopped = "stopped before its plan was stored; start it again"
-                await rt.recorder.record(JobFinished(**env, status="failed", error=stopped))
+                try:
+                    await rt.recorder.flush()
+                    await record_stats(rt, job_id, counters)
+                    stopped = "stopped before its plan was stored; start it again"
+                    await rt.recorder.record(JobFinished(**env, status="failed", error=stopped))
+                except EventLogError:
+                    pass  # the log itself is what failed: the caller reports that
             raise
         await rt.recorder.flush()
         await rt.recorder.record(*plan_events(job_id, rt.operator, plan, rt.config.notion.rate))
         items = list(plan.items)
         states = initial_states(items)
+        if not items and dry_run:  # nothing to execute later: no job is left to resume
+            await record_stats(rt, job_id, counters)
+            await rt.recorder.record(JobDiscarded(**env, reason=NOTHING_TO_DO))
+            return JobReport(job_id, "discarded", items, states, plan, counters, preloads=facts)
         if dry_run:
-            await _stats(rt, job_id, counters)
-            return JobReport(job_id, "planned", items, states, plan, counters)
-        status = await _execute(rt, job_id, items, states, counters, workers, cancel, progress)
-        return JobReport(job_id, status, items, states, plan, counters)
+            await record_stats(rt, job_id, counters)
+            return JobReport(job_id, "planned", items, states, plan, counters, preloads=facts)
+        fresh = Freshness(rt.gateway, rt.config.data_sources, counters, items, since=since)
+        status, error = await execute_plan(
+            rt, job_id, items, states, counters, workers, cancel, progress, fresh
+        )
+        return JobReport(job_id, status, items, states, plan, counters, error=error, preloads=facts)
 
 
-async def _execute(
+async def execute_plan(
     rt: Runtime,
     job_id: str,
     items: list[Item],
@@ -227,9 +253,11 @@ async def _execute(
     counters: RequestCounters,
     workers: int | None,
     cancel: trio.Event | None,
-    progress: JobProgress | None = None,
-) -> str:
-    env = _envelope(rt, job_id)
+    progress: JobProgress | None,
+    fresh: Freshness | None,
+) -> tuple[str, str | None]:
+    """Execute `items` to their outcomes and record how the job ended: (status, error)."""
+    env = envelope(rt, job_id)
     count = workers or rt.config.workers
     await rt.recorder.record(JobStarted(**env, workers=count))
     ctx = ExecutionContext(
@@ -242,6 +270,7 @@ async def _execute(
         cancel if cancel is not None else trio.Event(),
         progress if progress is not None else JobProgress(),
         rt.config.data_sources,
+        fresh=fresh,
     )
     finished = False
     try:
@@ -253,23 +282,36 @@ async def _execute(
     finally:
         if not finished:  # the engine is being stopped (quit, Ctrl-C) or crashed: record it, resumable
             with trio.CancelScope(shield=True):
-                await rt.recorder.flush()
-                await _stats(rt, job_id, counters)
-                await rt.recorder.record(JobFinished(**env, status="interrupted", error=None))
-    status = outcome(states, cancelled=ctx.cancel.is_set())
-    await _stats(rt, job_id, counters)
-    await rt.recorder.record(JobFinished(**env, status=status, error=None))  # type: ignore[arg-type]
-    return status
+                try:
+                    await rt.recorder.flush()
+                    await record_stats(rt, job_id, counters)
+                    await rt.recorder.record(JobFinished(**env, status="interrupted", error=None))
+                except EventLogError:
+                    pass  # the log itself failed (moved, disk full): the job stays resumable as it is
+    error: str | None = None
+    if ctx.stopped is not None:
+        status = "failed"
+        error = (
+            f"Notion refused the integration token ({ctx.stopped.describe()}); the job stopped at once. "
+            f"Set a valid NOTION_TOKEN, then `paydesk resume {job_id}`"
+        )
+    else:
+        status = outcome(states, cancelled=ctx.cancel.is_set())
+    await record_stats(rt, job_id, counters)
+    await rt.recorder.record(JobFinished(**env, status=status, error=error))  # type: ignore[arg-type]
+    return status, error
 
 
 async def _interrupted_job(rt: Runtime, selection_key: str) -> str | None:
-    """A job on this selection that a crash left running in the log (nobody holds its lock), if any.
-    Starting afresh instead of resuming it could leave its half-done writes unfinished. A job stopped
+    """A job on an overlapping selection that a crash left running in the log (nobody holds its lock), if
+    any. Starting afresh instead of resuming it could leave its half-done writes unfinished. A job stopped
     before it started executing (created, or planned) wrote nothing, so it holds nothing back."""
 
     def query(log: EventLog) -> list[str]:
         return [
-            job.job_id for job in log.jobs() if job.selection_key == selection_key and job.status == "running"
+            job.job_id
+            for job in log.jobs()
+            if job.status == "running" and keys_overlap(job.selection_key, selection_key)
         ]
 
     for job_id in await rt.read_log(query):
@@ -305,161 +347,3 @@ async def _watch_cancel(rt: Runtime, job_id: str, cancel: trio.Event) -> None:
             cancel.set()
             return
         await trio.sleep(CANCEL_POLL_S)
-
-
-# ---- resume and retry ----------------------------------------------------------------------------------
-
-
-@dataclass
-class _StoredJob:
-    kind: str
-    selection_key: str
-    status: str
-    items: list[Item]
-    rows: dict[str, Any]  # step key -> StepRow
-
-
-def _load(log: EventLog, job_id: str) -> _StoredJob | None:
-    job = log.job(job_id)
-    if job is None:
-        return None
-    events = (
-        (r.type, {**json.loads(r.payload), "item_key": r.item_key, "step_key": r.step_key})
-        for r in records_of_job(log.connection, job_id)
-    )
-    items = items_from_events(events)
-    rows = {row.step_key: row for row in log.steps(job_id)}
-    return _StoredJob(job.kind, job.selection_key, job.status, items, rows)
-
-
-def _logged_states(stored: _StoredJob) -> dict[str, StepState]:
-    """Each planned step's state as the log has it (a step with no row yet is planned)."""
-    states: dict[str, StepState] = {}
-    for item in stored.items:
-        for step in item.steps:
-            row = stored.rows.get(step.key)
-            if row is None:
-                states[step.key] = StepState(current=step.before)
-            else:
-                states[step.key] = StepState(row.status, step.before, row.attempts, page_id=row.page_id)
-    return states
-
-
-def _current_value(page: Mapping[str, Any], step: Step) -> Any:
-    """The value of the step's property on a freshly read page (for status/select: the option name)."""
-    payload = step.write.get(step.property)
-    kind = next(iter(payload)) if isinstance(payload, Mapping) and payload else None
-    if kind in ("status", "select"):
-        return props.option(page, step.property, kind)
-    return None
-
-
-async def _reread(rt: Runtime, steps: Sequence[Step], counters: RequestCounters) -> dict[str, Any]:
-    """The freshest value of each step's target, read in one concurrent batch; failures map to a marker."""
-    values: dict[str, Any] = {}
-
-    async def read(step: Step) -> None:
-        try:
-            page = await rt.gateway.retrieve_page(step.target, counters)
-            values[step.key] = _current_value(page, step)
-        except (NotionFailure, RecordShapeError, ResponseShapeError):
-            values[step.key] = None
-
-    async with trio.open_nursery() as nursery:
-        for step in steps:
-            nursery.start_soon(read, step)
-    return values
-
-
-async def resume_job(
-    rt: Runtime,
-    job_id: str,
-    *,
-    workers: int | None = None,
-    cancel: trio.Event | None = None,
-    progress: JobProgress | None = None,
-) -> JobReport:
-    stored = await rt.read_log(lambda log: _load(log, job_id))
-    if stored is None:
-        raise JobRefused(f"no job {job_id} in the log; `paydesk jobs` lists the jobs")
-    if stored.status in ("created", "failed") and not stored.items:
-        raise JobRefused(f"job {job_id} never got a plan ({stored.status}); start a new job instead")
-    env = _envelope(rt, job_id)
-    with _Locks(rt, job_id, stored.selection_key, stored.kind):
-        counters = RequestCounters()
-        states = _logged_states(stored)
-        for state in states.values():
-            if state.status in ("blocked", "cancelled"):
-                state.status = "planned"
-        in_doubt = [s for item in stored.items for s in item.steps if states[s.key].status == "started"]
-        for step in [s for s in in_doubt if s.kind == "create"]:
-            # No page to read: the create itself looks its source key up before sending again.
-            states[step.key].status = "planned"
-        in_doubt = [s for s in in_doubt if s.kind != "create"]
-        await rt.recorder.record(JobResumed(**env))
-        if in_doubt:
-            values = await _reread(rt, in_doubt, counters)
-            resolved = []
-            for step in in_doubt:
-                applied = step.at_target(values[step.key])
-                states[step.key].status = "succeeded" if applied else "planned"
-                states[step.key].current = values[step.key]
-                resolved.append(
-                    StepResolved(
-                        **env,
-                        item_key=_item_of(stored.items, step.key),
-                        step_key=step.key,
-                        outcome="succeeded" if applied else "not_applied",
-                        current=values[step.key],
-                    )
-                )
-            await rt.recorder.record(*resolved)
-        status = await _execute(rt, job_id, stored.items, states, counters, workers, cancel, progress)
-        return JobReport(job_id, status, stored.items, states, None, counters)
-
-
-def _item_of(items: Sequence[Item], step_key: str) -> str:
-    for item in items:
-        if any(s.key == step_key for s in item.steps):
-            return item.key
-    raise KeyError(step_key)
-
-
-async def retry_job(
-    rt: Runtime,
-    job_id: str,
-    *,
-    item_keys: Sequence[str] = (),
-    reason: str = "",
-    workers: int | None = None,
-    cancel: trio.Event | None = None,
-    progress: JobProgress | None = None,
-) -> JobReport:
-    stored = await rt.read_log(lambda log: _load(log, job_id))
-    if stored is None:
-        raise JobRefused(f"no job {job_id} in the log; `paydesk jobs` lists the jobs")
-    known = {item.key for item in stored.items}
-    unknown = [key for key in item_keys if key not in known]
-    if unknown:
-        raise JobRefused(f"job {job_id} has no item {', '.join(unknown)}; `paydesk show {job_id}` lists them")
-    chosen = [i for i in stored.items if not item_keys or i.key in item_keys]
-    env = _envelope(rt, job_id)
-    with _Locks(rt, job_id, stored.selection_key, stored.kind):
-        counters = RequestCounters()
-        states = _logged_states(stored)
-        again = [
-            step
-            for item in chosen
-            for step in item.steps
-            if states[step.key].status in ("failed", "blocked", "started", "cancelled", "planned")
-        ]
-        if not again:
-            raise JobRefused(f"job {job_id} has no failed or blocked steps to retry")
-        await rt.recorder.record(RetryRequested(**env, items=list(item_keys), reason=reason))
-        values = await _reread(rt, [s for s in again if s.kind != "create"], counters)
-        for step in again:
-            states[step.key].status = "planned"
-            states[step.key].current = values.get(step.key)
-        retried = [item for item in chosen if any(step in again for step in item.steps)]
-        status = await _execute(rt, job_id, retried, states, counters, workers, cancel, progress)
-        return JobReport(job_id, status, stored.items, states, None, counters)

@@ -4,6 +4,12 @@ A plan is a pure value: items, each a small tree of steps (children first), plus
 their reasons. Execution runs exactly the stored plan. A step is one record write with a deterministic
 key; it is set-to-value, so writing it twice is harmless, and it is skipped when the record already
 holds the target value.
+
+A plan is only as fresh as the workspace it was read from, so a step also carries what it assumed: the
+values its target held (`expect`), the pages its write was computed from (`inputs`, with the time each was
+last edited), the record that made it necessary (`source`, with the query that must still find it) and,
+for a parent, the children its write stands on (`children`). `engine.freshness` checks all of it against
+the workspace as it is now before the write is sent.
 """
 
 from __future__ import annotations
@@ -13,6 +19,38 @@ from dataclasses import dataclass, field
 from typing import Any
 
 CREATED = "created"
+
+
+@dataclass(frozen=True)
+class Input:
+    """A page a step's write was computed from, as the planner saw it."""
+
+    page: str
+    logical: str
+    edited: str  # its last_edited_time when planned ("" when unknown)
+
+
+@dataclass(frozen=True)
+class Source:
+    """The record a create exists for; it must still be among the pages `filter` finds in `logical`."""
+
+    page: str
+    logical: str
+    filter: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ChildLink:
+    """The children a parent's write stands on: the pages its `relation` links, each of which must hold
+    one of `accepted` in `property` (a `kind` property: status or select) before the parent is written.
+    `planned` is what each linked page held when planned."""
+
+    relation: str
+    logical: str
+    property: str
+    kind: str
+    accepted: tuple[str, ...]
+    planned: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -39,6 +77,10 @@ class Step:
     label: str
     depends_on: tuple[str, ...] = ()
     lookup: Mapping[str, Any] | None = None  # for a create: the filter that finds its page
+    expect: Mapping[str, Any] = field(default_factory=dict)  # written property -> its value when planned
+    inputs: tuple[Input, ...] = ()
+    source: Source | None = None
+    children: tuple[ChildLink, ...] = ()
 
     def at_target(self, current: Any) -> bool:
         return bool(current == self.after)

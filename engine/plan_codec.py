@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from engine.plan import Item, Plan, Step
+from engine.plan import ChildLink, Input, Item, Plan, Source, Step
 from eventlog import Event, ItemPlanned, ItemSkipped, JobPlanned, StepPlanned
 
 
@@ -33,6 +33,10 @@ def plan_events(job_id: str, operator: str, plan: Plan, rate: float) -> list[Eve
                     label=step.label,
                     write=dict(step.write),
                     lookup=dict(step.lookup) if step.lookup is not None else None,
+                    expect=dict(step.expect),
+                    inputs=[_input_json(i) for i in step.inputs],
+                    source=_source_json(step.source),
+                    children=[_child_json(c) for c in step.children],
                 )
             )
     for skip in plan.skips:
@@ -83,6 +87,10 @@ def items_from_events(events: Iterable[tuple[str, Mapping[str, Any]]]) -> list[I
                     label=str(event.get("label", "")),
                     depends_on=tuple(event.get("depends_on") or ()),
                     lookup=event.get("lookup"),
+                    expect=event.get("expect") or {},
+                    inputs=tuple(_input(i) for i in event.get("inputs") or ()),
+                    source=_source(event.get("source")),
+                    children=tuple(_child(c) for c in event.get("children") or ()),
                 )
             )
     return [
@@ -90,3 +98,45 @@ def items_from_events(events: Iterable[tuple[str, Mapping[str, Any]]]) -> list[I
         for key, item_steps in steps.items()
         if key in labels and key not in skipped
     ]
+
+
+def _input_json(value: Input) -> dict[str, Any]:
+    return {"page": value.page, "logical": value.logical, "edited": value.edited}
+
+
+def _input(raw: Mapping[str, Any]) -> Input:
+    return Input(str(raw["page"]), str(raw["logical"]), str(raw.get("edited") or ""))
+
+
+def _source_json(value: Source | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    return {"page": value.page, "logical": value.logical, "filter": dict(value.filter)}
+
+
+def _source(raw: Mapping[str, Any] | None) -> Source | None:
+    if not raw:
+        return None
+    return Source(str(raw["page"]), str(raw["logical"]), raw.get("filter") or {})
+
+
+def _child_json(value: ChildLink) -> dict[str, Any]:
+    return {
+        "relation": value.relation,
+        "logical": value.logical,
+        "property": value.property,
+        "kind": value.kind,
+        "accepted": list(value.accepted),
+        "planned": dict(value.planned),
+    }
+
+
+def _child(raw: Mapping[str, Any]) -> ChildLink:
+    return ChildLink(
+        relation=str(raw["relation"]),
+        logical=str(raw["logical"]),
+        property=str(raw["property"]),
+        kind=str(raw["kind"]),
+        accepted=tuple(raw.get("accepted") or ()),
+        planned=raw.get("planned") or {},
+    )

@@ -137,6 +137,61 @@ def property_id(page: Page, name: str) -> str | None:
     return pid if isinstance(pid, str) else None
 
 
+def edited(page: Page) -> str:
+    """The page's last_edited_time ('' when absent)."""
+    value = page.get("last_edited_time")
+    return value if isinstance(value, str) else ""
+
+
+def trashed(page: Page) -> bool:
+    return bool(page.get("in_trash") or page.get("archived"))
+
+
+def plain(page: Page, name: str) -> Any:
+    """The value of property `name` as a plain value that compares across reads, whatever its type: an
+    option's name, a number, a date's start, a text's plain text, a relation's sorted ids (has_more: see
+    `relation_complete`), a multi-select's sorted names; None when the property is absent or empty."""
+    properties = page.get("properties")
+    prop = properties.get(name) if isinstance(properties, Mapping) else None
+    if not isinstance(prop, Mapping):
+        return None
+    kind = prop.get("type")
+    if kind in ("status", "select"):
+        return option(page, name, kind)
+    if kind == "number":
+        return number(page, name)
+    if kind == "date":
+        return date_range(page, name)[0]
+    if kind in ("title", "rich_text"):
+        return text(page, name, kind)
+    if kind == "relation":
+        return sorted(relation(page, name)[0])
+    if kind == "multi_select":
+        return sorted(options(page, name))
+    value = prop.get(kind) if isinstance(kind, str) else None
+    return value if isinstance(value, str | int | float | bool) or value is None else None
+
+
+def relation_complete(page: Page, name: str) -> bool:
+    """False when the page object lists only the first 25 references of relation `name`."""
+    properties = page.get("properties")
+    prop = properties.get(name) if isinstance(properties, Mapping) else None
+    return not (isinstance(prop, Mapping) and prop.get("has_more"))
+
+
+def same(a: Any, b: Any) -> bool:
+    """Whether two plain values are the same (numbers by value, ids ignoring dashes and order)."""
+    if isinstance(a, list) and isinstance(b, list):
+        return sorted(_compact(x) for x in a) == sorted(_compact(x) for x in b)
+    if isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool):
+        return float(a) == float(b)
+    return bool(a == b) or (a in (None, "", []) and b in (None, "", []))
+
+
+def _compact(value: Any) -> str:
+    return str(value).replace("-", "").lower()
+
+
 # ---- writing: the request shapes ---------------------------------------------------------------
 
 

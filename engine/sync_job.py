@@ -14,10 +14,12 @@ from typing import Any
 import trio
 
 from engine.config import Config
+from engine.contractors import require_contractor
 from engine.generate_job import created_page, first_error
 from engine.jobs import JobReport, JobSpec, Planner
 from engine.plan import Plan
 from engine.preload import Preloader
+from engine.selection import Selection
 from engine.summarize import BuiltinSummarizer, Summarizer, condense
 from engine.sync_plan import plan_sync
 from engine.sync_preload import preload_sync
@@ -27,7 +29,8 @@ DATA_SOURCES = ("updates", "contractors", "projects", "deployments", "orders", "
 
 
 def sync_spec(params: SyncParams) -> JobSpec:
-    """One sync per month at a time: two overlapping syncs could both create the month's Order."""
+    """Overlapping syncs (the same month; a batch or a contractor narrows it) never run at once: both could
+    create a contractor's Order for the month."""
     return JobSpec(
         kind="sync",
         params={
@@ -37,7 +40,9 @@ def sync_spec(params: SyncParams) -> JobSpec:
             "force": params.force,
             "hours_only": params.hours_only,
         },
-        selection_key=f"sync:{params.month}",
+        selection_key=Selection(
+            "sync", month=params.month, batch=params.batch, contractor=params.contractor
+        ).key,
         data_sources=DATA_SOURCES,
     )
 
@@ -78,6 +83,7 @@ async def summarize_changes(
 def sync_planner(params: SyncParams, summarizer: Summarizer | None = None) -> Planner:
     async def plan(loader: Preloader) -> Plan:
         snapshot = await preload_sync(loader, params)
+        require_contractor(params.contractor, snapshot.contractors, loader.config)
         chosen = summarizer if summarizer is not None else BuiltinSummarizer()
         summaries = await summarize_changes(snapshot, params, loader.config, chosen)
         return plan_sync(snapshot, params, loader.config, summaries)

@@ -13,7 +13,7 @@ from typing import Any
 import trio
 
 from engine import props
-from engine.generate_preload import in_month
+from engine.generate_rules import in_month
 from engine.preload import Page, Preloader
 from engine.sync_work import SyncParams, SyncSnapshot
 

@@ -34,6 +34,20 @@ TITLES: dict[str, str] = {
     "payables": "Contractor Payables",
 }
 
+NOUNS: dict[str, str] = {
+    "contractors": "contractor",
+    "rates": "rate",
+    "deployments": "deployment",
+    "projects": "project",
+    "updates": "project update",
+    "orders": "task order",
+    "splits": "invoice split",
+    "refunds": "refund request",
+    "payouts": "payout",
+    "payables": "payable",
+}
+"""What one record of each database is called in messages."""
+
 NEEDS: dict[str, dict[str, Need]] = {
     "contractors": {
         "Full Name": Need("title"),

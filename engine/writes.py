@@ -19,11 +19,13 @@ import trio
 
 from engine import props
 from engine.failures import Disposition, NotionFailure
+from engine.freshness import Freshness
 from engine.gateway import NotionGateway, RequestCounters
 from engine.plan import Step
 from engine.progress import JobProgress
 from engine.recorder import Recorder
-from eventlog import StepFailed, StepStarted, StepSucceeded
+from engine.refs import resolve
+from eventlog import StepCancelled, StepFailed, StepStarted, StepSucceeded
 
 LOOKUP_WAIT_S = 6.0  # how long a lookup waits out query lag before concluding "not created"
 LOOKUP_POLL_S = 0.5
@@ -52,21 +54,8 @@ class ExecutionContext:
     data_sources: Mapping[str, str] = field(default_factory=dict)  # logical name -> data source id
     busy: int = 0  # workers currently inside an item
     lookup_wait_s: float = LOOKUP_WAIT_S
-
-
-def resolve(value: Any, states: Mapping[str, StepState], *, bare: bool = False) -> Any:
-    """`value` with every `{"$step": KEY}` replaced by the page KEY made: `{"id": …}` in a write payload,
-    the bare id with `bare` (in a filter, e.g. `{"relation": {"contains": {"$step": KEY}}}`)."""
-    if isinstance(value, dict):
-        if set(value) == {"$step"}:
-            made = states[value["$step"]].page_id
-            if made is None:
-                raise KeyError(value["$step"])
-            return made if bare else {"id": made}
-        return {k: resolve(v, states, bare=bare) for k, v in value.items()}
-    if isinstance(value, list):
-        return [resolve(v, states, bare=bare) for v in value]
-    return value
+    fresh: Freshness | None = None  # what the workspace holds now (None: trust the plan as it is)
+    stopped: NotionFailure | None = None  # Notion refused the token: no step starts any more
 
 
 async def lookup(
@@ -113,6 +102,8 @@ def _succeeded(
     state.status = "succeeded"
     state.current = step.after
     state.page_id = props.page_id(page)
+    if ctx.fresh is not None and "properties" in page:
+        ctx.fresh.observe(page, trio.current_time())
     request_id = page.get("request_id")
     ctx.recorder.record_nowait(
         StepSucceeded(
@@ -127,6 +118,11 @@ def _succeeded(
 def _failed(
     ctx: ExecutionContext, state: StepState, envelope: dict[str, Any], failure: NotionFailure
 ) -> None:
+    if failure.disposition is Disposition.REFUSED:  # not this step's fault, and not applied: stop the job
+        ctx.stopped = ctx.stopped or failure
+        state.status, state.error = "cancelled", failure.describe()
+        ctx.recorder.record_nowait(StepCancelled(**envelope))
+        return
     state.status = "failed"
     state.error = failure.describe()
     ctx.recorder.record_nowait(

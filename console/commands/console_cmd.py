@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from console.errors import CliError
-from console.paths import default_config_path, default_db_path
+from console.paths import default_config_path, log_path
 from engine.config import Config, ConfigError, load_config
 
 
@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def run_console(args: argparse.Namespace) -> int:
-    db = default_db_path(args.db)
+    db = log_path(args.db)
     config: Config | None = None
     config_path = default_config_path(args.config)
     try:

@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import argparse
 import csv
+import difflib
 import json
 import os
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
 from console.errors import CliError
-from console.paths import default_db_path
-from engine.locks import effective_status
+from console.paths import default_config_path, log_path
+from engine.config import DEFAULT_PLAN_MAX_AGE, ConfigError, load_config
+from engine.recovery import display_status
 from eventlog import (
     FORMATS,
     GENESIS_HASH,
@@ -90,7 +92,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 @contextmanager
 def open_log(args: argparse.Namespace) -> Iterator[EventLog | None]:
     """The log named by --db (read-only), or None when there is none yet. Errors become one-line CliErrors."""
-    path = default_db_path(args.db)
+    path = log_path(args.db)
     try:
         log = EventLog(path, read_only=True)
     except LogNotFound:
@@ -113,7 +115,21 @@ def open_log(args: argparse.Namespace) -> Iterator[EventLog | None]:
 
 
 def _no_log_note(args: argparse.Namespace) -> None:
-    print(f"paydesk: no event log at {default_db_path(args.db)} yet", file=sys.stderr)
+    print(f"paydesk: no event log at {log_path(args.db)} yet", file=sys.stderr)
+
+
+def close_matches(wanted: str, known: Sequence[str]) -> str:
+    """ ", did you mean a, b?" for the known names closest to `wanted` ("" when none is close)."""
+    found = difflib.get_close_matches(wanted, known, n=3, cutoff=0.6)
+    return f" (did you mean {', '.join(found)}?)" if found else ""
+
+
+def plan_max_age(args: argparse.Namespace) -> timedelta:
+    """The configured age after which a dry run's plan expires (the default when no configuration loads)."""
+    try:
+        return load_config(default_config_path(args.config), require_token=False).plan_max_age
+    except ConfigError:
+        return DEFAULT_PLAN_MAX_AGE
 
 
 # --- jobs -------------------------------------------------------------------------------------------------
@@ -124,9 +140,10 @@ def run_jobs(args: argparse.Namespace) -> int:
         jobs = [] if log is None else log.jobs()
         if log is None:
             _no_log_note(args)
-    path = default_db_path(args.db)
-    for job in jobs:  # the log says running; the lock says whether anybody still runs it
-        job.status = effective_status(path, job.job_id, job.status)
+    path = log_path(args.db)
+    now, max_age = datetime.now(UTC), plan_max_age(args)
+    for job in jobs:  # the log says running or planned; the lock and the plan's age tell the rest
+        job.status = display_status(path, job, now, max_age)
     if args.json:
         print(json.dumps([_job_dict(job) for job in jobs], indent=2))
         return EXIT_OK
@@ -190,9 +207,18 @@ def run_export(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else None
     if output is not None and output.exists() and not args.force:
         raise CliError(f"{output} already exists; pass --force to overwrite it or choose another -o")
+    if output is not None and output.is_dir():
+        raise CliError(f"-o {output} is a folder; name a file in it")
+    if output is not None and not output.resolve().parent.is_dir():
+        raise CliError(f"-o {output}: the folder {output.resolve().parent} does not exist")
     with open_log(args) as log:
         if log is None:
             _no_log_note(args)
+        if args.job is not None and (log is None or log.job(args.job) is None):
+            ids = [row.job_id for row in log.jobs()] if log is not None else []
+            raise CliError(
+                f"no job {args.job} in the log{close_matches(args.job, ids)}; `paydesk jobs` lists them"
+            )
         if output is None:
             head = _export(log, sys.stdout, args.format, selection)
         else:

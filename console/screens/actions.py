@@ -37,6 +37,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec("ctrl+k", "cancel", "Cancel job", "ask the job to stop (resumable)", True, "JobsScreen"),
     ActionSpec(
+        "ctrl+d", "discard", "Discard plan", "throw away a dry run's plan nobody executed", True, "JobsScreen"
+    ),
+    ActionSpec(
         "ctrl+r",
         "retry",
         "Retry failed items",
@@ -56,6 +59,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "ctrl+e", "resume", "Resume job", "finish the job, or execute its dry-run plan", True, "JobScreen"
     ),
     ActionSpec("ctrl+k", "cancel", "Cancel job", "ask the job to stop (resumable)", True, "JobScreen"),
+    ActionSpec(
+        "ctrl+d", "discard", "Discard plan", "throw away a dry run's plan nobody executed", True, "JobScreen"
+    ),
     ActionSpec(
         "ctrl+r", "retry", "Retry this item", "retry this item's failed and blocked steps", True, "ItemScreen"
     ),

@@ -14,6 +14,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from console.screens.data import CascadeNode
+from eventlog import printable
 
 
 def show_cascade(tree: Tree[str], roots: Sequence[CascadeNode]) -> None:
@@ -35,7 +36,7 @@ def _same_shape(nodes: Sequence[TreeNode[str]], wanted: Sequence[CascadeNode]) -
 
 def _relabel(nodes: Sequence[TreeNode[str]], wanted: Sequence[CascadeNode]) -> None:
     for node, below in zip(nodes, wanted, strict=True):
-        label = Text(below.text)
+        label = Text(printable(below.text))
         if node.label != label:
             node.set_label(label)
         node.data = below.step.step_key
@@ -43,7 +44,7 @@ def _relabel(nodes: Sequence[TreeNode[str]], wanted: Sequence[CascadeNode]) -> N
 
 
 def _add(parent: TreeNode[str], node: CascadeNode) -> None:
-    child = parent.add(Text(node.text), data=node.step.step_key, expand=True)
+    child = parent.add(Text(printable(node.text)), data=node.step.step_key, expand=True)
     if not node.children:
         child.allow_expand = False
     for below in node.children:

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from rich.text import Text
 
 from console.widgets.tables import Column, cell
-from eventlog import EventLog, EventLogError, EventRecord, ItemRow, JobRow, StepRow
+from eventlog import EventLog, EventLogError, EventRecord, ItemRow, JobRow, StepRow, printable
 from eventlog.queries import RECORD_COLUMNS, records_of_item
 
 T = TypeVar("T")
@@ -189,7 +189,9 @@ def job_summary(row: JobRow) -> Text:
     totals = loads(row.totals, {}) or {}
     estimate = loads(row.estimate, {}) or {}
     first = Text.assemble(
-        (row.job_id, "bold"), f"  {row.kind}  {params_text(row.params)}  status ", (row.status, "bold")
+        (row.job_id, "bold"),
+        printable(f"  {row.kind}  {params_text(row.params)}  status "),
+        (row.status, "bold"),
     )
     lines = [
         first,
@@ -208,7 +210,7 @@ def job_summary(row: JobRow) -> Text:
         ),
     ]
     if row.error:
-        lines.append(Text(f"error: {row.error}"))
+        lines.append(Text(printable(f"error: {row.error}")))
     return Text("\n").join(lines)
 
 
@@ -323,7 +325,7 @@ def plan_text(plan: PlanView, rate: float) -> Text:
     ]
     if plan.skips:
         lines.append(Text(f"skipped {len(plan.skips)}:"))
-        lines.extend(Text(f"  {label}: {reason}") for label, reason in plan.skips[:50])
+        lines.extend(Text(printable(f"  {label}: {reason}")) for label, reason in plan.skips[:50])
         if len(plan.skips) > 50:
             lines.append(Text(f"  … and {len(plan.skips) - 50} more"))
     return Text("\n").join(lines)

@@ -15,7 +15,7 @@ from console.screens.base import PaydeskScreen
 from console.screens.data import TimelineLine, clock_text, item_timeline
 from console.widgets.key_bar import KeyBar
 from console.widgets.tables import Column, add_columns, cell
-from eventlog import EventLog, ItemRow, JobRow
+from eventlog import EventLog, ItemRow, JobRow, printable
 from eventlog.tables import TableSource
 
 TIMELINE_COLUMNS = (Column("seq"), Column("at"), Column("event"), Column("detail"))
@@ -26,13 +26,13 @@ def item_summary(item: ItemRow | None) -> Text:
     if item is None:
         return Text("no such item in the log")
     summary = Text.assemble(
-        (item.label or item.item_key, "bold"),
+        (printable(item.label or item.item_key), "bold"),
         f" ({item.kind})  status ",
         (item.status, "bold"),
         f"  attempts {item.attempts}",
     )
     if item.last_error:
-        summary.append(f"  last error: {item.last_error}")
+        summary.append(printable(f"  last error: {item.last_error}"))
     return summary
 
 

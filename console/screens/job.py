@@ -41,6 +41,7 @@ class JobScreen(PaydeskScreen):
         Binding("ctrl+r", "retry", "Retry"),
         Binding("ctrl+e", "resume", "Resume"),
         Binding("ctrl+k", "cancel", "Cancel job"),
+        Binding("ctrl+d", "discard", "Discard plan"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -195,3 +196,7 @@ class JobScreen(PaydeskScreen):
     def action_cancel(self) -> None:
         if self.job is not None:
             self.console.request_cancel(self.job)
+
+    def action_discard(self) -> None:
+        if self.job is not None:
+            self.console.request_discard(self.job)

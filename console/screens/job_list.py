@@ -8,8 +8,10 @@ duration grows with the clock. A log of 1,000 finished jobs costs one scan insid
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 
-from engine.locks import effective_status
+from engine.config import DEFAULT_PLAN_MAX_AGE
+from engine.recovery import display_status
 from eventlog import EventLog, JobRow
 from eventlog.rows import JOB_COLUMNS
 
@@ -21,11 +23,13 @@ CHANGED_JOBS = (
 )
 
 
-def changed_jobs(log: EventLog, since: int) -> list[JobRow]:
-    """The jobs changed after `since` (0: all) and the live ones, oldest first, with their shown status."""
+def changed_jobs(log: EventLog, since: int, max_age: timedelta = DEFAULT_PLAN_MAX_AGE) -> list[JobRow]:
+    """The jobs changed after `since` (0: all) and the live ones, oldest first, with their shown status
+    (interrupted when nobody runs a running job; expired for a dry run's plan older than `max_age`)."""
     rows = [JobRow(*values) for values in log.connection.execute(CHANGED_JOBS, (since, *LIVE_STATUSES))]
+    now = datetime.now(UTC)
     for row in rows:
-        row.status = effective_status(log.path, row.job_id, row.status)
+        row.status = display_status(log.path, row, now, max_age)
     return rows
 
 

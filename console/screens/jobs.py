@@ -32,6 +32,7 @@ class JobsScreen(PaydeskScreen):
         Binding("enter", "open", "Open", show=False),
         Binding("ctrl+e", "resume", "Resume"),
         Binding("ctrl+k", "cancel", "Cancel job"),
+        Binding("ctrl+d", "discard", "Discard plan"),
         Binding("ctrl+r", "retry", "Retry"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
@@ -85,7 +86,9 @@ class JobsScreen(PaydeskScreen):
         since = self.jobs.seen
         none: list[JobRow] = []
         try:
-            fresh = await self.console.reader.read(lambda log: changed_jobs(log, since), none)
+            fresh = await self.console.reader.read(
+                lambda log: changed_jobs(log, since, self.console.settings.plan_max_age), none
+            )
             if not self.on_stack:
                 return
             changed = self.jobs.merge(fresh)
@@ -168,6 +171,11 @@ class JobsScreen(PaydeskScreen):
         job = self.selected_job()
         if job is not None:
             self.console.request_cancel(job)
+
+    def action_discard(self) -> None:
+        job = self.selected_job()
+        if job is not None:
+            self.console.request_discard(job)
 
     def action_retry(self) -> None:
         job = self.selected_job()

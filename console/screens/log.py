@@ -22,7 +22,7 @@ from textual.widgets import Input, RichLog, Select, Static
 from console.screens.base import PaydeskScreen
 from console.screens.data import clock_text, event_outcome
 from console.widgets.key_bar import KeyBar
-from eventlog import EventLog, EventRecord
+from eventlog import EventLog, EventRecord, printable
 from eventlog.queries import RECORD_COLUMNS
 
 POLL_S = 0.5
@@ -54,7 +54,7 @@ EVENT_FIELDS = (
 def event_line(values: tuple[str, ...]) -> Text:
     """One line of the tail: the fields in columns of EVENT_FIELDS' widths (cut if longer)."""
     parts = [value[:width].ljust(width) for value, (_, width) in zip(values, EVENT_FIELDS, strict=True)]
-    return Text(" ".join(parts).rstrip(), no_wrap=True, end="")
+    return Text(printable(" ".join(parts).rstrip()), no_wrap=True, end="")
 
 
 HEADER = event_line(tuple(name for name, _ in EVENT_FIELDS))

@@ -17,6 +17,8 @@ from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowKey
 
+from eventlog import printable
+
 Row = tuple[str, Sequence[Text]]
 
 
@@ -36,8 +38,9 @@ class Cell(Text):
 
 
 def cell(value: object) -> Cell:
-    """A table cell showing `value` literally, on one line."""
-    return Cell(str(value), no_wrap=True, end="")
+    """A table cell showing `value` literally, on one line (control and bidirectional characters escaped:
+    see eventlog.printable)."""
+    return Cell(printable(value), no_wrap=True, end="")
 
 
 def add_columns(table: DataTable[Text], columns: Sequence[Column]) -> None:

@@ -95,3 +95,34 @@ async def test_jobs_open_into_items_with_their_cascade_and_items_into_their_time
         assert "preload.completed" in events and "step.started" in events and "step.succeeded" in events
         await pilot.press("escape", "escape")
         assert isinstance(app.screen, JobsScreen)
+
+
+async def test_a_plan_the_operator_changed_their_mind_about_is_discarded(demo: ServedDemo) -> None:
+    app = PaydeskApp(demo.settings())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: "engine started" in app.journal)
+        await pilot.press("n")
+        await pilot.click("#plan")
+        screen = app.screen
+        assert isinstance(screen, NewJobScreen)
+        await wait_until(pilot, lambda: not screen.query_one("#execute", Button).disabled)
+        assert screen.plan is not None
+        job_id = screen.plan.job_id
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: showing(app, JobsScreen))
+        jobs = app.screen.query_one(DataTable)
+        await wait_until(pilot, lambda: any(job_id in row_text(jobs, i)[0] for i in range(jobs.row_count)))
+        row = next(i for i in range(jobs.row_count) if job_id in row_text(jobs, i)[0])
+        jobs.move_cursor(row=row)
+        await pilot.press("ctrl+d")
+        await wait_until(pilot, lambda: showing(app, ConfirmScreen))
+        assert "can no longer be executed" in text_of(app.screen.query_one("#body", Static))
+        await pilot.press("ctrl+y")
+
+        def discarded() -> bool:
+            with EventLog(demo.db_path, read_only=True) as log:
+                found = log.job(job_id)
+                return found is not None and found.status == "discarded"
+
+        await wait_until(pilot, discarded)
+        await wait_until(pilot, lambda: any("discarded" in row_text(jobs, i) for i in range(jobs.row_count)))

@@ -33,6 +33,7 @@ from sandbox.demo import DemoWorkspace, render_config
 from sandbox.options import SandboxOptions
 from sandbox.serve import write_config_file
 from sandbox.server import RunningSandbox, open_sandbox
+from tests.cli_output import without_progress
 from tests.engine.conftest import MONTH, seed_into
 
 pytestmark = pytest.mark.trio
@@ -157,7 +158,8 @@ async def test_the_token_is_in_no_artefact_and_no_output(setup: Setup, tmp_path:
     for env, args in failing:
         done = await setup.paydesk(*args, env=env)
         assert done.returncode == 1, (args, done.stdout.decode(), done.stderr.decode())
-        assert done.stderr.count(b"\n") <= 1 and b"Traceback" not in done.stderr, done.stderr.decode()
+        err = without_progress(done.stderr.decode())
+        assert err.count("\n") <= 1 and "Traceback" not in err, err
 
     needle = CANARY.encode()
     assert [i for i, output in enumerate(setup.outputs) if needle in output] == []
@@ -246,9 +248,10 @@ async def test_a_second_engine_cannot_run_the_same_job_or_selection(slow: Setup)
     reader.close()
     for name, done in outcomes.items():
         assert done.returncode == 1, (name, done.stdout, done.stderr)
-        assert done.stdout == b"" and done.stderr.count(b"\n") == 1, (name, done.stderr.decode())
+        err = without_progress(done.stderr.decode())
+        assert done.stdout == b"" and err.count("\n") == 1, (name, err)
         assert b"Traceback" not in done.stderr and b"internal error" not in done.stderr
-    assert b"same selection is running" in outcomes["again"].stderr, outcomes["again"].stderr.decode()
+    assert b"overlapping selection is running" in outcomes["again"].stderr, outcomes["again"].stderr.decode()
     assert b"running in another paydesk process" in outcomes["resumed"].stderr
     listed = json.loads((await slow.paydesk("jobs", "--json")).stdout)
     assert [j["job_id"] for j in listed] == [job], "a refused run left a job behind"

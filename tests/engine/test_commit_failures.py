@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from engine.config import Config
-from engine.jobs import JobRefused, resume_job, retry_job
+from engine.jobs import JobRefused
+from engine.recovery import resume_job, retry_job
 from engine.runtime import open_runtime
 from eventlog import EventLog
 from tests.engine.conftest import Demo

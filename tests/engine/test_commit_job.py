@@ -12,7 +12,8 @@ import trio
 from engine.commit_job import commit_planner, commit_spec, commit_summary
 from engine.commit_plan import CommitParams
 from engine.gateway import RetryPolicy
-from engine.jobs import JobReport, retry_job, run_job
+from engine.jobs import JobReport, run_job
+from engine.recovery import retry_job
 from engine.runtime import open_runtime
 from eventlog import EventLog
 from tests.engine.conftest import MONTH, Demo
@@ -150,7 +151,7 @@ async def test_a_second_job_on_the_same_selection_is_refused_while_the_first_run
         async with trio.open_nursery() as nursery:
             nursery.start_soon(lambda: run_job(rt, commit_spec(p), planner))
             await started.wait()
-            with pytest.raises(JobRefused, match="same selection is running"):
+            with pytest.raises(JobRefused, match="overlapping selection is running"):
                 await run_job(rt, commit_spec(p), commit_planner(p))
             nursery.cancel_scope.cancel()
     with EventLog(db, read_only=True) as log:

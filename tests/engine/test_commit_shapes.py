@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.jobs import JobReport, resume_job
+from engine.jobs import JobReport
 from engine.plan import Item, Step
+from engine.recovery import resume_job
 from engine.runtime import open_runtime
 from tests.engine.conftest import Demo
 from tests.engine.helpers import (

@@ -9,9 +9,10 @@ import httpx
 import pytest
 
 from engine.gateway import RetryPolicy
-from engine.jobs import JobSpec, resume_job, run_job
+from engine.jobs import JobSpec, run_job
 from engine.plan import Item, Plan, Step
 from engine.preload import Preloader
+from engine.recovery import resume_job
 from engine.runtime import open_runtime
 from eventlog import EventLog, StepStarted
 from tests.engine.conftest import Demo

@@ -193,7 +193,7 @@ async def test_seeded_5xx_on_reads_are_retried_and_the_counters_match_what_the_s
 # ---- errors that no retry can fix -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("status", [400, 401, 403, 404, 409])
+@pytest.mark.parametrize("status", [400, 403, 404, 409])
 async def test_a_client_error_fails_at_once_with_notions_code_message_and_request_id(
     local: LocalNotion, autojump_clock: trio.abc.Clock, status: int
 ) -> None:
@@ -210,6 +210,21 @@ async def test_a_client_error_fails_at_once_with_notions_code_message_and_reques
     assert failure.disposition is Disposition.PERMANENT and not failure.retryable
     assert (len(local.tap.seen), job.writes, job.retries, job.throttles) == (1, 1, 0, 0)
     assert code in failure.describe() and str(failure.request_id) in failure.describe()
+
+
+async def test_a_refused_token_stops_the_gateway_sending_anything_more(
+    local: LocalNotion, autojump_clock: trio.abc.Clock
+) -> None:
+    _, pages = await local.ledger(2)
+    await local.admin.faults(targeted=[{"page_id": pages[0], "status": 401, "count": 1}])
+    gateway = local.gateway()
+    with pytest.raises(NotionFailure) as caught:
+        await gateway.update_page(pages[0], PAID)
+    assert caught.value.disposition is Disposition.REFUSED and not caught.value.retryable
+    with pytest.raises(NotionFailure) as again:
+        await gateway.update_page(pages[1], PAID)
+    assert again.value is caught.value
+    assert len(local.tap.seen) == 1, "nothing is sent once Notion has refused the token"
 
 
 async def test_a_missing_page_is_notions_object_not_found_naming_the_page(

@@ -13,6 +13,7 @@ from engine.generate_job import generate_params, generate_planner, generate_spec
 from engine.generate_plan import GenerateParams
 from engine.jobs import JobReport, run_job
 from engine.runtime import open_runtime
+from engine.selection import keys_overlap
 from tests.engine.conftest import MONTH, Demo
 
 pytestmark = pytest.mark.trio
@@ -97,5 +98,13 @@ async def test_the_spec_round_trips_its_params_and_locks_one_type_and_month() ->
     params = GenerateParams(type="payroll", month=MONTH, batch=15, contractor="Ada")
     spec = generate_spec(params)
     assert generate_params(spec.params) == params
-    assert spec.selection_key == f"generate:payroll:{MONTH}"
-    assert generate_spec(GenerateParams(type="refund", month=MONTH)).selection_key == "generate:refund:*"
+    key = spec.selection_key
+    same_month = generate_spec(GenerateParams(type="payroll", month=MONTH)).selection_key
+    assert keys_overlap(key, same_month), "the whole month overlaps one contractor's batch of it"
+    assert not keys_overlap(key, generate_spec(GenerateParams(type="payroll", month="2026-02")).selection_key)
+    assert not keys_overlap(
+        key, generate_spec(GenerateParams(type="payroll", month=MONTH, batch=1)).selection_key
+    )
+    refunds = generate_spec(GenerateParams(type="refund", month=MONTH)).selection_key
+    assert keys_overlap(refunds, generate_spec(GenerateParams(type="refund", month="2027-05")).selection_key)
+    assert not keys_overlap(refunds, key)

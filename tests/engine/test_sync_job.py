@@ -13,6 +13,7 @@ from engine.gateway import RetryPolicy
 from engine.jobs import JobReport, run_job
 from engine.llm import LLMSettings, LLMSummarizer, open_chat_client
 from engine.runtime import open_runtime
+from engine.selection import keys_overlap
 from engine.summarize import Summarizer
 from engine.sync_job import sync_params, sync_planner, sync_spec, sync_summary
 from engine.sync_plan import SyncParams
@@ -100,4 +101,9 @@ async def test_the_proof_of_works_comes_from_the_first_model_that_answers(demo: 
 async def test_the_spec_round_trips_its_params_and_locks_the_month() -> None:
     params = SyncParams(month=MONTH, batch=1, contractor="Ada", force=True, hours_only=True)
     spec = sync_spec(params)
-    assert sync_params(spec.params) == params and spec.selection_key == f"sync:{MONTH}"
+    assert sync_params(spec.params) == params
+    assert keys_overlap(spec.selection_key, sync_spec(SyncParams(month=MONTH)).selection_key)
+    assert not keys_overlap(spec.selection_key, sync_spec(SyncParams(month=MONTH, batch=15)).selection_key)
+    assert not keys_overlap(
+        spec.selection_key, sync_spec(SyncParams(month=MONTH, contractor="Bo")).selection_key
+    )

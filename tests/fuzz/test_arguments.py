@@ -25,6 +25,7 @@ from engine.config import LOGICAL_DATABASES
 from sandbox.demo import DemoWorkspace, render_config
 from sandbox.options import SandboxOptions
 from sandbox.server import open_sandbox
+from tests.cli_output import without_progress
 from tests.engine.conftest import MONTH, seed_into
 
 TOKEN = "secret_fuzz_arguments_token"
@@ -93,6 +94,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 def assert_one_line_error(code: int, err: str, *, mentions: str = "") -> None:
     assert code == 1, err
+    err = without_progress(err)
     assert err.count("\n") == 1 and err.startswith("paydesk: error: "), err
     assert "Traceback" not in err and "internal error" not in err
     assert TOKEN not in err
@@ -177,7 +179,7 @@ def test_workers_outside_1_to_20_are_clamped_with_one_warning(
         *("--workers", given_, "--dry-run", "--json"),
     )
     assert code == 0, err
-    assert err == f"paydesk: warning: workers {given_} is outside 1-20; using {used}\n"
+    assert without_progress(err) == f"paydesk: warning: workers {given_} is outside 1-20; using {used}\n"
     assert '"status": "planned"' in out
     args = argparse.Namespace(config=str(config), db=db, workers=given_)
     settings_, _ = load_settings(args)

@@ -1,0 +1,241 @@
+"""`paydesk show`, `cancel`, `resume`, `retry`, `discard` and `doctor`: working on jobs already in the log.
+
+Exit codes: 0 all done, 2 some items failed (or were blocked, or are in doubt), 1 could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from typing import Any
+
+import trio
+
+from console.commands.log_cmds import close_matches, open_log
+from console.commands.run_cmds import OUTPUTS, common_run_options, exit_code, load_settings, report_run
+from console.commands.runner import run_engine
+from console.errors import CliError
+from console.paths import log_path
+from engine.failures import NotionFailure
+from engine.gateway import open_gateway
+from engine.jobs import JobRefused, JobReport, check_workspace
+from engine.locks import effective_status
+from engine.progress import JobProgress
+from engine.recovery import discard_job, resume_job, retry_job
+from engine.runtime import Runtime, current_operator
+from engine.workspace_spec import TITLES
+from eventlog import GroupCommitWriter, JobCancelRequested, JobFinished, printable
+
+EXIT_OK, EXIT_COULD_NOT_RUN = 0, 1
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    show = subparsers.add_parser("show", help="a job's items and steps with their outcomes")
+    show.add_argument("job", metavar="JOB")
+    show.add_argument("--json", action="store_true", help="print JSON")
+    show.set_defaults(handler=run_show)
+
+    cancel = subparsers.add_parser("cancel", help="ask a running job to stop (it can be resumed)")
+    cancel.add_argument("job", metavar="JOB")
+    cancel.add_argument("--reason", default="", help="why, for the audit trail")
+    cancel.add_argument("--json", action="store_true", help="print JSON")
+    cancel.set_defaults(handler=run_cancel)
+
+    resume = subparsers.add_parser(
+        "resume",
+        help="finish a job that stopped, or execute a dry run's stored plan",
+        description="Reads, in batch, what changed in Notion since the plan was made, then writes only what "
+        "the plan still needs: a record already at its target is skipped, a create whose source already has "
+        "its page is skipped naming it, and a step whose assumptions no longer hold is blocked (plan again). "
+        "A dry run's plan older than [engine] plan_max_age_minutes (default 60), or made before a job on an "
+        "overlapping selection ran, is refused.",
+    )
+    resume.add_argument("job", metavar="JOB")
+    common_run_options(resume, dry_run=False)
+    resume.set_defaults(handler=run_resume)
+
+    retry = subparsers.add_parser(
+        "retry",
+        help="run a job's failed and blocked steps again",
+        description="Re-reads the targets in batch first, like resume; a parent is written only over "
+        "children at their target now.",
+    )
+    retry.add_argument("job", metavar="JOB")
+    retry.add_argument(
+        "--item", action="append", default=[], metavar="KEY", help="only this item (repeatable)"
+    )
+    retry.add_argument("--reason", default="", help="why, for the audit trail")
+    common_run_options(retry, dry_run=False)
+    retry.set_defaults(handler=run_retry)
+
+    discard = subparsers.add_parser(
+        "discard",
+        help="throw away a dry run's plan that was never executed",
+        description="The job is kept in the log (as discarded) but can no longer be resumed.",
+    )
+    discard.add_argument("job", metavar="JOB")
+    discard.add_argument("--reason", default="", help="why, for the audit trail")
+    discard.add_argument("--json", action="store_true", help="print JSON")
+    discard.set_defaults(handler=run_discard)
+
+    doctor = subparsers.add_parser("doctor", help="check the configuration, the token and every data source")
+    doctor.add_argument("--json", action="store_true", help="print JSON")
+    doctor.set_defaults(handler=run_doctor)
+
+
+def _known_job(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    with open_log(args) as log:
+        job = log.job(args.job) if log is not None else None
+        ids = [row.job_id for row in log.jobs()] if log is not None and job is None else []
+    if job is None:
+        raise CliError(
+            f"no job {args.job} in the log{close_matches(args.job, ids)}; `paydesk jobs` lists them"
+        )
+    params: dict[str, Any] = json.loads(job.params)
+    return job.kind, params
+
+
+# ---- show, cancel, discard ---------------------------------------------------------------------------------
+
+
+def run_show(args: argparse.Namespace) -> int:
+    _known_job(args)
+    with open_log(args) as log:
+        assert log is not None
+        job = log.job(args.job)
+        assert job is not None
+        items = log.items(args.job)
+        steps = log.steps(args.job)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "job": dataclasses.asdict(job),
+                    "items": [dataclasses.asdict(i) for i in items],
+                    "steps": [dataclasses.asdict(s) for s in steps],
+                },
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    status = effective_status(log_path(args.db), job.job_id, job.status)
+    print(f"{job.job_id}  {job.kind}  {status}  params {printable(job.params)}")
+    if job.error:
+        print(f"  {printable(job.error)}")
+    by_item: dict[str, list[Any]] = {}
+    for step in steps:
+        by_item.setdefault(step.item_key, []).append(step)
+    for item in items:
+        print(f"\n{item.status:<10} {printable(item.label or item.item_key)}")
+        if item.skip_reason:
+            print(f"  {printable(item.skip_reason)}")
+        for step in by_item.get(item.item_key, []):
+            detail = step.last_error or step.reason or ""
+            print(f"  {step.status:<10} {printable(step.label or step.step_key)}  {printable(detail)}")
+    return EXIT_OK
+
+
+def run_cancel(args: argparse.Namespace) -> int:
+    path = log_path(args.db)
+    _known_job(args)
+    with open_log(args) as log:
+        assert log is not None
+        job = log.job(args.job)
+        assert job is not None
+    if job.status not in ("created", "planned", "running"):
+        raise CliError(f"job {args.job} is {job.status}; there is nothing to cancel")
+    if job.status == "planned" and job.started_at is None:
+        raise CliError(
+            f"job {args.job} is a dry run nobody executed; `paydesk discard {args.job}` throws it away"
+        )
+    operator = current_operator()
+    events: list[Any] = [JobCancelRequested(job_id=args.job, operator=operator, reason=args.reason)]
+    if effective_status(path, args.job, job.status) == "interrupted":  # nobody runs it: it ends here
+        events.append(JobFinished(job_id=args.job, operator=operator, status="cancelled", error=None))
+    with GroupCommitWriter(path) as writer:
+        writer.submit(events).result()
+    if args.json:
+        print(json.dumps({"job_id": args.job, "cancel_requested": True, "reason": args.reason}))
+    else:
+        print(f"asked job {args.job} to stop; it finishes the writes already sent and can be resumed")
+    return EXIT_OK
+
+
+def run_discard(args: argparse.Namespace) -> int:
+    _known_job(args)
+    config, db = load_settings(args)
+
+    async def body(rt: Runtime, progress: JobProgress) -> JobReport:
+        row = await discard_job(rt, args.job, args.reason)
+        return JobReport(row.job_id, row.status)
+
+    report = run_engine(config, db, body, job_id=args.job)
+    if args.json:
+        print(json.dumps({"job_id": report.job_id, "status": report.status, "reason": args.reason}))
+    else:
+        print(f"discarded job {report.job_id}: its plan can no longer be executed")
+    return EXIT_OK
+
+
+# ---- resume, retry ---------------------------------------------------------------------------------------
+
+
+def run_resume(args: argparse.Namespace) -> int:
+    kind, params = _known_job(args)
+    config, db = load_settings(args)
+    report = run_engine(
+        config, db, lambda rt, progress: resume_job(rt, args.job, progress=progress), job_id=args.job
+    )
+    return _report(report, kind, params, args, config.notion.rate)
+
+
+def run_retry(args: argparse.Namespace) -> int:
+    kind, params = _known_job(args)
+    config, db = load_settings(args)
+    report = run_engine(
+        config,
+        db,
+        lambda rt, progress: retry_job(
+            rt, args.job, item_keys=args.item, reason=args.reason, progress=progress
+        ),
+        job_id=args.job,
+    )
+    return _report(report, kind, params, args, config.notion.rate)
+
+
+def _report(
+    report: JobReport, kind: str, params: dict[str, Any], args: argparse.Namespace, rate: float
+) -> int:
+    if kind not in OUTPUTS:
+        print(json.dumps({"job_id": report.job_id, "status": report.status}) if args.json else report.status)
+        return exit_code(report)
+    return report_run(report, kind, params, args, rate)
+
+
+# ---- doctor ----------------------------------------------------------------------------------------------
+
+
+def run_doctor(args: argparse.Namespace) -> int:
+    config, _ = load_settings(args)
+
+    async def main() -> list[str]:
+        async with open_gateway(config.notion, config.token) as gateway:
+            try:
+                await gateway.me()
+            except NotionFailure as failure:
+                return [f"Notion refused the token or cannot be reached: {failure.describe()}"]
+            return await check_workspace(gateway, config, list(TITLES), gateway.totals)
+
+    problems = trio.run(main)
+    if args.json:
+        print(json.dumps({"ok": not problems, "problems": problems}, indent=2))
+    elif problems:
+        for problem in problems:
+            print(f"✗ {printable(problem)}")
+    else:
+        print(f"✓ {config.source}: token accepted, all {len(TITLES)} data sources match what paydesk needs")
+    return EXIT_COULD_NOT_RUN if problems else EXIT_OK
+
+
+__all__ = ["JobRefused"]

@@ -1,0 +1,113 @@
+"""What the run commands print. Every text that came from Notion (names, titles, labels, reasons, messages)
+goes through `eventlog.printable`, which escapes control characters and bidirectional overrides."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from engine.filter_text import describe_filter
+from engine.jobs import JobReport
+from engine.preload import PreloadFact
+from engine.workspace_spec import TITLES
+from eventlog import printable
+
+LABEL_WIDTH = 48
+
+
+def say(line: str) -> None:
+    """A progress line for the operator on standard error (standard output stays the result)."""
+    print(f"paydesk: {printable(line)}", file=sys.stderr, flush=True)
+
+
+def print_plan(report: JobReport, rate: float) -> None:
+    plan = report.plan
+    assert plan is not None
+    print(
+        f"dry run {report.job_id}: nothing was written. "
+        f"Execute this plan with `paydesk resume {report.job_id}` "
+        f"(or throw it away with `paydesk discard {report.job_id}`)."
+    )
+    for item in plan.items:
+        print(f"\n{printable(item.label)}  ({printable(item.data.get('contractor') or 'no name')})")
+        for step in item.steps:
+            mark = "=" if step.at_target(step.before) else "→"
+            label = printable(step.label)
+            label = label if len(label) <= LABEL_WIDTH else label[: LABEL_WIDTH - 1] + "…"
+            before, after = printable(_shown(step.before)), printable(_shown(step.after))
+            print(f"  {label:<{LABEL_WIDTH}} {printable(step.property) or 'page'}: {before} {mark} {after}")
+    if plan.skips:
+        print("\nskipped:")
+        for skip in plan.skips:
+            print(f"  {printable(skip.label)}: {printable(skip.reason)}")
+    estimate = plan.estimate(rate)
+    totals = ", ".join(f"{amount:,.2f} {currency}" for currency, amount in sorted(plan.totals.items())) or "-"
+    noun = f"{plan.items[0].kind}s" if plan.items else "items"
+    print(
+        f"\n{len(plan.items)} {noun}, {estimate['requests']:.0f} writes "
+        f"(~{estimate['seconds']:.0f} s at {rate:g} requests/s); amounts {totals}"
+    )
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return f"{len(value)} linked"
+    return "empty" if value is None else str(value)
+
+
+def nothing_to_do(report: JobReport) -> str:
+    """Why a plan came out empty: the queries that found nothing (naming data source and filter), or that
+    every record found was skipped."""
+    empty = [fact for fact in report.preloads if fact.pages == 0 and not _is_retrieve(fact)]
+    skips = report.plan.skips if report.plan is not None else ()
+    if skips:
+        return (
+            f"all {len(skips)} records found were skipped (reasons above, or `paydesk show {report.job_id}`)"
+        )
+    if empty:
+        return "; ".join(_empty(fact) for fact in empty)
+    return "no record needs a write"
+
+
+def _is_retrieve(fact: PreloadFact) -> bool:
+    return fact.filter is not None and "retrieve" in fact.filter
+
+
+def _empty(fact: PreloadFact) -> str:
+    title = TITLES.get(fact.data_source, fact.data_source)
+    return f"{title} has no record with {printable(describe_filter(fact.filter))}"
+
+
+def print_nothing_to_do(report: JobReport, dry_run: bool) -> None:
+    what = f"dry run {report.job_id}" if dry_run else f"job {report.job_id}"
+    leaves = ": no job is left to resume" if dry_run else ""
+    print(f"{what}: nothing to do{leaves} - {nothing_to_do(report)}")
+    if dry_run and report.plan is not None and report.plan.skips:
+        for skip in report.plan.skips:
+            print(f"  {printable(skip.label)}: {printable(skip.reason)}")
+
+
+def print_commit(summary: dict[str, Any]) -> None:
+    print(
+        f"job {summary['job_id']}: {summary['status']} - {summary['updated']} payables paid, "
+        f"{summary['skipped']} skipped, {summary['failed']} not paid"
+    )
+    for error in summary["errors"]:
+        print(f"  ✗ {printable(error['payable_id'])}: {printable(error['error'])}")
+    if summary["failed"] and summary["status"] == "completed_with_failures":
+        print(f"fix the cause, then `paydesk retry {summary['job_id']}`")
+
+
+def print_counts(report: JobReport, summary: dict[str, Any]) -> None:
+    """One line: the job, its status and the summary's counts (generate, sync), then each error."""
+    counts = {k: v for k, v in summary.items() if isinstance(v, int) and k != "batch"}
+    print(f"job {report.job_id}: {report.status} - " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    for error in summary.get("errors", []):
+        shown = {k: printable(v) for k, v in error.items()} if isinstance(error, dict) else printable(error)
+        print(f"  ✗ {shown}")
+
+
+def print_lines(lines: Sequence[str]) -> None:
+    for line in lines:
+        print(printable(line))

@@ -1,0 +1,141 @@
+"""Running the engine headless for one command: progress on a terminal, Ctrl-C and SIGTERM, and every way a
+run can end turned into one line for the operator.
+
+- Ctrl-C (SIGINT) or SIGTERM stops the job as quitting the console does: writes already sent finish, the
+  job is recorded interrupted, and one line names it and the command that resumes it; exit 130 or 143.
+- The event log moved, deleted or replaced under the job, or its disk full: the job stops sending to Notion
+  and stays resumable; one line says what happened and what to do.
+- Notion refusing the token mid-job stops the job at once (engine.jobs); the command exits 1.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import trio
+
+from console.errors import CliError
+from engine.config import Config
+from engine.jobs import JobRefused, JobReport
+from engine.locks import LogLinked
+from engine.progress import JobProgress
+from engine.runtime import Runtime, open_runtime
+from eventlog import DiskFull, EventLog, LogFileError, LogMoved, printable
+
+Body = Callable[[Runtime, JobProgress], Awaitable[JobReport]]
+SIGNAL_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
+SIGNAL_NAME = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}
+
+
+class Stopped(Exception):
+    """The operator (or the system) stopped the command with a signal; `code` is the exit code."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def run_engine(
+    config: Config, db: Path, body: Body, *, job_id: str, secrets: tuple[str, ...] = ()
+) -> JobReport:
+    """Run `body` in a fresh engine; raise `CliError` (one line) or `Stopped` when it does not end well."""
+    received: list[signal.Signals] = []
+
+    async def main() -> JobReport | None:
+        progress = JobProgress()
+        async with open_runtime(config, db, secrets=secrets) as rt, trio.open_nursery() as nursery:
+            scope = trio.CancelScope()
+            nursery.start_soon(_watch_signals, scope, received)
+            if sys.stderr.isatty():
+                nursery.start_soon(_draw, progress)
+            try:
+                with scope:
+                    return await body(rt, progress)
+                return None  # stopped by a signal
+            finally:
+                nursery.cancel_scope.cancel()
+                if sys.stderr.isatty() and progress.total:
+                    print(f"\r{progress.line()}", file=sys.stderr)
+
+    try:
+        report = trio.run(main)
+    except BaseExceptionGroup as group:  # trio's nurseries wrap what crosses them
+        raise _one_line(group, db, job_id) from None
+    except (JobRefused, LogFileError, LogLinked) as err:
+        raise _one_line(err, db, job_id) from None
+    if report is None:
+        raise _stopped(received[0] if received else signal.SIGINT, db, job_id)
+    return report
+
+
+async def _watch_signals(scope: trio.CancelScope, received: list[signal.Signals]) -> None:
+    try:
+        receiver = trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM)
+    except RuntimeError:  # not the main thread (a test calling main()): no signal handling
+        return
+    with receiver as signals:
+        async for signum in signals:
+            received.append(signal.Signals(signum))
+            scope.cancel()
+            return
+
+
+async def _draw(progress: JobProgress) -> None:
+    while True:
+        if progress.total:
+            print(f"\r{progress.line()}", end="", file=sys.stderr, flush=True)
+        await trio.sleep(0.2)
+
+
+def _stopped(signum: signal.Signals, db: Path, job_id: str) -> Stopped:
+    name = SIGNAL_NAME.get(signum, signum.name)
+    status = logged_status(db, job_id)
+    if status in ("failed", "created", None):
+        message = (
+            f"stopped by {name} before the plan of job {job_id} was stored; nothing was written to Notion"
+        )
+    else:
+        message = (
+            f"stopped by {name}: job {job_id} is interrupted (the writes already sent finished); "
+            f"`paydesk resume {job_id}` finishes it"
+        )
+    return Stopped(message, SIGNAL_EXIT.get(signum, 130))
+
+
+def logged_status(db: Path, job_id: str) -> str | None:
+    try:
+        with EventLog(db, read_only=True) as log:
+            row = log.job(job_id)
+    except LogFileError:
+        return None
+    return row.status if row is not None else None
+
+
+def _one_line(error: BaseException, db: Path, job_id: str) -> CliError:
+    """The one line that says what ended the command and what to do."""
+    if isinstance(error, BaseExceptionGroup):
+        for kind in (LogMoved, DiskFull, LogFileError, LogLinked, JobRefused):
+            found, _ = error.split(kind)
+            if found is not None:
+                return _one_line(_first(found), db, job_id)
+        raise error
+    if isinstance(error, LogMoved):
+        return CliError(
+            f"{error}: job {job_id} stopped sending to Notion. Put the log back where it was (or point "
+            f"--db at it), then `paydesk resume {job_id}`"
+        )
+    if isinstance(error, DiskFull):
+        return CliError(f"{error}; job {job_id} stopped and resumes with `paydesk resume {job_id}`")
+    if isinstance(error, LogFileError):
+        return CliError(f"{error}; point --db at the right file")
+    return CliError(printable(str(error)))
+
+
+def _first(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    found: BaseException = group
+    while isinstance(found, BaseExceptionGroup):
+        found = found.exceptions[0]
+    return found

@@ -1,0 +1,322 @@
+"""Working on a stored plan: resume a job that stopped (or execute a dry run), retry failed and blocked
+steps, discard a plan nobody will execute.
+
+No write of a stored plan is sent before `Freshness.read_all` has read, in batch, what changed in the
+workspace since the plan was made (engine.freshness); the read is recorded as `plan.refreshed`. A step
+whose outcome a crash left unknown (in doubt) is resolved from that read before anything is written.
+
+A dry run's plan is refused rather than executed when it is older than the configured age, or when a job
+on an overlapping selection ran after it was made: the operator plans again (`paydesk run …`) or throws it
+away (`paydesk discard JOB`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import trio
+
+from engine.failures import NotionFailure, ResponseShapeError
+from engine.freshness import AT_TARGET, Freshness, utc_now
+from engine.gateway import RequestCounters
+from engine.jobs import JobLocks, JobRefused, JobReport, envelope, execute_plan
+from engine.locks import effective_status
+from engine.plan import Item, Step
+from engine.plan_codec import items_from_events
+from engine.progress import JobProgress
+from engine.props import RecordShapeError
+from engine.runtime import Runtime
+from engine.selection import keys_overlap, parse_selection
+from engine.writes import StepState
+from eventlog import EventLog, JobDiscarded, JobResumed, JobRow, PlanRefreshed, RetryRequested, StepResolved
+from eventlog.queries import records_of_job
+
+
+@dataclass
+class StoredJob:
+    row: JobRow
+    items: list[Item]
+    rows: dict[str, Any]  # step key -> StepRow
+    others: list[JobRow]  # every other job of the log (for the stale-plan rule)
+
+    @property
+    def never_started(self) -> bool:
+        """A dry run's plan nobody has executed yet."""
+        return self.row.status == "planned" and self.row.started_at is None
+
+
+def load_job(log: EventLog, job_id: str) -> StoredJob | None:
+    job = log.job(job_id)
+    if job is None:
+        return None
+    upcast = log.registry.upcast
+    events = (
+        (
+            r.type,
+            {
+                **upcast(r.type, r.version, json.loads(r.payload)),
+                "item_key": r.item_key,
+                "step_key": r.step_key,
+            },
+        )
+        for r in records_of_job(log.connection, job_id)
+    )
+    items = items_from_events(events)
+    rows = {row.step_key: row for row in log.steps(job_id)}
+    others = [other for other in log.jobs() if other.job_id != job_id]
+    return StoredJob(job, items, rows, others)
+
+
+def _when(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _age(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+def stale_reason(job: JobRow, others: Sequence[JobRow], now: datetime, max_age: timedelta) -> str | None:
+    """Why a dry run's plan may not be executed any more, or None while it may."""
+    planned = _when(job.planned_at) or _when(job.created_at)
+    if planned is None:
+        return None
+    if now - planned > max_age:
+        return (
+            f"the plan of {job.job_id} was made {_age(now - planned)} ago, longer than a plan may wait "
+            f"({_age(max_age)}, [engine] plan_max_age_minutes); plan again, and "
+            f"`paydesk discard {job.job_id}` throws this one away"
+        )
+    for other in others:
+        ran = other.finished_at or other.started_at
+        if other.started_at is None or ran is None or (_when(ran) or planned) <= planned:
+            continue
+        if not keys_overlap(other.selection_key, job.selection_key):
+            continue
+        chosen = parse_selection(other.selection_key)
+        what = chosen.describe() if chosen is not None else other.kind
+        return (
+            f"job {other.job_id} ({what}, {other.status}) ran on an overlapping selection after the plan of "
+            f"{job.job_id} was made, so the plan may be out of date; plan again, and "
+            f"`paydesk discard {job.job_id}` throws this one away"
+        )
+    return None
+
+
+def display_status(db_path: Any, job: JobRow, now: datetime, max_age: timedelta) -> str:
+    """The status to show: interrupted when the log says running but nobody runs it; expired for a dry
+    run's plan older than `max_age`."""
+    status = effective_status(db_path, job.job_id, job.status)
+    planned = _when(job.planned_at)
+    if status == "planned" and job.started_at is None and planned is not None and now - planned > max_age:
+        return "expired"
+    return status
+
+
+def logged_states(stored: StoredJob) -> dict[str, StepState]:
+    """Each planned step's state as the log has it (a step with no row yet is planned)."""
+    states: dict[str, StepState] = {}
+    for item in stored.items:
+        for step in item.steps:
+            row = stored.rows.get(step.key)
+            if row is None:
+                states[step.key] = StepState(current=step.before)
+            else:
+                states[step.key] = StepState(row.status, step.before, row.attempts, page_id=row.page_id)
+    return states
+
+
+async def _stored(rt: Runtime, job_id: str) -> StoredJob:
+    stored = await rt.read_log(lambda log: load_job(log, job_id))
+    if stored is None:
+        raise JobRefused(f"no job {job_id} in the log; `paydesk jobs` lists the jobs")
+    return stored
+
+
+async def _refresh(
+    rt: Runtime,
+    stored: StoredJob,
+    steps: Sequence[Step],
+    states: dict[str, StepState],
+    counters: RequestCounters,
+) -> Freshness:
+    """Read what changed since the plan was made (before any write), and record that it was read."""
+    since = _when(stored.row.created_at) or utc_now()
+    fresh = Freshness(rt.gateway, rt.config.data_sources, counters, stored.items, since=since)
+    try:
+        read = await fresh.read_all(steps, states)
+    except (NotionFailure, RecordShapeError, ResponseShapeError) as err:
+        why = err.describe() if isinstance(err, NotionFailure) else str(err)
+        raise JobRefused(
+            f"could not read what changed in Notion since the plan of {stored.row.job_id} was made: {why}"
+        ) from None
+    await rt.recorder.record(
+        PlanRefreshed(
+            **envelope(rt, stored.row.job_id),
+            since=since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            read=dict(read),
+            changed=len(fresh.known),
+            requests=fresh.requests,
+        )
+    )
+    return fresh
+
+
+def _resolve_in_doubt(
+    rt: Runtime, stored: StoredJob, fresh: Freshness, states: dict[str, StepState]
+) -> list[StepResolved]:
+    """Steps a crash left started without an outcome, settled from what the read found: an update whose
+    target holds its value was applied; any other was not. A create is left planned: it looks its source
+    key up before sending again (and the batch read may already have found its page)."""
+    resolved: list[StepResolved] = []
+    for item in stored.items:
+        for step in item.steps:
+            state = states[step.key]
+            if state.status != "started":
+                continue
+            state.status = "planned"
+            if step.kind == "create":
+                continue
+            seen = fresh.known.get(step.target)
+            value = seen.values.get(step.property, step.before) if seen is not None else step.before
+            applied = step.at_target(value)
+            state.status = "succeeded" if applied else "planned"
+            state.current = value
+            resolved.append(
+                StepResolved(
+                    **envelope(rt, stored.row.job_id),
+                    item_key=item.key,
+                    step_key=step.key,
+                    outcome="succeeded" if applied else "not_applied",
+                    current=value,
+                )
+            )
+    return resolved
+
+
+async def resume_job(
+    rt: Runtime,
+    job_id: str,
+    *,
+    workers: int | None = None,
+    cancel: trio.Event | None = None,
+    progress: JobProgress | None = None,
+    now: datetime | None = None,
+) -> JobReport:
+    """Finish a job that stopped, or execute a dry run's stored plan."""
+    stored = await _stored(rt, job_id)
+    row = stored.row
+    if row.status == "discarded":
+        raise JobRefused(f"job {job_id} was discarded ({row.error}); plan again with `paydesk run …`")
+    if row.status in ("created", "failed") and not stored.items:
+        raise JobRefused(f"job {job_id} never got a plan ({row.status}); start a new job instead")
+    if row.status == "completed":
+        raise JobRefused(f"job {job_id} is completed: nothing to resume")
+    with JobLocks(rt, job_id, row.selection_key, row.kind):
+        if stored.never_started:
+            stored = await _stored(rt, job_id)  # read again now that no other run can start
+            reason = stale_reason(stored.row, stored.others, now or utc_now(), rt.config.plan_max_age)
+            if reason is not None:
+                raise JobRefused(reason)
+        counters = RequestCounters()
+        states = logged_states(stored)
+        for state in states.values():
+            if state.status in ("blocked", "cancelled"):
+                state.status = "planned"
+        await rt.recorder.record(JobResumed(**envelope(rt, job_id)))
+        steps = [step for item in stored.items for step in item.steps]
+        fresh = await _refresh(rt, stored, steps, states, counters)
+        resolved = _resolve_in_doubt(rt, stored, fresh, states)
+        if resolved:
+            await rt.recorder.record(*resolved)
+        status, error = await execute_plan(
+            rt, job_id, stored.items, states, counters, workers, cancel, progress, fresh
+        )
+        return JobReport(job_id, status, stored.items, states, None, counters, error=error)
+
+
+async def retry_job(
+    rt: Runtime,
+    job_id: str,
+    *,
+    item_keys: Sequence[str] = (),
+    reason: str = "",
+    workers: int | None = None,
+    cancel: trio.Event | None = None,
+    progress: JobProgress | None = None,
+) -> JobReport:
+    """Run a job's failed and blocked steps (of `item_keys`, or of every item) again."""
+    stored = await _stored(rt, job_id)
+    if stored.row.status == "discarded":
+        raise JobRefused(f"job {job_id} was discarded ({stored.row.error}); plan again with `paydesk run …`")
+    if stored.never_started:
+        raise JobRefused(f"job {job_id} is a dry run nobody executed: `paydesk resume {job_id}` executes it")
+    known = {item.key for item in stored.items}
+    unknown = [key for key in item_keys if key not in known]
+    if unknown:
+        raise JobRefused(f"job {job_id} has no item {', '.join(unknown)}; `paydesk show {job_id}` lists them")
+    chosen = [i for i in stored.items if not item_keys or i.key in item_keys]
+    with JobLocks(rt, job_id, stored.row.selection_key, stored.row.kind):
+        counters = RequestCounters()
+        states = logged_states(stored)
+        again = [
+            step
+            for item in chosen
+            for step in item.steps
+            if states[step.key].status in ("failed", "blocked", "started", "cancelled", "planned")
+        ]
+        if not again:
+            raise JobRefused(f"job {job_id} has no failed or blocked steps to retry")
+        await rt.recorder.record(RetryRequested(**envelope(rt, job_id), items=list(item_keys), reason=reason))
+        for step in again:
+            if states[step.key].status != "started":
+                states[step.key].status = "planned"
+        fresh = await _refresh(rt, stored, again, states, counters)
+        resolved = _resolve_in_doubt(rt, stored, fresh, states)
+        if resolved:
+            await rt.recorder.record(*resolved)
+        retried = [item for item in chosen if any(step in again for step in item.steps)]
+        status, error = await execute_plan(
+            rt, job_id, retried, states, counters, workers, cancel, progress, fresh
+        )
+        return JobReport(job_id, status, stored.items, states, None, counters, error=error)
+
+
+async def discard_job(rt: Runtime, job_id: str, reason: str = "") -> JobRow:
+    """Throw away a dry run's plan that nobody executed; it can no longer be resumed."""
+    stored = await _stored(rt, job_id)
+    if not stored.never_started:
+        raise JobRefused(
+            f"job {job_id} is {stored.row.status}; only a dry run's plan that was never executed can be "
+            "discarded (`paydesk cancel` stops a running job)"
+        )
+    with JobLocks(rt, job_id, stored.row.selection_key, stored.row.kind):
+        await rt.recorder.record(JobDiscarded(**envelope(rt, job_id), reason=reason or "discarded"))
+    row = await rt.read_log(lambda log: log.job(job_id))
+    assert row is not None
+    return row
+
+
+__all__ = [
+    "AT_TARGET",
+    "StoredJob",
+    "discard_job",
+    "display_status",
+    "load_job",
+    "logged_states",
+    "resume_job",
+    "retry_job",
+    "stale_reason",
+]

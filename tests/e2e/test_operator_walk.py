@@ -1,0 +1,278 @@
+"""The command line as a new operator walks it, as a real subprocess against a served sandbox: plan, change
+your mind, run, resume an old plan, Ctrl-C, SIGTERM, a revoked token, a log moved away mid-job, typos in
+arguments, output piped into `head` — each ends in one clear line, a meaningful exit code and nothing paid
+twice."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import trio
+
+from engine.generate_plan import LINKS
+from tests.cli_output import progress_lines, without_progress
+from tests.e2e.served import Served, finish, open_served
+from tests.engine.conftest import MONTH
+
+pytestmark = pytest.mark.trio
+
+COMMIT = ("run", "commit", "--month", MONTH, "--batch", "15")
+REFUNDS = ("run", "generate", "--type", "refund", "--month", MONTH)
+
+
+@pytest.fixture
+async def served(tmp_path: Path) -> AsyncIterator[Served]:
+    async with open_served(tmp_path) as value:
+        yield value
+
+
+@pytest.fixture
+async def slow(tmp_path: Path) -> AsyncIterator[Served]:
+    async with open_served(tmp_path, latency_ms=250) as value:
+        yield value
+
+
+def one_error(err: str) -> str:
+    rest = without_progress(err)
+    assert rest.count("\n") == 1 and rest.startswith("paydesk: error: "), err
+    assert "Traceback" not in err and "internal error" not in err, err
+    return rest
+
+
+def job_of(err: str) -> str:
+    (line,) = progress_lines(err)
+    return line.split()[2]
+
+
+async def jobs(served: Served) -> dict[str, str]:
+    listed = await served.paydesk("jobs", "--json")
+    assert listed.returncode == 0, listed.stderr.decode()
+    return {job["job_id"]: job["status"] for job in json.loads(listed.stdout)}
+
+
+# ---- plans that went stale ---------------------------------------------------------------------------------
+
+
+async def test_a_dry_run_resumed_after_a_later_run_pays_nothing_twice(served: Served) -> None:
+    planned = await served.paydesk(*REFUNDS, "--dry-run")
+    assert planned.returncode == 0, planned.stderr.decode()
+    dry = job_of(planned.stderr.decode())
+    assert f"paydesk discard {dry}" in planned.stdout.decode()
+    ran = await served.paydesk(*REFUNDS)
+    assert ran.returncode == 0, ran.stderr.decode()
+    later = job_of(ran.stderr.decode())
+    resumed = await served.paydesk("resume", dry)
+    assert resumed.returncode == 1
+    line = one_error(resumed.stderr.decode())
+    assert later in line and "overlapping selection" in line and f"paydesk discard {dry}" in line
+    async with served.hand() as hand:
+        linking = await hand.payouts_linking(LINKS["refund"])
+    assert linking and all(len(payouts) == 1 for payouts in linking.values()), "no refund is paid twice"
+    discarded = await served.paydesk("discard", dry)
+    assert discarded.returncode == 0, discarded.stderr.decode()
+    assert (await jobs(served))[dry] == "discarded"
+
+
+async def test_an_expired_plan_shows_as_expired_and_is_refused(served: Served) -> None:
+    text = served.config.read_text().replace("workers = 5", "workers = 5\nplan_max_age_minutes = 0.0001")
+    served.config.write_text(text)
+    planned = await served.paydesk(*COMMIT, "--dry-run")
+    dry = job_of(planned.stderr.decode())
+    await trio.sleep(0.05)  # older than 6 ms: another process's clock, nothing to wait on
+    assert (await jobs(served))[dry] == "expired"
+    resumed = await served.paydesk("resume", dry)
+    assert resumed.returncode == 1 and "longer than a plan may wait" in one_error(resumed.stderr.decode())
+
+
+async def test_a_dry_run_with_nothing_to_do_says_why_and_leaves_nothing_to_resume(served: Served) -> None:
+    done = await served.paydesk("run", "commit", "--month", "2031-02", "--batch", "1", "--dry-run")
+    assert done.returncode == 0, done.stderr.decode()
+    out = done.stdout.decode()
+    assert "nothing to do: no job is left to resume" in out
+    assert "Contractor Payables has no record with Payment Status = Pending and Period = 2031-02-01" in out
+    assert (await jobs(served))[job_of(done.stderr.decode())] == "discarded"
+
+
+# ---- stopping a run ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "name"), [(signal.SIGINT, 130, "Ctrl-C"), (signal.SIGTERM, 143, "SIGTERM")]
+)
+async def test_a_signal_mid_job_interrupts_it_in_one_line_and_resume_finishes_it(
+    slow: Served, signum: int, code: int, name: str
+) -> None:
+    process = await slow.start(*COMMIT, "--workers", "1")
+    await slow.wait_for_writes(process)
+    process.send_signal(signum)
+    exit_code, _, err = await finish(process)
+    assert exit_code == code, err
+    job = job_of(err)
+    rest = without_progress(err)
+    assert rest.count("\n") == 1 and "Traceback" not in err, err
+    assert f"stopped by {name}: job {job} is interrupted" in rest and f"`paydesk resume {job}`" in rest
+    assert (await jobs(slow))[job] == "interrupted"
+    resumed = await slow.paydesk("resume", job, "--json")
+    assert resumed.returncode == 0, resumed.stderr.decode()
+    assert json.loads(resumed.stdout)["failed"] == 0
+
+
+async def test_a_revoked_token_stops_the_job_at_once(served: Served) -> None:
+    dry = await served.paydesk(*COMMIT, "--dry-run", "--json")
+    summary = json.loads(dry.stdout)
+    job = summary["job_id"]
+    shown = json.loads((await served.paydesk("show", job, "--json")).stdout)
+    targets = {s["target"] for s in shown["steps"] if s["before"] != '"Paid"'}
+    await served.faults(targeted=[{"page_id": t, "status": 401, "count": 1000} for t in targets])
+    before = await served.stats()
+    done = await served.paydesk("resume", job, "--workers", "1")
+    after = await served.stats()
+    assert done.returncode == 1
+    line = one_error(done.stderr.decode())
+    assert "refused the integration token" in line and f"paydesk resume {job}" in line
+    writes = after["totals"]["writes"] - before["totals"]["writes"]
+    assert writes == 1, "the request Notion refused, and none after it"
+    assert (await jobs(served))[job] == "failed"
+    await served.faults(targeted=[])
+    resumed = await served.paydesk("resume", job, "--json")
+    assert resumed.returncode == 0 and json.loads(resumed.stdout)["failed"] == 0, resumed.stderr.decode()
+
+
+async def test_a_log_moved_away_mid_job_stops_it_and_it_resumes_once_back(slow: Served) -> None:
+    process = await slow.start(*COMMIT, "--workers", "1")
+    await slow.wait_for_writes(process)
+    aside = slow.db.with_name("moved.sqlite")
+    os.rename(slow.db, aside)
+    writes_when_moved = await slow.writes()
+    exit_code, _, err = await finish(process)
+    assert exit_code == 1, err
+    job = job_of(err)
+    line = one_error(err)
+    assert (
+        "was deleted or renamed while paydesk was writing to it" in line and f"paydesk resume {job}" in line
+    )
+    assert await slow.writes() <= writes_when_moved + 1, "at most the write already in flight"
+    for suffix in ("-wal", "-shm"):
+        moved = aside.with_name(aside.name + suffix)
+        if moved.exists():
+            os.rename(moved, slow.db.with_name(slow.db.name + suffix))
+    os.rename(aside, slow.db)
+    resumed = await slow.paydesk("resume", job, "--json")
+    assert resumed.returncode == 0 and json.loads(resumed.stdout)["failed"] == 0, resumed.stderr.decode()
+    verified = await slow.paydesk("verify")
+    assert verified.returncode == 0, verified.stdout.decode()
+
+
+async def test_two_resumes_through_a_symlink_and_the_real_path_never_run_together(slow: Served) -> None:
+    planned = await slow.paydesk(*REFUNDS, "--dry-run")
+    dry = job_of(planned.stderr.decode())
+    link = slow.root / "link.sqlite"
+    link.symlink_to(slow.db)
+    first = await slow.start("resume", dry, "--workers", "1")
+    await slow.wait_for_writes(first, count=1)
+    await slow.faults(spec="429:1.0")  # hold the first run (every request throttled) while the second tries
+    second = await slow.paydesk("--db", str(link), "resume", dry)
+    await slow.faults(spec="")
+    assert second.returncode == 1
+    assert "is running in another paydesk process" in one_error(second.stderr.decode())
+    code, _, err = await finish(first)
+    assert code == 0, err
+    async with slow.hand() as hand:
+        linking = await hand.payouts_linking(LINKS["refund"])
+    assert all(len(payouts) == 1 for payouts in linking.values())
+
+
+# ---- arguments and output ---------------------------------------------------------------------------------
+
+
+async def test_a_db_that_is_a_folder_or_in_a_missing_folder_is_one_line(
+    served: Served, tmp_path: Path
+) -> None:
+    for db, says in ((tmp_path, "is a folder"), (tmp_path / "nowhere" / "log.sqlite", "does not exist")):
+        for args in (COMMIT, ("jobs",), ("export",)):
+            done = await served.paydesk("--db", str(db), *args)
+            assert done.returncode == 1, (db, args)
+            assert says in one_error(done.stderr.decode())
+    assert not (tmp_path / "nowhere").exists()
+
+
+async def test_an_unknown_job_or_contractor_names_close_matches(served: Served) -> None:
+    ran = await served.paydesk(*COMMIT, "--dry-run")
+    job = job_of(ran.stderr.decode())
+    typo = job[:-1] + ("0" if job[-1] != "0" else "1")
+    for args in (("export", "--job", typo), ("show", typo), ("resume", typo)):
+        done = await served.paydesk(*args)
+        assert done.returncode == 1 and f"did you mean {job}" in one_error(done.stderr.decode()), args
+    shown = json.loads((await served.paydesk("show", job, "--json")).stdout)
+    name = json.loads(shown["items"][0]["data"])["contractor"]
+    done = await served.paydesk(*COMMIT, "--contractor", name[:-1])
+    assert done.returncode == 1
+    assert f"did you mean {name}" in one_error(done.stderr.decode())
+
+
+async def test_output_piped_into_a_reader_that_stops_early_exits_quietly(served: Served) -> None:
+    for _ in range(3):
+        await served.paydesk(*COMMIT, "--dry-run")
+    reader, writer = os.pipe()
+    os.close(reader)  # a `head` that has read enough and gone
+    try:
+        process = await trio.lowlevel.open_process(
+            [*__import__("tests.e2e.served", fromlist=["PAYDESK"]).PAYDESK, "jobs", "--json"],
+            env=served.env,
+            stdout=writer,
+            stderr=-1,
+        )
+    finally:
+        os.close(writer)
+    assert process.stderr is not None
+    err = b"".join([chunk async for chunk in process.stderr])
+    code = await process.wait()
+    assert code in (0, 141) and err == b"", err.decode()
+
+
+async def test_every_run_names_its_job_on_stderr_as_it_starts(served: Served) -> None:
+    done = await served.paydesk(*COMMIT, "--json")
+    assert done.returncode == 0
+    (line,) = progress_lines(done.stderr.decode())
+    assert json.loads(done.stdout)["job_id"] == line.split()[2]
+    assert "(commit 2026-01 batch 15)" in line
+
+
+HOSTILE = "Eve \x1b]0;pwned\x07\x1b[2J\u202eKCATTA"
+
+
+async def test_hostile_names_from_notion_are_printed_escaped_everywhere(served: Served) -> None:
+    planned = await served.paydesk(*COMMIT, "--dry-run", "--json")
+    job = json.loads(planned.stdout)["job_id"]
+    shown = json.loads((await served.paydesk("show", job, "--json")).stdout)
+    payable = shown["items"][0]["item_key"]
+    async with served.hand() as hand:
+        contractor = (await hand.relation(payable, "Contractor"))[0]
+        await hand.patch(
+            contractor, {"properties": {"Full Name": {"title": [{"text": {"content": HOSTILE}}]}}}
+        )
+        await hand.patch(
+            payable, {"properties": {"Invoice ID": {"rich_text": [{"text": {"content": HOSTILE}}]}}}
+        )
+    await served.paydesk("discard", job)
+    outputs = [
+        await served.paydesk(*COMMIT, "--dry-run"),
+        await served.paydesk("jobs"),
+    ]
+    dry = job_of(outputs[0].stderr.decode())
+    outputs += [
+        await served.paydesk("show", dry),
+        await served.paydesk("export", "--format", "csv"),
+        await served.paydesk("export", "--format", "jsonl"),
+        await served.paydesk(*COMMIT, "--contractor", HOSTILE[:-1]),
+    ]
+    for done in outputs:
+        for stream in (done.stdout.decode(), done.stderr.decode()):
+            assert "\x1b" not in stream and "\u202e" not in stream and "\x07" not in stream, stream
+    assert "Eve \\x1b]0;pwned\\x07\\x1b[2J\\u202eKCATTA" in outputs[0].stdout.decode()
+    assert "\\u202e" in outputs[3].stdout.decode()

@@ -1,0 +1,232 @@
+"""A plan is only as fresh as the workspace it was made from: before any write of a stored plan (a dry run
+executed, a resume, a retry) the engine reads what changed since, in batch, and writes only what still
+holds — never a second payout for a source, never a payable over a child that is unpaid now."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.generate_job import generate_planner, generate_spec
+from engine.generate_plan import LINKS, GenerateParams
+from engine.jobs import JobReport, run_job
+from engine.plan import Item, Step
+from engine.recovery import resume_job, retry_job
+from engine.runtime import Runtime, open_runtime
+from eventlog import EventLog, PlanRefreshed, StepStarted
+from tests.engine.conftest import MONTH, Demo
+from tests.engine.hand import Hand, open_hand
+from tests.engine.helpers import PATIENT, TODAY, open_admin, run_commit
+
+pytestmark = pytest.mark.trio
+
+
+@asynccontextmanager
+async def hand_of(demo: Demo) -> AsyncIterator[Hand]:
+    async with open_hand(demo.sandbox.base_url, demo.sandbox.token, demo.workspace.data_sources) as hand:
+        yield hand
+
+
+@asynccontextmanager
+async def runtime(demo: Demo, db: Path) -> AsyncIterator[Runtime]:
+    async with open_runtime(demo.config, db, operator="test", policy=PATIENT) as rt:
+        yield rt
+
+
+async def dry_generate(demo: Demo, db: Path, kind: str) -> JobReport:
+    params = GenerateParams(type=kind, month=MONTH)
+    async with runtime(demo, db) as rt:
+        return await run_job(rt, generate_spec(params), generate_planner(params), dry_run=True)
+
+
+def status_of(page: dict[str, Any], name: str) -> str | None:
+    prop = page["properties"][name]
+    value = prop[prop["type"]]
+    return value["name"] if value else None
+
+
+def first(items: list[Item], predicate: Any) -> tuple[Item, Step]:
+    for item in items:
+        for step in item.steps:
+            if predicate(step):
+                return item, step
+    raise AssertionError("the demo plan has no such step")
+
+
+def refreshed_before_any_write(db: Path, job_id: str) -> PlanRefreshed:
+    """The plan.refreshed event of the job's last run, asserting that it came before its first write."""
+    with EventLog(db, read_only=True) as log:
+        events = [e.event for e in log.events_after(0, limit=100_000) if e.event.job_id == job_id]
+    refreshes = [i for i, e in enumerate(events) if isinstance(e, PlanRefreshed)]
+    assert refreshes, "the stored plan was checked against the workspace"
+    started = [i for i, e in enumerate(events) if isinstance(e, StepStarted) and i > refreshes[-1]]
+    assert not started or started[0] > refreshes[-1]
+    found = events[refreshes[-1]]
+    assert isinstance(found, PlanRefreshed)
+    return found
+
+
+# ---- creates: never a second payout for a source ----------------------------------------------------------
+
+
+async def test_a_dry_run_executed_after_its_payouts_were_made_elsewhere_makes_none_twice(
+    demo: Demo, tmp_path: Path
+) -> None:
+    db = tmp_path / "log.sqlite"
+    plan = await dry_generate(demo, db, "refund")
+    assert len(plan.items) >= 2
+    taken = plan.items[0]
+    async with hand_of(demo) as hand:
+        made = await hand.payout("made by another tool", "01 Refund", taken.key)
+        async with runtime(demo, db) as rt:
+            report = await resume_job(rt, plan.job_id)
+        linking = await hand.payouts_linking(LINKS["refund"])
+    create = taken.steps[0]
+    assert report.states[create.key].status == "skipped"
+    assert report.states[create.key].page_id == made
+    assert all(report.states[i.steps[0].key].status == "succeeded" for i in plan.items[1:])
+    assert all(len(linking[i.key]) == 1 for i in plan.items), "no source has two payouts"
+    assert linking[taken.key] == [made]
+    refreshed = refreshed_before_any_write(db, plan.job_id)
+    assert refreshed.requests >= 1
+    with EventLog(db, read_only=True) as log:
+        row = next(s for s in log.steps(plan.job_id) if s.step_key == create.key)
+    assert (row.status, row.page_id) == ("skipped", made) and made in (row.reason or "")
+
+
+async def test_a_source_that_no_longer_qualifies_is_not_paid_out(demo: Demo, tmp_path: Path) -> None:
+    db = tmp_path / "log.sqlite"
+    plan = await dry_generate(demo, db, "refund")
+    assert len(plan.items) >= 3
+    rejected, trashed = plan.items[0], plan.items[1]
+    async with hand_of(demo) as hand:
+        await hand.set_option(rejected.key, "Status", "status", "Rejected")
+        await hand.trash(trashed.key)
+        async with runtime(demo, db) as rt:
+            report = await resume_job(rt, plan.job_id)
+        linking = await hand.payouts_linking(LINKS["refund"])
+    for item in (rejected, trashed):
+        state = report.states[item.steps[0].key]
+        assert state.status == "blocked"
+        assert state.error is not None and "no longer matches Status = Approved" in state.error
+        assert item.key not in linking
+    assert report.status == "completed_with_failures"
+    assert all(len(linking[i.key]) == 1 for i in plan.items[2:])
+
+
+async def test_a_payroll_amount_computed_from_hours_edited_since_is_not_written(
+    demo: Demo, tmp_path: Path
+) -> None:
+    db = tmp_path / "log.sqlite"
+    plan = await dry_generate(demo, db, "payroll")
+    item = plan.items[0]
+    line = next(s for s in item.steps if s.label.startswith("line item"))
+    async with hand_of(demo) as hand:
+        await hand.set_number(line.target, "Line Item Hours", 99)
+        async with runtime(demo, db) as rt:
+            report = await resume_job(rt, plan.job_id)
+        linking = await hand.payouts_linking(LINKS["payroll"])
+    state = report.states[item.steps[0].key]
+    assert state.status == "blocked" and state.error is not None
+    assert "edited in Notion" in state.error and "plan again" in state.error
+    assert item.key not in linking
+    assert all(report.item_status(other) == "succeeded" for other in plan.items[1:])
+
+
+# ---- updates and parents: never a payable over a child that is unpaid now ---------------------------------
+
+
+async def test_a_child_set_back_after_planning_blocks_its_payable(demo: Demo, tmp_path: Path) -> None:
+    db = tmp_path / "log.sqlite"
+    preview = await run_commit(demo.config, db, batch=15, dry_run=True)
+    item, split = first(preview.items, lambda s: s.logical == "splits" and s.before == "Paid")
+    async with hand_of(demo) as hand:
+        await hand.set_option(split.target, "Status", "select", "Pending")
+        async with runtime(demo, db) as rt:
+            report = await resume_job(rt, preview.job_id)
+        payable = await hand.page(item.key)
+        child = await hand.page(split.target)
+    state = report.states[split.key]
+    assert state.status == "blocked" and state.error is not None
+    assert "changed in Notion since the plan was made" in state.error
+    assert "was Paid, is Pending now" in state.error
+    assert report.states[item.steps[-1].key].status == "blocked"
+    assert status_of(payable, "Payment Status") == "Pending", "no payable Paid over an unpaid child"
+    assert status_of(child, "Status") == "Pending", "a write the operator never confirmed is not sent"
+    others = [i for i in preview.items if i.key != item.key]
+    assert all(report.states[i.steps[-1].key].status == "succeeded" for i in others)
+
+
+async def test_a_payable_paid_by_hand_meanwhile_keeps_its_payment_date(demo: Demo, tmp_path: Path) -> None:
+    db = tmp_path / "log.sqlite"
+    preview = await run_commit(demo.config, db, batch=15, dry_run=True)
+    item = preview.items[0]
+    async with hand_of(demo) as hand:
+        await hand.patch(
+            item.key,
+            {
+                "properties": {
+                    "Payment Status": {"status": {"name": "Paid"}},
+                    "Payment Date": {"date": {"start": "2025-12-31"}},
+                }
+            },
+        )
+        async with runtime(demo, db) as rt:
+            report = await resume_job(rt, preview.job_id)
+        payable = await hand.page(item.key)
+    assert report.states[item.steps[-1].key].status == "skipped"
+    assert payable["properties"]["Payment Date"]["date"]["start"] == "2025-12-31"
+    for other in preview.items[1:]:
+        page = await _page(demo, other.key)
+        assert page["properties"]["Payment Date"]["date"]["start"] == TODAY
+
+
+async def _page(demo: Demo, page_id: str) -> dict[str, Any]:
+    async with hand_of(demo) as hand:
+        return await hand.page(page_id)
+
+
+async def test_a_payout_linked_to_a_blocked_payable_is_looked_at_before_the_retry_pays_it(
+    demo: Demo, tmp_path: Path
+) -> None:
+    db = tmp_path / "log.sqlite"
+    preview = await run_commit(demo.config, db, batch=15, dry_run=True)
+    item, payout = first(preview.items, lambda s: s.logical == "payouts" and s.before != "Paid")
+    async with open_admin(demo.sandbox.base_url) as admin:
+        await admin.faults(targeted=[{"page_id": payout.target, "status": 400, "count": 1}])
+        async with runtime(demo, db) as rt:
+            first_run = await resume_job(rt, preview.job_id)
+    assert first_run.states[item.steps[-1].key].status == "blocked"
+    async with hand_of(demo) as hand:
+        late = await hand.payout("linked after the failure")
+        await hand.link(item.key, "Payout Items", [late])
+        async with runtime(demo, db) as rt:
+            retried = await retry_job(rt, preview.job_id)
+        payable = await hand.page(item.key)
+    assert retried.states[payout.key].status == "succeeded", "the failed payout is paid by the retry"
+    state = retried.states[item.steps[-1].key]
+    assert state.status == "blocked" and state.error is not None
+    assert late in state.error and "linked since the plan was made" in state.error
+    assert status_of(payable, "Payment Status") == "Pending"
+    refreshed_before_any_write(db, preview.job_id)
+
+
+async def test_the_read_before_a_stored_plan_is_batched_never_per_item(demo: Demo, tmp_path: Path) -> None:
+    db = tmp_path / "log.sqlite"
+    preview = await run_commit(demo.config, db, batch=15, dry_run=True)
+    async with open_admin(demo.sandbox.base_url) as admin:
+        await admin.reset_stats()
+        async with runtime(demo, db) as rt:
+            report = await resume_job(rt, preview.job_id)
+        stats = await admin.stats()
+    assert report.status == "completed"
+    routes = stats["by_route"]
+    assert "GET /v1/pages/{page_id}" not in routes, "no record is read on its own"
+    queries = routes["POST /v1/data_sources/{data_source_id}/query"]["count"]
+    assert queries == 4, "one query per data source written: payables, payouts, splits and refunds"
+    refreshed = refreshed_before_any_write(db, preview.job_id)
+    assert refreshed.requests == 4 and set(refreshed.read) == {"payables", "payouts", "splits", "refunds"}
