@@ -131,9 +131,11 @@ async def ensure_demo_workspace(running: RunningSandbox, settings: ServeSettings
         await http.aclose()
 
 
-def ready_line(base_url: str, config: Path | None) -> str:
-    line = f"paydesk sandbox serving at {base_url}"
-    return f"{line} (config written to {config})" if config is not None else line
+def ready_line(base_url: str, config: Path | None, token: str) -> str:
+    """The one ready line: where it serves, the token it accepts (a local sandbox's token is no secret) and
+    where the configuration was written."""
+    line = f"paydesk sandbox serving at {base_url} (token {token}"
+    return f"{line}; config written to {config})" if config is not None else f"{line})"
 
 
 async def serve_sandbox(settings: ServeSettings, *, announce: Callable[[str], None] | None = None) -> None:
@@ -203,7 +205,7 @@ async def _start_and_wait(
             raise ServeError(
                 f"cannot write {config_path}: {err.strerror}; pick another --write-config"
             ) from None
-    say(ready_line(running.base_url, config_path))
+    say(ready_line(running.base_url, config_path, settings.options.token))
     await stop.wait()
 
 

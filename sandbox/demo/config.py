@@ -18,7 +18,8 @@ def _quoted(value: str) -> str:
 def render_config(base_url: str, workspace: DemoWorkspace) -> str:
     """The configuration text for `base_url`; the token is never written (it comes from NOTION_TOKEN)."""
     lines = [
-        "# paydesk configuration for the sandbox demo workspace. The token comes from NOTION_TOKEN.",
+        "# paydesk configuration for the sandbox demo workspace. The token is never written here: set it",
+        "# in the environment, e.g. `export NOTION_TOKEN=<the token on the sandbox's ready line>`.",
         "[notion]",
         f"base_url = {_quoted(base_url.rstrip('/'))}",
         f"notion_version = {_quoted(NOTION_VERSION)}",

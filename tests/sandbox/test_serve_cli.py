@@ -87,10 +87,10 @@ async def test_serve_seeds_serves_stops_on_sigterm_and_keeps_its_data(tmp_path: 
     config = tmp_path / "conf" / "paydesk.toml"
     args = ["--data", str(data), "--seed", "demo", "--month", "2026-01", "--rps", "0"]
     async with serving(*args, "--write-config", str(config)) as served:
-        assert served.ready_line.endswith(f"(config written to {config.resolve()})")
+        assert served.ready_line.endswith(f"(token {TOKEN}; config written to {config.resolve()})")
         assert stat.S_IMODE(config.stat().st_mode) == 0o600
         text = config.read_text(encoding="utf-8")
-        assert TOKEN not in text
+        assert TOKEN not in text and "export NOTION_TOKEN=" in text
         settings = tomllib.loads(text)
         assert settings["notion"]["base_url"] == served.base_url
         payables = settings["data_sources"]["payables"]
@@ -108,7 +108,7 @@ async def test_serve_seeds_serves_stops_on_sigterm_and_keeps_its_data(tmp_path: 
             assert await served.process.wait() == 0
 
     async with serving("--data", str(data), "--rps", "0") as again:
-        assert "config" not in again.ready_line
+        assert "config" not in again.ready_line and f"(token {TOKEN})" in again.ready_line
         async with notion(again.base_url) as client:
             page = await client.pages.retrieve(page_id=page_id)
         assert page["last_edited_time"] == edited
