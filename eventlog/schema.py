@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import struct
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,10 +175,17 @@ def _checkpoint_may_be_growing(path: Path) -> bool:
 
 
 def create_file(path: Path) -> None:
-    """Create an empty file readable and writable by its owner only."""
+    """Create an empty file readable and writable by its owner only (another process creating it at the same
+    moment is fine: one of them makes it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
     os.close(fd)
+
+
+BUSY_LIMIT_S = 30.0  # how long opening waits for another process that is creating or migrating the log
 
 
 def connect(
@@ -187,8 +195,29 @@ def connect(
     read_only: bool,
     migrations: Sequence[Migration] = MIGRATIONS,
 ) -> sqlite3.Connection:
-    """Open (or create) the log at `path` and bring its schema up to date; see the module docstring."""
-    path = Path(path)
+    """Open (or create) the log at `path` and bring its schema up to date; see the module docstring.
+
+    Two processes opening a new log at once both succeed: while one creates its schema (SQLite answers the
+    other "database is locked"), the other waits and tries again, for up to `BUSY_LIMIT_S`."""
+    deadline = time.monotonic() + BUSY_LIMIT_S
+    while True:
+        try:
+            return _connect(Path(path), create=create, read_only=read_only, migrations=migrations)
+        except _Busy:
+            if time.monotonic() > deadline:
+                raise DamagedLog(
+                    Path(path), "another paydesk process kept it locked while creating it; try again"
+                ) from None
+            time.sleep(0.02)
+
+
+class _Busy(Exception):
+    """Another connection holds a lock the schema set-up needs; try again."""
+
+
+def _connect(
+    path: Path, *, create: bool, read_only: bool, migrations: Sequence[Migration]
+) -> sqlite3.Connection:
     if not path.exists():
         if read_only or not create:
             raise LogNotFound(path, "the file does not exist")
@@ -221,6 +250,11 @@ def connect(
             if version < current_version(migrations):
                 _migrate(conn, migrations)
         return conn
+    except sqlite3.OperationalError as err:
+        conn.close()
+        if "locked" in str(err) or "busy" in str(err):
+            raise _Busy() from None
+        raise DamagedLog(path, f"SQLite says: {err}") from None
     except sqlite3.DatabaseError as err:
         conn.close()
         raise DamagedLog(path, f"SQLite says: {err}") from None

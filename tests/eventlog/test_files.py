@@ -96,3 +96,29 @@ def test_an_older_log_is_migrated_forward_keeping_its_events(
     count = conn.execute("SELECT count(*) FROM events").fetchone()[0]
     conn.close()
     assert (versions, "notes" in tables, count) == ([1, 2], True, len(small_history()))
+
+
+def test_two_writers_opening_a_new_log_at_once_both_open_it(tmp_path: Path) -> None:
+    """Two `paydesk run` started together on a log that does not exist yet: neither is told it is damaged."""
+    import threading
+
+    from eventlog import GroupCommitWriter
+
+    for attempt in range(10):
+        path = tmp_path / f"log-{attempt}.sqlite"
+        errors: list[BaseException] = []
+        start = threading.Barrier(2)
+
+        def open_one() -> None:
+            start.wait()
+            try:
+                GroupCommitWriter(path).close()
+            except BaseException as err:
+                errors.append(err)
+
+        threads = [threading.Thread(target=open_one) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not errors, errors
