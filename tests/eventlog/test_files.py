@@ -104,19 +104,18 @@ def test_two_writers_opening_a_new_log_at_once_both_open_it(tmp_path: Path) -> N
 
     from eventlog import GroupCommitWriter
 
+    def open_one(path: Path, start: threading.Barrier, errors: list[BaseException]) -> None:
+        start.wait()
+        try:
+            GroupCommitWriter(path).close()
+        except BaseException as err:
+            errors.append(err)
+
     for attempt in range(10):
         path = tmp_path / f"log-{attempt}.sqlite"
         errors: list[BaseException] = []
         start = threading.Barrier(2)
-
-        def open_one() -> None:
-            start.wait()
-            try:
-                GroupCommitWriter(path).close()
-            except BaseException as err:
-                errors.append(err)
-
-        threads = [threading.Thread(target=open_one) for _ in range(2)]
+        threads = [threading.Thread(target=open_one, args=(path, start, errors)) for _ in range(2)]
         for thread in threads:
             thread.start()
         for thread in threads:
