@@ -231,7 +231,7 @@ async def run_job(
         await rt.recorder.record(*plan_events(job_id, rt.operator, plan, rt.config.notion.rate))
         items = list(plan.items)
         states = initial_states(items)
-        if not items and dry_run:  # nothing to execute later: no job is left to resume
+        if not plan.steps and dry_run:  # nothing to execute later: no job is left to resume
             await record_stats(rt, job_id, counters)
             await rt.recorder.record(JobDiscarded(**env, reason=NOTHING_TO_DO))
             return JobReport(job_id, "discarded", items, states, plan, counters, preloads=facts)

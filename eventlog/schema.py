@@ -8,6 +8,7 @@ is not SQLite, is truncated, belongs to another program or to a newer paydesk is
 from __future__ import annotations
 
 import os
+import random
 import sqlite3
 import struct
 import time
@@ -186,6 +187,8 @@ def create_file(path: Path) -> None:
 
 
 BUSY_LIMIT_S = 30.0  # how long opening waits for another process that is creating or migrating the log
+SETUP_BUSY_S = 0.25  # how long one step of setting up waits for a lock before `connect` starts again
+BUSY_TIMEOUT_MS = 30_000  # how long a statement of an open log waits for another writer
 
 
 def connect(
@@ -208,7 +211,7 @@ def connect(
                 raise DamagedLog(
                     Path(path), "another paydesk process kept it locked while creating it; try again"
                 ) from None
-            time.sleep(0.02)
+            time.sleep(random.uniform(0.01, 0.05))  # not in step with the other process
 
 
 class _Busy(Exception):
@@ -225,7 +228,11 @@ def _connect(
     initialised = check_header(path)
     if not initialised and (read_only or not create):
         raise LogNotFound(path, "the file is empty")
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, isolation_level=None, timeout=30.0)
+    # Setting up waits briefly for each lock (two connections setting up at once can each wait for the
+    # other; a short wait breaks that and `connect` tries again); the connection then waits up to 30 s.
+    conn = sqlite3.connect(
+        f"{path.resolve().as_uri()}?mode=rw", uri=True, isolation_level=None, timeout=SETUP_BUSY_S
+    )
     try:
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
@@ -249,6 +256,7 @@ def _connect(
                 raise DamagedLog(path, "SQLite refused write-ahead logging for this file")
             if version < current_version(migrations):
                 _migrate(conn, migrations)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         return conn
     except sqlite3.OperationalError as err:
         conn.close()

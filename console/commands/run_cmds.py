@@ -163,7 +163,7 @@ def report_run(
     dry_run = bool(getattr(args, "dry_run", False))
     if args.json:
         print(json.dumps(summary, indent=2))
-    elif not report.items and report.plan is not None:
+    elif report.plan is not None and not report.plan.steps:
         print_nothing_to_do(report, dry_run)
     elif dry_run:
         print_plan(report, rate)

@@ -19,7 +19,7 @@ import pytest
 import trio
 
 from engine.commit_job import commit_planner, commit_spec
-from engine.jobs import JobReport, run_job
+from engine.jobs import run_job
 from engine.runtime import Runtime
 from eventlog import DamagedLog, EventLog, JobCreated
 from tests.engine.helpers import (
@@ -53,7 +53,7 @@ async def test_a_poll_that_cannot_open_the_log_does_not_stop_the_job(
 ) -> None:
     async with open_local_notion(tmp_path) as notion:
         _, config = await seed_local_demo(notion)
-        slow = replace(config, notion=replace(config.notion, rate=5.0, burst=1))  # lasts several polls
+        slow = replace(config, notion=replace(config.notion, rate=2.0, burst=1))  # lasts several polls
         db = tmp_path / "log.sqlite"
         async with open_local_runtime(notion, slow, db) as rt:
             calls = refuse_polls(rt, db, range(2, 5))  # read 1 checks for interrupted jobs; then the watcher
@@ -67,30 +67,43 @@ async def test_a_poll_that_cannot_open_the_log_does_not_stop_the_job(
 async def test_a_cancel_requested_after_refused_polls_is_still_noticed(
     tmp_path: Path, autojump_clock: trio.abc.Clock
 ) -> None:
+    """Read 1 checks for interrupted jobs, polls 2 and 3 are refused, poll 4 is the baseline, and the cancel
+    is recorded just before poll 5. Writes after the first wait for poll 5, so the job has work left whatever
+    the machine's speed (under the autojump clock, time runs on while a poll's thread reads the log)."""
     async with open_local_notion(tmp_path) as notion:
         _, config = await seed_local_demo(notion)
-        slow = replace(config, notion=replace(config.notion, rate=2.0, burst=1))  # about 10 s of writes
         db = tmp_path / "log.sqlite"
-        async with open_local_runtime(notion, slow, db) as rt:
+        async with open_local_runtime(notion, config, db) as rt:
             calls = refuse_polls(rt, db, range(2, 4))
-            params = commit_params(15)
-            reports: list[JobReport] = []
+            refusing = rt.read_log
+            fifth_poll = trio.Event()
 
-            async def run() -> None:
-                reports.append(await run_job(rt, commit_spec(params), commit_planner(params)))
-
-            async with trio.open_nursery() as nursery:
-                nursery.start_soon(run)
-                while len(calls) < 5:  # noqa: ASYNC110 (the reads have no event to wait on)
-                    await trio.sleep(0.1)
-
-                def job_id() -> str:
+            async def cancelling(query: Callable[[EventLog], Any]) -> Any:
+                if len(calls) == 4:  # this is poll 5: the cancel is requested after the baseline
                     with EventLog(db, read_only=True) as log:
                         (job,) = log.jobs()
-                    return job.job_id
+                    await request_cancel(db, job.job_id)
+                    try:
+                        return await refusing(query)
+                    finally:
+                        fifth_poll.set()
+                return await refusing(query)
 
-                await request_cancel(db, await trio.to_thread.run_sync(job_id))
-    (report,) = reports
+            rt.read_log = cancelling  # type: ignore[method-assign]
+            real_update = rt.gateway.update_page
+            writes = 0
+
+            async def held_update(*args: Any, **kwargs: Any) -> Any:
+                nonlocal writes
+                writes += 1
+                if writes > 1:
+                    await fifth_poll.wait()
+                return await real_update(*args, **kwargs)
+
+            rt.gateway.update_page = held_update  # type: ignore[method-assign]
+            params = commit_params(15)
+            report = await run_job(rt, commit_spec(params), commit_planner(params))
+    assert len(calls) >= 5
     assert report.status == "cancelled", "noticed after two refused polls and a baseline"
     statuses = {state.status for state in report.states.values()}
     assert "succeeded" in statuses and "cancelled" in statuses

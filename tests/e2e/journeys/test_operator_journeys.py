@@ -38,6 +38,7 @@ from engine.recovery import discard_job, load_job, resume_job, retry_job
 from engine.sync_job import sync_planner, sync_spec
 from engine.sync_work import SyncParams
 from eventlog import EventLog, GroupCommitWriter, JobCancelRequested, JobFinished
+from tests.conftest import AUTOJUMP_THRESHOLD_S
 from tests.e2e.journeys import checks
 from tests.e2e.journeys.model import MJob, Model, Refused, Selection
 from tests.e2e.journeys.world import MONTH, SimulatedCrash, World, open_world, seed_template
@@ -69,7 +70,7 @@ PICK = st.integers(min_value=0, max_value=10_000)
 
 
 def run_trio(body: Callable[[], Awaitable[Any]]) -> Any:
-    return trio.run(body, clock=MockClock(autojump_threshold=0))
+    return trio.run(body, clock=MockClock(autojump_threshold=AUTOJUMP_THRESHOLD_S))
 
 
 def _crashed(error: BaseException) -> bool:
@@ -335,17 +336,32 @@ class OperatorJourneys(RuleBasedStateMachine):
         outcomes: list[str] = []
 
         async def body() -> None:
+            # The first run holds its locks (they are taken before planning) until the second has ended,
+            # so the two overlap whatever the machine's speed.
+            first_holds, second_done = trio.Event(), trio.Event()
+
             async def one(index: int) -> None:
                 spec, planner, _ = specs[index]
+
+                async def gated(preloader: Any) -> Any:
+                    first_holds.set()
+                    await second_done.wait()
+                    return await planner(preloader)
+
                 async with self.world.runtime() as rt:
                     try:
-                        await run_job(rt, spec, planner, job_id=ids[index])
+                        await run_job(rt, spec, gated if index == 0 else planner, job_id=ids[index])
                         outcomes.append("ok")
                     except JobRefused:
                         outcomes.append("refused")
+                    finally:
+                        if index == 1:
+                            second_done.set()
+                        first_holds.set()  # the first ended early (refused): let the second go
 
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(one, 0)
+                await first_holds.wait()
                 nursery.start_soon(one, 1)
 
         run_trio(body)
@@ -559,8 +575,8 @@ class OperatorJourneys(RuleBasedStateMachine):
 
 
 OperatorJourneys.TestCase.settings = settings(
-    max_examples=400 if LONG else 14,
-    stateful_step_count=30 if LONG else 14,
+    max_examples=400 if LONG else 60,
+    stateful_step_count=30 if LONG else 20,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     derandomize=not LONG,
