@@ -52,10 +52,11 @@ bench: $(STAMP)
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/console.py
 
-# the full chaos run (200 seeds over commit, generate and sync, about 40 minutes) and the 10,000-entry soak;
-# the suite runs short forms of both
+# the full chaos run (200 seeds over commit, generate and sync, about 40 minutes), the operators' journeys
+# in their long form (400 random journeys of 30 steps) and the 10,000-entry soak; the suite runs short forms
 chaos: $(STAMP)
 	$(BIN)/python bench/chaos.py --seeds 200
+	PAYDESK_JOURNEYS=long $(BIN)/python -m pytest -q -p no:randomly tests/e2e/journeys
 	$(BIN)/python bench/soak.py
 
 clean:

@@ -14,9 +14,16 @@ Each seed, deterministic from the seed alone (flow, faults, latency, LLM failure
    429, 500, 502, 503, 504, 529, timeout, reset (not applied) and applied_reset (applied, answer lost),
    each with its own probability, plus a query lag for some seeds; the client's timeout is 2 s. Every
    write the sandbox applies is recorded (method, page, properties, page created) below its fault layer;
-4. `paydesk run …` as a subprocess; for half of the seeds it is killed with SIGKILL once the sandbox has
-   served a number of reads (1-8, a quarter of the kills) or writes (1 to the plan's count) chosen from the
-   seed, and for 30 % of those the first recovery command is killed again the same way;
+   for about a third of the seeds, one to three pages (or data sources, for creates) the plan writes get a
+   permanent fault (400 or 404) on their next write, so the job ends with failures and is `retry`-ed;
+4. for a quarter of the seeds the job is first planned (`paydesk run … --dry-run`), then a person edits
+   Notion by hand before it is executed (`paydesk resume`): one write of the plan is made by hand (the twin
+   gets the same edit before its run), which the execution must find at its target and not send again;
+   `paydesk run …` as a subprocess otherwise; for half of the seeds it (or that resume) is killed with
+   SIGKILL once the sandbox has served a number of reads (1-8, a quarter of the kills) or writes (1 to the
+   plan's count) chosen from the seed, and for 30 % of those the first recovery command is killed again
+   the same way (not after a hand edit); before the run, the harness waits out the seed's query lag, so
+   the workspace it has just seeded is visible;
 5. then, until the job is completed (at most 6 rounds): `paydesk resume` an interrupted job, `paydesk
    retry` one completed with failures, or a new `paydesk run …` when no plan was stored;
 6. the invariants:
@@ -133,6 +140,8 @@ class SeedResult:
     llm_failures: dict[str, Any] = field(default_factory=dict)
     kill_at: str | None = None
     kill_again_at: str | None = None
+    permanent: list[str] = field(default_factory=list)  # the permanent faults aimed at the plan's writes
+    hand_edit: str | None = None  # the step made by hand between the plan and its execution
     kills: int = 0
     faults_injected: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
@@ -170,6 +179,9 @@ class Choices:
     llm_failures: dict[str, Any]
     kill: tuple[str, int] | None
     kill_again: tuple[str, int] | None
+    permanent: int = 0  # how many of the plan's targets get a permanent fault (400/404) on their next write
+    hand_edit: bool = False  # plan first, then make one of its writes by hand, then execute
+    draws: int = 0  # a seed for the choices made once the plan is known (which targets, which step)
 
 
 # ---- the seed's choices -----------------------------------------------------------------------------------
@@ -222,7 +234,66 @@ def choose(seed: int, planned_writes: int, flow: str | None) -> Choices:
     llm = choose_llm_failures(rng, flow or drawn)
     kill = choose_kill(rng, planned_writes)
     again = choose_kill(rng, planned_writes, again=True) if kill is not None else None
-    return Choices(flow or drawn, spec, lag, latency, llm, kill, again)
+    # Drawn last, so that the seeds of earlier runs keep their flow, faults and kill points.
+    permanent = rng.choice([1, 2, 3]) if rng.random() < 0.35 else 0
+    hand_edit = rng.random() < 0.25
+    return Choices(
+        flow or drawn, spec, lag, latency, llm, kill, again, permanent, hand_edit, rng.randrange(2**32)
+    )
+
+
+def hand_candidates(plan: Plan) -> dict[str, Any]:
+    """The plan's writes a person could make by hand, by label: no step before them, no reference to a page
+    the job creates, and a label that names one step only (so the twin's plan names the same one)."""
+    labels = Counter(step.label for step in plan.steps)
+    return {
+        step.label: step
+        for step in plan.steps
+        if not step.depends_on
+        and "$step" not in json.dumps(step.write, default=str)
+        and labels[step.label] == 1
+        and not step.at_target(step.before)
+    }
+
+
+def choose_hand_edit(choices: Choices, plan: Plan) -> str | None:
+    if not choices.hand_edit:
+        return None
+    labels = sorted(hand_candidates(plan))
+    return random.Random(choices.draws).choice(labels) if labels else None
+
+
+def choose_permanent(choices: Choices, plan: Plan, ws: DemoWorkspace) -> list[dict[str, Any]]:
+    """Targeted faults (the next write to a page the plan updates, or the next page created in a data source
+    it creates in) answered 400 or 404: Notion's refusals that no retry inside the job overcomes."""
+    rng = random.Random(choices.draws + 1)
+    targets = sorted(
+        {
+            ("page_id", step.target) if step.kind == "update" else ("create_in", step.logical)
+            for step in plan.steps
+        }
+    )
+    chosen = rng.sample(targets, min(choices.permanent, len(targets)))
+    return [
+        {
+            aim: ws.data_sources[what] if aim == "create_in" else what,
+            "status": rng.choice([400, 404]),
+            "count": 1,
+        }
+        for aim, what in chosen
+    ]
+
+
+async def make_by_hand(sandbox: RunningSandbox, ws: DemoWorkspace, step: Any) -> None:
+    """What a person does in Notion, outside paydesk: set the step's properties on its page, or create the
+    page it creates."""
+    async with direct(sandbox) as http:
+        if step.kind == "update":
+            answer = await http.patch(f"/v1/pages/{step.target}", json={"properties": dict(step.write)})
+        else:
+            parent = {"type": "data_source_id", "data_source_id": ws.data_sources[step.logical]}
+            answer = await http.post("/v1/pages", json={"parent": parent, "properties": dict(step.write)})
+        answer.raise_for_status()
 
 
 def flow_of(seed: int, forced: str | None) -> str:
@@ -814,6 +885,11 @@ async def reference_run(seed: int, choices: Choices, workdir: Path) -> Snapshot:
             open_runtime(config, workdir / "twin.sqlite", operator="chaos") as rt,
         ):
             spec, planner = job_of(choices.flow, summarizer)
+            if choices.hand_edit:  # the same hand edit, before the twin plans
+                plan = await plan_in_process(twin, config, planner)
+                label = choose_hand_edit(choices, plan)
+                if label is not None:
+                    await make_by_hand(twin, ws, hand_candidates(plan)[label])
             report = await run_job(rt, spec, planner)
         if report.status != "completed" or report.plan is None or not report.plan.steps:
             raise RuntimeError(f"the fault-free {choices.flow} run ended {report.status} with no work done")
@@ -879,19 +955,46 @@ async def _run_seed(seed: int, workdir: Path, forced: str | None, result: SeedRe
             "faults",
             {"spec": choices.spec, "random_seed": seed, "query_lag_ms": choices.query_lag_ms},
         )
+        if choices.query_lag_ms:  # what was just seeded shows in queries once the lag has passed
+            await trio.sleep(choices.query_lag_ms / 1000 + 0.05)
+        permanent = choose_permanent(choices, plan, ws)
+        if permanent:
+            await admin(sandbox, "POST", "faults", {"targeted": permanent})
+            result.permanent = [f"{next(iter(f.values()))}:{f['status']}" for f in permanent]
         await admin(sandbox, "POST", "stats/reset")
         rig = Rig(sandbox, ws, env, workdir / "log.sqlite", recorder, before, result)
 
         argv = argv_of(choices.flow)
         result.runs += 1
-        if choices.kill is not None:
+        label = choose_hand_edit(choices, plan)
+        if label is not None:
+            # Plan, then a person makes one of its writes by hand, then the plan is executed.
+            result.enter("run --dry-run")
+            await rig.paydesk(*argv, "--dry-run")
+            result.enter("by hand")
+            result.hand_edit = label
+            by_hand = hand_candidates(plan)[label]
+            await make_by_hand(sandbox, ws, by_hand)
+            await finish_the_job(rig, argv, choices.kill)
+            again = [
+                w
+                for w in recorder.writes
+                if w.status == 200
+                and by_hand.kind == "update"
+                and _norm(w.target) == _norm(by_hand.target)
+                and by_hand.property in w.properties
+            ]
+            if again:
+                result.failures.append(f"made by hand, then sent again: {label} ({len(again)} writes)")
+        elif choices.kill is not None:
             result.enter(f"run, to be killed at {result.kill_at}")
             if await run_and_kill(rig, argv, *choices.kill):
                 await rig.after_kill()
+            await finish_the_job(rig, argv, choices.kill_again)
         else:
             result.enter("run")
             await rig.paydesk(*argv)
-        await finish_the_job(rig, argv, choices.kill_again)
+            await finish_the_job(rig, argv, choices.kill_again)
 
         result.enter("checking")
         stats = await totals(sandbox)
@@ -962,6 +1065,8 @@ def aggregate(results: list[SeedResult]) -> dict[str, Any]:
         "writes_applied": sum(r.writes_applied for r in results),
         "pages_created": sum(r.pages_created for r in results),
         "llm_failure_seeds": sum(1 for r in results if r.llm_failures),
+        "permanent_faults_aimed": sum(len(r.permanent) for r in results),
+        "seeds_edited_by_hand": sum(1 for r in results if r.hand_edit),
         "invariant_failures": sum(len(r.failures) for r in results),
         "commands_that_could_not_run": sum(len(r.command_errors) for r in results),
         "seeds_failed": [r.seed for r in results if r.failures],

@@ -3,6 +3,7 @@
 For every step, in the order planned (children before parents):
 - already succeeded or skipped (a resumed job): nothing to do;
 - cancellation requested: `cancelled`;
+- a create it depends on found its source's page made outside this job: `skipped` (as planning now would);
 - a step it depends on is not at target: `blocked`, naming which and why;
 - the freshest known value already equals the target: `skipped` (a create whose page already exists:
   `skipped`, naming the page);
@@ -77,6 +78,11 @@ async def _settle(
         state.status = "cancelled"
         ctx.recorder.record_nowait(StepCancelled(**envelope))
         return
+    made_elsewhere = _made_elsewhere(item, step, states)
+    if made_elsewhere is not None:
+        state.status = "skipped"
+        ctx.recorder.record_nowait(StepSkipped(**envelope, reason=made_elsewhere, current=state.current))
+        return
     unmet = [key for key in step.depends_on if states[key].status not in AT_TARGET]
     if unmet:
         state.status = "blocked"
@@ -102,6 +108,18 @@ async def _settle(
             _block(ctx, state, envelope, f"not written because {reason}")
             return
     await perform(ctx, step, state, states, envelope)
+
+
+def _made_elsewhere(item: Item, step: Step, states: Mapping[str, StepState]) -> str | None:
+    """Why `step` is skipped when a create it depends on found its source's page made outside this job (by
+    hand, by another job): the source already has its record, so the item is left as planning it now would
+    leave it ("already exists"), and nothing after the create is written."""
+    creates = {s.key: s for s in item.steps if s.kind == "create" and s.source is not None}
+    for key in step.depends_on:
+        create, state = creates.get(key), states[key]
+        if create is not None and state.status == "skipped" and state.page_id:
+            return f"not written: {create.label} already exists (page {state.page_id}), made outside this job"
+    return None
 
 
 def _verdict(ctx: ExecutionContext, step: Step, state: StepState) -> Verdict:

@@ -98,6 +98,30 @@ async def test_a_dry_run_executed_after_its_payouts_were_made_elsewhere_makes_no
     assert (row.status, row.page_id) == ("skipped", made) and made in (row.reason or "")
 
 
+async def test_an_order_whose_payout_was_made_by_hand_is_left_as_a_new_plan_would_leave_it(
+    demo: Demo, tmp_path: Path
+) -> None:
+    """The create finds the payout a person made after the plan: the order and its line items are not set
+    Completed by this job (a plan made now would skip the order: "payout already exists")."""
+    db = tmp_path / "log.sqlite"
+    plan = await dry_generate(demo, db, "payroll")
+    taken = next(i for i in plan.items if len(i.steps) > 1)
+    async with hand_of(demo) as hand:
+        made = await hand.payout("made by hand", "00 Task Order", taken.key)
+        async with runtime(demo, db) as rt:
+            report = await resume_job(rt, plan.job_id)
+        order = await hand.page(taken.key)
+    create, *after = taken.steps
+    assert (report.states[create.key].status, report.states[create.key].page_id) == ("skipped", made)
+    assert {report.states[step.key].status for step in after} == {"skipped"}
+    assert status_of(order, "Status") == "Approved", "the order is not completed by this job"
+    others = [i for i in plan.items if i is not taken]
+    assert all(report.states[step.key].status == "succeeded" for i in others for step in i.steps)
+    with EventLog(db, read_only=True) as log:
+        reasons = {s.step_key: s.reason or "" for s in log.steps(plan.job_id)}
+    assert all(made in reasons[step.key] and "outside this job" in reasons[step.key] for step in after)
+
+
 async def test_a_source_that_no_longer_qualifies_is_not_paid_out(demo: Demo, tmp_path: Path) -> None:
     db = tmp_path / "log.sqlite"
     plan = await dry_generate(demo, db, "refund")

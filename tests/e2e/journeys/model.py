@@ -6,8 +6,9 @@ specification) and executes it by the rules paydesk promises, written here from 
 the engine's code:
 
 - a step whose record already holds its target is skipped; a create whose source already has its page is
-  skipped; a write of a stored plan is sent only if every property it writes still holds what the plan saw,
-  its inputs are unchanged since planning and its source still qualifies — otherwise it is blocked;
+  skipped, and so is every step after it in its item (as a new plan would leave the item); a write of a
+  stored plan is sent only if every property it writes still holds what the plan saw, its inputs are
+  unchanged since planning and its source still qualifies — otherwise it is blocked;
 - a parent is written only when it and every child its relation links *now* are at an accepted value;
 - a dry run's plan is refused once a job on an overlapping selection has run after it was made; a new run
   is refused while a job on an overlapping selection is interrupted;
@@ -238,6 +239,10 @@ class Model:
                     state.status = "succeeded"
 
     async def _settle(self, job: MJob, item: Item, step: Step, state: MStep) -> None:
+        sourced = {s.key for s in item.steps if s.kind == "create" and getattr(s, "source", None) is not None}
+        if any(k in sourced and job.states[k].status == "skipped" for k in step.depends_on):
+            state.status = "skipped"  # the source's page was made outside the job: the item is left alone
+            return
         if any(job.states[k].status not in AT_TARGET for k in step.depends_on):
             state.status = "blocked"
             return
