@@ -144,24 +144,18 @@ def _create_line_item(
         write=payload(config, "orders", values),
         label=f"line item {project.scope}",
         depends_on=depends,
-        lookup=_line_item_lookup(config, order_ref, project.deployment_id, name),
+        lookup=_line_item_lookup(config, order_ref, project.deployment_id),
     )
 
 
-def _line_item_lookup(
-    config: Config, order_ref: str | dict[str, str], deployment: str, name: str
-) -> dict[str, Any]:
-    """Type Timesheet, Parent item = the Order, Project Deployment = the deployment. While the Order is
-    made in the same job its id is unknown at plan time, so the line item's own title stands in for it."""
-    parent = (
-        {"property": config.prop("orders", "Parent item"), "relation": {"contains": order_ref}}
-        if isinstance(order_ref, str)
-        else {"property": config.prop("orders", "Name"), "title": {"equals": name}}
-    )
+def _line_item_lookup(config: Config, order_ref: str | dict[str, str], deployment: str) -> dict[str, Any]:
+    """Type Timesheet, Parent item = the Order, Project Deployment = the deployment. An Order made in the
+    same job is named by its step (`{"$step": KEY}`), resolved to the page it made when the lookup runs: a
+    line item of the same title under another Order (one trashed by hand, say) is not this one."""
     return {
         "and": [
             {"property": config.prop("orders", "Type"), "select": {"equals": "Timesheet"}},
-            parent,
+            {"property": config.prop("orders", "Parent item"), "relation": {"contains": order_ref}},
             {"property": config.prop("orders", "Project Deployment"), "relation": {"contains": deployment}},
         ]
     }

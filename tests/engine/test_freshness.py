@@ -17,6 +17,8 @@ from engine.jobs import JobReport, run_job
 from engine.plan import Item, Step
 from engine.recovery import resume_job, retry_job
 from engine.runtime import Runtime, open_runtime
+from engine.sync_job import sync_planner, sync_spec
+from engine.sync_work import SyncParams
 from eventlog import EventLog, PlanRefreshed, StepStarted
 from tests.engine.conftest import MONTH, Demo
 from tests.engine.hand import Hand, open_hand
@@ -254,3 +256,42 @@ async def test_the_read_before_a_stored_plan_is_batched_never_per_item(demo: Dem
     assert queries == 4, "one query per data source written: payables, payouts, splits and refunds"
     refreshed = refreshed_before_any_write(db, preview.job_id)
     assert refreshed.requests == 4 and set(refreshed.read) == {"payables", "payouts", "splits", "refunds"}
+
+
+# ---- sync: a line item is looked for under its own Order ------------------------------------------------
+
+
+async def test_a_line_item_under_an_order_trashed_by_hand_is_not_taken_for_the_new_orders(
+    demo: Demo, tmp_path: Path
+) -> None:
+    """An Order trashed by hand leaves its line items behind. The next sync makes a new Order and new line
+    items under it: executing its stored plan must not take the old line items (same titles, same
+    deployments, under the trashed Order) for the new ones and leave the new Order empty."""
+    db = tmp_path / "log.sqlite"
+    params = SyncParams(month=MONTH)
+    async with runtime(demo, db) as rt:
+        first_run = await run_job(rt, sync_spec(params), sync_planner(params))
+    made_order = next(
+        s
+        for i in first_run.items
+        for s in i.steps
+        if s.kind == "create" and s.key.startswith("orders:create:order")
+    )
+    old_order = first_run.states[made_order.key].page_id
+    assert old_order is not None
+    async with hand_of(demo) as hand:
+        old_lines = await hand.relation(old_order, "Sub-item")
+        assert old_lines, "the first sync made line items under its Order"
+        await hand.trash(old_order)
+        async with runtime(demo, db) as rt:
+            plan = await run_job(rt, sync_spec(params), sync_planner(params), dry_run=True)
+            report = await resume_job(rt, plan.job_id)
+        creates = [s for i in plan.items for s in i.steps if s.kind == "create"]
+        new_order = next(
+            report.states[s.key].page_id for s in creates if s.key.startswith("orders:create:order")
+        )
+        assert new_order is not None and new_order != old_order
+        lines = [s for s in creates if s.key.startswith("orders:create:line")]
+        assert lines and all(report.states[s.key].status == "succeeded" for s in lines)
+        new_lines = await hand.relation(new_order, "Sub-item")
+    assert len(new_lines) == len(lines) and not set(new_lines) & set(old_lines)

@@ -88,7 +88,7 @@ def test_a_contractor_without_an_order_gets_one_and_each_project_a_line_item_poi
     assert apollo.lookup == {
         "and": [
             {"property": "Type", "select": {"equals": "Timesheet"}},
-            {"property": "Name", "title": {"equals": "Apollo :: ada :: 202601"}},
+            {"property": "Parent item", "relation": {"contains": reference}},
             {"property": "Project Deployment", "relation": {"contains": "d1"}},
         ]
     }
