@@ -577,7 +577,7 @@ class OperatorJourneys(RuleBasedStateMachine):
 
 
 OperatorJourneys.TestCase.settings = settings(
-    max_examples=400 if LONG else 60,
+    max_examples=400 if LONG else 40,
     stateful_step_count=30 if LONG else 20,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
