@@ -335,21 +335,39 @@ class Model:
                 if not step.at_target(props.plain(mine, step.property)):
                     await self._write(self.shadow_id(step.target), self._mapped(dict(step.write), job))
                 continue
-            made = page_id if status == "succeeded" else self._made_by_sut(step, sut)
+            made = page_id if status == "succeeded" else self._made_by_sut(job, step, sut)
             if made is not None and state.page is None:
                 state.page = await self._create(step.logical, self._mapped(dict(step.write), job))
                 self.pair(made, state.page)
 
-    def _made_by_sut(self, step: Step, sut: Side) -> str | None:
+    def _made_by_sut(self, job: MJob, step: Step, sut: Side) -> str | None:
         """The page a create left in doubt by the crash made in the SUT, if it made one: a page its lookup
         finds there that neither existed at the start nor is known to the model."""
         from engine.filter_match import matches
 
         if step.lookup is None:
             return None
+        to_sut = {shadow: sut_id for sut_id, shadow in self.to_shadow.items()}
+
+        def in_sut(value: Any) -> Any:  # `{"$step": KEY}`: the page KEY made, as the SUT knows it
+            if isinstance(value, dict):
+                if set(value) == {"$step"}:
+                    made = job.states[value["$step"]].page
+                    if made is None:
+                        raise KeyError(value["$step"])
+                    return to_sut.get(made, made)
+                return {k: in_sut(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [in_sut(v) for v in value]
+            return value
+
+        try:
+            lookup = in_sut(dict(step.lookup))
+        except KeyError:
+            return None  # the page it would sit under was never made, so neither was it
         for page in sut.pages(self.data_sources[step.logical]):
             page_id = str(page["id"])
             known = page_id in self.to_shadow or self.shadow.page(page_id) is not None
-            if not known and not props.trashed(page) and matches(step.lookup, page):
+            if not known and not props.trashed(page) and matches(lookup, page):
                 return page_id
         return None
