@@ -37,8 +37,8 @@ from console.screens.job import JobScreen
 from console.screens.jobs import JobsScreen
 from console.screens.log import LogScreen
 from engine.commit_plan import CommitParams
-from engine.config import Config, NotionSettings
 from engine.engine import Engine
+from engine.workspace.config import Config, NotionSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 MONTH = "2026-01"

@@ -50,14 +50,14 @@ from notion_client.errors import HTTPResponseError
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.config import Config, NotionSettings  # noqa: E402
-from engine.gateway import NotionGateway, RequestCounters  # noqa: E402
 from engine.generate_job import generate_planner  # noqa: E402
 from engine.generate_plan import GenerateParams, GenerateSnapshot, plan_generate  # noqa: E402
 from engine.jobs import Planner  # noqa: E402
+from engine.notion.gateway import NotionGateway, RequestCounters  # noqa: E402
+from engine.notion.ratelimit import TokenBucket  # noqa: E402
 from engine.plan import Plan  # noqa: E402
 from engine.preload import Preloader, PreloadFact  # noqa: E402
-from engine.ratelimit import TokenBucket  # noqa: E402
+from engine.workspace.config import Config, NotionSettings  # noqa: E402
 from sandbox.demo import DemoShape, DemoWorkspace, render_config, seed_demo  # noqa: E402
 from sandbox.options import SandboxOptions  # noqa: E402
 from sandbox.server import RunningSandbox, open_sandbox  # noqa: E402

@@ -49,9 +49,9 @@ from console.screens.job import JobScreen
 from console.screens.jobs import JobsScreen
 from console.screens.log import LogScreen
 from console.screens.new_job import NewJobScreen
-from engine.config import DEFAULT_PLAN_MAX_AGE, Config
 from engine.engine import Engine, open_engine
 from engine.recovery import display_status
+from engine.workspace.config import DEFAULT_PLAN_MAX_AGE, Config
 from eventlog import EventLog, JobRow, Selection
 
 LOG = "log"  # the name of the Log screen the app keeps installed

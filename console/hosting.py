@@ -25,9 +25,9 @@ from typing import Any
 import outcome
 import trio
 
-from engine.config import Config
 from engine.engine import Engine, EngineStatistics, RunningJob, open_engine
 from engine.jobs import JobRefused
+from engine.workspace.config import Config
 
 Command = Callable[[Engine], Any]
 """Run inside the trio run with the engine; its return value (or JobRefused) is published back."""

@@ -12,10 +12,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine import props
-from engine.config import Config
 from engine.plan import ChildLink, Item, Plan, Skip, Step, step_key
-from engine.workspace_spec import NEEDS
+from engine.workspace import props, records
+from engine.workspace.config import Config
+from engine.workspace.rates import payday_on
+from engine.workspace.schema import NEEDS
 
 Page = Mapping[str, Any]
 PAID = "Paid"
@@ -101,29 +102,7 @@ def _link(
 
 
 def _contractor_of(payable: Page, config: Config) -> str | None:
-    ids, _ = props.relation(payable, config.prop("payables", "Contractor"))
-    return ids[0] if ids else None
-
-
-def _payday_of(contractor_id: str, snapshot: CommitSnapshot, config: Config, on: str) -> str | None:
-    """The Payday of the contractor's Active rate valid on `on` (else any Active rate's)."""
-    fallback: str | None = None
-    for rate in snapshot.rates:
-        ids, _ = props.relation(rate, config.prop("rates", "Contractor"))
-        if contractor_id not in ids:
-            continue
-        payday = props.option(rate, config.prop("rates", "Payday"), "select")
-        start = props.date_start(rate, config.prop("rates", "Start Date"))
-        end = props.date_start(rate, config.prop("rates", "End Date"))
-        if (start is None or start <= on) and (end is None or on <= end):
-            return payday
-        fallback = fallback or payday
-    return fallback
-
-
-def _contractor_name(contractor_id: str | None, snapshot: CommitSnapshot, config: Config) -> str:
-    page = snapshot.contractors.get(contractor_id or "")
-    return props.title(page, config.prop("contractors", "Full Name")) if page else ""
+    return records.first_relation(payable, config, "payables", "Contractor")
 
 
 def _select_reason(
@@ -141,7 +120,7 @@ def _select_reason(
     contractor = _contractor_of(payable, config)
     if contractor is None:
         return "no contractor"
-    payday = _payday_of(contractor, snapshot, config, params.period_start)
+    payday = payday_on(contractor, params.period_start, snapshot.rates, config)
     if payday is None:
         return "no active rate"
     if payday != params.payday:
@@ -160,7 +139,9 @@ def plan_commit(snapshot: CommitSnapshot, params: CommitParams, config: Config) 
         invoice = props.text(payable, config.prop("payables", "Invoice ID"))
         title = props.title(payable, config.prop("payables", "Payable Title"))
         label = invoice or title or pid
-        contractor_name = _contractor_name(_contractor_of(payable, config), snapshot, config)
+        contractor_name = records.contractor_name(
+            _contractor_of(payable, config), snapshot.contractors, config
+        )
         if wanted_invoices:
             if invoice not in wanted_invoices:
                 continue

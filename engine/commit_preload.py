@@ -7,9 +7,9 @@ from typing import Any
 
 import trio
 
-from engine import props
 from engine.commit_plan import CommitParams, CommitSnapshot
 from engine.preload import Page, Preloader
+from engine.workspace import props
 
 
 def payables_filter(params: CommitParams, config: Any) -> dict[str, Any]:

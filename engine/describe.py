@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable
 
-from engine.proration import month_span
+from engine.workspace.months import month_span
 
 
 def service_period(month: str) -> str:

@@ -10,7 +10,7 @@ per item — what changed since the plan was made:
 - every create's source query (e.g. "refund requests Approved"), so a source that no longer qualifies —
   changed, or moved to the trash, which no query shows — is noticed;
 - every create's guard lookup, `or`-ed a hundred to a request and matched back locally
-  (engine.filter_match), so a create whose source already has its page is skipped, naming that page.
+  (engine.notion.filter_match), so a create whose source already has its page is skipped, naming that page.
 
 `verdict` then decides each step from what is known: already at target (skip); everything it assumed
 still holds (write); or not (blocked, saying what changed: the operator plans again). `children_unready`
@@ -32,14 +32,14 @@ from typing import Any, Literal
 
 import trio
 
-from engine import props
-from engine.failures import NotionFailure, ResponseShapeError
-from engine.filter_match import MAX_OR, depth, matches
-from engine.filter_text import describe_filter
-from engine.gateway import NotionGateway, RequestCounters
+from engine.notion.failures import NotionFailure, ResponseShapeError
+from engine.notion.filter_match import MAX_OR, depth, matches
+from engine.notion.filter_text import describe_filter
+from engine.notion.gateway import NotionGateway, RequestCounters
 from engine.plan import ChildLink, Item, Source, Step
-from engine.refs import resolve
-from engine.workspace_spec import NOUNS
+from engine.workspace import props
+from engine.workspace.refs import resolve
+from engine.workspace.schema import NOUNS
 
 MARGIN_S = 60.0  # clock skew allowed between this machine and Notion, beyond Notion's minute rounding
 WINDOW_S = 60.0  # while a job runs, a parent's data source is read again when its last read is older

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engine.contractors import require_contractor
 from engine.generate_plan import GenerateParams, plan_generate
 from engine.generate_preload import preload_generate
 from engine.jobs import JobReport, JobSpec, Planner
 from engine.plan import Item, Plan
 from engine.preload import Preloader
 from engine.selection import Selection
+from engine.workspace.contractors import require_contractor
 
 DATA_SOURCES: dict[str, tuple[str, ...]] = {
     "payroll": ("orders", "rates", "payouts", "contractors", "deployments"),

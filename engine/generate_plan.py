@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from engine import props
-from engine.config import Config
 from engine.describe import payout_description, payout_name
 from engine.generate_rules import (
     CANCELLED,
@@ -27,7 +25,11 @@ from engine.generate_rules import (
 )
 from engine.plan import CREATED, ChildLink, Input, Item, Plan, Skip, Source, Step, step_key
 from engine.proration import prorated
-from engine.workspace_spec import NEEDS
+from engine.workspace import props
+from engine.workspace.config import Config
+from engine.workspace.payload import payload
+from engine.workspace.rates import rate_on
+from engine.workspace.records import contractor_name, first_relation, wanted
 
 Page = Mapping[str, Any]
 __all__ = ["KINDS", "LINKS", "GenerateParams", "GenerateSnapshot", "plan_generate"]
@@ -50,61 +52,7 @@ class _NotPaid(Exception):
     """A source that gets no payout; the message is the skip reason."""
 
 
-# ---- shared helpers (also used by the sync planner) ------------------------------------------------------
-
-
-def payload(config: Config, logical: str, values: Mapping[str, Any]) -> dict[str, Any]:
-    """A Notion properties payload from {default property name: plain value}, shaped by the property's
-    type (workspace_spec.NEEDS) and named as the workspace names it. None values are left out; a relation
-    takes page ids or `{"$step": KEY}` references."""
-    written: dict[str, Any] = {}
-    for default, value in values.items():
-        if value is None:
-            continue
-        kind = NEEDS[logical][default].type
-        if kind in ("title", "rich_text"):
-            encoded = props.write_text(str(value), kind)
-        elif kind in ("select", "status"):
-            encoded = props.write_option(kind, str(value))
-        elif kind == "number":
-            encoded = props.write_number(float(value))
-        elif kind == "date":
-            encoded = props.write_date(str(value))
-        elif kind == "relation":
-            encoded = {"relation": [{"id": v} if isinstance(v, str) else dict(v) for v in value]}
-        else:  # pragma: no cover - NEEDS holds no other type that paydesk writes
-            raise ValueError(f"cannot write a {kind} property")
-        written[config.prop(logical, default)] = encoded
-    return written
-
-
-def first_relation(page: Page, config: Config, logical: str, name: str) -> str | None:
-    ids, _ = props.relation(page, config.prop(logical, name))
-    return ids[0] if ids else None
-
-
-def contractor_name(contractor_id: str | None, contractors: Mapping[str, Page], config: Config) -> str:
-    page = contractors.get(contractor_id or "")
-    return props.title(page, config.prop("contractors", "Full Name")) if page else ""
-
-
-def wanted(name: str, contractor: str | None) -> bool:
-    return contractor is None or name.casefold() == contractor.strip().casefold()
-
-
-def rate_on(contractor_id: str, day: str, rates: Sequence[Page], config: Config) -> Page | None:
-    """The contractor's Active rate valid on `day` (the latest to start when several are)."""
-    valid: list[tuple[str, str, Page]] = []
-    for rate in rates:
-        ids, _ = props.relation(rate, config.prop("rates", "Contractor"))
-        if contractor_id not in ids:
-            continue
-        status = props.option(rate, config.prop("rates", "Status"), "status")
-        start = props.date_start(rate, config.prop("rates", "Start Date"))
-        end = props.date_start(rate, config.prop("rates", "End Date"))
-        if status in (None, "Active") and (start is None or start <= day) and (end is None or day <= end):
-            valid.append((start or "", props.page_id(rate), rate))
-    return max(valid, key=lambda found: found[:2])[2] if valid else None
+# ---- payouts and their sources ---------------------------------------------------------------------------
 
 
 def linked_payouts(payouts: Sequence[Page], config: Config, link: str) -> dict[str, str]:

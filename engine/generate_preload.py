@@ -14,10 +14,11 @@ from typing import Any
 
 import trio
 
-from engine import props
 from engine.generate_plan import GenerateParams, GenerateSnapshot
-from engine.generate_rules import _select, _status, in_month, payouts_filter, source_filter
+from engine.generate_rules import _select, _status, payouts_filter, source_filter
 from engine.preload import Page, Preloader
+from engine.workspace import props
+from engine.workspace.months import in_month
 
 
 async def preload_generate(loader: Preloader, params: GenerateParams) -> GenerateSnapshot:

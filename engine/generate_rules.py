@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from engine.config import Config
-from engine.proration import month_span
+from engine.workspace.config import Config
+from engine.workspace.months import in_month
 
 KINDS = ("payroll", "refund", "invoice_split")
 PAYING_SPLIT_TYPES = ("Commission", "Bonus", "Fee", "Service Fee")
@@ -32,15 +32,6 @@ class GenerateParams:
     @property
     def payday(self) -> str | None:
         return f"{self.batch:02d}" if self.batch is not None else None
-
-
-def in_month(config: Config, logical: str, name: str, month: str) -> list[dict[str, Any]]:
-    first, last = month_span(month)
-    prop = config.prop(logical, name)
-    return [
-        {"property": prop, "date": {"on_or_after": first.isoformat()}},
-        {"property": prop, "date": {"on_or_before": last.isoformat()}},
-    ]
 
 
 def _select(config: Config, logical: str, name: str, value: str) -> dict[str, Any]:

@@ -18,21 +18,21 @@ from typing import Any
 
 import trio
 
-from engine.config import Config
-from engine.contractors import UnknownContractor
 from engine.executor import execute, initial_states
-from engine.failures import NotionFailure, ResponseShapeError
 from engine.freshness import Freshness, utc_now
-from engine.gateway import NotionGateway, RequestCounters
 from engine.locks import FileLock, LockHeld, LogLinked, job_lock, selection_locks
+from engine.notion.failures import NotionFailure, ResponseShapeError
+from engine.notion.gateway import NotionGateway, RequestCounters
 from engine.plan import Item, Plan
 from engine.plan_codec import plan_events
 from engine.preload import Preloader, PreloadFact
 from engine.progress import JobProgress
-from engine.props import RecordShapeError
 from engine.runtime import Runtime
 from engine.selection import keys_overlap
-from engine.workspace_spec import TITLES, check_renames, check_schema
+from engine.workspace.config import Config
+from engine.workspace.contractors import UnknownContractor
+from engine.workspace.props import RecordShapeError
+from engine.workspace.schema import TITLES, check_renames, check_schema
 from engine.writes import ExecutionContext, StepState
 from eventlog import (
     EventLog,

@@ -19,8 +19,8 @@ from typing import Any
 import httpx
 import trio
 
-from engine.config import ConfigError
 from engine.summarize import MAX_LINES, Entry, raw_text
+from engine.workspace.config import ConfigError
 
 DEFAULT_LLM_BASE_URL = "https://openrouter.ai/api/v1"
 DEFAULT_CONCURRENCY = 4

@@ -12,10 +12,10 @@ from typing import Any
 
 import trio
 
-from engine import props
-from engine.config import Config
-from engine.failures import NotionFailure
-from engine.gateway import NotionGateway, RequestCounters
+from engine.notion.failures import NotionFailure
+from engine.notion.gateway import NotionGateway, RequestCounters
+from engine.workspace import props
+from engine.workspace.config import Config
 
 Page = dict[str, Any]
 

@@ -1,4 +1,4 @@
-"""Work months, weekdays and the proration of a monthly fixed fee (DOMAIN.md flow 1).
+"""Weekdays and the proration of a monthly fixed fee (DOMAIN.md flow 1).
 
 A Monthly Fixed (or Mixed) rate pays `monthly × weekdays(from, month end) ÷ weekdays(month)`, where `from`
 is the later of the rate's Start Date and the 1st of the month, rounded up to the next 1,000. A rate that
@@ -8,23 +8,13 @@ rounded up by a float's last bit.
 
 from __future__ import annotations
 
-import calendar
 import math
-import re
 from datetime import date, timedelta
 from fractions import Fraction
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+from engine.workspace.months import month_span
+
 ROUND_TO = 1000
-
-
-def month_span(month: str) -> tuple[date, date]:
-    """`YYYY-MM` → (first day, last day); a ValueError says what was expected."""
-    match = _MONTH.match(month)
-    if match is None or not 1 <= int(match.group(2)) <= 12:
-        raise ValueError(f"month must look like YYYY-MM (e.g. 2026-01), not {month!r}")
-    year, number = int(match.group(1)), int(match.group(2))
-    return date(year, number, 1), date(year, number, calendar.monthrange(year, number)[1])
 
 
 def weekdays(start: date, end: date) -> int:

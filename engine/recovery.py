@@ -20,17 +20,17 @@ from typing import Any
 
 import trio
 
-from engine.failures import NotionFailure, ResponseShapeError
 from engine.freshness import AT_TARGET, Freshness, utc_now
-from engine.gateway import RequestCounters
 from engine.jobs import JobLocks, JobRefused, JobReport, envelope, execute_plan
 from engine.locks import effective_status
+from engine.notion.failures import NotionFailure, ResponseShapeError
+from engine.notion.gateway import RequestCounters
 from engine.plan import Item, Step
 from engine.plan_codec import items_from_events
 from engine.progress import JobProgress
-from engine.props import RecordShapeError
 from engine.runtime import Runtime
 from engine.selection import keys_overlap, parse_selection
+from engine.workspace.props import RecordShapeError
 from engine.writes import StepState
 from eventlog import EventLog, JobDiscarded, JobResumed, JobRow, PlanRefreshed, RetryRequested, StepResolved
 from eventlog.queries import records_of_job

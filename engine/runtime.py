@@ -17,9 +17,9 @@ from typing import TypeVar
 
 import trio
 
-from engine.config import Config
-from engine.gateway import NotionGateway, RetryPolicy, open_gateway
+from engine.notion.gateway import NotionGateway, RetryPolicy, open_gateway
 from engine.recorder import Recorder
+from engine.workspace.config import Config
 from eventlog import EventLog, GroupCommitWriter
 
 T = TypeVar("T")

@@ -13,8 +13,6 @@ from typing import Any
 
 import trio
 
-from engine.config import Config
-from engine.contractors import require_contractor
 from engine.generate_job import created_page, first_error
 from engine.jobs import JobReport, JobSpec, Planner
 from engine.plan import Plan
@@ -24,6 +22,8 @@ from engine.summarize import BuiltinSummarizer, Summarizer, condense
 from engine.sync_plan import plan_sync
 from engine.sync_preload import preload_sync
 from engine.sync_work import SyncParams, SyncSnapshot, needs_summary, work_out
+from engine.workspace.config import Config
+from engine.workspace.contractors import require_contractor
 
 DATA_SOURCES = ("updates", "contractors", "projects", "deployments", "orders", "rates")
 

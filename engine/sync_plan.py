@@ -13,9 +13,6 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from engine import props
-from engine.config import Config
-from engine.generate_plan import payload
 from engine.plan import CREATED, Item, Plan, Step, step_key
 from engine.summarize import condense
 from engine.sync_work import (
@@ -30,6 +27,9 @@ from engine.sync_work import (
     order_title,
     work_out,
 )
+from engine.workspace import props
+from engine.workspace.config import Config
+from engine.workspace.payload import payload
 
 __all__ = ["SyncParams", "SyncSnapshot", "needs_summary", "order_title", "plan_sync", "work_out"]
 

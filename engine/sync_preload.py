@@ -12,10 +12,10 @@ from typing import Any
 
 import trio
 
-from engine import props
-from engine.generate_rules import in_month
 from engine.preload import Page, Preloader
 from engine.sync_work import SyncParams, SyncSnapshot
+from engine.workspace import props
+from engine.workspace.months import in_month
 
 
 def updates_filter(params: SyncParams, config: Any) -> dict[str, Any]:

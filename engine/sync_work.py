@@ -15,12 +15,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine import props
-from engine.config import Config
-from engine.generate_plan import contractor_name, first_relation, rate_on, wanted
 from engine.plan import Skip
-from engine.proration import month_span
 from engine.summarize import Entry
+from engine.workspace import props
+from engine.workspace.config import Config
+from engine.workspace.months import month_span
+from engine.workspace.rates import rate_on
+from engine.workspace.records import contractor_name, first_relation, wanted
 
 Page = Mapping[str, Any]
 PENDING_FEEDBACK, PENDING_APPROVAL, COMPLETED = "Pending Feedback", "Pending Approval", "Completed"

@@ -17,14 +17,14 @@ from typing import Any
 
 import trio
 
-from engine import props
-from engine.failures import Disposition, NotionFailure
 from engine.freshness import Freshness
-from engine.gateway import NotionGateway, RequestCounters
+from engine.notion.failures import Disposition, NotionFailure
+from engine.notion.gateway import NotionGateway, RequestCounters
 from engine.plan import Step
 from engine.progress import JobProgress
 from engine.recorder import Recorder
-from engine.refs import resolve
+from engine.workspace import props
+from engine.workspace.refs import resolve
 from eventlog import StepCancelled, StepFailed, StepStarted, StepSucceeded
 
 LOOKUP_WAIT_S = 6.0  # how long a lookup waits out query lag before concluding "not created"

@@ -7,10 +7,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from engine.filter_text import describe_filter
 from engine.jobs import JobReport
+from engine.notion.filter_text import describe_filter
 from engine.preload import PreloadFact
-from engine.workspace_spec import TITLES
+from engine.workspace.schema import TITLES
 from eventlog import printable
 
 LABEL_WIDTH = 48

@@ -24,7 +24,6 @@ from console.errors import CliError
 from console.paths import default_config_path, log_path
 from engine.commit_job import commit_params, commit_planner, commit_spec, commit_summary
 from engine.commit_plan import CommitParams
-from engine.config import Config, ConfigError, clamp_workers, load_config, parse_workers
 from engine.generate_job import generate_params, generate_planner, generate_spec, generate_summary
 from engine.generate_plan import GenerateParams
 from engine.jobs import JobReport, JobSpec, Planner, new_job_id, run_job
@@ -34,6 +33,7 @@ from engine.runtime import Runtime
 from engine.selection import parse_selection
 from engine.sync_job import sync_params, sync_planner, sync_spec, sync_summary
 from engine.sync_work import SyncParams
+from engine.workspace.config import Config, ConfigError, clamp_workers, load_config, parse_workers
 
 EXIT_OK, EXIT_COULD_NOT_RUN, EXIT_SOME_FAILED = 0, 1, 2
 _MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")  # not \d, which takes any Unicode digit

@@ -18,11 +18,11 @@ from pathlib import Path
 import trio
 
 from console.errors import CliError
-from engine.config import Config
 from engine.jobs import JobRefused, JobReport
 from engine.locks import LogLinked
 from engine.progress import JobProgress
 from engine.runtime import Runtime, open_runtime
+from engine.workspace.config import Config
 from eventlog import DiskFull, EventLog, LogFileError, LogMoved, printable
 
 Body = Callable[[Runtime, JobProgress], Awaitable[JobReport]]

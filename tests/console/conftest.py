@@ -17,7 +17,7 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 
 from console.app import ConsoleSettings, PaydeskApp
-from engine.config import Config
+from engine.workspace.config import Config
 from sandbox.options import SandboxOptions
 from sandbox.server import open_sandbox
 from tests.engine.conftest import MONTH, config_for, seed_into

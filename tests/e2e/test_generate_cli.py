@@ -26,7 +26,7 @@ import httpx
 import pytest
 import trio
 
-from engine.config import Config
+from engine.workspace.config import Config
 from eventlog import EventLog
 from sandbox.demo import DemoWorkspace, render_config
 from sandbox.options import SandboxOptions

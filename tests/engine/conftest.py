@@ -11,7 +11,7 @@ import httpx
 import pytest
 from notion_client import AsyncClient
 
-from engine.config import Config, NotionSettings
+from engine.workspace.config import Config, NotionSettings
 from sandbox.demo import DemoWorkspace, seed_demo
 from sandbox.options import SandboxOptions
 from sandbox.server import RunningSandbox, open_sandbox

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.config import LOGICAL_DATABASES, Config, NotionSettings
+from engine.workspace.config import LOGICAL_DATABASES, Config, NotionSettings
 
 
 def config() -> Config:

@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from engine.config import Config
 from engine.jobs import JobRefused
 from engine.recovery import resume_job, retry_job
 from engine.runtime import open_runtime
+from engine.workspace.config import Config
 from eventlog import EventLog
 from tests.engine.conftest import Demo
 from tests.engine.helpers import (

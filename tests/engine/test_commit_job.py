@@ -11,8 +11,8 @@ import trio
 
 from engine.commit_job import commit_planner, commit_spec, commit_summary
 from engine.commit_plan import CommitParams
-from engine.gateway import RetryPolicy
 from engine.jobs import JobReport, run_job
+from engine.notion.gateway import RetryPolicy
 from engine.recovery import retry_job
 from engine.runtime import open_runtime
 from eventlog import EventLog

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.config import LOGICAL_DATABASES, ConfigError, clamp_workers, load_config, parse_workers
+from engine.workspace.config import LOGICAL_DATABASES, ConfigError, clamp_workers, load_config, parse_workers
 
 TOKEN = "secret_abc123"
 

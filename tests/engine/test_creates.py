@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from engine.gateway import RetryPolicy
 from engine.jobs import JobSpec, run_job
+from engine.notion.gateway import RetryPolicy
 from engine.plan import Item, Plan, Step
 from engine.preload import Preloader
 from engine.recovery import resume_job

@@ -17,9 +17,9 @@ import pytest
 import trio
 from notion_client import AsyncClient
 
-from engine.config import NotionSettings
-from engine.failures import Disposition, NotionFailure
-from engine.gateway import NotionGateway, RequestCounters, RetryPolicy, open_gateway
+from engine.notion.failures import Disposition, NotionFailure
+from engine.notion.gateway import NotionGateway, RequestCounters, RetryPolicy, open_gateway
+from engine.workspace.config import NotionSettings
 from sandbox.faults import ERRORS
 from sandbox.options import SandboxOptions
 from sandbox.server import RunningSandbox, open_sandbox

@@ -18,15 +18,15 @@ import httpx
 import pytest
 from notion_client import AsyncClient
 
-from engine.config import Config
-from engine.gateway import NotionGateway, RequestCounters
 from engine.generate_job import generate_planner, generate_spec, generate_summary
 from engine.generate_plan import LINKS, GenerateParams
 from engine.jobs import Planner, run_job
+from engine.notion.gateway import NotionGateway, RequestCounters
+from engine.notion.ratelimit import TokenBucket
 from engine.plan import Plan
 from engine.preload import Preloader, PreloadFact
-from engine.ratelimit import TokenBucket
 from engine.runtime import open_runtime
+from engine.workspace.config import Config
 from sandbox.server import RunningSandbox
 from tests.engine.conftest import MONTH, Demo
 from tests.engine.helpers import PATIENT, open_admin

@@ -8,10 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
-from engine.gateway import RetryPolicy
 from engine.generate_job import generate_params, generate_planner, generate_spec, generate_summary
 from engine.generate_plan import GenerateParams
 from engine.jobs import JobReport, run_job
+from engine.notion.gateway import RetryPolicy
 from engine.runtime import open_runtime
 from engine.selection import keys_overlap
 from tests.engine.conftest import MONTH, Demo

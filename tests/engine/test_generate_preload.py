@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from engine.gateway import RequestCounters, open_gateway
 from engine.generate_plan import GenerateParams, GenerateSnapshot, plan_generate
 from engine.generate_preload import preload_generate
+from engine.notion.gateway import RequestCounters, open_gateway
 from engine.plan import Plan
 from engine.preload import Preloader, PreloadFact
 from tests.engine.conftest import MONTH, Demo

@@ -12,9 +12,9 @@ import pytest
 import trio
 import trio.testing
 
-from engine.config import ConfigError
 from engine.llm import ChatClient, LLMSettings, LLMSummarizer, llm_settings, open_chat_client
 from engine.summarize import Entry
+from engine.workspace.config import ConfigError
 from sandbox.completions import CompletionsStub
 
 pytestmark = pytest.mark.trio

@@ -7,7 +7,8 @@ from datetime import date, timedelta
 import pytest
 
 from engine.describe import payout_description, payout_name, service_period
-from engine.proration import month_span, prorated, round_up, weekdays
+from engine.proration import prorated, round_up, weekdays
+from engine.workspace.months import month_span
 
 
 def brute_weekdays(start: date, end: date) -> int:

@@ -6,7 +6,7 @@ import pytest
 import trio
 import trio.testing
 
-from engine.ratelimit import TokenBucket
+from engine.notion.ratelimit import TokenBucket
 
 
 async def take(bucket: TokenBucket, n: int, stamps: list[float]) -> None:

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from engine.config import Config
 from engine.jobs import run_job
 from engine.runtime import open_runtime
 from engine.sync_job import sync_planner, sync_spec, sync_summary
 from engine.sync_work import SyncParams
+from engine.workspace.config import Config
 from sandbox.options import SandboxOptions
 from sandbox.server import RunningSandbox, open_sandbox
 from tests.engine.conftest import MONTH, config_for, seed_into

@@ -9,9 +9,9 @@ import httpx
 import pytest
 import trio
 
-from engine.gateway import RetryPolicy
 from engine.jobs import JobReport, run_job
 from engine.llm import LLMSettings, LLMSummarizer, open_chat_client
+from engine.notion.gateway import RetryPolicy
 from engine.runtime import open_runtime
 from engine.selection import keys_overlap
 from engine.summarize import Summarizer

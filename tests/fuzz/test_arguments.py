@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from console.cli import main
 from console.commands.run_cmds import load_settings
-from engine.config import LOGICAL_DATABASES
+from engine.workspace.config import LOGICAL_DATABASES
 from sandbox.demo import DemoWorkspace, render_config
 from sandbox.options import SandboxOptions
 from sandbox.server import open_sandbox

@@ -1,8 +1,8 @@
 """Fuzz: Notion answers of the wrong shape go through the real code paths and end as the engine's own errors.
 
-- `engine.props` readers over page objects with missing properties, wrong types, null relations, unknown
-  options and more than 25 references: a plain value or `RecordShapeError`, nothing else.
-- `engine.gateway._object` / `_list` over any JSON value: the value or `ResponseShapeError`.
+- `engine.workspace.props` readers over page objects with missing properties, wrong types, null relations,
+  unknown options and more than 25 references: a plain value or `RecordShapeError`, nothing else.
+- `engine.notion.gateway._object` / `_list` over any JSON value: the value or `ResponseShapeError`.
 - The gateway over a transport answering truncated, non-JSON or wrongly shaped bodies (any status): a
   `NotionFailure` or `ResponseShapeError`, never a notion-client or JSON exception.
 - The commit planner over a snapshot with junk pages: a plan (the junk skipped or planned) or one
@@ -26,13 +26,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from notion_client import AsyncClient
 
-from engine import props
 from engine.commit_plan import CommitParams, CommitSnapshot, plan_commit
-from engine.failures import NotionFailure, ResponseShapeError
-from engine.gateway import NotionGateway, RetryPolicy, _list, _object
+from engine.notion.failures import NotionFailure, ResponseShapeError
+from engine.notion.gateway import NotionGateway, RetryPolicy, _list, _object
+from engine.notion.ratelimit import TokenBucket
 from engine.plan import Plan
-from engine.props import RecordShapeError
-from engine.ratelimit import TokenBucket
+from engine.workspace import props
+from engine.workspace.props import RecordShapeError
 from tests.engine import pages as P
 
 FUZZ = settings(

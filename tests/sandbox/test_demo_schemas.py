@@ -142,7 +142,7 @@ def test_the_configuration_is_toml_with_every_data_source_and_no_token() -> None
 
 
 def test_the_engine_reads_the_rendered_configuration() -> None:
-    from engine.config import config_from_mapping
+    from engine.workspace.config import config_from_mapping
 
     raw = tomllib.loads(render_config("http://127.0.0.1:8765", WORKSPACE))
     config = config_from_mapping(raw, {"NOTION_TOKEN": "secret_x"})

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from engine import props
+from engine.workspace import props
 from eventlog import EventLog
 from tests.e2e.journeys.world import Side
 

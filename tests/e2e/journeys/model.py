@@ -24,8 +24,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine import props
 from engine.plan import Item, Step
+from engine.workspace import props
 from tests.e2e.journeys.world import Side
 
 AT_TARGET = ("succeeded", "skipped")
@@ -343,7 +343,7 @@ class Model:
     def _made_by_sut(self, job: MJob, step: Step, sut: Side) -> str | None:
         """The page a create left in doubt by the crash made in the SUT, if it made one: a page its lookup
         finds there that neither existed at the start nor is known to the model."""
-        from engine.filter_match import matches
+        from engine.notion.filter_match import matches
 
         if step.lookup is None:
             return None

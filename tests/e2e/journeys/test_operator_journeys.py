@@ -28,7 +28,6 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from trio.testing import MockClock
 
-from engine import props
 from engine.commit_job import commit_planner, commit_spec
 from engine.commit_plan import CommitParams
 from engine.generate_job import generate_planner, generate_spec
@@ -37,6 +36,7 @@ from engine.jobs import JobRefused, JobSpec, Planner, new_job_id, run_job
 from engine.recovery import discard_job, load_job, resume_job, retry_job
 from engine.sync_job import sync_planner, sync_spec
 from engine.sync_work import SyncParams
+from engine.workspace import props
 from eventlog import EventLog, GroupCommitWriter, JobCancelRequested, JobFinished
 from tests.conftest import AUTOJUMP_THRESHOLD_S
 from tests.e2e.journeys import checks

@@ -25,12 +25,12 @@ import trio
 from notion_client import AsyncClient
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from engine import props
-from engine.config import Config, NotionSettings
-from engine.gateway import NotionGateway, RetryPolicy
-from engine.ratelimit import TokenBucket
+from engine.notion.gateway import NotionGateway, RetryPolicy
+from engine.notion.ratelimit import TokenBucket
 from engine.recorder import Recorder
 from engine.runtime import Runtime
+from engine.workspace import props
+from engine.workspace.config import Config, NotionSettings
 from eventlog import Event, GroupCommitWriter
 from sandbox.app import build_app
 from sandbox.demo import DemoWorkspace, find_demo_workspace, seed_demo
@@ -118,7 +118,7 @@ class Audit:
 
 
 def plain_written(value: Any) -> Any:
-    """The plain value (as engine.props.plain reads it) a property write payload sets."""
+    """The plain value (as engine.workspace.props.plain reads it) a property write payload sets."""
     if not isinstance(value, dict) or len(value) != 1:
         return object()
     ((kind, inner),) = value.items()

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.config import Config
+from engine.workspace.config import Config
 
 
 @dataclass(frozen=True)

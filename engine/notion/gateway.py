@@ -20,9 +20,9 @@ import httpx
 import trio
 from notion_client import AsyncClient
 
-from engine.config import NotionSettings
-from engine.failures import Disposition, NotionFailure, ResponseShapeError, classify
-from engine.ratelimit import TokenBucket
+from engine.notion.failures import Disposition, NotionFailure, ResponseShapeError, classify
+from engine.notion.ratelimit import TokenBucket
+from engine.workspace.config import NotionSettings
 
 T = TypeVar("T")
 Kind = Literal["read", "write"]

@@ -7,8 +7,8 @@ import difflib
 from collections.abc import Mapping
 from typing import Any
 
-from engine import props
-from engine.config import Config
+from engine.workspace import props
+from engine.workspace.config import Config
 
 
 class UnknownContractor(Exception):
