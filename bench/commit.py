@@ -47,7 +47,7 @@ from engine.commit_plan import CommitParams, plan_commit  # noqa: E402
 from engine.commit_preload import preload_commit  # noqa: E402
 from engine.notion.gateway import NotionGateway, RequestCounters  # noqa: E402
 from engine.notion.ratelimit import TokenBucket  # noqa: E402
-from engine.preload import Preloader, PreloadFact  # noqa: E402
+from engine.run.preload import Preloader, PreloadFact  # noqa: E402
 from sandbox.demo import DemoWorkspace, render_config  # noqa: E402
 from sandbox.options import SandboxOptions  # noqa: E402
 from sandbox.server import RunningSandbox  # noqa: E402

@@ -52,11 +52,11 @@ sys.path.insert(0, str(ROOT))
 
 from engine.generate_job import generate_planner  # noqa: E402
 from engine.generate_plan import GenerateParams, GenerateSnapshot, plan_generate  # noqa: E402
-from engine.jobs import Planner  # noqa: E402
 from engine.notion.gateway import NotionGateway, RequestCounters  # noqa: E402
 from engine.notion.ratelimit import TokenBucket  # noqa: E402
-from engine.plan import Plan  # noqa: E402
-from engine.preload import Preloader, PreloadFact  # noqa: E402
+from engine.run.jobs import Planner  # noqa: E402
+from engine.run.plan import Plan  # noqa: E402
+from engine.run.preload import Preloader, PreloadFact  # noqa: E402
 from engine.workspace.config import Config, NotionSettings  # noqa: E402
 from sandbox.demo import DemoShape, DemoWorkspace, render_config, seed_demo  # noqa: E402
 from sandbox.options import SandboxOptions  # noqa: E402

@@ -65,7 +65,7 @@ from bench.generate import (  # noqa: E402
     side_options,
     verdict,
 )
-from engine.plan import Plan  # noqa: E402
+from engine.run.plan import Plan  # noqa: E402
 from engine.sync_job import sync_planner  # noqa: E402
 from engine.sync_work import SyncParams  # noqa: E402
 from sandbox.demo import DemoShape, DemoWorkspace  # noqa: E402

@@ -50,7 +50,7 @@ from console.screens.jobs import JobsScreen
 from console.screens.log import LogScreen
 from console.screens.new_job import NewJobScreen
 from engine.engine import Engine, open_engine
-from engine.recovery import display_status
+from engine.run.recovery import display_status
 from engine.workspace.config import DEFAULT_PLAN_MAX_AGE, Config
 from eventlog import EventLog, JobRow, Selection
 

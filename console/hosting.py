@@ -26,7 +26,7 @@ import outcome
 import trio
 
 from engine.engine import Engine, EngineStatistics, RunningJob, open_engine
-from engine.jobs import JobRefused
+from engine.run.jobs import JobRefused
 from engine.workspace.config import Config
 
 Command = Callable[[Engine], Any]

@@ -6,10 +6,11 @@ from typing import Any
 
 from engine.commit_plan import CommitParams, plan_commit
 from engine.commit_preload import preload_commit
-from engine.jobs import JobReport, JobSpec, Planner
-from engine.plan import Plan
-from engine.preload import Preloader
-from engine.selection import Selection
+from engine.run.jobs import JobSpec, Planner
+from engine.run.plan import Plan
+from engine.run.preload import Preloader
+from engine.run.report import JobReport
+from engine.run.selection import Selection
 from engine.workspace.contractors import require_contractor
 
 DATA_SOURCES = ("payables", "payouts", "splits", "refunds", "rates", "contractors")

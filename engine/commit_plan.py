@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.plan import ChildLink, Item, Plan, Skip, Step, step_key
+from engine.run.plan import ChildLink, Item, Plan, Skip, Step, step_key
 from engine.workspace import props, records
 from engine.workspace.config import Config
 from engine.workspace.rates import payday_on

@@ -8,7 +8,7 @@ from typing import Any
 import trio
 
 from engine.commit_plan import CommitParams, CommitSnapshot
-from engine.preload import Page, Preloader
+from engine.run.preload import Page, Preloader
 from engine.workspace import props
 
 

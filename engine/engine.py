@@ -22,11 +22,12 @@ import trio
 
 from engine.commit_job import commit_planner, commit_spec
 from engine.commit_plan import CommitParams
-from engine.jobs import JobRefused, JobReport, new_job_id, run_job
 from engine.notion.ratelimit import BucketStatistics
-from engine.progress import JobProgress
-from engine.recovery import discard_job, resume_job, retry_job
-from engine.runtime import Runtime, open_runtime
+from engine.run.jobs import JobRefused, new_job_id, run_job
+from engine.run.progress import JobProgress
+from engine.run.recovery import discard_job, resume_job, retry_job
+from engine.run.report import JobReport
+from engine.run.runtime import Runtime, open_runtime
 from engine.workspace.config import Config
 from eventlog import JobCancelRequested
 

@@ -13,10 +13,11 @@ from typing import Any
 
 from engine.generate_plan import GenerateParams, plan_generate
 from engine.generate_preload import preload_generate
-from engine.jobs import JobReport, JobSpec, Planner
-from engine.plan import Item, Plan
-from engine.preload import Preloader
-from engine.selection import Selection
+from engine.run.jobs import JobSpec, Planner
+from engine.run.plan import Plan
+from engine.run.preload import Preloader
+from engine.run.report import JobReport, created_page, first_error
+from engine.run.selection import Selection
 from engine.workspace.contractors import require_contractor
 
 DATA_SOURCES: dict[str, tuple[str, ...]] = {
@@ -66,27 +67,6 @@ def generate_planner(params: GenerateParams) -> Planner:
         return plan_generate(snapshot, params, loader.config)
 
     return plan
-
-
-def created_page(report: JobReport, step_key: str) -> str | None:
-    """The id of the page a create step made, when the executor recorded it."""
-    state = report.states.get(step_key)
-    page_id = getattr(state, "page_id", None)
-    return page_id if isinstance(page_id, str) else None
-
-
-def first_error(report: JobReport, item: Item) -> str:
-    for step in item.steps:
-        state = report.states[step.key]
-        if state.status == "failed":
-            return f"failed to {'create' if step.kind == 'create' else 'update'} {step.label}: {state.error}"
-    for step in item.steps:
-        state = report.states[step.key]
-        if state.status == "started":
-            return f"in doubt: the outcome of {step.label} is unknown; run `paydesk resume`"
-        if state.status in ("blocked", "cancelled"):
-            return f"{step.label} {state.status}" + (f": {state.error}" if state.error else "")
-    return report.item_status(item)
 
 
 def generate_summary(report: JobReport, params: GenerateParams) -> dict[str, Any]:

@@ -23,8 +23,8 @@ from engine.generate_rules import (
     GenerateParams,
     source_filter_of,
 )
-from engine.plan import CREATED, ChildLink, Input, Item, Plan, Skip, Source, Step, step_key
 from engine.proration import prorated
+from engine.run.plan import CREATED, ChildLink, Input, Item, Plan, Skip, Source, Step, step_key
 from engine.workspace import props
 from engine.workspace.config import Config
 from engine.workspace.payload import payload

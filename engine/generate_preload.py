@@ -16,7 +16,7 @@ import trio
 
 from engine.generate_plan import GenerateParams, GenerateSnapshot
 from engine.generate_rules import _select, _status, payouts_filter, source_filter
-from engine.preload import Page, Preloader
+from engine.run.preload import Page, Preloader
 from engine.workspace import props
 from engine.workspace.months import in_month
 

@@ -13,11 +13,11 @@ from typing import Any
 
 import trio
 
-from engine.generate_job import created_page, first_error
-from engine.jobs import JobReport, JobSpec, Planner
-from engine.plan import Plan
-from engine.preload import Preloader
-from engine.selection import Selection
+from engine.run.jobs import JobSpec, Planner
+from engine.run.plan import Plan
+from engine.run.preload import Preloader
+from engine.run.report import JobReport, created_page, first_error
+from engine.run.selection import Selection
 from engine.summarize import BuiltinSummarizer, Summarizer, condense
 from engine.sync_plan import plan_sync
 from engine.sync_preload import preload_sync

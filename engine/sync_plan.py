@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from engine.plan import CREATED, Item, Plan, Step, step_key
+from engine.run.plan import CREATED, Item, Plan, Step, step_key
 from engine.summarize import condense
 from engine.sync_work import (
     PENDING_APPROVAL,

@@ -12,7 +12,7 @@ from typing import Any
 
 import trio
 
-from engine.preload import Page, Preloader
+from engine.run.preload import Page, Preloader
 from engine.sync_work import SyncParams, SyncSnapshot
 from engine.workspace import props
 from engine.workspace.months import in_month

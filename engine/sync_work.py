@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.plan import Skip
+from engine.run.plan import Skip
 from engine.summarize import Entry
 from engine.workspace import props
 from engine.workspace.config import Config

@@ -159,7 +159,7 @@ class ItemSkipped(Event):
 @EVENTS.register
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StepPlanned(Event):
-    """v2 adds what the step assumed of the workspace (see engine.plan.Step): `expect`, `inputs`,
+    """v2 adds what the step assumed of the workspace (see engine.run.plan.Step): `expect`, `inputs`,
     `source` and `children`; a v1 event assumed nothing."""
 
     TYPE = "step.planned"

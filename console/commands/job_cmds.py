@@ -17,13 +17,14 @@ from console.commands.run_cmds import OUTPUTS, common_run_options, exit_code, lo
 from console.commands.runner import run_engine
 from console.errors import CliError
 from console.paths import log_path
-from engine.jobs import JobRefused, JobReport, check_workspace
-from engine.locks import effective_status
 from engine.notion.failures import NotionFailure
 from engine.notion.gateway import open_gateway
-from engine.progress import JobProgress
-from engine.recovery import discard_job, resume_job, retry_job
-from engine.runtime import Runtime, current_operator
+from engine.run.jobs import JobRefused, check_workspace
+from engine.run.locks import effective_status
+from engine.run.progress import JobProgress
+from engine.run.recovery import discard_job, resume_job, retry_job
+from engine.run.report import JobReport
+from engine.run.runtime import Runtime, current_operator
 from engine.workspace.schema import TITLES
 from eventlog import GroupCommitWriter, JobCancelRequested, JobFinished, printable
 

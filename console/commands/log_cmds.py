@@ -22,7 +22,7 @@ from typing import Any, TextIO
 
 from console.errors import CliError
 from console.paths import default_config_path, log_path
-from engine.recovery import display_status
+from engine.run.recovery import display_status
 from engine.workspace.config import DEFAULT_PLAN_MAX_AGE, ConfigError, load_config
 from eventlog import (
     FORMATS,

@@ -7,9 +7,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from engine.jobs import JobReport
 from engine.notion.filter_text import describe_filter
-from engine.preload import PreloadFact
+from engine.run.preload import PreloadFact
+from engine.run.report import JobReport
 from engine.workspace.schema import TITLES
 from eventlog import printable
 

@@ -26,11 +26,12 @@ from engine.commit_job import commit_params, commit_planner, commit_spec, commit
 from engine.commit_plan import CommitParams
 from engine.generate_job import generate_params, generate_planner, generate_spec, generate_summary
 from engine.generate_plan import GenerateParams
-from engine.jobs import JobReport, JobSpec, Planner, new_job_id, run_job
 from engine.llm import LLMSummarizer, llm_settings, open_chat_client
-from engine.progress import JobProgress
-from engine.runtime import Runtime
-from engine.selection import parse_selection
+from engine.run.jobs import JobSpec, Planner, new_job_id, run_job
+from engine.run.progress import JobProgress
+from engine.run.report import JobReport
+from engine.run.runtime import Runtime
+from engine.run.selection import parse_selection
 from engine.sync_job import sync_params, sync_planner, sync_spec, sync_summary
 from engine.sync_work import SyncParams
 from engine.workspace.config import Config, ConfigError, clamp_workers, load_config, parse_workers

@@ -5,7 +5,7 @@ run can end turned into one line for the operator.
   job is recorded interrupted, and one line names it and the command that resumes it; exit 130 or 143.
 - The event log moved, deleted or replaced under the job, or its disk full: the job stops sending to Notion
   and stays resumable; one line says what happened and what to do.
-- Notion refusing the token mid-job stops the job at once (engine.jobs); the command exits 1.
+- Notion refusing the token mid-job stops the job at once (engine.run.jobs); the command exits 1.
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from pathlib import Path
 import trio
 
 from console.errors import CliError
-from engine.jobs import JobRefused, JobReport
-from engine.locks import LogLinked
-from engine.progress import JobProgress
-from engine.runtime import Runtime, open_runtime
+from engine.run.jobs import JobRefused
+from engine.run.locks import LogLinked
+from engine.run.progress import JobProgress
+from engine.run.report import JobReport
+from engine.run.runtime import Runtime, open_runtime
 from engine.workspace.config import Config
 from eventlog import DiskFull, EventLog, LogFileError, LogMoved, printable
 

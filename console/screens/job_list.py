@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from engine.recovery import display_status
+from engine.run.recovery import display_status
 from engine.workspace.config import DEFAULT_PLAN_MAX_AGE
 from eventlog import EventLog, JobRow
 from eventlog.rows import JOB_COLUMNS

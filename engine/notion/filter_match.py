@@ -1,6 +1,6 @@
 """Whether a page matches a Notion filter, decided locally for the conditions paydesk's guards use.
 
-Creates are guarded by a lookup filter each (engine.plan.Step.lookup). Before a stored plan is executed,
+Creates are guarded by a lookup filter each (engine.run.plan.Step.lookup). Before a stored plan is executed,
 those lookups are sent in batches (`{"or": [lookup, …]}`, up to 100 a request) and each page that comes back
 is matched to the lookups it satisfies here. `matches` answers None when it cannot tell (a condition it
 does not know, a relation listing more than the 25 references a page object holds): the caller then asks

@@ -19,8 +19,8 @@ import pytest
 import trio
 
 from engine.commit_job import commit_planner, commit_spec
-from engine.jobs import run_job
-from engine.runtime import Runtime
+from engine.run.jobs import run_job
+from engine.run.runtime import Runtime
 from eventlog import DamagedLog, EventLog, JobCreated
 from tests.engine.helpers import (
     commit_params,

@@ -24,12 +24,13 @@ from starlette.types import Message, Receive, Scope, Send
 
 from engine.commit_job import commit_planner, commit_spec
 from engine.commit_plan import CommitParams
-from engine.jobs import JobReport, run_job
 from engine.notion.gateway import NotionGateway, RetryPolicy
 from engine.notion.ratelimit import TokenBucket
-from engine.plan import Plan
-from engine.recorder import Recorder
-from engine.runtime import Runtime, open_runtime
+from engine.run.jobs import run_job
+from engine.run.plan import Plan
+from engine.run.recorder import Recorder
+from engine.run.report import JobReport
+from engine.run.runtime import Runtime, open_runtime
 from engine.workspace.config import Config, NotionSettings
 from eventlog import GroupCommitWriter, JobCancelRequested
 from sandbox.app import build_app

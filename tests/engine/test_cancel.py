@@ -14,9 +14,10 @@ import pytest
 import trio
 
 from engine.commit_job import commit_planner, commit_spec
-from engine.jobs import CANCEL_POLL_S, JobReport, run_job
-from engine.recovery import resume_job
-from engine.runtime import Runtime, open_runtime
+from engine.run.jobs import CANCEL_POLL_S, run_job
+from engine.run.recovery import resume_job
+from engine.run.report import JobReport
+from engine.run.runtime import Runtime, open_runtime
 from engine.workspace.config import Config
 from eventlog import EventLog
 from tests.engine.conftest import Demo

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from engine.jobs import JobRefused
-from engine.recovery import resume_job, retry_job
-from engine.runtime import open_runtime
+from engine.run.jobs import JobRefused
+from engine.run.recovery import resume_job, retry_job
+from engine.run.runtime import open_runtime
 from engine.workspace.config import Config
 from eventlog import EventLog
 from tests.engine.conftest import Demo

@@ -11,10 +11,11 @@ import trio
 
 from engine.commit_job import commit_planner, commit_spec, commit_summary
 from engine.commit_plan import CommitParams
-from engine.jobs import JobReport, run_job
 from engine.notion.gateway import RetryPolicy
-from engine.recovery import retry_job
-from engine.runtime import open_runtime
+from engine.run.jobs import run_job
+from engine.run.recovery import retry_job
+from engine.run.report import JobReport
+from engine.run.runtime import open_runtime
 from eventlog import EventLog
 from tests.engine.conftest import MONTH, Demo
 
@@ -136,7 +137,7 @@ async def test_any_worker_count_gives_the_same_outcome(demo: Demo, tmp_path: Pat
 async def test_a_second_job_on_the_same_selection_is_refused_while_the_first_runs(
     demo: Demo, tmp_path: Path
 ) -> None:
-    from engine.jobs import JobRefused
+    from engine.run.jobs import JobRefused
 
     db = tmp_path / "log.sqlite"
     await set_faults(demo, {"spec": "", "random_seed": 1})

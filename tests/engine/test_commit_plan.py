@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.commit_plan import CommitParams, CommitSnapshot, plan_commit
-from engine.plan import Plan
+from engine.run.plan import Plan
 from tests.engine.pages import config, date, number, page, relation, rich, select, status, title
 
 PARAMS = CommitParams(month="2026-01", batch=15, today="2026-01-20")

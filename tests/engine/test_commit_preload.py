@@ -7,8 +7,8 @@ import pytest
 from engine.commit_plan import CommitParams, plan_commit
 from engine.commit_preload import preload_commit
 from engine.notion.gateway import RequestCounters, open_gateway
-from engine.plan import Plan
-from engine.preload import Preloader, PreloadFact
+from engine.run.plan import Plan
+from engine.run.preload import Preloader, PreloadFact
 from tests.engine.conftest import MONTH, Demo
 
 pytestmark = pytest.mark.trio

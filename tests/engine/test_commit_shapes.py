@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.jobs import JobReport
-from engine.plan import Item, Step
-from engine.recovery import resume_job
-from engine.runtime import open_runtime
+from engine.run.plan import Item, Step
+from engine.run.recovery import resume_job
+from engine.run.report import JobReport
+from engine.run.runtime import open_runtime
 from tests.engine.conftest import Demo
 from tests.engine.helpers import (
     PATIENT,

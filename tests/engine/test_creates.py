@@ -8,12 +8,12 @@ from typing import Any
 import httpx
 import pytest
 
-from engine.jobs import JobSpec, run_job
 from engine.notion.gateway import RetryPolicy
-from engine.plan import Item, Plan, Step
-from engine.preload import Preloader
-from engine.recovery import resume_job
-from engine.runtime import open_runtime
+from engine.run.jobs import JobSpec, run_job
+from engine.run.plan import Item, Plan, Step
+from engine.run.preload import Preloader
+from engine.run.recovery import resume_job
+from engine.run.runtime import open_runtime
 from eventlog import EventLog, StepStarted
 from tests.engine.conftest import Demo
 
@@ -158,7 +158,7 @@ async def test_a_create_left_in_doubt_by_a_crash_is_resolved_by_lookup_on_resume
 
 
 async def test_a_reference_is_an_id_object_in_a_payload_and_a_bare_id_in_a_filter() -> None:
-    from engine.writes import StepState, resolve
+    from engine.run.writes import StepState, resolve
 
     states = {"orders:create:o": StepState(status="succeeded", page_id="p-1")}
     payload = {"Parent item": {"relation": [{"$step": "orders:create:o"}]}}

@@ -13,10 +13,11 @@ import pytest
 
 from engine.generate_job import generate_planner, generate_spec
 from engine.generate_plan import LINKS, GenerateParams
-from engine.jobs import JobReport, run_job
-from engine.plan import Item, Step
-from engine.recovery import resume_job, retry_job
-from engine.runtime import Runtime, open_runtime
+from engine.run.jobs import run_job
+from engine.run.plan import Item, Step
+from engine.run.recovery import resume_job, retry_job
+from engine.run.report import JobReport
+from engine.run.runtime import Runtime, open_runtime
 from engine.sync_job import sync_planner, sync_spec
 from engine.sync_work import SyncParams
 from eventlog import EventLog, PlanRefreshed, StepStarted

@@ -20,12 +20,12 @@ from notion_client import AsyncClient
 
 from engine.generate_job import generate_planner, generate_spec, generate_summary
 from engine.generate_plan import LINKS, GenerateParams
-from engine.jobs import Planner, run_job
 from engine.notion.gateway import NotionGateway, RequestCounters
 from engine.notion.ratelimit import TokenBucket
-from engine.plan import Plan
-from engine.preload import Preloader, PreloadFact
-from engine.runtime import open_runtime
+from engine.run.jobs import Planner, run_job
+from engine.run.plan import Plan
+from engine.run.preload import Preloader, PreloadFact
+from engine.run.runtime import open_runtime
 from engine.workspace.config import Config
 from sandbox.server import RunningSandbox
 from tests.engine.conftest import MONTH, Demo

@@ -10,10 +10,11 @@ import pytest
 
 from engine.generate_job import generate_params, generate_planner, generate_spec, generate_summary
 from engine.generate_plan import GenerateParams
-from engine.jobs import JobReport, run_job
 from engine.notion.gateway import RetryPolicy
-from engine.runtime import open_runtime
-from engine.selection import keys_overlap
+from engine.run.jobs import run_job
+from engine.run.report import JobReport
+from engine.run.runtime import open_runtime
+from engine.run.selection import keys_overlap
 from tests.engine.conftest import MONTH, Demo
 
 pytestmark = pytest.mark.trio

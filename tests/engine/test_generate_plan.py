@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from engine.generate_plan import GenerateParams, GenerateSnapshot, plan_generate
-from engine.plan import Item, Plan
+from engine.run.plan import Item, Plan
 from engine.workspace.config import Config
 from tests.engine.generate_pages import contractor, deployment, line_item, order, payout, rate
 from tests.engine.pages import config, date, number, page, relation, rich, select, status, title

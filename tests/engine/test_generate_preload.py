@@ -9,8 +9,8 @@ import pytest
 from engine.generate_plan import GenerateParams, GenerateSnapshot, plan_generate
 from engine.generate_preload import preload_generate
 from engine.notion.gateway import RequestCounters, open_gateway
-from engine.plan import Plan
-from engine.preload import Preloader, PreloadFact
+from engine.run.plan import Plan
+from engine.run.preload import Preloader, PreloadFact
 from tests.engine.conftest import MONTH, Demo
 
 pytestmark = pytest.mark.trio

@@ -12,9 +12,9 @@ import pytest
 
 from engine.commit_job import commit_planner, commit_spec
 from engine.commit_plan import CommitParams
-from engine.jobs import JobRefused, run_job
-from engine.recovery import discard_job, resume_job, retry_job
-from engine.runtime import open_runtime
+from engine.run.jobs import JobRefused, run_job
+from engine.run.recovery import discard_job, resume_job, retry_job
+from engine.run.runtime import open_runtime
 from eventlog import EventLog
 from tests.engine.conftest import MONTH, Demo
 from tests.engine.helpers import PATIENT, TODAY, run_commit

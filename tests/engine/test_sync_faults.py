@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from engine.jobs import run_job
-from engine.runtime import open_runtime
+from engine.run.jobs import run_job
+from engine.run.runtime import open_runtime
 from engine.sync_job import sync_planner, sync_spec, sync_summary
 from engine.sync_work import SyncParams
 from engine.workspace.config import Config

@@ -9,11 +9,12 @@ import httpx
 import pytest
 import trio
 
-from engine.jobs import JobReport, run_job
 from engine.llm import LLMSettings, LLMSummarizer, open_chat_client
 from engine.notion.gateway import RetryPolicy
-from engine.runtime import open_runtime
-from engine.selection import keys_overlap
+from engine.run.jobs import run_job
+from engine.run.report import JobReport
+from engine.run.runtime import open_runtime
+from engine.run.selection import keys_overlap
 from engine.summarize import Summarizer
 from engine.sync_job import sync_params, sync_planner, sync_spec, sync_summary
 from engine.sync_plan import SyncParams

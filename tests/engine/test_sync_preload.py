@@ -7,7 +7,7 @@ import math
 import pytest
 
 from engine.notion.gateway import RequestCounters, open_gateway
-from engine.preload import Preloader, PreloadFact
+from engine.run.preload import Preloader, PreloadFact
 from engine.sync_plan import SyncParams, plan_sync
 from engine.sync_preload import preload_sync
 from tests.engine.conftest import MONTH, Demo

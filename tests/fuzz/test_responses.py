@@ -30,7 +30,7 @@ from engine.commit_plan import CommitParams, CommitSnapshot, plan_commit
 from engine.notion.failures import NotionFailure, ResponseShapeError
 from engine.notion.gateway import NotionGateway, RetryPolicy, _list, _object
 from engine.notion.ratelimit import TokenBucket
-from engine.plan import Plan
+from engine.run.plan import Plan
 from engine.workspace import props
 from engine.workspace.props import RecordShapeError
 from tests.engine import pages as P

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.plan import Item, Step
+from engine.run.plan import Item, Step
 from engine.workspace import props
 from tests.e2e.journeys.world import Side
 

@@ -32,8 +32,8 @@ from engine.commit_job import commit_planner, commit_spec
 from engine.commit_plan import CommitParams
 from engine.generate_job import generate_planner, generate_spec
 from engine.generate_plan import GenerateParams
-from engine.jobs import JobRefused, JobSpec, Planner, new_job_id, run_job
-from engine.recovery import discard_job, load_job, resume_job, retry_job
+from engine.run.jobs import JobRefused, JobSpec, Planner, new_job_id, run_job
+from engine.run.recovery import discard_job, load_job, resume_job, retry_job
 from engine.sync_job import sync_planner, sync_spec
 from engine.sync_work import SyncParams
 from engine.workspace import props

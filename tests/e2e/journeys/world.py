@@ -27,8 +27,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from engine.notion.gateway import NotionGateway, RetryPolicy
 from engine.notion.ratelimit import TokenBucket
-from engine.recorder import Recorder
-from engine.runtime import Runtime
+from engine.run.recorder import Recorder
+from engine.run.runtime import Runtime
 from engine.workspace import props
 from engine.workspace.config import Config, NotionSettings
 from eventlog import Event, GroupCommitWriter

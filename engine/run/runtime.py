@@ -18,7 +18,7 @@ from typing import TypeVar
 import trio
 
 from engine.notion.gateway import NotionGateway, RetryPolicy, open_gateway
-from engine.recorder import Recorder
+from engine.run.recorder import Recorder
 from engine.workspace.config import Config
 from eventlog import EventLog, GroupCommitWriter
 

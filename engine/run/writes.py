@@ -17,12 +17,12 @@ from typing import Any
 
 import trio
 
-from engine.freshness import Freshness
 from engine.notion.failures import Disposition, NotionFailure
 from engine.notion.gateway import NotionGateway, RequestCounters
-from engine.plan import Step
-from engine.progress import JobProgress
-from engine.recorder import Recorder
+from engine.run.freshness import Freshness
+from engine.run.plan import Step
+from engine.run.progress import JobProgress
+from engine.run.recorder import Recorder
 from engine.workspace import props
 from engine.workspace.refs import resolve
 from eventlog import StepCancelled, StepFailed, StepStarted, StepSucceeded

@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from types import TracebackType
 
-from engine.selection import lock_names
+from engine.run.selection import lock_names
 
 
 class LockHeld(Exception):
@@ -92,7 +92,7 @@ def job_lock(db_path: Path, job_id: str) -> FileLock:
 
 
 def selection_locks(db_path: Path, selection_key: str) -> list[FileLock]:
-    """The locks a job on this selection holds while it runs (see engine.selection.lock_names)."""
+    """The locks a job on this selection holds while it runs (see engine.run.selection.lock_names)."""
     found = []
     for name, exclusive in lock_names(selection_key):
         digest = hashlib.sha256(name.encode()).hexdigest()[:24]

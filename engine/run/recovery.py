@@ -2,7 +2,7 @@
 steps, discard a plan nobody will execute.
 
 No write of a stored plan is sent before `Freshness.read_all` has read, in batch, what changed in the
-workspace since the plan was made (engine.freshness); the read is recorded as `plan.refreshed`. A step
+workspace since the plan was made (engine.run.freshness); the read is recorded as `plan.refreshed`. A step
 whose outcome a crash left unknown (in doubt) is resolved from that read before anything is written.
 
 A dry run's plan is refused rather than executed when it is older than the configured age, or when a job
@@ -20,18 +20,19 @@ from typing import Any
 
 import trio
 
-from engine.freshness import AT_TARGET, Freshness, utc_now
-from engine.jobs import JobLocks, JobRefused, JobReport, envelope, execute_plan
-from engine.locks import effective_status
 from engine.notion.failures import NotionFailure, ResponseShapeError
 from engine.notion.gateway import RequestCounters
-from engine.plan import Item, Step
-from engine.plan_codec import items_from_events
-from engine.progress import JobProgress
-from engine.runtime import Runtime
-from engine.selection import keys_overlap, parse_selection
+from engine.run.freshness import AT_TARGET, Freshness, utc_now
+from engine.run.jobs import JobLocks, JobRefused, envelope, execute_plan
+from engine.run.locks import effective_status
+from engine.run.plan import Item, Step
+from engine.run.plan_codec import items_from_events
+from engine.run.progress import JobProgress
+from engine.run.report import JobReport
+from engine.run.runtime import Runtime
+from engine.run.selection import keys_overlap, parse_selection
+from engine.run.writes import StepState
 from engine.workspace.props import RecordShapeError
-from engine.writes import StepState
 from eventlog import EventLog, JobDiscarded, JobResumed, JobRow, PlanRefreshed, RetryRequested, StepResolved
 from eventlog.queries import records_of_job
 

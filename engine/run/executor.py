@@ -7,9 +7,9 @@ For every step, in the order planned (children before parents):
 - a step it depends on is not at target: `blocked`, naming which and why;
 - the freshest known value already equals the target: `skipped` (a create whose page already exists:
   `skipped`, naming the page);
-- something the plan assumed no longer holds (engine.freshness): `blocked`, saying what changed;
+- something the plan assumed no longer holds (engine.run.freshness): `blocked`, saying what changed;
 - a parent whose children, as its relation links them now, are not all at an accepted value: `blocked`;
-- otherwise the write is sent (see engine.writes): `started` first, then `succeeded` or `failed`.
+- otherwise the write is sent (see engine.run.writes): `started` first, then `succeeded` or `failed`.
 One item's failure never stops another. Cancellation is cooperative: no new step starts once it is
 requested, and a write already sent finishes, so its outcome is known.
 """
@@ -20,9 +20,9 @@ from collections.abc import Mapping, Sequence
 
 import trio
 
-from engine.freshness import WRITE, Verdict
-from engine.plan import CREATED, Item, Step
-from engine.writes import ExecutionContext, StepState, perform
+from engine.run.freshness import WRITE, Verdict
+from engine.run.plan import CREATED, Item, Step
+from engine.run.writes import ExecutionContext, StepState, perform
 from eventlog import StepBlocked, StepCancelled, StepSkipped, StepSucceeded
 
 AT_TARGET = frozenset({"succeeded", "skipped"})

@@ -8,7 +8,7 @@ holds the target value.
 A plan is only as fresh as the workspace it was read from, so a step also carries what it assumed: the
 values its target held (`expect`), the pages its write was computed from (`inputs`, with the time each was
 last edited), the record that made it necessary (`source`, with the query that must still find it) and,
-for a parent, the children its write stands on (`children`). `engine.freshness` checks all of it against
+for a parent, the children its write stands on (`children`). `engine.run.freshness` checks all of it against
 the workspace as it is now before the write is sent.
 """
 

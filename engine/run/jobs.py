@@ -2,9 +2,9 @@
 (or planned → discarded).
 
 `run_job` checks the workspace, preloads, plans, stores the plan and (unless it is a dry run) executes it.
-`engine.recovery` finishes a job that stopped or executes a dry run's stored plan (`resume_job`), re-runs
+`engine.run.recovery` finishes a job that stopped or executes a dry run's stored plan (`resume_job`), re-runs
 failed and blocked steps (`retry_job`) and throws a plan away (`discard_job`). All of it is in the event
-log. A job holds a lock on itself and on its selection (engine.selection), so no second engine runs it or
+log. A job holds a lock on itself and on its selection (engine.run.selection), so no second engine runs it or
 an overlapping selection at the same time.
 """
 
@@ -12,28 +12,29 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import trio
 
-from engine.executor import execute, initial_states
-from engine.freshness import Freshness, utc_now
-from engine.locks import FileLock, LockHeld, LogLinked, job_lock, selection_locks
 from engine.notion.failures import NotionFailure, ResponseShapeError
 from engine.notion.gateway import NotionGateway, RequestCounters
-from engine.plan import Item, Plan
-from engine.plan_codec import plan_events
-from engine.preload import Preloader, PreloadFact
-from engine.progress import JobProgress
-from engine.runtime import Runtime
-from engine.selection import keys_overlap
+from engine.run.executor import execute, initial_states
+from engine.run.freshness import Freshness, utc_now
+from engine.run.locks import FileLock, LockHeld, LogLinked, job_lock, selection_locks
+from engine.run.plan import Item, Plan
+from engine.run.plan_codec import plan_events
+from engine.run.preload import Preloader, PreloadFact
+from engine.run.progress import JobProgress
+from engine.run.report import JobReport
+from engine.run.runtime import Runtime
+from engine.run.selection import keys_overlap
+from engine.run.writes import ExecutionContext, StepState
 from engine.workspace.config import Config
 from engine.workspace.contractors import UnknownContractor
 from engine.workspace.props import RecordShapeError
 from engine.workspace.schema import TITLES, check_renames, check_schema
-from engine.writes import ExecutionContext, StepState
 from eventlog import (
     EventLog,
     EventLogError,
@@ -62,25 +63,6 @@ class JobSpec:
     params: Mapping[str, Any]
     selection_key: str
     data_sources: tuple[str, ...]  # logical databases whose schema is checked before any write
-
-
-@dataclass
-class JobReport:
-    job_id: str
-    status: str
-    items: list[Item] = field(default_factory=list)
-    states: dict[str, StepState] = field(default_factory=dict)
-    plan: Plan | None = None
-    counters: RequestCounters = field(default_factory=RequestCounters)
-    error: str | None = None
-    preloads: list[PreloadFact] = field(default_factory=list)
-
-    def item_status(self, item: Item) -> str:
-        statuses = {self.states[s.key].status for s in item.steps}
-        for status in ("failed", "blocked", "started", "cancelled", "planned"):
-            if status in statuses:
-                return "in_doubt" if status == "started" else status
-        return "succeeded" if "succeeded" in statuses else "skipped"
 
 
 def new_job_id(kind: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from engine.plan import ChildLink, Input, Item, Plan, Source, Step
+from engine.run.plan import ChildLink, Input, Item, Plan, Source, Step
 from eventlog import Event, ItemPlanned, ItemSkipped, JobPlanned, StepPlanned
 
 

@@ -36,7 +36,7 @@ from engine.notion.failures import NotionFailure, ResponseShapeError
 from engine.notion.filter_match import MAX_OR, depth, matches
 from engine.notion.filter_text import describe_filter
 from engine.notion.gateway import NotionGateway, RequestCounters
-from engine.plan import ChildLink, Item, Source, Step
+from engine.run.plan import ChildLink, Item, Source, Step
 from engine.workspace import props
 from engine.workspace.refs import resolve
 from engine.workspace.schema import NOUNS

@@ -1,0 +1,54 @@
+"""What a run reports: its job's status, the plan's items with each step's state, the requests it took and
+what the preload found; and the words for an item that did not reach its target, which every kind's
+summary uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from engine.notion.gateway import RequestCounters
+from engine.run.plan import Item, Plan
+from engine.run.preload import PreloadFact
+from engine.run.writes import StepState
+
+
+@dataclass
+class JobReport:
+    job_id: str
+    status: str
+    items: list[Item] = field(default_factory=list)
+    states: dict[str, StepState] = field(default_factory=dict)
+    plan: Plan | None = None
+    counters: RequestCounters = field(default_factory=RequestCounters)
+    error: str | None = None
+    preloads: list[PreloadFact] = field(default_factory=list)
+
+    def item_status(self, item: Item) -> str:
+        statuses = {self.states[s.key].status for s in item.steps}
+        for status in ("failed", "blocked", "started", "cancelled", "planned"):
+            if status in statuses:
+                return "in_doubt" if status == "started" else status
+        return "succeeded" if "succeeded" in statuses else "skipped"
+
+
+def created_page(report: JobReport, step_key: str) -> str | None:
+    """The id of the page a create step made, when the executor recorded it."""
+    state = report.states.get(step_key)
+    page_id = getattr(state, "page_id", None)
+    return page_id if isinstance(page_id, str) else None
+
+
+def first_error(report: JobReport, item: Item) -> str:
+    """Why `item` is not at its target: its first failed step, else its first step in doubt, blocked or
+    cancelled, else its status."""
+    for step in item.steps:
+        state = report.states[step.key]
+        if state.status == "failed":
+            return f"failed to {'create' if step.kind == 'create' else 'update'} {step.label}: {state.error}"
+    for step in item.steps:
+        state = report.states[step.key]
+        if state.status == "started":
+            return f"in doubt: the outcome of {step.label} is unknown; run `paydesk resume`"
+        if state.status in ("blocked", "cancelled"):
+            return f"{step.label} {state.status}" + (f": {state.error}" if state.error else "")
+    return report.item_status(item)
