@@ -75,11 +75,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.commit_job import commit_planner, commit_spec  # noqa: E402
-from engine.commit_plan import CommitParams  # noqa: E402
-from engine.generate_job import generate_planner, generate_spec  # noqa: E402
-from engine.generate_plan import GenerateParams  # noqa: E402
-from engine.llm import LLMSummarizer, llm_settings, open_chat_client  # noqa: E402
+from engine.kinds.commit.kind import commit_planner, commit_spec  # noqa: E402
+from engine.kinds.commit.plan import CommitParams  # noqa: E402
+from engine.kinds.generate.kind import generate_planner, generate_spec  # noqa: E402
+from engine.kinds.generate.plan import GenerateParams  # noqa: E402
+from engine.kinds.sync.kind import sync_planner, sync_spec  # noqa: E402
+from engine.kinds.sync.llm import LLMSummarizer, llm_settings, open_chat_client  # noqa: E402
+from engine.kinds.sync.work import SyncParams  # noqa: E402
 from engine.notion.gateway import NotionGateway, RequestCounters  # noqa: E402
 from engine.notion.ratelimit import TokenBucket  # noqa: E402
 from engine.run.jobs import JobSpec, Planner, run_job  # noqa: E402
@@ -87,8 +89,6 @@ from engine.run.locks import effective_status  # noqa: E402
 from engine.run.plan import Plan  # noqa: E402
 from engine.run.preload import Preloader, PreloadFact  # noqa: E402
 from engine.run.runtime import open_runtime  # noqa: E402
-from engine.sync_job import sync_planner, sync_spec  # noqa: E402
-from engine.sync_work import SyncParams  # noqa: E402
 from engine.workspace.config import Config, load_config  # noqa: E402
 from eventlog import EventLog, JobRow  # noqa: E402
 from sandbox.demo import DemoWorkspace, render_config, seed_demo  # noqa: E402

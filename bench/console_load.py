@@ -36,8 +36,8 @@ from console.app import ConsoleSettings, PaydeskApp
 from console.screens.job import JobScreen
 from console.screens.jobs import JobsScreen
 from console.screens.log import LogScreen
-from engine.commit_plan import CommitParams
 from engine.engine import Engine
+from engine.kinds.commit.plan import CommitParams
 from engine.workspace.config import Config, NotionSettings
 
 ROOT = Path(__file__).resolve().parents[1]

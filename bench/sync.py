@@ -65,9 +65,9 @@ from bench.generate import (  # noqa: E402
     side_options,
     verdict,
 )
+from engine.kinds.sync.kind import sync_planner  # noqa: E402
+from engine.kinds.sync.work import SyncParams  # noqa: E402
 from engine.run.plan import Plan  # noqa: E402
-from engine.sync_job import sync_planner  # noqa: E402
-from engine.sync_work import SyncParams  # noqa: E402
 from sandbox.demo import DemoShape, DemoWorkspace  # noqa: E402
 from sandbox.server import RunningSandbox  # noqa: E402
 

@@ -22,18 +22,18 @@ from console.commands.output import print_commit, print_counts, print_nothing_to
 from console.commands.runner import run_engine
 from console.errors import CliError
 from console.paths import default_config_path, log_path
-from engine.commit_job import commit_params, commit_planner, commit_spec, commit_summary
-from engine.commit_plan import CommitParams
-from engine.generate_job import generate_params, generate_planner, generate_spec, generate_summary
-from engine.generate_plan import GenerateParams
-from engine.llm import LLMSummarizer, llm_settings, open_chat_client
+from engine.kinds.commit.kind import commit_params, commit_planner, commit_spec, commit_summary
+from engine.kinds.commit.plan import CommitParams
+from engine.kinds.generate.kind import generate_params, generate_planner, generate_spec, generate_summary
+from engine.kinds.generate.plan import GenerateParams
+from engine.kinds.sync.kind import sync_params, sync_planner, sync_spec, sync_summary
+from engine.kinds.sync.llm import LLMSummarizer, llm_settings, open_chat_client
+from engine.kinds.sync.work import SyncParams
 from engine.run.jobs import JobSpec, Planner, new_job_id, run_job
 from engine.run.progress import JobProgress
 from engine.run.report import JobReport
 from engine.run.runtime import Runtime
 from engine.run.selection import parse_selection
-from engine.sync_job import sync_params, sync_planner, sync_spec, sync_summary
-from engine.sync_work import SyncParams
 from engine.workspace.config import Config, ConfigError, clamp_workers, load_config, parse_workers
 
 EXIT_OK, EXIT_COULD_NOT_RUN, EXIT_SOME_FAILED = 0, 1, 2

@@ -72,7 +72,7 @@ class Config:
     workers: int = DEFAULT_WORKERS
     token: str = field(default="", repr=False)
     source: str = "<memory>"
-    llm: Mapping[str, Any] = field(default_factory=dict)  # the raw [llm] table (see engine.llm)
+    llm: Mapping[str, Any] = field(default_factory=dict)  # the raw [llm] table (see engine.kinds.sync.llm)
     warnings: tuple[str, ...] = ()
     plan_max_age: timedelta = DEFAULT_PLAN_MAX_AGE  # a dry run's plan older than this is not executed
 

@@ -12,8 +12,8 @@ import pytest
 
 from console.app import PaydeskApp
 from console.screens.dialogs import ConfirmScreen
-from engine.commit_plan import CommitParams
 from engine.engine import Engine
+from engine.kinds.commit.plan import CommitParams
 from eventlog import EventLog
 from tests.console.conftest import SIZE, ServedDemo, journal_has, showing, wait_until
 

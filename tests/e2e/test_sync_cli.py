@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import trio
 
-from engine.sync_job import sync_planner
+from engine.kinds.sync.kind import sync_planner
 from tests.e2e.test_generate_cli import (
     LAG_MS,
     CreateKiller,

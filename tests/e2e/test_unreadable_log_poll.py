@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import trio
 
-from engine.commit_job import commit_planner, commit_spec
+from engine.kinds.commit.kind import commit_planner, commit_spec
 from engine.run.jobs import run_job
 from engine.run.runtime import Runtime
 from eventlog import DamagedLog, EventLog, JobCreated

@@ -22,8 +22,8 @@ import trio
 from notion_client import AsyncClient
 from starlette.types import Message, Receive, Scope, Send
 
-from engine.commit_job import commit_planner, commit_spec
-from engine.commit_plan import CommitParams
+from engine.kinds.commit.kind import commit_planner, commit_spec
+from engine.kinds.commit.plan import CommitParams
 from engine.notion.gateway import NotionGateway, RetryPolicy
 from engine.notion.ratelimit import TokenBucket
 from engine.run.jobs import run_job

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import trio
 
-from engine.commit_job import commit_planner, commit_spec
+from engine.kinds.commit.kind import commit_planner, commit_spec
 from engine.run.jobs import CANCEL_POLL_S, run_job
 from engine.run.recovery import resume_job
 from engine.run.report import JobReport

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.commit_plan import CommitParams
 from engine.engine import open_engine
+from engine.kinds.commit.plan import CommitParams
 from tests.engine.conftest import MONTH, Demo
 
 pytestmark = pytest.mark.trio

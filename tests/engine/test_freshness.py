@@ -11,15 +11,15 @@ from typing import Any
 
 import pytest
 
-from engine.generate_job import generate_planner, generate_spec
-from engine.generate_plan import LINKS, GenerateParams
+from engine.kinds.generate.kind import generate_planner, generate_spec
+from engine.kinds.generate.plan import LINKS, GenerateParams
+from engine.kinds.sync.kind import sync_planner, sync_spec
+from engine.kinds.sync.work import SyncParams
 from engine.run.jobs import run_job
 from engine.run.plan import Item, Step
 from engine.run.recovery import resume_job, retry_job
 from engine.run.report import JobReport
 from engine.run.runtime import Runtime, open_runtime
-from engine.sync_job import sync_planner, sync_spec
-from engine.sync_work import SyncParams
 from eventlog import EventLog, PlanRefreshed, StepStarted
 from tests.engine.conftest import MONTH, Demo
 from tests.engine.hand import Hand, open_hand

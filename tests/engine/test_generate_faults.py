@@ -18,8 +18,8 @@ import httpx
 import pytest
 from notion_client import AsyncClient
 
-from engine.generate_job import generate_planner, generate_spec, generate_summary
-from engine.generate_plan import LINKS, GenerateParams
+from engine.kinds.generate.kind import generate_planner, generate_spec, generate_summary
+from engine.kinds.generate.plan import LINKS, GenerateParams
 from engine.notion.gateway import NotionGateway, RequestCounters
 from engine.notion.ratelimit import TokenBucket
 from engine.run.jobs import Planner, run_job

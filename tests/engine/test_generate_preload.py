@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from engine.generate_plan import GenerateParams, GenerateSnapshot, plan_generate
-from engine.generate_preload import preload_generate
+from engine.kinds.generate.plan import GenerateParams, GenerateSnapshot, plan_generate
+from engine.kinds.generate.preload import preload_generate
 from engine.notion.gateway import RequestCounters, open_gateway
 from engine.run.plan import Plan
 from engine.run.preload import Preloader, PreloadFact

@@ -12,8 +12,8 @@ import pytest
 import trio
 import trio.testing
 
-from engine.llm import ChatClient, LLMSettings, LLMSummarizer, llm_settings, open_chat_client
-from engine.summarize import Entry
+from engine.kinds.sync.llm import ChatClient, LLMSettings, LLMSummarizer, llm_settings, open_chat_client
+from engine.kinds.sync.summarize import Entry
 from engine.workspace.config import ConfigError
 from sandbox.completions import CompletionsStub
 

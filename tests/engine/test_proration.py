@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from engine.describe import payout_description, payout_name, service_period
-from engine.proration import prorated, round_up, weekdays
+from engine.kinds.generate.describe import payout_description, payout_name, service_period
+from engine.kinds.generate.proration import prorated, round_up, weekdays
 from engine.workspace.months import month_span
 
 

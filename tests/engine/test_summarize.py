@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import trio
 
-from engine.summarize import BuiltinSummarizer, Entry, condense, items_of, raw_text
+from engine.kinds.sync.summarize import BuiltinSummarizer, Entry, condense, items_of, raw_text
 
 
 def test_items_are_split_on_semicolons_and_lines_without_bullets_or_blanks() -> None:

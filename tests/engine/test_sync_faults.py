@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from engine.kinds.sync.kind import sync_planner, sync_spec, sync_summary
+from engine.kinds.sync.work import SyncParams
 from engine.run.jobs import run_job
 from engine.run.runtime import open_runtime
-from engine.sync_job import sync_planner, sync_spec, sync_summary
-from engine.sync_work import SyncParams
 from engine.workspace.config import Config
 from sandbox.options import SandboxOptions
 from sandbox.server import RunningSandbox, open_sandbox

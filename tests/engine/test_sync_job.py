@@ -9,15 +9,15 @@ import httpx
 import pytest
 import trio
 
-from engine.llm import LLMSettings, LLMSummarizer, open_chat_client
+from engine.kinds.sync.kind import sync_params, sync_planner, sync_spec, sync_summary
+from engine.kinds.sync.llm import LLMSettings, LLMSummarizer, open_chat_client
+from engine.kinds.sync.plan import SyncParams
+from engine.kinds.sync.summarize import Summarizer
 from engine.notion.gateway import RetryPolicy
 from engine.run.jobs import run_job
 from engine.run.report import JobReport
 from engine.run.runtime import open_runtime
 from engine.run.selection import keys_overlap
-from engine.summarize import Summarizer
-from engine.sync_job import sync_params, sync_planner, sync_spec, sync_summary
-from engine.sync_plan import SyncParams
 from tests.engine.conftest import MONTH, Demo
 
 pytestmark = pytest.mark.trio

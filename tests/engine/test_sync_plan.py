@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from engine.kinds.sync.plan import SyncParams, SyncSnapshot, plan_sync
 from engine.run.plan import Item, Plan
-from engine.sync_plan import SyncParams, SyncSnapshot, plan_sync
 from tests.engine.generate_pages import contractor, deployment, line_item, order, rate, update
 from tests.engine.pages import config, page, rich, status, title
 

@@ -6,10 +6,10 @@ import math
 
 import pytest
 
+from engine.kinds.sync.plan import SyncParams, plan_sync
+from engine.kinds.sync.preload import preload_sync
 from engine.notion.gateway import RequestCounters, open_gateway
 from engine.run.preload import Preloader, PreloadFact
-from engine.sync_plan import SyncParams, plan_sync
-from engine.sync_preload import preload_sync
 from tests.engine.conftest import MONTH, Demo
 
 pytestmark = pytest.mark.trio

@@ -28,14 +28,14 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from trio.testing import MockClock
 
-from engine.commit_job import commit_planner, commit_spec
-from engine.commit_plan import CommitParams
-from engine.generate_job import generate_planner, generate_spec
-from engine.generate_plan import GenerateParams
+from engine.kinds.commit.kind import commit_planner, commit_spec
+from engine.kinds.commit.plan import CommitParams
+from engine.kinds.generate.kind import generate_planner, generate_spec
+from engine.kinds.generate.plan import GenerateParams
+from engine.kinds.sync.kind import sync_planner, sync_spec
+from engine.kinds.sync.work import SyncParams
 from engine.run.jobs import JobRefused, JobSpec, Planner, new_job_id, run_job
 from engine.run.recovery import discard_job, load_job, resume_job, retry_job
-from engine.sync_job import sync_planner, sync_spec
-from engine.sync_work import SyncParams
 from engine.workspace import props
 from eventlog import EventLog, GroupCommitWriter, JobCancelRequested, JobFinished
 from tests.conftest import AUTOJUMP_THRESHOLD_S

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from engine.describe import payout_description, payout_name
-from engine.generate_rules import (
+from engine.kinds.generate.describe import payout_description, payout_name
+from engine.kinds.generate.proration import prorated
+from engine.kinds.generate.rules import (
     CANCELLED,
     COMPLETED,
     KINDS,
@@ -23,7 +24,6 @@ from engine.generate_rules import (
     GenerateParams,
     source_filter_of,
 )
-from engine.proration import prorated
 from engine.run.plan import CREATED, ChildLink, Input, Item, Plan, Skip, Source, Step, step_key
 from engine.workspace import props
 from engine.workspace.config import Config

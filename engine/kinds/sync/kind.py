@@ -13,15 +13,15 @@ from typing import Any
 
 import trio
 
+from engine.kinds.sync.plan import plan_sync
+from engine.kinds.sync.preload import preload_sync
+from engine.kinds.sync.summarize import BuiltinSummarizer, Summarizer, condense
+from engine.kinds.sync.work import SyncParams, SyncSnapshot, needs_summary, work_out
 from engine.run.jobs import JobSpec, Planner
 from engine.run.plan import Plan
 from engine.run.preload import Preloader
 from engine.run.report import JobReport, created_page, first_error
 from engine.run.selection import Selection
-from engine.summarize import BuiltinSummarizer, Summarizer, condense
-from engine.sync_plan import plan_sync
-from engine.sync_preload import preload_sync
-from engine.sync_work import SyncParams, SyncSnapshot, needs_summary, work_out
 from engine.workspace.config import Config
 from engine.workspace.contractors import require_contractor
 

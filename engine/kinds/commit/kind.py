@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.commit_plan import CommitParams, plan_commit
-from engine.commit_preload import preload_commit
+from engine.kinds.commit.plan import CommitParams, plan_commit
+from engine.kinds.commit.preload import preload_commit
 from engine.run.jobs import JobSpec, Planner
 from engine.run.plan import Plan
 from engine.run.preload import Preloader

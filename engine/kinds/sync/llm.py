@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import trio
 
-from engine.summarize import MAX_LINES, Entry, raw_text
+from engine.kinds.sync.summarize import MAX_LINES, Entry, raw_text
 from engine.workspace.config import ConfigError
 
 DEFAULT_LLM_BASE_URL = "https://openrouter.ai/api/v1"

@@ -3,7 +3,7 @@
 `Summarizer` is the interface the sync job uses; `BuiltinSummarizer` is the deterministic default: each
 non-empty entry's Key deliverables are split into items (on ";" and new lines), every item weighs the
 hours of the entries that name it, and the heaviest six (ties in alphabetical order) fill two lines of
-three. `engine.llm.LLMSummarizer` is the other implementation.
+three. `engine.kinds.sync.llm.LLMSummarizer` is the other implementation.
 """
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ from typing import Any
 
 import trio
 
-from engine.generate_plan import GenerateParams, GenerateSnapshot
-from engine.generate_rules import _select, _status, payouts_filter, source_filter
+from engine.kinds.generate.plan import GenerateParams, GenerateSnapshot
+from engine.kinds.generate.rules import _select, _status, payouts_filter, source_filter
 from engine.run.preload import Page, Preloader
 from engine.workspace import props
 from engine.workspace.months import in_month

@@ -1,4 +1,4 @@
-"""Planning the task order sync (DOMAIN.md flow 2): steps from what `engine.sync_work.work_out` found.
+"""Planning the task order sync (DOMAIN.md flow 2): steps from what `engine.kinds.sync.work.work_out` found.
 
 Per contractor, one item (the executor runs them in its worker pool): the Order created when the month has
 none, each project's Timesheet line item created (Parent item: the Order, a `$step` reference when it is
@@ -13,9 +13,8 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from engine.run.plan import CREATED, Item, Plan, Step, step_key
-from engine.summarize import condense
-from engine.sync_work import (
+from engine.kinds.sync.summarize import condense
+from engine.kinds.sync.work import (
     PENDING_APPROVAL,
     PENDING_FEEDBACK,
     ContractorWork,
@@ -27,6 +26,7 @@ from engine.sync_work import (
     order_title,
     work_out,
 )
+from engine.run.plan import CREATED, Item, Plan, Step, step_key
 from engine.workspace import props
 from engine.workspace.config import Config
 from engine.workspace.payload import payload

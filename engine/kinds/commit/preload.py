@@ -7,7 +7,7 @@ from typing import Any
 
 import trio
 
-from engine.commit_plan import CommitParams, CommitSnapshot
+from engine.kinds.commit.plan import CommitParams, CommitSnapshot
 from engine.run.preload import Page, Preloader
 from engine.workspace import props
 

@@ -6,7 +6,7 @@ title `ORD :: <discord> :: YYYYMM` among all of the month's Orders, or created; 
 deployment: its Timesheet line item created, or updated when its hours or its set of source updates
 changed (and then the Order needs approval again), or left alone when nothing changed.
 
-`work_out` decides what changes; `engine.sync_plan.plan_sync` turns that into steps.
+`work_out` decides what changes; `engine.kinds.sync.plan.plan_sync` turns that into steps.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.kinds.sync.summarize import Entry
 from engine.run.plan import Skip
-from engine.summarize import Entry
 from engine.workspace import props
 from engine.workspace.config import Config
 from engine.workspace.months import month_span

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engine.generate_plan import GenerateParams, plan_generate
-from engine.generate_preload import preload_generate
+from engine.kinds.generate.plan import GenerateParams, plan_generate
+from engine.kinds.generate.preload import preload_generate
 from engine.run.jobs import JobSpec, Planner
 from engine.run.plan import Plan
 from engine.run.preload import Preloader

@@ -12,8 +12,8 @@ from typing import Any
 
 import trio
 
+from engine.kinds.sync.work import SyncParams, SyncSnapshot
 from engine.run.preload import Page, Preloader
-from engine.sync_work import SyncParams, SyncSnapshot
 from engine.workspace import props
 from engine.workspace.months import in_month
 

@@ -1,0 +1,1 @@
+"""Every kind of job paydesk runs, one folder each."""
