@@ -76,12 +76,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from engine.kinds.commit.kind import commit_planner, commit_spec  # noqa: E402
-from engine.kinds.commit.plan import CommitParams  # noqa: E402
+from engine.kinds.commit.params import CommitParams  # noqa: E402
 from engine.kinds.generate.kind import generate_planner, generate_spec  # noqa: E402
-from engine.kinds.generate.plan import GenerateParams  # noqa: E402
+from engine.kinds.generate.params import GenerateParams  # noqa: E402
 from engine.kinds.sync.kind import sync_planner, sync_spec  # noqa: E402
 from engine.kinds.sync.llm import LLMSummarizer, llm_settings, open_chat_client  # noqa: E402
-from engine.kinds.sync.work import SyncParams  # noqa: E402
+from engine.kinds.sync.params import SyncParams  # noqa: E402
 from engine.notion.gateway import NotionGateway, RequestCounters  # noqa: E402
 from engine.notion.ratelimit import TokenBucket  # noqa: E402
 from engine.run.jobs import JobSpec, Planner, run_job  # noqa: E402

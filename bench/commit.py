@@ -43,7 +43,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import admin, bare_client, in_process_config, seeded  # noqa: E402
-from engine.kinds.commit.plan import CommitParams, plan_commit  # noqa: E402
+from engine.kinds.commit.params import CommitParams  # noqa: E402
+from engine.kinds.commit.plan import plan_commit  # noqa: E402
 from engine.kinds.commit.preload import preload_commit  # noqa: E402
 from engine.notion.gateway import NotionGateway, RequestCounters  # noqa: E402
 from engine.notion.ratelimit import TokenBucket  # noqa: E402

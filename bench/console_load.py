@@ -37,7 +37,7 @@ from console.screens.job import JobScreen
 from console.screens.jobs import JobsScreen
 from console.screens.log import LogScreen
 from engine.engine import Engine
-from engine.kinds.commit.plan import CommitParams
+from engine.kinds.commit.params import CommitParams
 from engine.workspace.config import Config, NotionSettings
 
 ROOT = Path(__file__).resolve().parents[1]

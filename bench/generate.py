@@ -51,7 +51,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from engine.kinds.generate.kind import generate_planner  # noqa: E402
-from engine.kinds.generate.plan import GenerateParams, GenerateSnapshot, plan_generate  # noqa: E402
+from engine.kinds.generate.params import GenerateParams  # noqa: E402
+from engine.kinds.generate.plan import GenerateSnapshot, plan_generate  # noqa: E402
 from engine.notion.gateway import NotionGateway, RequestCounters  # noqa: E402
 from engine.notion.ratelimit import TokenBucket  # noqa: E402
 from engine.run.jobs import Planner  # noqa: E402

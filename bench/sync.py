@@ -66,7 +66,7 @@ from bench.generate import (  # noqa: E402
     verdict,
 )
 from engine.kinds.sync.kind import sync_planner  # noqa: E402
-from engine.kinds.sync.work import SyncParams  # noqa: E402
+from engine.kinds.sync.params import SyncParams  # noqa: E402
 from engine.run.plan import Plan  # noqa: E402
 from sandbox.demo import DemoShape, DemoWorkspace  # noqa: E402
 from sandbox.server import RunningSandbox  # noqa: E402

@@ -21,7 +21,7 @@ from pathlib import Path
 import trio
 
 from engine.kinds.commit.kind import commit_planner, commit_spec
-from engine.kinds.commit.plan import CommitParams
+from engine.kinds.commit.params import CommitParams
 from engine.notion.ratelimit import BucketStatistics
 from engine.run.jobs import JobRefused, new_job_id, run_job
 from engine.run.progress import JobProgress

@@ -22,13 +22,16 @@ from console.commands.output import print_commit, print_counts, print_nothing_to
 from console.commands.runner import run_engine
 from console.errors import CliError
 from console.paths import default_config_path, log_path
-from engine.kinds.commit.kind import commit_params, commit_planner, commit_spec, commit_summary
-from engine.kinds.commit.plan import CommitParams
-from engine.kinds.generate.kind import generate_params, generate_planner, generate_spec, generate_summary
-from engine.kinds.generate.plan import GenerateParams
-from engine.kinds.sync.kind import sync_params, sync_planner, sync_spec, sync_summary
+from engine.kinds.commit.kind import commit_planner, commit_spec
+from engine.kinds.commit.params import CommitParams, commit_params
+from engine.kinds.commit.report import commit_summary
+from engine.kinds.generate.kind import generate_planner, generate_spec
+from engine.kinds.generate.params import GenerateParams, generate_params
+from engine.kinds.generate.report import generate_summary
+from engine.kinds.sync.kind import sync_planner, sync_spec
 from engine.kinds.sync.llm import LLMSummarizer, llm_settings, open_chat_client
-from engine.kinds.sync.work import SyncParams
+from engine.kinds.sync.params import SyncParams, sync_params
+from engine.kinds.sync.report import sync_summary
 from engine.run.jobs import JobSpec, Planner, new_job_id, run_job
 from engine.run.progress import JobProgress
 from engine.run.report import JobReport

@@ -21,7 +21,7 @@ from console.screens.data import PlanView, money, plan_text, plan_view
 from console.screens.dialogs import ConfirmScreen
 from console.widgets.key_bar import KeyBar
 from engine.engine import Engine
-from engine.kinds.commit.plan import CommitParams
+from engine.kinds.commit.params import CommitParams
 
 KINDS = (
     ("commit: mark a batch Paid (payables, payout items, splits, refunds)", "commit"),

@@ -1,15 +1,18 @@
 """What a run reports: its job's status, the plan's items with each step's state, the requests it took and
-what the preload found; and the words for an item that did not reach its target, which every kind's
-summary uses."""
+what the preload found; and the words every kind's summary uses: for an item that did not reach its target,
+and the counts of a summary in lines for a terminal."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from engine.notion.gateway import RequestCounters
 from engine.run.plan import Item, Plan
 from engine.run.preload import PreloadFact
 from engine.run.writes import StepState
+from eventlog import printable
 
 
 @dataclass
@@ -52,3 +55,13 @@ def first_error(report: JobReport, item: Item) -> str:
         if state.status in ("blocked", "cancelled"):
             return f"{step.label} {state.status}" + (f": {state.error}" if state.error else "")
     return report.item_status(item)
+
+
+def count_lines(report: JobReport, summary: Mapping[str, Any]) -> list[str]:
+    """One line with the job, its status and the summary's counts, then one per error (generate, sync)."""
+    counts = {k: v for k, v in summary.items() if isinstance(v, int) and k != "batch"}
+    lines = [f"job {report.job_id}: {report.status} - " + ", ".join(f"{k} {v}" for k, v in counts.items())]
+    for error in summary.get("errors", []):
+        shown = {k: printable(v) for k, v in error.items()} if isinstance(error, dict) else printable(error)
+        lines.append(f"  ✗ {shown}")
+    return lines

@@ -15,7 +15,7 @@ from console.screens.dialogs import ConfirmScreen, ExportScreen, ReportScreen, R
 from console.screens.job import JobScreen
 from console.screens.jobs import JobsScreen
 from console.screens.log import LogScreen
-from engine.kinds.commit.plan import CommitParams
+from engine.kinds.commit.params import CommitParams
 from eventlog import EventLog
 from tests.console.conftest import SIZE, ServedDemo, journal_has, showing, wait_until
 

@@ -65,7 +65,7 @@ async def test_jobs_open_into_items_with_their_cascade_and_items_into_their_time
     app = PaydeskApp(demo.settings())
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: "engine started" in app.journal)
-        from engine.kinds.commit.plan import CommitParams
+        from engine.kinds.commit.params import CommitParams
 
         params = CommitParams(month="2026-01", batch=15, today="2026-01-16")
         app.send(lambda engine: engine.start_commit(params), "run commit")

@@ -13,7 +13,7 @@ import pytest
 from console.app import PaydeskApp
 from console.screens.dialogs import ConfirmScreen
 from engine.engine import Engine
-from engine.kinds.commit.plan import CommitParams
+from engine.kinds.commit.params import CommitParams
 from eventlog import EventLog
 from tests.console.conftest import SIZE, ServedDemo, journal_has, showing, wait_until
 

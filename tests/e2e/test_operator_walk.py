@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import trio
 
-from engine.kinds.generate.plan import LINKS
+from engine.kinds.generate.rules import LINKS
 from tests.cli_output import progress_lines, without_progress
 from tests.e2e.served import Served, finish, open_served
 from tests.engine.conftest import MONTH

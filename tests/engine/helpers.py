@@ -23,7 +23,7 @@ from notion_client import AsyncClient
 from starlette.types import Message, Receive, Scope, Send
 
 from engine.kinds.commit.kind import commit_planner, commit_spec
-from engine.kinds.commit.plan import CommitParams
+from engine.kinds.commit.params import CommitParams
 from engine.notion.gateway import NotionGateway, RetryPolicy
 from engine.notion.ratelimit import TokenBucket
 from engine.run.jobs import run_job

@@ -9,8 +9,9 @@ import httpx
 import pytest
 import trio
 
-from engine.kinds.commit.kind import commit_planner, commit_spec, commit_summary
-from engine.kinds.commit.plan import CommitParams
+from engine.kinds.commit.kind import commit_planner, commit_spec
+from engine.kinds.commit.params import CommitParams
+from engine.kinds.commit.report import commit_summary
 from engine.notion.gateway import RetryPolicy
 from engine.run.jobs import run_job
 from engine.run.recovery import retry_job

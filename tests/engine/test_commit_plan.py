@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.kinds.commit.plan import CommitParams, CommitSnapshot, plan_commit
+from engine.kinds.commit.params import CommitParams
+from engine.kinds.commit.plan import CommitSnapshot, plan_commit
 from engine.run.plan import Plan
 from tests.engine.pages import config, date, number, page, relation, rich, select, status, title
 

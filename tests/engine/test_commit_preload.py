@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.kinds.commit.plan import CommitParams, plan_commit
+from engine.kinds.commit.params import CommitParams
+from engine.kinds.commit.plan import plan_commit
 from engine.kinds.commit.preload import preload_commit
 from engine.notion.gateway import RequestCounters, open_gateway
 from engine.run.plan import Plan

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from engine.engine import open_engine
-from engine.kinds.commit.plan import CommitParams
+from engine.kinds.commit.params import CommitParams
 from tests.engine.conftest import MONTH, Demo
 
 pytestmark = pytest.mark.trio

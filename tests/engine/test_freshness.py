@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 
 from engine.kinds.generate.kind import generate_planner, generate_spec
-from engine.kinds.generate.plan import LINKS, GenerateParams
+from engine.kinds.generate.params import GenerateParams
+from engine.kinds.generate.rules import LINKS
 from engine.kinds.sync.kind import sync_planner, sync_spec
-from engine.kinds.sync.work import SyncParams
+from engine.kinds.sync.params import SyncParams
 from engine.run.jobs import run_job
 from engine.run.plan import Item, Step
 from engine.run.recovery import resume_job, retry_job

@@ -18,8 +18,10 @@ import httpx
 import pytest
 from notion_client import AsyncClient
 
-from engine.kinds.generate.kind import generate_planner, generate_spec, generate_summary
-from engine.kinds.generate.plan import LINKS, GenerateParams
+from engine.kinds.generate.kind import generate_planner, generate_spec
+from engine.kinds.generate.params import GenerateParams
+from engine.kinds.generate.report import generate_summary
+from engine.kinds.generate.rules import LINKS
 from engine.notion.gateway import NotionGateway, RequestCounters
 from engine.notion.ratelimit import TokenBucket
 from engine.run.jobs import Planner, run_job

@@ -8,8 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from engine.kinds.generate.kind import generate_params, generate_planner, generate_spec, generate_summary
-from engine.kinds.generate.plan import GenerateParams
+from engine.kinds.generate.kind import generate_planner, generate_spec
+from engine.kinds.generate.params import GenerateParams, generate_params
+from engine.kinds.generate.report import generate_summary
 from engine.notion.gateway import RetryPolicy
 from engine.run.jobs import run_job
 from engine.run.report import JobReport

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from engine.kinds.generate.plan import GenerateParams, GenerateSnapshot, plan_generate
+from engine.kinds.generate.params import GenerateParams
+from engine.kinds.generate.plan import GenerateSnapshot, plan_generate
 from engine.run.plan import Item, Plan
 from engine.workspace.config import Config
 from tests.engine.generate_pages import contractor, deployment, line_item, order, payout, rate

@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from engine.kinds.generate.plan import GenerateParams, GenerateSnapshot, plan_generate
+from engine.kinds.generate.params import GenerateParams
+from engine.kinds.generate.plan import GenerateSnapshot, plan_generate
 from engine.kinds.generate.preload import preload_generate
 from engine.notion.gateway import RequestCounters, open_gateway
 from engine.run.plan import Plan

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from engine.kinds.commit.kind import commit_planner, commit_spec
-from engine.kinds.commit.plan import CommitParams
+from engine.kinds.commit.params import CommitParams
 from engine.run.jobs import JobRefused, run_job
 from engine.run.recovery import discard_job, resume_job, retry_job
 from engine.run.runtime import open_runtime

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from engine.kinds.sync.kind import sync_planner, sync_spec, sync_summary
-from engine.kinds.sync.work import SyncParams
+from engine.kinds.sync.kind import sync_planner, sync_spec
+from engine.kinds.sync.params import SyncParams
+from engine.kinds.sync.report import sync_summary
 from engine.run.jobs import run_job
 from engine.run.runtime import open_runtime
 from engine.workspace.config import Config

@@ -9,9 +9,10 @@ import httpx
 import pytest
 import trio
 
-from engine.kinds.sync.kind import sync_params, sync_planner, sync_spec, sync_summary
+from engine.kinds.sync.kind import sync_planner, sync_spec
 from engine.kinds.sync.llm import LLMSettings, LLMSummarizer, open_chat_client
-from engine.kinds.sync.plan import SyncParams
+from engine.kinds.sync.params import SyncParams, sync_params
+from engine.kinds.sync.report import sync_summary
 from engine.kinds.sync.summarize import Summarizer
 from engine.notion.gateway import RetryPolicy
 from engine.run.jobs import run_job

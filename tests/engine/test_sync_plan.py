@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from engine.kinds.sync.plan import SyncParams, SyncSnapshot, plan_sync
+from engine.kinds.sync.params import SyncParams
+from engine.kinds.sync.plan import plan_sync
+from engine.kinds.sync.work import SyncSnapshot
 from engine.run.plan import Item, Plan
 from tests.engine.generate_pages import contractor, deployment, line_item, order, rate, update
 from tests.engine.pages import config, page, rich, status, title

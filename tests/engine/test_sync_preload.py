@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from engine.kinds.sync.plan import SyncParams, plan_sync
+from engine.kinds.sync.params import SyncParams
+from engine.kinds.sync.plan import plan_sync
 from engine.kinds.sync.preload import preload_sync
 from engine.notion.gateway import RequestCounters, open_gateway
 from engine.run.preload import Preloader, PreloadFact

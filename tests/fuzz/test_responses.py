@@ -26,7 +26,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from notion_client import AsyncClient
 
-from engine.kinds.commit.plan import CommitParams, CommitSnapshot, plan_commit
+from engine.kinds.commit.params import CommitParams
+from engine.kinds.commit.plan import CommitSnapshot, plan_commit
 from engine.notion.failures import NotionFailure, ResponseShapeError
 from engine.notion.gateway import NotionGateway, RetryPolicy, _list, _object
 from engine.notion.ratelimit import TokenBucket

@@ -1,1 +1,1 @@
-"""The commit job kind."""
+"""The payout commit: parameters (`params`), preload, plan, report, and its registry entry (`kind.COMMIT`)."""

@@ -1,34 +1,42 @@
-"""The payout commit job: its selection, its planner and its summary in the original system's format."""
+"""The payout commit job (DOMAIN.md flow 3) as one registry entry: its selection, its planner, its summary.
+
+A commit selects a month's payday batch (optionally one contractor's), or payables by invoice id whatever
+their period, and marks each payable Paid once its payout items, splits and refunds are.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-from engine.kinds.commit.plan import CommitParams, plan_commit
+from engine.kinds.base import JobKind, no_secrets, no_setup
+from engine.kinds.commit.params import CommitParams, add_commit_arguments, commit_params
+from engine.kinds.commit.plan import plan_commit
 from engine.kinds.commit.preload import preload_commit
+from engine.kinds.commit.report import commit_summary, commit_text
 from engine.run.jobs import JobSpec, Planner
 from engine.run.plan import Plan
 from engine.run.preload import Preloader
-from engine.run.report import JobReport
 from engine.run.selection import Selection
 from engine.workspace.contractors import require_contractor
 
+NAME = "commit"
 DATA_SOURCES = ("payables", "payouts", "splits", "refunds", "rates", "contractors")
 
 
-def commit_spec(params: CommitParams) -> JobSpec:
-    """A commit selects a month's batch (optionally one contractor's), or payables by invoice id whatever
-    their period."""
+def commit_selection(params: CommitParams) -> Selection:
     invoices = frozenset(i.strip() for i in params.invoice_ids if i.strip())
-    selection = Selection(
-        "commit",
+    return Selection(
+        NAME,
         month=None if invoices else params.month,
         batch=None if invoices else params.batch,
         contractor=params.contractor,
         invoices=invoices or None,
     )
+
+
+def commit_spec(params: CommitParams) -> JobSpec:
+    """A commit selects a month's batch (optionally one contractor's), or payables by invoice id whatever
+    their period."""
     return JobSpec(
-        kind="commit",
+        kind=NAME,
         params={
             "month": params.month,
             "batch": params.batch,
@@ -36,22 +44,12 @@ def commit_spec(params: CommitParams) -> JobSpec:
             "invoice_ids": list(params.invoice_ids),
             "today": params.today,
         },
-        selection_key=selection.key,
+        selection_key=commit_selection(params).key,
         data_sources=DATA_SOURCES,
     )
 
 
-def commit_params(params: dict[str, Any]) -> CommitParams:
-    return CommitParams(
-        month=str(params["month"]),
-        batch=int(params["batch"]),
-        today=str(params["today"]),
-        contractor=params.get("contractor"),
-        invoice_ids=tuple(params.get("invoice_ids") or ()),
-    )
-
-
-def commit_planner(params: CommitParams) -> Planner:
+def commit_planner(params: CommitParams, setup: None = None) -> Planner:
     async def plan(loader: Preloader) -> Plan:
         snapshot = await preload_commit(loader, params)
         require_contractor(params.contractor, snapshot.contractors, loader.config)
@@ -60,40 +58,18 @@ def commit_planner(params: CommitParams) -> Planner:
     return plan
 
 
-def commit_summary(report: JobReport, params: CommitParams) -> dict[str, Any]:
-    """`{"job_id", "month", "batch", "updated", "skipped", "failed", "errors"}`: updated counts the payables
-    this job marked Paid; errors name each payable that is not Paid and why."""
-    updated = skipped = failed = 0
-    errors: list[dict[str, str]] = []
-    for item in report.items:
-        final = report.states[item.steps[-1].key]
-        if final.status == "succeeded":
-            updated += 1
-        elif final.status == "skipped":
-            skipped += 1
-        elif report.status != "planned":
-            failed += 1
-            errors.append({"payable_id": item.key, "error": _first_error(report, item)})
-    if report.plan is not None:
-        skipped += len(report.plan.skips)
-    return {
-        "job_id": report.job_id,
-        "status": report.status,
-        "month": params.month,
-        "batch": params.batch,
-        "updated": updated,
-        "skipped": skipped,
-        "failed": failed,
-        "errors": errors,
-    }
-
-
-def _first_error(report: JobReport, item: Any) -> str:
-    for step in item.steps:
-        state = report.states[step.key]
-        if state.status == "failed":
-            return f"failed to update {step.label}: {state.error}"
-    final = report.states[item.steps[-1].key]
-    if final.status == "started":
-        return "in doubt: the last write's outcome is unknown; run `paydesk resume`"
-    return final.error or f"payable {final.status}"
+COMMIT: JobKind[CommitParams, None] = JobKind(
+    name=NAME,
+    help="mark a batch's payables and their payout items, splits and refunds Paid",
+    description="Preload the batch, plan every write (children first), then execute exactly that plan. "
+    "A payable is marked Paid only when all of its payout items, splits and refunds are.",
+    add_arguments=add_commit_arguments,
+    params=commit_params,
+    spec=commit_spec,
+    planner=commit_planner,
+    summary=commit_summary,
+    summary_text=commit_text,
+    title=lambda params: commit_selection(params).describe(),
+    setup=no_setup,
+    secrets=no_secrets,
+)

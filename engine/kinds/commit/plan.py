@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.kinds.commit.params import CommitParams
 from engine.run.plan import ChildLink, Item, Plan, Skip, Step, step_key
 from engine.workspace import props, records
 from engine.workspace.config import Config
@@ -21,23 +22,6 @@ from engine.workspace.schema import NEEDS
 Page = Mapping[str, Any]
 PAID = "Paid"
 CANCELLED = "Cancelled"
-
-
-@dataclass(frozen=True)
-class CommitParams:
-    month: str  # "YYYY-MM"
-    batch: int  # 1 or 15
-    today: str  # "YYYY-MM-DD", the Payment Date written
-    contractor: str | None = None
-    invoice_ids: tuple[str, ...] = ()
-
-    @property
-    def period_start(self) -> str:
-        return f"{self.month}-{self.batch:02d}"
-
-    @property
-    def payday(self) -> str:
-        return f"{self.batch:02d}"
 
 
 @dataclass(frozen=True)

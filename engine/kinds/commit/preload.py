@@ -7,7 +7,8 @@ from typing import Any
 
 import trio
 
-from engine.kinds.commit.plan import CommitParams, CommitSnapshot
+from engine.kinds.commit.params import CommitParams
+from engine.kinds.commit.plan import CommitSnapshot
 from engine.run.preload import Page, Preloader
 from engine.workspace import props
 

@@ -1,25 +1,21 @@
-"""The generate-payouts job (payroll, refund, invoice_split): its selection, planner and summary.
-
-The summary is `{"job_id", "status", "type", "payouts_created", "processed", "skipped", "failed", "errors",
-"details"}`: `processed` counts every source record looked at (planned or skipped), `skipped` the ones the
-plan left out with a reason, `failed` the planned ones not at target after execution (a failed or blocked
-step, or one left in doubt), each named in `errors` with why. `details` lists every source record.
-"""
+"""The generate-payouts job (DOMAIN.md flow 1: payroll, refund, invoice_split) as one registry entry: its
+selection, its planner and its summary (see `report`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from engine.kinds.generate.plan import GenerateParams, plan_generate
+from engine.kinds.base import JobKind, no_secrets, no_setup
+from engine.kinds.generate.params import GenerateParams, add_generate_arguments, generate_params
+from engine.kinds.generate.plan import plan_generate
 from engine.kinds.generate.preload import preload_generate
+from engine.kinds.generate.report import generate_summary
 from engine.run.jobs import JobSpec, Planner
 from engine.run.plan import Plan
 from engine.run.preload import Preloader
-from engine.run.report import JobReport, created_page, first_error
+from engine.run.report import count_lines
 from engine.run.selection import Selection
 from engine.workspace.contractors import require_contractor
 
+NAME = "generate"
 DATA_SOURCES: dict[str, tuple[str, ...]] = {
     "payroll": ("orders", "rates", "payouts", "contractors", "deployments"),
     "refund": ("refunds", "payouts", "contractors"),
@@ -27,40 +23,33 @@ DATA_SOURCES: dict[str, tuple[str, ...]] = {
 }
 
 
-def generate_spec(params: GenerateParams) -> JobSpec:
-    """Overlapping generate jobs (the same payout type, and for payroll the same month, batch or contractor)
-    never run at once: both would plan the same source before either had created its payout."""
+def generate_selection(params: GenerateParams) -> Selection:
     payroll = params.type == "payroll"
-    selection = Selection(
-        f"generate:{params.type}",
+    return Selection(
+        f"{NAME}:{params.type}",
         month=params.month if payroll else None,  # refunds and splits are selected whatever their month
         batch=params.batch if payroll else None,
         contractor=params.contractor,
     )
+
+
+def generate_spec(params: GenerateParams) -> JobSpec:
+    """Overlapping generate jobs (the same payout type, and for payroll the same month, batch or contractor)
+    never run at once: both would plan the same source before either had created its payout."""
     return JobSpec(
-        kind="generate",
+        kind=NAME,
         params={
             "type": params.type,
             "month": params.month,
             "batch": params.batch,
             "contractor": params.contractor,
         },
-        selection_key=selection.key,
+        selection_key=generate_selection(params).key,
         data_sources=DATA_SOURCES[params.type],
     )
 
 
-def generate_params(params: Mapping[str, Any]) -> GenerateParams:
-    batch = params.get("batch")
-    return GenerateParams(
-        type=str(params["type"]),
-        month=str(params["month"]),
-        batch=int(batch) if batch is not None else None,
-        contractor=params.get("contractor"),
-    )
-
-
-def generate_planner(params: GenerateParams) -> Planner:
+def generate_planner(params: GenerateParams, setup: None = None) -> Planner:
     async def plan(loader: Preloader) -> Plan:
         snapshot = await preload_generate(loader, params)
         require_contractor(params.contractor, snapshot.contractors, loader.config)
@@ -69,39 +58,18 @@ def generate_planner(params: GenerateParams) -> Planner:
     return plan
 
 
-def generate_summary(report: JobReport, params: GenerateParams) -> dict[str, Any]:
-    created = failed = 0
-    errors: list[dict[str, str]] = []
-    details: list[dict[str, Any]] = []
-    for item in report.items:
-        create = item.steps[0]
-        status = report.item_status(item)
-        if report.states[create.key].status == "succeeded":
-            created += 1
-        if status not in ("succeeded", "skipped", "planned"):
-            failed += 1
-            errors.append({"source_id": item.key, "error": first_error(report, item)})
-        details.append(
-            {
-                **item.data,
-                "label": item.label,
-                "status": status,
-                "payout_id": created_page(report, create.key),
-            }
-        )
-    skips = report.plan.skips if report.plan is not None else ()
-    for skip in skips:
-        details.append(
-            {"source_id": skip.key, "label": skip.label, "status": "skipped", "reason": skip.reason}
-        )
-    return {
-        "job_id": report.job_id,
-        "status": report.status,
-        "type": params.type,
-        "payouts_created": created,
-        "processed": len(report.items) + len(skips),
-        "skipped": len(skips),
-        "failed": failed,
-        "errors": errors,
-        "details": details,
-    }
+GENERATE: JobKind[GenerateParams, None] = JobKind(
+    name=NAME,
+    help="create the month's payouts from approved orders, refunds or invoice splits",
+    description="Preload the sources, rates, contractors and existing payouts in paginated queries, "
+    "plan one payout per source that has none, then execute exactly that plan.",
+    add_arguments=add_generate_arguments,
+    params=generate_params,
+    spec=generate_spec,
+    planner=generate_planner,
+    summary=generate_summary,
+    summary_text=count_lines,
+    title=lambda params: generate_selection(params).describe(),
+    setup=no_setup,
+    secrets=no_secrets,
+)

@@ -14,14 +14,13 @@ from datetime import date
 from typing import Any
 
 from engine.kinds.generate.describe import payout_description, payout_name
+from engine.kinds.generate.params import GenerateParams
 from engine.kinds.generate.proration import prorated
 from engine.kinds.generate.rules import (
     CANCELLED,
     COMPLETED,
-    KINDS,
     LINKS,
     PAYING_SPLIT_TYPES,
-    GenerateParams,
     source_filter_of,
 )
 from engine.run.plan import CREATED, ChildLink, Input, Item, Plan, Skip, Source, Step, step_key
@@ -32,7 +31,6 @@ from engine.workspace.rates import rate_on
 from engine.workspace.records import contractor_name, first_relation, wanted
 
 Page = Mapping[str, Any]
-__all__ = ["KINDS", "LINKS", "GenerateParams", "GenerateSnapshot", "plan_generate"]
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from typing import Any
 
 import trio
 
-from engine.kinds.generate.plan import GenerateParams, GenerateSnapshot
+from engine.kinds.generate.params import GenerateParams
+from engine.kinds.generate.plan import GenerateSnapshot
 from engine.kinds.generate.rules import _select, _status, payouts_filter, source_filter
 from engine.run.preload import Page, Preloader
 from engine.workspace import props

@@ -1,37 +1,20 @@
-"""What a generate job selects (DOMAIN.md flow 1): its parameters, the payout types, and the Notion filters
+"""What a generate job selects (DOMAIN.md flow 1): the Notion filters
 of the records that may get a payout and of the payouts that already link one. Pure; shared by the
 preload (which queries them) and the planner (which stores the source filter with each create, so that a
 stored plan can check that its source still qualifies)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from engine.kinds.generate.params import GenerateParams
 from engine.workspace.config import Config
 from engine.workspace.months import in_month
 
-KINDS = ("payroll", "refund", "invoice_split")
 PAYING_SPLIT_TYPES = ("Commission", "Bonus", "Fee", "Service Fee")
 CANCELLED = "Cancelled"
 COMPLETED = "Completed"
 LINKS = {"payroll": "00 Task Order", "refund": "01 Refund", "invoice_split": "02 Invoice Split"}
-
-
-@dataclass(frozen=True)
-class GenerateParams:
-    type: str  # payroll, refund or invoice_split
-    month: str  # "YYYY-MM"
-    batch: int | None = None  # 1 or 15: only contractors whose rate pays on that day (payroll)
-    contractor: str | None = None  # a contractor's Full Name
-
-    def __post_init__(self) -> None:
-        if self.type not in KINDS:
-            raise ValueError(f"unknown payout type {self.type!r}; known: {', '.join(KINDS)}")
-
-    @property
-    def payday(self) -> str | None:
-        return f"{self.batch:02d}" if self.batch is not None else None
 
 
 def _select(config: Config, logical: str, name: str, value: str) -> dict[str, Any]:

@@ -1,30 +1,33 @@
-"""The task order sync job: its selection, its planner (preload, summaries, plan) and its summary.
+"""The task order sync job (DOMAIN.md flow 2) as one registry entry: its selection, its planner (preload,
+proof-of-works summaries by the built-in summarizer or an LLM, plan) and its summary (see `report`).
 
-The summary is `{"job_id", "status", "month", "batch", "orders_created", "line_items_created",
-"line_items_updated", "contractors_processed", "details"}`; counts are of writes that succeeded (of the
-writes planned, for a dry run). `details` has one entry per contractor: order id, total hours, and per
-project its line item id, hours, updates aggregated and what was done.
+Its setup is the `[llm]` settings (`llm.llm_settings`): with a key and a model, summaries are asked of the
+model (the key joins the secrets the event log refuses); without, the deterministic summarizer writes them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import trio
 
+from engine.kinds.base import JobKind
+from engine.kinds.sync.llm import LLMSettings, LLMSummarizer, llm_settings, open_chat_client
+from engine.kinds.sync.params import SyncParams, add_sync_arguments, sync_params
 from engine.kinds.sync.plan import plan_sync
 from engine.kinds.sync.preload import preload_sync
+from engine.kinds.sync.report import sync_summary
 from engine.kinds.sync.summarize import BuiltinSummarizer, Summarizer, condense
-from engine.kinds.sync.work import SyncParams, SyncSnapshot, needs_summary, work_out
+from engine.kinds.sync.work import SyncSnapshot, needs_summary, work_out
 from engine.run.jobs import JobSpec, Planner
 from engine.run.plan import Plan
 from engine.run.preload import Preloader
-from engine.run.report import JobReport, created_page, first_error
+from engine.run.report import count_lines
 from engine.run.selection import Selection
 from engine.workspace.config import Config
 from engine.workspace.contractors import require_contractor
 
+NAME = "sync"
 DATA_SOURCES = ("updates", "contractors", "projects", "deployments", "orders", "rates")
 
 
@@ -32,7 +35,7 @@ def sync_spec(params: SyncParams) -> JobSpec:
     """Overlapping syncs (the same month; a batch or a contractor narrows it) never run at once: both could
     create a contractor's Order for the month."""
     return JobSpec(
-        kind="sync",
+        kind=NAME,
         params={
             "month": params.month,
             "batch": params.batch,
@@ -41,20 +44,9 @@ def sync_spec(params: SyncParams) -> JobSpec:
             "hours_only": params.hours_only,
         },
         selection_key=Selection(
-            "sync", month=params.month, batch=params.batch, contractor=params.contractor
+            NAME, month=params.month, batch=params.batch, contractor=params.contractor
         ).key,
         data_sources=DATA_SOURCES,
-    )
-
-
-def sync_params(params: Mapping[str, Any]) -> SyncParams:
-    batch = params.get("batch")
-    return SyncParams(
-        month=str(params["month"]),
-        batch=int(batch) if batch is not None else None,
-        contractor=params.get("contractor"),
-        force=bool(params.get("force", False)),
-        hours_only=bool(params.get("hours_only", False)),
     )
 
 
@@ -91,50 +83,31 @@ def sync_planner(params: SyncParams, summarizer: Summarizer | None = None) -> Pl
     return plan
 
 
-def _counts(report: JobReport, step_key: str) -> bool:
-    status = report.states[step_key].status
-    return status == "succeeded" or (report.status == "planned" and status == "planned")
+def sync_planner_with(params: SyncParams, llm: LLMSettings | None) -> Planner:
+    """The planner, summarizing with the model `llm` names (its client open while planning) or, without
+    one, with the built-in summarizer."""
+    if llm is None:
+        return sync_planner(params)
+
+    async def plan(loader: Preloader) -> Plan:
+        async with open_chat_client(llm) as chat:
+            return await sync_planner(params, LLMSummarizer(chat))(loader)
+
+    return plan
 
 
-def sync_summary(report: JobReport, params: SyncParams) -> dict[str, Any]:
-    orders = created = updated = processed = 0
-    details: list[dict[str, Any]] = []
-    for item in report.items:
-        for step in item.steps:
-            if not _counts(report, step.key):
-                continue
-            if step.kind == "create":
-                if step.target.startswith("order:"):
-                    orders += 1
-                else:
-                    created += 1
-            elif step.target != item.data.get("order_id"):  # a line item's update, not the Order's
-                updated += 1
-        status = report.item_status(item)
-        if status in ("succeeded", "skipped") or report.status == "planned":
-            processed += 1
-        order_step = item.data.get("order_step")
-        order_id = item.data.get("order_id") or (created_page(report, order_step) if order_step else None)
-        projects = [
-            {
-                **project,
-                "line_item_id": project.get("line_item_id")
-                or (created_page(report, project["step"]) if project.get("step") else None),
-            }
-            for project in item.data.get("projects", [])
-        ]
-        detail = {**item.data, "order_id": order_id, "projects": projects, "status": status}
-        if status not in ("succeeded", "skipped", "planned"):
-            detail["error"] = first_error(report, item)
-        details.append(detail)
-    return {
-        "job_id": report.job_id,
-        "status": report.status,
-        "month": params.month,
-        "batch": params.batch,
-        "orders_created": orders,
-        "line_items_created": created,
-        "line_items_updated": updated,
-        "contractors_processed": processed,
-        "details": details,
-    }
+SYNC: JobKind[SyncParams, LLMSettings | None] = JobKind(
+    name=NAME,
+    help="sync the task order log from the month's reviewed project updates",
+    description="Group the month's reviewed updates by contractor and project; find or create each "
+    "contractor's Order and create or update its line items (only where hours or sources changed).",
+    add_arguments=add_sync_arguments,
+    params=sync_params,
+    spec=sync_spec,
+    planner=sync_planner_with,
+    summary=sync_summary,
+    summary_text=count_lines,
+    title=lambda params: f"{NAME} {params.month}",
+    setup=lambda config, env: llm_settings(config.llm, env),
+    secrets=lambda llm: (llm.api_key,) if llm is not None else (),
+)

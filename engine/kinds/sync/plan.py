@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from engine.kinds.sync.params import SyncParams
 from engine.kinds.sync.summarize import condense
 from engine.kinds.sync.work import (
     PENDING_APPROVAL,
@@ -20,18 +21,13 @@ from engine.kinds.sync.work import (
     ContractorWork,
     Page,
     ProjectWork,
-    SyncParams,
     SyncSnapshot,
-    needs_summary,
-    order_title,
     work_out,
 )
 from engine.run.plan import CREATED, Item, Plan, Step, step_key
 from engine.workspace import props
 from engine.workspace.config import Config
 from engine.workspace.payload import payload
-
-__all__ = ["SyncParams", "SyncSnapshot", "needs_summary", "order_title", "plan_sync", "work_out"]
 
 
 def _digest(ids: Sequence[str]) -> str:

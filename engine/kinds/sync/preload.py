@@ -12,7 +12,8 @@ from typing import Any
 
 import trio
 
-from engine.kinds.sync.work import SyncParams, SyncSnapshot
+from engine.kinds.sync.params import SyncParams
+from engine.kinds.sync.work import SyncSnapshot
 from engine.run.preload import Page, Preloader
 from engine.workspace import props
 from engine.workspace.months import in_month

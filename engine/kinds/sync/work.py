@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.kinds.sync.params import SyncParams
 from engine.kinds.sync.summarize import Entry
 from engine.run.plan import Skip
 from engine.workspace import props
@@ -25,23 +26,6 @@ from engine.workspace.records import contractor_name, first_relation, wanted
 
 Page = Mapping[str, Any]
 PENDING_FEEDBACK, PENDING_APPROVAL, COMPLETED = "Pending Feedback", "Pending Approval", "Completed"
-
-
-@dataclass(frozen=True)
-class SyncParams:
-    month: str  # "YYYY-MM"
-    batch: int | None = None  # 1 or 15: only contractors whose active rate pays on that day
-    contractor: str | None = None  # a contractor's Full Name
-    force: bool = False  # every update of the month, whatever its status
-    hours_only: bool = False  # no new summaries: existing line items keep their Proof of Works
-
-    @property
-    def compact(self) -> str:
-        return self.month.replace("-", "")
-
-    @property
-    def last_day(self) -> str:
-        return month_span(self.month)[1].isoformat()
 
 
 @dataclass(frozen=True)

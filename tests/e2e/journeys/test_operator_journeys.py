@@ -29,11 +29,11 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from trio.testing import MockClock
 
 from engine.kinds.commit.kind import commit_planner, commit_spec
-from engine.kinds.commit.plan import CommitParams
+from engine.kinds.commit.params import CommitParams
 from engine.kinds.generate.kind import generate_planner, generate_spec
-from engine.kinds.generate.plan import GenerateParams
+from engine.kinds.generate.params import GenerateParams
 from engine.kinds.sync.kind import sync_planner, sync_spec
-from engine.kinds.sync.work import SyncParams
+from engine.kinds.sync.params import SyncParams
 from engine.run.jobs import JobRefused, JobSpec, Planner, new_job_id, run_job
 from engine.run.recovery import discard_job, load_job, resume_job, retry_job
 from engine.workspace import props

@@ -1,0 +1,61 @@
+"""The commit job's result in the original system's format: as JSON (`--json`) and in lines for a terminal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.kinds.commit.params import CommitParams
+from engine.run.report import JobReport
+from eventlog import printable
+
+
+def commit_summary(report: JobReport, params: CommitParams) -> dict[str, Any]:
+    """`{"job_id", "month", "batch", "updated", "skipped", "failed", "errors"}`: updated counts the payables
+    this job marked Paid; errors name each payable that is not Paid and why."""
+    updated = skipped = failed = 0
+    errors: list[dict[str, str]] = []
+    for item in report.items:
+        final = report.states[item.steps[-1].key]
+        if final.status == "succeeded":
+            updated += 1
+        elif final.status == "skipped":
+            skipped += 1
+        elif report.status != "planned":
+            failed += 1
+            errors.append({"payable_id": item.key, "error": _first_error(report, item)})
+    if report.plan is not None:
+        skipped += len(report.plan.skips)
+    return {
+        "job_id": report.job_id,
+        "status": report.status,
+        "month": params.month,
+        "batch": params.batch,
+        "updated": updated,
+        "skipped": skipped,
+        "failed": failed,
+        "errors": errors,
+    }
+
+
+def _first_error(report: JobReport, item: Any) -> str:
+    for step in item.steps:
+        state = report.states[step.key]
+        if state.status == "failed":
+            return f"failed to update {step.label}: {state.error}"
+    final = report.states[item.steps[-1].key]
+    if final.status == "started":
+        return "in doubt: the last write's outcome is unknown; run `paydesk resume`"
+    return final.error or f"payable {final.status}"
+
+
+def commit_text(report: JobReport, summary: dict[str, Any]) -> list[str]:
+    """`job …: completed - 3 payables paid, 1 skipped, 0 not paid`, then each payable not paid and why."""
+    lines = [
+        f"job {summary['job_id']}: {summary['status']} - {summary['updated']} payables paid, "
+        f"{summary['skipped']} skipped, {summary['failed']} not paid"
+    ]
+    for error in summary["errors"]:
+        lines.append(f"  ✗ {printable(error['payable_id'])}: {printable(error['error'])}")
+    if summary["failed"] and summary["status"] == "completed_with_failures":
+        lines.append(f"fix the cause, then `paydesk retry {summary['job_id']}`")
+    return lines
