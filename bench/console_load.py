@@ -37,7 +37,6 @@ from console.screens.job import JobScreen
 from console.screens.jobs import JobsScreen
 from console.screens.log import LogScreen
 from engine.engine import Engine
-from engine.kinds.commit.params import CommitParams
 from engine.workspace.config import Config, NotionSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -141,10 +140,10 @@ async def input_latency(tmp: Path, items: int, presses: int, template: Path | No
         async with app.run_test(size=SIZE):
             clock = FrameClock(app)
             await until(lambda: "engine started" in app.journal)
-            params = CommitParams(month=MONTH, batch=15, today=datetime.now(UTC).date().isoformat())
+            params = {"month": MONTH, "batch": 15, "today": datetime.now(UTC).date().isoformat()}
 
             def commit(engine: Engine) -> str:
-                return engine.start_commit(params)
+                return engine.start("commit", params)
 
             job_ids: list[str] = []
             app.send(commit, "run commit (bench)", lambda answer: job_ids.append(str(answer.value)))

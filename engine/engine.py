@@ -1,10 +1,14 @@
 """A long-lived engine for a host that stays up (the console): jobs run in the background of one nursery.
 
     async with open_engine(config, db_path, on_change=notify) as engine:
-        job_id = engine.start_commit(params, dry_run=True)   # returns at once; the job runs in the background
+        job_id = engine.start("commit", params, dry_run=True)  # returns at once; it runs in the background
         engine.resume(job_id)                                 # execute exactly the stored plan
         engine.cancel(job_id)                                 # cooperative: sent writes finish, the rest wait
         engine.statistics()                                   # bucket level, pause countdown, busy workers
+
+`start` takes any kind of `engine.kinds.KINDS` by name, with its parameters as a plain mapping; each kind's
+setup (sync: its [llm] settings) is read from the configuration and the environment when the engine opens,
+and its secrets join the Notion token among the values the log refuses.
 
 `on_change(job_id)` is called (on the engine's thread, from trio) whenever a job starts, settles a step or
 finishes; a host coalesces these into screen updates. Leaving the block cancels every running job, which
@@ -13,22 +17,23 @@ records it as interrupted (resumable).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import trio
 
-from engine.kinds.commit.kind import commit_planner, commit_spec
-from engine.kinds.commit.params import CommitParams
+from engine.kinds import KINDS, InvalidParams
 from engine.notion.ratelimit import BucketStatistics
-from engine.run.jobs import JobRefused, new_job_id, run_job
+from engine.run.jobs import JobRefused, new_job_id
 from engine.run.progress import JobProgress
 from engine.run.recovery import discard_job, resume_job, retry_job
 from engine.run.report import JobReport
 from engine.run.runtime import Runtime, open_runtime
-from engine.workspace.config import Config
+from engine.workspace.config import Config, ConfigError
 from eventlog import JobCancelRequested
 
 Listener = Callable[[str], None]
@@ -57,8 +62,15 @@ class EngineStatistics:
 
 
 class Engine:
-    def __init__(self, rt: Runtime, nursery: trio.Nursery, on_change: Listener | None = None) -> None:
+    def __init__(
+        self,
+        rt: Runtime,
+        nursery: trio.Nursery,
+        on_change: Listener | None = None,
+        setups: Mapping[str, Any] | None = None,
+    ) -> None:
         self.rt = rt
+        self._setups: Mapping[str, Any] = setups if setups is not None else read_setups(rt.config, {})
         self._nursery = nursery
         self._on_change = on_change or (lambda _: None)
         self.jobs: dict[str, RunningJob] = {}
@@ -85,14 +97,27 @@ class Engine:
         self._nursery.start_soon(run)
         return job.job_id
 
-    def start_commit(self, params: CommitParams, *, dry_run: bool = False) -> str:
-        job = RunningJob(new_job_id("commit"), "dry_run" if dry_run else "run")
+    def start(self, kind: str, params: Mapping[str, Any], *, dry_run: bool = False) -> str:
+        """Start a job of `kind` with `params` (read by the kind, see `JobKind.params`) in the background;
+        its id. Raises `JobRefused` at once when the kind is unknown, the parameters are refused or the
+        kind's setup is wrong (e.g. an [llm] table it cannot use)."""
+        found = KINDS.get(kind)
+        if found is None:
+            raise JobRefused(f"no job kind {kind!r}; known: {', '.join(KINDS)}")
+        try:
+            parsed = found.parse(params)
+        except InvalidParams as err:
+            raise JobRefused(str(err)) from None
+        setup = self._setups.get(kind)
+        if isinstance(setup, ConfigError):
+            raise JobRefused(f"{self.config.source}: {setup}")
+        job = RunningJob(new_job_id(found.name), "dry_run" if dry_run else "run")
         return self._launch(
             job,
-            lambda: run_job(
+            lambda: found.run(
                 self.rt,
-                commit_spec(params),
-                commit_planner(params),
+                parsed,
+                setup,
                 dry_run=dry_run,
                 cancel=job.cancel,
                 job_id=job.job_id,
@@ -151,12 +176,40 @@ class Engine:
         )
 
 
+def read_setups(config: Config, environ: Mapping[str, str]) -> dict[str, Any]:
+    """Each kind's setup, or the `ConfigError` that makes its jobs refused (the others still run)."""
+    setups: dict[str, Any] = {}
+    for name, kind in KINDS.items():
+        try:
+            setups[name] = kind.setup(config, environ)
+        except ConfigError as err:
+            setups[name] = err
+    return setups
+
+
 @asynccontextmanager
 async def open_engine(
-    config: Config, db_path: Path, *, on_change: Listener | None = None, operator: str | None = None
+    config: Config,
+    db_path: Path,
+    *,
+    on_change: Listener | None = None,
+    operator: str | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> AsyncIterator[Engine]:
-    async with open_runtime(config, db_path, operator=operator) as rt, trio.open_nursery() as nursery:
-        engine = Engine(rt, nursery, on_change)
+    """An engine on `config` and the log at `db_path`; `environ` (default: the process's environment) is
+    where kinds read their setup."""
+    setups = read_setups(config, os.environ if environ is None else environ)
+    secrets = [
+        secret
+        for name, setup in setups.items()
+        if not isinstance(setup, ConfigError)
+        for secret in KINDS[name].secrets(setup)
+    ]
+    async with (
+        open_runtime(config, db_path, operator=operator, secrets=secrets) as rt,
+        trio.open_nursery() as nursery,
+    ):
+        engine = Engine(rt, nursery, on_change, setups)
         try:
             yield engine
         finally:

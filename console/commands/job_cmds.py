@@ -13,10 +13,11 @@ from typing import Any
 import trio
 
 from console.commands.log_cmds import close_matches, open_log
-from console.commands.run_cmds import OUTPUTS, common_run_options, exit_code, load_settings, report_run
+from console.commands.run_cmds import common_run_options, exit_code, load_settings, report_run
 from console.commands.runner import run_engine
 from console.errors import CliError
 from console.paths import log_path
+from engine.kinds import KINDS
 from engine.notion.failures import NotionFailure
 from engine.notion.gateway import open_gateway
 from engine.run.jobs import JobRefused, check_workspace
@@ -208,10 +209,11 @@ def run_retry(args: argparse.Namespace) -> int:
 def _report(
     report: JobReport, kind: str, params: dict[str, Any], args: argparse.Namespace, rate: float
 ) -> int:
-    if kind not in OUTPUTS:
+    found = KINDS.get(kind)
+    if found is None:
         print(json.dumps({"job_id": report.job_id, "status": report.status}) if args.json else report.status)
         return exit_code(report)
-    return report_run(report, kind, params, args, rate)
+    return report_run(report, found, params, args, rate)
 
 
 # ---- doctor ----------------------------------------------------------------------------------------------

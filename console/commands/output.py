@@ -88,26 +88,6 @@ def print_nothing_to_do(report: JobReport, dry_run: bool) -> None:
             print(f"  {printable(skip.label)}: {printable(skip.reason)}")
 
 
-def print_commit(summary: dict[str, Any]) -> None:
-    print(
-        f"job {summary['job_id']}: {summary['status']} - {summary['updated']} payables paid, "
-        f"{summary['skipped']} skipped, {summary['failed']} not paid"
-    )
-    for error in summary["errors"]:
-        print(f"  ✗ {printable(error['payable_id'])}: {printable(error['error'])}")
-    if summary["failed"] and summary["status"] == "completed_with_failures":
-        print(f"fix the cause, then `paydesk retry {summary['job_id']}`")
-
-
-def print_counts(report: JobReport, summary: dict[str, Any]) -> None:
-    """One line: the job, its status and the summary's counts (generate, sync), then each error."""
-    counts = {k: v for k, v in summary.items() if isinstance(v, int) and k != "batch"}
-    print(f"job {report.job_id}: {report.status} - " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    for error in summary.get("errors", []):
-        shown = {k: printable(v) for k, v in error.items()} if isinstance(error, dict) else printable(error)
-        print(f"  ✗ {shown}")
-
-
 def print_lines(lines: Sequence[str]) -> None:
     for line in lines:
         print(printable(line))

@@ -6,7 +6,7 @@ Confirming runs `engine.resume(dry_run_job_id)`: the stored plan the operator re
 from __future__ import annotations
 
 import re
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -21,15 +21,15 @@ from console.screens.data import PlanView, money, plan_text, plan_view
 from console.screens.dialogs import ConfirmScreen
 from console.widgets.key_bar import KeyBar
 from engine.engine import Engine
-from engine.kinds.commit.params import CommitParams
 
-KINDS = (
+OPTIONS = (  # (what the operator reads, the option's key: a kind's name for the kinds in READY)
     ("commit: mark a batch Paid (payables, payout items, splits, refunds)", "commit"),
     ("generate payroll (coming)", "generate"),
     ("refund (coming)", "refund"),
     ("invoice split (coming)", "invoice_split"),
     ("sync (coming)", "sync"),
 )
+READY = frozenset({"commit"})  # the kinds this form plans today: its fields are their parameters
 _MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 
 
@@ -50,7 +50,7 @@ class NewJobScreen(PaydeskScreen):
         yield Static("New job", id="title")
         with VerticalScroll(id="form"):
             yield Label("Kind")
-            yield Select(KINDS, value="commit", allow_blank=False, id="kind")
+            yield Select(OPTIONS, value="commit", allow_blank=False, id="kind")
             with Horizontal(classes="row"):
                 with Vertical():
                     yield Label("Work month (YYYY-MM)")
@@ -77,7 +77,7 @@ class NewJobScreen(PaydeskScreen):
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id != "kind":
             return
-        coming = event.value != "commit"
+        coming = event.value not in READY
         self.query_one("#coming", Static).update(
             "coming: the engine does not run this job yet; only commit can be planned today" if coming else ""
         )
@@ -93,7 +93,7 @@ class NewJobScreen(PaydeskScreen):
         elif event.button.id == "execute":
             self.confirm_execute()
 
-    def params(self) -> CommitParams | None:
+    def params(self) -> dict[str, Any] | None:
         month = self.query_one("#month", Input).value.strip()
         if not _MONTH.match(month):
             self.notify(
@@ -102,19 +102,23 @@ class NewJobScreen(PaydeskScreen):
             return None
         batch = self.query_one("#batch", Select).value
         contractor = self.query_one("#contractor", Input).value.strip() or None
-        return CommitParams(
-            month=month, batch=int(str(batch)), today=self.console.today(), contractor=contractor
-        )
+        return {
+            "month": month,
+            "batch": int(str(batch)),
+            "today": self.console.today(),
+            "contractor": contractor,
+        }
 
     def start_plan(self) -> None:
+        kind = str(self.query_one("#kind", Select).value)
         params = self.params()
         if params is None:
             return
 
         def plan(engine: Engine) -> str:
-            return engine.start_commit(params, dry_run=True)
+            return engine.start(kind, params, dry_run=True)
 
-        if self.console.send(plan, f"plan commit {params.month} batch {params.batch}", self.planning):
+        if self.console.send(plan, f"plan {kind} {params['month']} batch {params['batch']}", self.planning):
             self.query_one("#plan", Button).disabled = True
             self.query_one("#execute", Button).disabled = True
             self.query_one("#plan-text", Static).update("planning: preloading the batch…")

@@ -15,12 +15,11 @@ from console.screens.dialogs import ConfirmScreen, ExportScreen, ReportScreen, R
 from console.screens.job import JobScreen
 from console.screens.jobs import JobsScreen
 from console.screens.log import LogScreen
-from engine.kinds.commit.params import CommitParams
 from eventlog import EventLog
 from tests.console.conftest import SIZE, ServedDemo, journal_has, showing, wait_until
 
 pytestmark = pytest.mark.asyncio
-PARAMS = CommitParams(month="2026-01", batch=15, today="2026-01-16")
+PARAMS = {"month": "2026-01", "batch": 15, "today": "2026-01-16"}
 
 
 def job_status(db: Path, job_id: str) -> str | None:
@@ -34,7 +33,7 @@ async def test_resume_executes_a_dry_run_and_retry_all_finishes_a_failed_payout(
     ids: list[str] = []
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: "engine started" in app.journal)
-        app.send(lambda e: e.start_commit(PARAMS, dry_run=True), "plan", lambda a: ids.append(a.value))
+        app.send(lambda e: e.start("commit", PARAMS, dry_run=True), "plan", lambda a: ids.append(a.value))
         await wait_until(pilot, lambda: bool(ids) and job_status(demo.db_path, ids[0]) == "planned")
         job_id = ids[0]
         with EventLog(demo.db_path, read_only=True) as log:
@@ -73,7 +72,7 @@ async def test_cancel_asks_the_running_job_to_stop_after_a_confirmation(slower_d
     ids: list[str] = []
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: "engine started" in app.journal)
-        app.send(lambda e: e.start_commit(PARAMS), "run", lambda a: ids.append(a.value))
+        app.send(lambda e: e.start("commit", PARAMS), "run", lambda a: ids.append(a.value))
         jobs = app.screen
         assert isinstance(jobs, JobsScreen)
         await wait_until(pilot, lambda: any(r.status == "running" for r in jobs.rows), limit_s=40)
@@ -93,7 +92,7 @@ async def test_export_verify_replay_and_the_log_tail(demo: ServedDemo, tmp_path:
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: "engine started" in app.journal)
         ids: list[str] = []
-        app.send(lambda e: e.start_commit(PARAMS), "run", lambda a: ids.append(a.value))
+        app.send(lambda e: e.start("commit", PARAMS), "run", lambda a: ids.append(a.value))
         await wait_until(pilot, lambda: bool(ids) and job_status(demo.db_path, ids[0]) == "completed")
 
         await pilot.press("e")

@@ -65,10 +65,8 @@ async def test_jobs_open_into_items_with_their_cascade_and_items_into_their_time
     app = PaydeskApp(demo.settings())
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: "engine started" in app.journal)
-        from engine.kinds.commit.params import CommitParams
-
-        params = CommitParams(month="2026-01", batch=15, today="2026-01-16")
-        app.send(lambda engine: engine.start_commit(params), "run commit")
+        params = {"month": "2026-01", "batch": 15, "today": "2026-01-16"}
+        app.send(lambda engine: engine.start("commit", params), "run commit")
         jobs = app.screen
         assert isinstance(jobs, JobsScreen)
         await wait_until(pilot, lambda: any(r.status == "completed" for r in jobs.rows))

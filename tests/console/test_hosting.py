@@ -13,12 +13,11 @@ import pytest
 from console.app import PaydeskApp
 from console.screens.dialogs import ConfirmScreen
 from engine.engine import Engine
-from engine.kinds.commit.params import CommitParams
 from eventlog import EventLog
 from tests.console.conftest import SIZE, ServedDemo, journal_has, showing, wait_until
 
 pytestmark = pytest.mark.asyncio
-PARAMS = CommitParams(month="2026-01", batch=15, today="2026-01-16")
+PARAMS = {"month": "2026-01", "batch": 15, "today": "2026-01-16"}
 
 
 def job_status(db: Path, job_id: str) -> str | None:
@@ -32,7 +31,9 @@ async def start_commit_and_quit_mid_job(demo: ServedDemo) -> str:
     job_ids: list[str] = []
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: "engine started" in app.journal)
-        app.send(lambda engine: engine.start_commit(PARAMS), "run commit", lambda a: job_ids.append(a.value))
+        app.send(
+            lambda engine: engine.start("commit", PARAMS), "run commit", lambda a: job_ids.append(a.value)
+        )
         await wait_until(pilot, lambda: bool(job_ids))
 
         def some_settled() -> bool:
@@ -88,5 +89,5 @@ async def test_a_read_only_console_opens_no_engine_and_refuses_writes(demo: Serv
         assert app.host is None
         await pilot.press("n")
         assert type(app.screen).__name__ == "JobsScreen"
-        assert not app.send(lambda engine: engine.start_commit(PARAMS), "run commit")
+        assert not app.send(lambda engine: engine.start("commit", PARAMS), "run commit")
     assert app.journal == []

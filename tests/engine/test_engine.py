@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from engine.engine import open_engine
-from engine.kinds.commit.params import CommitParams
+from engine.kinds import KINDS
+from engine.run.jobs import JobRefused
 from tests.engine.conftest import MONTH, Demo
 
 pytestmark = pytest.mark.trio
@@ -17,9 +18,9 @@ async def test_a_dry_run_then_its_execution_run_in_the_background_and_notify(
     demo: Demo, tmp_path: Path
 ) -> None:
     changes: list[str] = []
-    params = CommitParams(month=MONTH, batch=15, today=f"{MONTH}-20")
+    params = {"month": MONTH, "batch": 15, "today": f"{MONTH}-20"}
     async with open_engine(demo.config, tmp_path / "log.sqlite", on_change=changes.append) as engine:
-        job_id = engine.start_commit(params, dry_run=True)
+        job_id = engine.start("commit", params, dry_run=True)
         await engine.jobs[job_id].done.wait()
         planned = engine.jobs[job_id].report
         assert planned is not None and planned.status == "planned"
@@ -35,10 +36,36 @@ async def test_a_dry_run_then_its_execution_run_in_the_background_and_notify(
 
 
 async def test_a_refused_job_reports_its_reason_instead_of_raising(demo: Demo, tmp_path: Path) -> None:
-    params = CommitParams(month=MONTH, batch=15, today=f"{MONTH}-20")
     async with open_engine(demo.config, tmp_path / "log.sqlite") as engine:
         job_id = engine.resume("no-such-job")
         await engine.jobs[job_id].done.wait()
         assert engine.jobs[job_id].error == "no job no-such-job in the log; `paydesk jobs` lists the jobs"
         assert engine.cancel("no-such-job") is False, "not running here; the request is only logged"
-        del params
+
+
+async def test_start_runs_any_registered_kind_by_name(demo: Demo, tmp_path: Path) -> None:
+    given = {
+        "commit": {"month": MONTH, "batch": 15, "today": f"{MONTH}-20"},
+        "generate": {"type": "refund", "month": MONTH},
+        "sync": {"month": MONTH},
+    }
+    assert set(given) == set(KINDS)
+    async with open_engine(demo.config, tmp_path / "log.sqlite", environ={}) as engine:
+        for name, params in given.items():
+            job_id = engine.start(name, params, dry_run=True)
+            assert job_id.startswith(f"{name}-")
+            await engine.jobs[job_id].done.wait()
+            report = engine.jobs[job_id].report
+            assert engine.jobs[job_id].error is None
+            assert report is not None and report.status in ("planned", "discarded")
+
+
+async def test_start_refuses_an_unknown_kind_or_parameters_the_kind_cannot_take(
+    demo: Demo, tmp_path: Path
+) -> None:
+    async with open_engine(demo.config, tmp_path / "log.sqlite", environ={}) as engine:
+        with pytest.raises(JobRefused, match="no job kind 'payday'; known: commit, generate, sync"):
+            engine.start("payday", {"month": MONTH})
+        with pytest.raises(JobRefused, match="--month must be YYYY-MM"):
+            engine.start("sync", {"month": "January"})
+        assert engine.jobs == {}
