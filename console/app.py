@@ -49,9 +49,7 @@ from console.screens.job import JobScreen
 from console.screens.jobs import JobsScreen
 from console.screens.log import LogScreen
 from console.screens.new_job import NewJobScreen
-from engine.engine import Engine, open_engine
-from engine.run.recovery import display_status
-from engine.workspace.config import DEFAULT_PLAN_MAX_AGE, Config
+from engine import DEFAULT_PLAN_MAX_AGE, Config, Engine, display_status, open_engine
 from eventlog import EventLog, JobRow, Selection
 
 LOG = "log"  # the name of the Log screen the app keeps installed

@@ -25,9 +25,7 @@ from typing import Any
 import outcome
 import trio
 
-from engine.engine import Engine, EngineStatistics, RunningJob, open_engine
-from engine.run.jobs import JobRefused
-from engine.workspace.config import Config
+from engine import Config, Engine, EngineStatistics, JobRefused, RunningJob, open_engine
 
 Command = Callable[[Engine], Any]
 """Run inside the trio run with the engine; its return value (or JobRefused) is published back."""

@@ -1,0 +1,86 @@
+"""paydesk's engine: trio, the Notion gateway, job kinds, planning, execution and recovery.
+
+This is the engine's public face: the console and the command line import only what is named here.
+
+- `Engine` / `open_engine`: a long-lived engine for a host that stays up (the console); `Engine.start(kind,
+  params)` starts any kind of `KINDS`, `resume`, `retry`, `discard` and `cancel` work on jobs in the log.
+- `KINDS`: every job kind by name (`JobKind`: its parameters, argparse arguments, spec, planner, summary).
+- Headless (the command line): `open_runtime`, then `JobKind.run` / `run_job`, `resume_job`, `retry_job`,
+  `discard_job`; `request_cancel` asks a job to stop from another process; `doctor` checks a workspace.
+- Configuration: `load_config`, `Config`, `ConfigError`, `clamp_workers`, `parse_workers`.
+- Reports: `JobReport`, `JobProgress`, `PreloadFact`, `Plan`; display helpers `display_status`,
+  `effective_status`, `describe_filter`, `TITLES`.
+- Errors: `JobRefused` (a job could not run; nothing was written), `InvalidParams`, `ConfigError`,
+  `LogLinked`, `NotionFailure`.
+
+Modules: `engine.kinds` (one folder per kind), `engine.run` (running any job), `engine.notion` (the
+gateway), `engine.workspace` (configuration, schema and the record rules kinds share), `engine.engine`.
+"""
+
+from engine.engine import Engine, EngineStatistics, RunningJob, open_engine, read_setups
+from engine.kinds import KINDS, InvalidParams, JobKind
+from engine.notion.failures import NotionFailure
+from engine.notion.filter_text import describe_filter
+from engine.run.jobs import JobRefused, JobSpec, Planner, check_workspace, doctor, new_job_id, run_job
+from engine.run.locks import LogLinked, effective_status
+from engine.run.plan import Item, Plan, Skip, Step
+from engine.run.preload import PreloadFact
+from engine.run.progress import JobProgress
+from engine.run.recovery import discard_job, display_status, request_cancel, resume_job, retry_job
+from engine.run.report import JobReport
+from engine.run.runtime import Runtime, current_operator, open_runtime
+from engine.workspace.config import (
+    DEFAULT_PLAN_MAX_AGE,
+    Config,
+    ConfigError,
+    NotionSettings,
+    clamp_workers,
+    load_config,
+    parse_workers,
+)
+from engine.workspace.schema import TITLES
+
+__all__ = [
+    "DEFAULT_PLAN_MAX_AGE",
+    "KINDS",
+    "TITLES",
+    "Config",
+    "ConfigError",
+    "Engine",
+    "EngineStatistics",
+    "InvalidParams",
+    "Item",
+    "JobKind",
+    "JobProgress",
+    "JobRefused",
+    "JobReport",
+    "JobSpec",
+    "LogLinked",
+    "NotionFailure",
+    "NotionSettings",
+    "Plan",
+    "Planner",
+    "PreloadFact",
+    "RunningJob",
+    "Runtime",
+    "Skip",
+    "Step",
+    "check_workspace",
+    "clamp_workers",
+    "current_operator",
+    "describe_filter",
+    "discard_job",
+    "display_status",
+    "doctor",
+    "effective_status",
+    "load_config",
+    "new_job_id",
+    "open_engine",
+    "open_runtime",
+    "parse_workers",
+    "read_setups",
+    "request_cancel",
+    "resume_job",
+    "retry_job",
+    "run_job",
+]

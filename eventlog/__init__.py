@@ -6,6 +6,8 @@
   future) of the stored events, committed together with whatever else was queued.
 - The event vocabulary (`JobCreated`, `StepSucceeded`, …) lives in `eventlog.events`; stable type names and
   upcasting of old versions in `eventlog.registry`.
+- Named reads (`EventLog.jobs`, `job`, `item`, `jobs_changed`, `records_tail`, `records_of_job`, …) hold
+  every query other packages need; their SQL stays in `eventlog.queries`.
 - Modules: codec (canonical bytes, hash chain, secret guards), schema (file checks, migrations), projection
   (pure fold), rows, tables (projection SQL), rebuild, queries, store, writer, receipt, export, verify,
   replay.
@@ -24,6 +26,8 @@ from eventlog.errors import (
     NewerSchema,
     NotAnEventLog,
     SecretRejected,
+    SQLiteDatabaseError,
+    SQLiteError,
     UnknownEventType,
     WriterClosed,
 )
@@ -52,7 +56,16 @@ from eventlog.events import (
     StepSucceeded,
     WarningRecorded,
 )
-from eventlog.export import FORMATS, ExportHead, Format, Selection, export_head, read_export, write_export
+from eventlog.export import (
+    FORMATS,
+    ExportHead,
+    Format,
+    Selection,
+    export_head,
+    read_export,
+    write_empty_export,
+    write_export,
+)
 from eventlog.receipt import Receipt
 from eventlog.registry import Event, EventRegistry
 from eventlog.replay import Difference, ReplayReport, replay_check
@@ -106,6 +119,8 @@ __all__ = [
     "Receipt",
     "ReplayReport",
     "RetryRequested",
+    "SQLiteDatabaseError",
+    "SQLiteError",
     "SecretRejected",
     "Selection",
     "StepBlocked",
@@ -131,5 +146,6 @@ __all__ = [
     "replay_check",
     "verify_chain",
     "verify_log",
+    "write_empty_export",
     "write_export",
 ]

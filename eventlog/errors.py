@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
+
+SQLiteError = sqlite3.Error
+"""What SQLite itself raises when it cannot open a file (the log's own checks catch most bad files first)."""
+SQLiteDatabaseError = sqlite3.DatabaseError
+"""What SQLite itself raises when a page it reads turns out damaged, after the file was opened."""
 
 
 class EventLogError(Exception):

@@ -174,6 +174,16 @@ def write_export(
     return head[0]
 
 
+def write_empty_export(out: TextIO, fmt: Format) -> ExportHead:
+    """The export of a log that does not exist yet: only its chain head, at the genesis hash."""
+    head = ExportHead(ChainHead(0, GENESIS_HASH), 0)
+    if fmt == "csv":
+        csv.writer(out, lineterminator="\n").writerows(csv_rows(iter([head])))
+    else:
+        out.writelines(jsonl_lines(iter([head])))
+    return head
+
+
 def read_export(path: Path) -> Iterator[EventRecord | ExportHead]:
     """Stream an export back (either format, told apart by its first character)."""
     with path.open(encoding="utf-8", newline="") as file:

@@ -1,4 +1,4 @@
-"""The reads the console needs, each served by an index (tests/eventlog checks the query plans).
+"""The reads the console and the engine need, each served by an index (tests/eventlog checks the query plans).
 
 Every function takes a connection and returns rows or records; `EventLog` exposes them as methods.
 """
@@ -6,7 +6,7 @@ Every function takes a connection and returns rows or records; `EventLog` expose
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from eventlog.codec import EventRecord
 from eventlog.rows import (
@@ -38,6 +38,19 @@ EVENTS_AFTER = f"SELECT {RECORD_COLUMNS} FROM events WHERE seq > ? ORDER BY seq 
 EVENTS_OF_JOB = f"SELECT {RECORD_COLUMNS} FROM events WHERE job_id = ? ORDER BY seq"
 EVENTS_OF_ITEM = f"SELECT {RECORD_COLUMNS} FROM events WHERE job_id = ? AND item_key = ? ORDER BY seq"
 HEAD = "SELECT seq, hash FROM events WHERE seq = (SELECT max(seq) FROM events)"
+ITEM = f"SELECT {', '.join(ITEM_COLUMNS)} FROM items WHERE job_id = ? AND item_key = ?"
+EVENTS_TAIL = f"SELECT {RECORD_COLUMNS} FROM events WHERE seq > ? ORDER BY seq DESC LIMIT ?"
+LIVE_STATUSES = ("created", "planned", "running")
+JOBS_CHANGED = (
+    f"SELECT {', '.join(JOB_COLUMNS)} FROM jobs "
+    f"WHERE updated_seq > ? OR status IN ({', '.join('?' * len(LIVE_STATUSES))}) ORDER BY created_seq"
+)
+
+
+def _events_of_job_by_type(types: int) -> str:
+    marks = ", ".join("?" * types)
+    return f"SELECT {RECORD_COLUMNS} FROM events WHERE job_id = ? AND type IN ({marks}) ORDER BY seq"
+
 
 CONSOLE_QUERIES: dict[str, tuple[str, tuple[object, ...]]] = {
     "jobs": (JOBS, ()),
@@ -51,6 +64,10 @@ CONSOLE_QUERIES: dict[str, tuple[str, tuple[object, ...]]] = {
     "events_of_job": (EVENTS_OF_JOB, ("j",)),
     "events_of_item": (EVENTS_OF_ITEM, ("j", "i")),
     "head": (HEAD, ()),
+    "item": (ITEM, ("j", "i")),
+    "events_tail": (EVENTS_TAIL, (0, 10)),
+    "jobs_changed": (JOBS_CHANGED, (0, *LIVE_STATUSES)),
+    "events_of_job_by_type": (_events_of_job_by_type(2), ("j", "preload.completed", "job.resumed")),
 }
 """Every console query with sample arguments, for the query-plan test."""
 
@@ -94,3 +111,29 @@ def records_of_job(conn: sqlite3.Connection, job_id: str) -> Iterator[EventRecor
 
 def records_of_item(conn: sqlite3.Connection, job_id: str, item_key: str) -> list[EventRecord]:
     return [EventRecord(*row) for row in conn.execute(EVENTS_OF_ITEM, (job_id, item_key))]
+
+
+def item(conn: sqlite3.Connection, job_id: str, item_key: str) -> ItemRow | None:
+    row = conn.execute(ITEM, (job_id, item_key)).fetchone()
+    return None if row is None else ItemRow(*row)
+
+
+def records_tail(conn: sqlite3.Connection, seq: int, limit: int) -> list[EventRecord]:
+    """The newest `limit` records after `seq`, oldest first."""
+    rows = conn.execute(EVENTS_TAIL, (seq, limit)).fetchall()
+    return [EventRecord(*row) for row in reversed(rows)]
+
+
+def jobs_changed(conn: sqlite3.Connection, seq: int) -> list[JobRow]:
+    """The jobs whose row moved after `seq`, and every job still created, planned or running, oldest first.
+    (One pass over the jobs in creation order: a log of 1,000 jobs costs one scan of that index.)"""
+    return [JobRow(*row) for row in conn.execute(JOBS_CHANGED, (seq, *LIVE_STATUSES))]
+
+
+def records_of_job_by_type(
+    conn: sqlite3.Connection, job_id: str, types: Sequence[str]
+) -> Iterator[EventRecord]:
+    if not types:
+        return
+    for row in conn.execute(_events_of_job_by_type(len(types)), (job_id, *types)):
+        yield EventRecord(*row)

@@ -8,7 +8,7 @@ through a `GroupCommitWriter`, which owns an `EventLog` in its own thread.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from hashlib import sha256
 from pathlib import Path
@@ -254,6 +254,30 @@ class EventLog:
     def records_after(self, seq: int, limit: int = 1000) -> list[EventRecord]:
         """Like `events_after`, undecoded: the stored columns."""
         return queries.records_after(self._conn, seq, limit)
+
+    def item(self, job_id: str, item_key: str) -> ItemRow | None:
+        """One item of a job, or None."""
+        return queries.item(self._conn, job_id, item_key)
+
+    def jobs_changed(self, seq: int) -> list[JobRow]:
+        """The jobs whose row moved after `seq` (0: all), and every job still created, planned or running,
+        oldest first: what a screen listing jobs reads to stay current."""
+        return queries.jobs_changed(self._conn, seq)
+
+    def records_tail(self, seq: int, limit: int) -> list[EventRecord]:
+        """The newest `limit` stored records after `seq`, oldest first (a busy log is shown from its end)."""
+        return queries.records_tail(self._conn, seq, limit)
+
+    def records_of_job(self, job_id: str, types: Sequence[str] | None = None) -> Iterator[EventRecord]:
+        """A job's stored records in order, read as they are iterated: all of them, or only those of the
+        event `types` given."""
+        if types is None:
+            return queries.records_of_job(self._conn, job_id)
+        return queries.records_of_job_by_type(self._conn, job_id, types)
+
+    def records_of_item(self, job_id: str, item_key: str) -> list[EventRecord]:
+        """Like `events_of_item`, undecoded: the stored columns."""
+        return queries.records_of_item(self._conn, job_id, item_key)
 
     # --- audit --------------------------------------------------------------------------------------------
 

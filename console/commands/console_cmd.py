@@ -9,7 +9,7 @@ from typing import Any
 
 from console.errors import CliError
 from console.paths import default_config_path, log_path
-from engine.workspace.config import Config, ConfigError, load_config
+from engine import Config, ConfigError, load_config
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:

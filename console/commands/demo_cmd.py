@@ -24,7 +24,7 @@ import trio
 from console.commands.console_cmd import open_console
 from console.errors import CliError
 from console.paths import demo_dir
-from engine.workspace.config import ConfigError, load_config
+from engine import ConfigError, load_config
 from sandbox.demo.shape import SIZES
 from sandbox.options import DEFAULT_TOKEN, SandboxOptions
 from sandbox.serve import ServeError, ServeSettings, check_settings, serve_sandbox

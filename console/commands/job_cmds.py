@@ -17,17 +17,21 @@ from console.commands.run_cmds import common_run_options, exit_code, load_settin
 from console.commands.runner import run_engine
 from console.errors import CliError
 from console.paths import log_path
-from engine.kinds import KINDS
-from engine.notion.failures import NotionFailure
-from engine.notion.gateway import open_gateway
-from engine.run.jobs import JobRefused, check_workspace
-from engine.run.locks import effective_status
-from engine.run.progress import JobProgress
-from engine.run.recovery import discard_job, resume_job, retry_job
-from engine.run.report import JobReport
-from engine.run.runtime import Runtime, current_operator
-from engine.workspace.schema import TITLES
-from eventlog import GroupCommitWriter, JobCancelRequested, JobFinished, printable
+from engine import (
+    KINDS,
+    TITLES,
+    JobProgress,
+    JobRefused,
+    JobReport,
+    Runtime,
+    discard_job,
+    doctor,
+    effective_status,
+    request_cancel,
+    resume_job,
+    retry_job,
+)
+from eventlog import printable
 
 EXIT_OK, EXIT_COULD_NOT_RUN = 0, 1
 
@@ -151,12 +155,7 @@ def run_cancel(args: argparse.Namespace) -> int:
         raise CliError(
             f"job {args.job} is a dry run nobody executed; `paydesk discard {args.job}` throws it away"
         )
-    operator = current_operator()
-    events: list[Any] = [JobCancelRequested(job_id=args.job, operator=operator, reason=args.reason)]
-    if effective_status(path, args.job, job.status) == "interrupted":  # nobody runs it: it ends here
-        events.append(JobFinished(job_id=args.job, operator=operator, status="cancelled", error=None))
-    with GroupCommitWriter(path) as writer:
-        writer.submit(events).result()
+    request_cancel(path, job, reason=args.reason)  # a job nobody runs any more (interrupted) ends here
     if args.json:
         print(json.dumps({"job_id": args.job, "cancel_requested": True, "reason": args.reason}))
     else:
@@ -222,15 +221,7 @@ def _report(
 def run_doctor(args: argparse.Namespace) -> int:
     config, _ = load_settings(args)
 
-    async def main() -> list[str]:
-        async with open_gateway(config.notion, config.token) as gateway:
-            try:
-                await gateway.me()
-            except NotionFailure as failure:
-                return [f"Notion refused the token or cannot be reached: {failure.describe()}"]
-            return await check_workspace(gateway, config, list(TITLES), gateway.totals)
-
-    problems = trio.run(main)
+    problems = trio.run(doctor, config)
     if args.json:
         print(json.dumps({"ok": not problems, "problems": problems}, indent=2))
     elif problems:

@@ -8,11 +8,9 @@ verification or replay check that finds a problem exits with code 2.
 from __future__ import annotations
 
 import argparse
-import csv
 import difflib
 import json
 import os
-import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -22,12 +20,10 @@ from typing import Any, TextIO
 
 from console.errors import CliError
 from console.paths import default_config_path, log_path
-from engine.run.recovery import display_status
-from engine.workspace.config import DEFAULT_PLAN_MAX_AGE, ConfigError, load_config
+from engine import DEFAULT_PLAN_MAX_AGE, ConfigError, display_status, load_config
 from eventlog import (
     FORMATS,
     GENESIS_HASH,
-    ChainHead,
     EventLog,
     ExportError,
     ExportHead,
@@ -35,9 +31,11 @@ from eventlog import (
     LogNotFound,
     NewerSchema,
     Selection,
+    SQLiteDatabaseError,
+    SQLiteError,
     export_head,
+    write_empty_export,
 )
-from eventlog.export import csv_rows, jsonl_lines
 
 EXIT_OK = 0
 EXIT_PROBLEM_FOUND = 2
@@ -102,11 +100,11 @@ def open_log(args: argparse.Namespace) -> Iterator[EventLog | None]:
         raise CliError(str(err)) from None
     except LogFileError as err:
         raise CliError(f"{err}; point --db at the right file") from None
-    except sqlite3.Error as err:
+    except SQLiteError as err:
         raise CliError(f"cannot open {path} ({err})") from None
     try:
         yield log
-    except sqlite3.DatabaseError as err:
+    except SQLiteDatabaseError as err:
         raise CliError(
             f"{path} is damaged or unreadable (SQLite says: {err}); point --db at the right file"
         ) from None
@@ -245,12 +243,7 @@ def run_export(args: argparse.Namespace) -> int:
 def _export(log: EventLog | None, out: TextIO, fmt: str, selection: Selection) -> ExportHead:
     if log is not None:
         return log.export(out, "csv" if fmt == "csv" else "jsonl", selection)
-    head = ExportHead(ChainHead(0, GENESIS_HASH), 0)  # no log yet: an export of nothing
-    if fmt == "csv":
-        csv.writer(out, lineterminator="\n").writerows(csv_rows(iter([head])))
-    else:
-        out.writelines(jsonl_lines(iter([head])))
-    return head
+    return write_empty_export(out, "csv" if fmt == "csv" else "jsonl")  # no log yet: an export of nothing
 
 
 # --- verify -----------------------------------------------------------------------------------------------

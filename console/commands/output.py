@@ -7,10 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from engine.notion.filter_text import describe_filter
-from engine.run.preload import PreloadFact
-from engine.run.report import JobReport
-from engine.workspace.schema import TITLES
+from engine import TITLES, JobReport, PreloadFact, describe_filter
 from eventlog import printable
 
 LABEL_WIDTH = 48

@@ -20,12 +20,20 @@ from console.commands.output import print_nothing_to_do, print_plan, say
 from console.commands.runner import run_engine
 from console.errors import CliError
 from console.paths import default_config_path, log_path
-from engine.kinds import KINDS, InvalidParams, JobKind
-from engine.run.jobs import new_job_id
-from engine.run.progress import JobProgress
-from engine.run.report import JobReport
-from engine.run.runtime import Runtime
-from engine.workspace.config import Config, ConfigError, clamp_workers, load_config, parse_workers
+from engine import (
+    KINDS,
+    Config,
+    ConfigError,
+    InvalidParams,
+    JobKind,
+    JobProgress,
+    JobReport,
+    Runtime,
+    clamp_workers,
+    load_config,
+    new_job_id,
+    parse_workers,
+)
 
 EXIT_OK, EXIT_COULD_NOT_RUN, EXIT_SOME_FAILED = 0, 1, 2
 

@@ -18,12 +18,7 @@ from pathlib import Path
 import trio
 
 from console.errors import CliError
-from engine.run.jobs import JobRefused
-from engine.run.locks import LogLinked
-from engine.run.progress import JobProgress
-from engine.run.report import JobReport
-from engine.run.runtime import Runtime, open_runtime
-from engine.workspace.config import Config
+from engine import Config, JobProgress, JobRefused, JobReport, LogLinked, Runtime, open_runtime
 from eventlog import DiskFull, EventLog, LogFileError, LogMoved, printable
 
 Body = Callable[[Runtime, JobProgress], Awaitable[JobReport]]

@@ -19,8 +19,7 @@ from typing import Any, TypeVar
 from rich.text import Text
 
 from console.widgets.tables import Column, cell
-from eventlog import EventLog, EventLogError, EventRecord, ItemRow, JobRow, StepRow, printable
-from eventlog.queries import RECORD_COLUMNS, records_of_item
+from eventlog import EventLog, EventLogError, ItemRow, JobRow, StepRow, printable
 
 T = TypeVar("T")
 
@@ -376,23 +375,19 @@ def _detail(type_name: str, payload: Mapping[str, Any], step_key: str | None) ->
     return ""
 
 
-JOB_FACTS = (
-    f"SELECT {RECORD_COLUMNS} FROM events WHERE job_id = ? "
-    f"AND type IN ({', '.join('?' * (1 + len(OPERATOR_TYPES)))}) ORDER BY seq"
-)
-"""The job's events every item's timeline shows: preloads and the operator's actions (SQLite filters them:
+JOB_FACTS = ("preload.completed", *OPERATOR_TYPES)
+"""The job's events every item's timeline shows: preloads and the operator's actions (the log filters them:
 a job of 50,000 items has some 300,000 events)."""
 
 
 def item_timeline(log: EventLog, job_id: str, item_key: str) -> list[TimelineLine]:
     lines: list[TimelineLine] = []
-    facts = log.connection.execute(JOB_FACTS, (job_id, "preload.completed", *OPERATOR_TYPES))
-    for record in map(EventRecord._make, facts):
+    for record in log.records_of_job(job_id, JOB_FACTS):
         payload = loads(record.payload, {})
         actor = f" by {record.operator}" if record.type in OPERATOR_TYPES else ""
         detail = _detail(record.type, payload, None)
         lines.append(TimelineLine(record.seq, record.recorded_at, record.type + actor, detail))
-    for record in records_of_item(log.connection, job_id, item_key):
+    for record in log.records_of_item(job_id, item_key):
         payload = loads(record.payload, {})
         lines.append(
             TimelineLine(record.seq, record.recorded_at, record.type, _detail(record.type, payload, None))

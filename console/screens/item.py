@@ -16,7 +16,6 @@ from console.screens.data import TimelineLine, clock_text, item_timeline
 from console.widgets.key_bar import KeyBar
 from console.widgets.tables import Column, add_columns, cell
 from eventlog import EventLog, ItemRow, JobRow, printable
-from eventlog.tables import TableSource
 
 TIMELINE_COLUMNS = (Column("seq"), Column("at"), Column("event"), Column("detail"))
 
@@ -68,7 +67,7 @@ class ItemScreen(PaydeskScreen):
         job_id, item_key = self.job_id, self.item_key
 
         def query(log: EventLog) -> tuple[JobRow | None, ItemRow | None, list[TimelineLine]]:
-            item = TableSource(log.connection).load_item(job_id, item_key)
+            item = log.item(job_id, item_key)
             return log.job(job_id), item, item_timeline(log, job_id, item_key)
 
         nothing: tuple[JobRow | None, ItemRow | None, list[TimelineLine]] = (None, None, [])

@@ -10,23 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from engine.run.recovery import display_status
-from engine.workspace.config import DEFAULT_PLAN_MAX_AGE
+from engine import DEFAULT_PLAN_MAX_AGE, display_status
 from eventlog import EventLog, JobRow
-from eventlog.rows import JOB_COLUMNS
-
-LIVE_STATUSES = ("created", "planned", "running")
-
-CHANGED_JOBS = (
-    f"SELECT {', '.join(JOB_COLUMNS)} FROM jobs "
-    f"WHERE updated_seq > ? OR status IN ({', '.join('?' * len(LIVE_STATUSES))}) ORDER BY created_seq"
-)
 
 
 def changed_jobs(log: EventLog, since: int, max_age: timedelta = DEFAULT_PLAN_MAX_AGE) -> list[JobRow]:
     """The jobs changed after `since` (0: all) and the live ones, oldest first, with their shown status
     (interrupted when nobody runs a running job; expired for a dry run's plan older than `max_age`)."""
-    rows = [JobRow(*values) for values in log.connection.execute(CHANGED_JOBS, (since, *LIVE_STATUSES))]
+    rows = log.jobs_changed(since)
     now = datetime.now(UTC)
     for row in rows:
         row.status = display_status(log.path, row, now, max_age)

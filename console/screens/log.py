@@ -23,12 +23,10 @@ from console.screens.base import PaydeskScreen
 from console.screens.data import clock_text, event_outcome
 from console.widgets.key_bar import KeyBar
 from eventlog import EventLog, EventRecord, printable
-from eventlog.queries import RECORD_COLUMNS
 
 POLL_S = 0.5
 KEEP = 500  # the newest events held and shown
 WRITE_SLICE = 50
-TAIL = f"SELECT {RECORD_COLUMNS} FROM events WHERE seq > ? ORDER BY seq DESC LIMIT ?"
 OUTCOME_CHOICES = (
     "succeeded",
     "skipped",
@@ -62,8 +60,7 @@ HEADER = event_line(tuple(name for name, _ in EVENT_FIELDS))
 
 def tail_after(log: EventLog, seq: int, limit: int) -> list[EventRecord]:
     """The newest `limit` events after `seq`, oldest first (a busy log is shown from its end)."""
-    rows = log.connection.execute(TAIL, (seq, limit)).fetchall()
-    return [EventRecord(*row) for row in reversed(rows)]
+    return log.records_tail(seq, limit)
 
 
 class LogScreen(PaydeskScreen):

@@ -20,7 +20,7 @@ from console.screens.base import PaydeskScreen
 from console.screens.data import PlanView, money, plan_text, plan_view
 from console.screens.dialogs import ConfirmScreen
 from console.widgets.key_bar import KeyBar
-from engine.engine import Engine
+from engine import Engine
 
 OPTIONS = (  # (what the operator reads, the option's key: a kind's name for the kinds in READY)
     ("commit: mark a batch Paid (payables, payout items, splits, refunds)", "commit"),

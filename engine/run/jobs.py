@@ -19,7 +19,7 @@ from typing import Any
 import trio
 
 from engine.notion.failures import NotionFailure, ResponseShapeError
-from engine.notion.gateway import NotionGateway, RequestCounters
+from engine.notion.gateway import NotionGateway, RequestCounters, open_gateway
 from engine.run.executor import execute, initial_states
 from engine.run.freshness import Freshness, utc_now
 from engine.run.locks import FileLock, LockHeld, LogLinked, job_lock, selection_locks
@@ -131,6 +131,17 @@ async def check_workspace(
         for logical in logicals:
             nursery.start_soon(check, logical)
     return sorted(problems)
+
+
+async def doctor(config: Config) -> list[str]:
+    """What `paydesk doctor` finds wrong (empty when nothing): Notion refusing the token or out of reach,
+    else every data source's schema problems."""
+    async with open_gateway(config.notion, config.token) as gateway:
+        try:
+            await gateway.me()
+        except NotionFailure as failure:
+            return [f"Notion refused the token or cannot be reached: {failure.describe()}"]
+        return await check_workspace(gateway, config, list(TITLES), gateway.totals)
 
 
 async def record_stats(rt: Runtime, job_id: str, counters: RequestCounters) -> None:

@@ -1,5 +1,5 @@
 """Working on a stored plan: resume a job that stopped (or execute a dry run), retry failed and blocked
-steps, discard a plan nobody will execute.
+steps, discard a plan nobody will execute; and ask a job to stop from outside any engine (`request_cancel`).
 
 No write of a stored plan is sent before `Freshness.read_all` has read, in batch, what changed in the
 workspace since the plan was made (engine.run.freshness); the read is recorded as `plan.refreshed`. A step
@@ -16,6 +16,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import trio
@@ -29,12 +30,23 @@ from engine.run.plan import Item, Step
 from engine.run.plan_codec import items_from_events
 from engine.run.progress import JobProgress
 from engine.run.report import JobReport
-from engine.run.runtime import Runtime
+from engine.run.runtime import Runtime, current_operator
 from engine.run.selection import keys_overlap, parse_selection
 from engine.run.writes import StepState
 from engine.workspace.props import RecordShapeError
-from eventlog import EventLog, JobDiscarded, JobResumed, JobRow, PlanRefreshed, RetryRequested, StepResolved
-from eventlog.queries import records_of_job
+from eventlog import (
+    Event,
+    EventLog,
+    GroupCommitWriter,
+    JobCancelRequested,
+    JobDiscarded,
+    JobFinished,
+    JobResumed,
+    JobRow,
+    PlanRefreshed,
+    RetryRequested,
+    StepResolved,
+)
 
 
 @dataclass
@@ -64,7 +76,7 @@ def load_job(log: EventLog, job_id: str) -> StoredJob | None:
                 "step_key": r.step_key,
             },
         )
-        for r in records_of_job(log.connection, job_id)
+        for r in log.records_of_job(job_id)
     )
     items = items_from_events(events)
     rows = {row.step_key: row for row in log.steps(job_id)}
@@ -295,6 +307,20 @@ async def retry_job(
         return JobReport(job_id, status, stored.items, states, None, counters, error=error)
 
 
+def request_cancel(db_path: Path, job: JobRow, *, reason: str = "", operator: str | None = None) -> bool:
+    """Ask `job` to stop from outside any engine (`paydesk cancel`), recording the request in the log. A job
+    that nobody runs any more (interrupted) ends here, as cancelled (True); a running one notices the
+    request at its next poll of the log and stops (False). Synchronous: it waits for the log's commit."""
+    who = operator or current_operator()
+    events: list[Event] = [JobCancelRequested(job_id=job.job_id, operator=who, reason=reason)]
+    ended = effective_status(db_path, job.job_id, job.status) == "interrupted"
+    if ended:
+        events.append(JobFinished(job_id=job.job_id, operator=who, status="cancelled", error=None))
+    with GroupCommitWriter(db_path) as writer:
+        writer.submit(events).result()
+    return ended
+
+
 async def discard_job(rt: Runtime, job_id: str, reason: str = "") -> JobRow:
     """Throw away a dry run's plan that nobody executed; it can no longer be resumed."""
     stored = await _stored(rt, job_id)
@@ -317,6 +343,7 @@ __all__ = [
     "display_status",
     "load_job",
     "logged_states",
+    "request_cancel",
     "resume_job",
     "retry_job",
     "stale_reason",
