@@ -138,6 +138,8 @@ def run_show(args: argparse.Namespace) -> int:
             print(f"  {printable(item.skip_reason)}")
         for step in by_item.get(item.item_key, []):
             detail = step.last_error or step.reason or ""
+            if step.last_error and step.error_code and step.error_code not in step.last_error:
+                detail = f"{step.error_code}: {detail}"  # Notion's code with its message
             print(f"  {step.status:<10} {printable(step.label or step.step_key)}  {printable(detail)}")
     return EXIT_OK
 

@@ -41,6 +41,27 @@ def created_page(report: JobReport, step_key: str) -> str | None:
     return page_id if isinstance(page_id, str) else None
 
 
+def item_name(item: Item) -> str:
+    """The item by its business key: its invoice id or source title, and its contractor when the title does
+    not already say it (`INV-0042 (Hanh Ha)`, `ORD :: hanh.ha3 :: 202612 (Hanh Ha)`)."""
+    contractor = item.data.get("contractor")
+    if isinstance(contractor, str) and contractor and contractor.casefold() not in item.label.casefold():
+        return f"{item.label} ({contractor})"
+    return item.label
+
+
+def item_error(report: JobReport, item: Item, key_name: str) -> dict[str, str]:
+    """An item not at its target, for a summary's `errors`: its id under `key_name`, its business name,
+    its contractor and why."""
+    contractor = item.data.get("contractor")
+    return {
+        key_name: item.key,
+        "item": item_name(item),
+        "contractor": contractor if isinstance(contractor, str) else "",
+        "error": first_error(report, item),
+    }
+
+
 def first_error(report: JobReport, item: Item) -> str:
     """Why `item` is not at its target: its first failed step, else its first step in doubt, blocked or
     cancelled, else its status."""
@@ -58,10 +79,23 @@ def first_error(report: JobReport, item: Item) -> str:
 
 
 def count_lines(report: JobReport, summary: Mapping[str, Any]) -> list[str]:
-    """One line with the job, its status and the summary's counts, then one per error (generate, sync)."""
+    """One line with the job, its status and the summary's counts, then one per item not at its target (by
+    its business name, with why) and, when some failed, how to retry them (generate, sync)."""
     counts = {k: v for k, v in summary.items() if isinstance(v, int) and k != "batch"}
     lines = [f"job {report.job_id}: {report.status} - " + ", ".join(f"{k} {v}" for k, v in counts.items())]
+    lines.extend(error_lines(summary))
+    if summary.get("errors") and report.status == "completed_with_failures":
+        lines.append(f"fix the cause, then `paydesk retry {report.job_id}`")
+    return lines
+
+
+def error_lines(summary: Mapping[str, Any]) -> list[str]:
+    """`  ✗ INV-0042 (Hanh Ha): failed to update …` for each of the summary's `errors`."""
+    lines = []
     for error in summary.get("errors", []):
-        shown = {k: printable(v) for k, v in error.items()} if isinstance(error, dict) else printable(error)
-        lines.append(f"  ✗ {shown}")
+        if isinstance(error, Mapping):
+            name, why = str(error.get("item", "")), str(error.get("error", ""))
+            lines.append(f"  ✗ {printable(name)}: {printable(why)}")
+        else:
+            lines.append(f"  ✗ {printable(str(error))}")
     return lines

@@ -276,3 +276,42 @@ async def test_hostile_names_from_notion_are_printed_escaped_everywhere(served: 
             assert "\x1b" not in stream and "\u202e" not in stream and "\x07" not in stream, stream
     assert "Eve \\x1b]0;pwned\\x07\\x1b[2J\\u202eKCATTA" in outputs[0].stdout.decode()
     assert "\\u202e" in outputs[3].stdout.decode()
+
+
+# ---- a failure, named as the operator knows it -------------------------------------------------------------
+
+
+async def test_a_failed_item_is_named_by_its_business_key_with_notions_code_and_retry_fixes_it(
+    served: Served,
+) -> None:
+    payouts = served.workspace.data_sources["payouts"]
+    await served.faults(targeted=[{"create_in": payouts, "status": 400, "count": 1}])
+    failed = await served.paydesk(*REFUNDS)
+    assert failed.returncode == 2, failed.stderr.decode()
+    out = failed.stdout.decode()
+    (line,) = [row for row in out.splitlines() if row.startswith("  ✗ ")]
+    name, why = line[4:].split(": ", 1)
+    assert name.endswith(")") and " (" in name, line  # "<refund title> (<contractor>)"
+    assert "validation_error" in why and "{" not in line, line
+    job = job_of(failed.stderr.decode())
+    assert f"paydesk retry {job}" in out
+
+    shown = (await served.paydesk("show", job)).stdout.decode()
+    assert f"failed     {name}" in shown
+    assert "validation_error: body failed validation" in shown
+
+    again = await served.paydesk("retry", job, "--json")
+    assert again.returncode == 0, again.stderr.decode()
+    summary = json.loads(again.stdout)
+    assert summary["status"] == "completed" and summary["errors"] == []
+    assert (await jobs(served))[job] == "completed"
+
+
+async def test_json_errors_carry_the_item_and_its_contractor(served: Served) -> None:
+    payouts = served.workspace.data_sources["payouts"]
+    await served.faults(targeted=[{"create_in": payouts, "status": 400, "count": 1}])
+    failed = await served.paydesk(*REFUNDS, "--json")
+    assert failed.returncode == 2
+    (error,) = json.loads(failed.stdout)["errors"]
+    assert set(error) >= {"source_id", "item", "contractor", "error"}
+    assert error["contractor"] and error["contractor"] in error["item"]

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.kinds.commit.params import CommitParams
-from engine.run.report import JobReport
-from eventlog import printable
+from engine.run.report import JobReport, error_lines, item_error
 
 
 def commit_summary(report: JobReport, params: CommitParams) -> dict[str, Any]:
@@ -22,7 +21,7 @@ def commit_summary(report: JobReport, params: CommitParams) -> dict[str, Any]:
             skipped += 1
         elif report.status != "planned":
             failed += 1
-            errors.append({"payable_id": item.key, "error": _first_error(report, item)})
+            errors.append({**item_error(report, item, "payable_id"), "error": _first_error(report, item)})
     if report.plan is not None:
         skipped += len(report.plan.skips)
     return {
@@ -54,8 +53,7 @@ def commit_text(report: JobReport, summary: dict[str, Any]) -> list[str]:
         f"job {summary['job_id']}: {summary['status']} - {summary['updated']} payables paid, "
         f"{summary['skipped']} skipped, {summary['failed']} not paid"
     ]
-    for error in summary["errors"]:
-        lines.append(f"  ✗ {printable(error['payable_id'])}: {printable(error['error'])}")
+    lines.extend(error_lines(summary))
     if summary["failed"] and summary["status"] == "completed_with_failures":
         lines.append(f"fix the cause, then `paydesk retry {summary['job_id']}`")
     return lines

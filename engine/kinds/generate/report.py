@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.kinds.generate.params import GenerateParams
-from engine.run.report import JobReport, created_page, first_error
+from engine.run.report import JobReport, created_page, item_error
 
 
 def generate_summary(report: JobReport, params: GenerateParams) -> dict[str, Any]:
@@ -25,7 +25,7 @@ def generate_summary(report: JobReport, params: GenerateParams) -> dict[str, Any
             created += 1
         if status not in ("succeeded", "skipped", "planned"):
             failed += 1
-            errors.append({"source_id": item.key, "error": first_error(report, item)})
+            errors.append(item_error(report, item, "source_id"))
         details.append(
             {
                 **item.data,

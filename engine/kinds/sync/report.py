@@ -1,9 +1,10 @@
 """The sync job's result: as JSON (`--json`) and as counts for a terminal.
 
 The summary is `{"job_id", "status", "month", "batch", "orders_created", "line_items_created",
-"line_items_updated", "contractors_processed", "details"}`; counts are of writes that succeeded (of the
-writes planned, for a dry run). `details` has one entry per contractor: order id, total hours, and per
-project its line item id, hours, updates aggregated and what was done.
+"line_items_updated", "contractors_processed", "errors", "details"}`; counts are of writes that succeeded
+(of the writes planned, for a dry run); `errors` names each contractor not at target and why. `details`
+has one entry per contractor: order id, total hours, and per project its line item id, hours, updates
+aggregated and what was done.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.kinds.sync.params import SyncParams
-from engine.run.report import JobReport, created_page, first_error
+from engine.run.report import JobReport, created_page, item_error
 
 
 def _counts(report: JobReport, step_key: str) -> bool:
@@ -22,6 +23,7 @@ def _counts(report: JobReport, step_key: str) -> bool:
 def sync_summary(report: JobReport, params: SyncParams) -> dict[str, Any]:
     orders = created = updated = processed = 0
     details: list[dict[str, Any]] = []
+    errors: list[dict[str, str]] = []
     for item in report.items:
         for step in item.steps:
             if not _counts(report, step.key):
@@ -48,7 +50,9 @@ def sync_summary(report: JobReport, params: SyncParams) -> dict[str, Any]:
         ]
         detail = {**item.data, "order_id": order_id, "projects": projects, "status": status}
         if status not in ("succeeded", "skipped", "planned"):
-            detail["error"] = first_error(report, item)
+            error = item_error(report, item, "contractor_id")
+            detail["error"] = error["error"]
+            errors.append(error)
         details.append(detail)
     return {
         "job_id": report.job_id,
@@ -59,5 +63,6 @@ def sync_summary(report: JobReport, params: SyncParams) -> dict[str, Any]:
         "line_items_created": created,
         "line_items_updated": updated,
         "contractors_processed": processed,
+        "errors": errors,
         "details": details,
     }
