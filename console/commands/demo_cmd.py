@@ -106,7 +106,7 @@ def guide(ready: str, config: Path, db: Path, month: str, token: str) -> str:
     return f"""{ready}
 
 The demo payout workspace for {month} is up, with Notion's rate limit (3 requests/s).
-The operator console is on its way; meanwhile drive paydesk from another terminal:
+Drive it from another terminal (`paydesk console` there opens the operator console on it):
 
   {env}
   paydesk doctor                                            # token and schema check
