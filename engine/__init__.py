@@ -27,7 +27,7 @@ from engine.run.plan import Item, Plan, Skip, Step
 from engine.run.preload import PreloadFact
 from engine.run.progress import JobProgress
 from engine.run.recovery import discard_job, display_status, request_cancel, resume_job, retry_job
-from engine.run.report import JobReport
+from engine.run.report import JobReport, item_name
 from engine.run.runtime import Runtime, current_operator, open_runtime
 from engine.workspace.config import (
     DEFAULT_PLAN_MAX_AGE,
@@ -73,6 +73,7 @@ __all__ = [
     "display_status",
     "doctor",
     "effective_status",
+    "item_name",
     "load_config",
     "new_job_id",
     "open_engine",

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from engine import TITLES, JobReport, PreloadFact, describe_filter
+from engine import TITLES, JobReport, PreloadFact, describe_filter, item_name
 from eventlog import printable
 
 LABEL_WIDTH = 48
@@ -27,7 +27,7 @@ def print_plan(report: JobReport, rate: float) -> None:
         f"(or throw it away with `paydesk discard {report.job_id}`)."
     )
     for item in plan.items:
-        print(f"\n{printable(item.label)}  ({printable(item.data.get('contractor') or 'no name')})")
+        print(f"\n{printable(item_name(item))}")
         for step in item.steps:
             mark = "=" if step.at_target(step.before) else "→"
             label = printable(step.label)
