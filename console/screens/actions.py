@@ -65,6 +65,26 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "ctrl+r", "retry", "Retry this item", "retry this item's failed and blocked steps", True, "ItemScreen"
     ),
+    ActionSpec(  # writes no record: a dry run only plans (in the log); a read-only console offers none
+        "f5",
+        "plan",
+        "Plan (dry run)",
+        "plan the job: preload it and list every write; nothing is written to Notion",
+        True,
+        "NewJobScreen",
+    ),
+    ActionSpec(
+        "ctrl+e",
+        "execute",
+        "Execute this plan",
+        "run exactly the plan shown, after a confirmation naming its writes and money",
+        True,
+        "NewJobScreen",
+    ),
+    ActionSpec("f6", "sort", "Sort the plan", "as planned, by contractor, by amount", where="NewJobScreen"),
+    ActionSpec(
+        "ctrl+f", "search", "Search the plan", "by contractor, invoice id or source", where="NewJobScreen"
+    ),
     ActionSpec("escape", "back", "Back", "the previous screen", where="screen"),
 )
 

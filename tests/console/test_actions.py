@@ -125,7 +125,8 @@ async def test_help_and_palette_list_every_action_and_read_only_hides_the_writin
     demo: ServedDemo,
 ) -> None:
     writing_on_plain_keys = [a for a in ACTIONS if a.writes and not a.key.startswith("ctrl+")]
-    assert [a.action for a in writing_on_plain_keys] == ["new_job"]  # opens a form; executing needs a confirm
+    # new_job opens a form and plan (f5) makes a dry run: neither writes to Notion; executing needs a confirm
+    assert [a.action for a in writing_on_plain_keys] == ["new_job", "plan"]
     EventLog(demo.db_path).close()
     for read_only in (False, True):
         app = PaydeskApp(demo.settings(read_only=read_only, offer_resume=False))
