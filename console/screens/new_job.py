@@ -133,6 +133,7 @@ class NewJobScreen(PaydeskScreen):
         self._loading = False
         self._planned = ""  # what the plan shown was asked for, in words
         self._planned_key = ""  # and the option it was planned with
+        self._unexecuted: str | None = None  # the last plan shown, until executed: a new plan supersedes it
 
     def compose(self) -> ComposeResult:
         yield Static("New job", id="title")
@@ -269,12 +270,25 @@ class NewJobScreen(PaydeskScreen):
 
         describe = describe_plan(option, params)
         if self.console.send(plan, describe, self.plan_started):
+            self.discard_superseded()
             self.clear_plan("planning: preloading…")
             self.planning = True
             self._planned = describe.removeprefix("plan ")
             self._planned_key = option.key
             self.query_one("#plan", Button).disabled = True
             self.refresh_bindings()
+
+    def discard_superseded(self) -> None:
+        """The operator changed their mind: the plan shown before (never executed) is discarded, so it
+        cannot be executed later by mistake (it stays in the log as discarded)."""
+        old, self._unexecuted = self._unexecuted, None
+        if old is None:
+            return
+
+        def discard(engine: Engine) -> str:
+            return engine.discard(old, reason="console: superseded by a new plan")
+
+        self.console.send(discard, f"discard {old} (superseded)")
 
     def clear_plan(self, message: str) -> None:
         """Forget the plan shown (a new one is asked for, or the form no longer describes it)."""
@@ -342,6 +356,7 @@ class NewJobScreen(PaydeskScreen):
             self.refresh_bindings()
             return
         self.plan, self.rows = plan, rows
+        self._unexecuted = job_id
         rate = self.console.settings.rate
         self.query_one("#plan-text", Static).update(
             Text.assemble(Text(self._planned, style="italic"), "\n", plan_text(plan, rate))
@@ -437,6 +452,7 @@ class NewJobScreen(PaydeskScreen):
             return engine.resume(job_id)
 
         if self.console.send(run, f"execute {job_id}"):
+            self._unexecuted = None
             self.console.open_job(job_id, replace=True)
 
 

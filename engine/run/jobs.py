@@ -76,11 +76,12 @@ def envelope(rt: Runtime, job_id: str) -> dict[str, str]:
 class JobLocks:
     """The job's own lock and its selection's, taken together or not at all."""
 
-    def __init__(self, rt: Runtime, job_id: str, selection_key: str, kind: str) -> None:
+    def __init__(self, rt: Runtime, job_id: str, selection_key: str | None, kind: str) -> None:
+        """`selection_key` None: the job's own lock only (for what writes nothing to Notion)."""
         try:
             self.locks: list[FileLock] = [
                 job_lock(rt.db_path, job_id),
-                *selection_locks(rt.db_path, selection_key),
+                *(selection_locks(rt.db_path, selection_key) if selection_key is not None else ()),
             ]
         except LogLinked as err:
             raise JobRefused(str(err)) from None

@@ -329,7 +329,9 @@ async def discard_job(rt: Runtime, job_id: str, reason: str = "") -> JobRow:
             f"job {job_id} is {stored.row.status}; only a dry run's plan that was never executed can be "
             "discarded (`paydesk cancel` stops a running job)"
         )
-    with JobLocks(rt, job_id, stored.row.selection_key, stored.row.kind):
+    # Its own lock keeps a resume of it out; a plan nobody executed writes nothing to Notion, so a job
+    # planning or running on the same selection (an operator planning again) does not stop the discard.
+    with JobLocks(rt, job_id, None, stored.row.kind):
         await rt.recorder.record(JobDiscarded(**envelope(rt, job_id), reason=reason or "discarded"))
     row = await rt.read_log(lambda log: log.job(job_id))
     assert row is not None

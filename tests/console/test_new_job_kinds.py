@@ -154,7 +154,9 @@ async def test_each_kind_plans_its_items_and_executes_from_the_palette(demo: Ser
         await wait_until(pilot, lambda: job_status(demo.db_path, job_id) == "completed")
 
 
-async def test_planning_again_replaces_the_plan_and_a_changed_kind_plans_its_own(demo: ServedDemo) -> None:
+async def test_planning_again_replaces_and_discards_the_plan_and_a_changed_kind_plans_its_own(
+    demo: ServedDemo,
+) -> None:
     app = PaydeskApp(demo.settings(offer_resume=False))
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_new_job(pilot, app)
@@ -179,8 +181,11 @@ async def test_planning_again_replaces_the_plan_and_a_changed_kind_plans_its_own
         fourth = await plan(pilot, screen)
         assert fourth != third
         assert {row[0] for row in table_rows(screen)} == {refunds[0][0]}
-        for job_id in (first, second, third, fourth):
-            assert job_status(demo.db_path, job_id) == "planned"
+        # each plan the operator planned again over is discarded: only the last can be executed
+        await wait_until(pilot, lambda: job_status(demo.db_path, third) == "discarded")
+        for job_id in (first, second, third):
+            assert job_status(demo.db_path, job_id) == "discarded"
+        assert job_status(demo.db_path, fourth) == "planned"
 
 
 async def test_a_bad_month_is_refused_by_the_kind_in_one_line(demo: ServedDemo) -> None:
