@@ -20,7 +20,9 @@ from console.screens.data import (
     cascade,
     filter_items,
     item_cells,
+    item_name,
     job_summary,
+    nothing_to_do_items,
 )
 from console.screens.throttle import Throttle
 from console.widgets.key_bar import KeyBar
@@ -50,6 +52,7 @@ class JobScreen(PaydeskScreen):
         self.job_id = job_id
         self.job: JobRow | None = None
         self.items: list[ItemRow] = []
+        self.nothing_to_do = 0  # items planned with no step (pending in the log, skipped as the engine says)
         self.outcome = "all"
         self.marked: set[str] = set()
         self._cascade_source: tuple[str, ItemRow | None] | None = None  # the item (and row) asked for
@@ -91,13 +94,17 @@ class JobScreen(PaydeskScreen):
 
         status = None if self.outcome == "all" else self.outcome
 
-        def query(log: EventLog) -> tuple[JobRow | None, list[ItemRow]]:
+        def query(log: EventLog) -> tuple[JobRow | None, list[ItemRow], int]:
             # Only the rows the table shows: a job of 50,000 items opens as fast as one of 50.
-            return log.job(job_id), log.items(job_id, status, limit=MAX_ROWS + 1)
+            idle = nothing_to_do_items(log, job_id)
+            items = log.items(job_id, status, limit=MAX_ROWS + 1)
+            if status == "skipped":  # the items with nothing to do are skipped too
+                items = (idle + items)[: MAX_ROWS + 1]
+            return log.job(job_id), items, len(idle)
 
-        nothing: tuple[JobRow | None, list[ItemRow]] = (None, [])
+        nothing: tuple[JobRow | None, list[ItemRow], int] = (None, [], 0)
         try:
-            self.job, self.items = await self.console.reader.read(query, nothing)
+            self.job, self.items, self.nothing_to_do = await self.console.reader.read(query, nothing)
         finally:
             self._loading = False
         if self.on_stack:
@@ -107,7 +114,11 @@ class JobScreen(PaydeskScreen):
             self.reload()
 
     def render_all(self) -> None:
-        summary = job_summary(self.job) if self.job else Text(f"no job {self.job_id} in the log")
+        if self.job is None:
+            summary = Text(f"no job {self.job_id} in the log")
+        else:
+            live = self.console.live_progress().get(self.job_id)
+            summary = job_summary(self.job, self.console.now(), nothing_to_do=self.nothing_to_do, live=live)
         show_text(self.query_one("#summary", Static), summary)
         shown = filter_items(self.items, self.outcome)[:MAX_ROWS]
         changed: set[str] = set()
@@ -125,6 +136,8 @@ class JobScreen(PaydeskScreen):
             matching = total
         else:  # the job row counts its items by status
             matching = int(getattr(self.job, f"items_{self.outcome}", len(shown)))
+            if self.outcome in ("skipped", "pending"):
+                matching += self.nothing_to_do if self.outcome == "skipped" else -self.nothing_to_do
         more = f" (first {MAX_ROWS} shown)" if matching > MAX_ROWS else ""
         bar = Text.assemble(
             "outcome ",
@@ -187,7 +200,10 @@ class JobScreen(PaydeskScreen):
 
     def action_retry(self) -> None:
         if self.job is not None:
-            self.console.request_retry(self.job, one=self.selected_item(), marked=tuple(sorted(self.marked)))
+            key = self.selected_item()
+            row = next((row for row in self.items if row.item_key == key), None)
+            name = item_name(row) if row is not None else None
+            self.console.request_retry(self.job, one=key, marked=tuple(sorted(self.marked)), one_name=name)
 
     def action_resume(self) -> None:
         if self.job is not None:
