@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -152,13 +153,35 @@ def item_name(row: ItemRow) -> str:
     return base
 
 
+STEP_ERROR = re.compile(r"(?s)^\S.*?: (?=[a-z][a-z0-9_]*: )")
+"""The step key the projection puts before an item's last error (`<step key>: <code>: <message>`); a key
+may hold spaces (`payables:…:Payment Status=Paid`), so what ends it is the first `: <code>: `."""
+
+
 def failure_text(error: str | None) -> str:
-    """An item's last error as Notion said it (`validation_error: …`, `blocked: …`): the projection
-    writes `<step key>: <code>: <message>`, and a step key holds no space."""
+    """An item's last error as Notion said it (`validation_error: …`, `blocked: …`), its step key cut."""
     if not error:
         return ""
-    key, sep, rest = error.partition(": ")
-    return rest if sep and " " not in key and ":" in key else error
+    return STEP_ERROR.sub("", error, count=1)
+
+
+def step_failure(step: StepRow) -> str:
+    """A failed step's error as Notion gave it: `code: message`."""
+    message = step.last_error or step.reason or ""
+    return f"{step.error_code}: {message}" if step.error_code else message
+
+
+def failures_of(log: EventLog, job_id: str, items: Iterable[ItemRow], limit: int = 100) -> dict[str, str]:
+    """The Notion error (`code: message`) of the first failed step of each failed item (of the first `limit`
+    of them): an item's last error may be a step blocked behind the failure."""
+    found: dict[str, str] = {}
+    for item in items:
+        if item.status != "failed" or len(found) >= limit:
+            continue
+        failed = next((step for step in log.steps(job_id, item.item_key) if step.status == "failed"), None)
+        if failed is not None:
+            found[item.item_key] = step_failure(failed)
+    return found
 
 
 def money(totals: Mapping[str, Any]) -> str:
@@ -269,6 +292,7 @@ ITEM_COLUMNS = (
 
 
 NOTHING_TO_DO = "nothing to do"
+SETTLED_WELL = ("succeeded", "skipped")
 
 
 def steps_of(row: ItemRow) -> int:
@@ -285,23 +309,26 @@ def item_status(row: ItemRow) -> str:
     return row.status
 
 
-def item_reason(row: ItemRow) -> str:
-    """Why the item is where it is: Notion's code and message, the skip reason, or nothing to do."""
-    if row.last_error:
+def item_reason(row: ItemRow, failure: str | None = None) -> str:
+    """Why the item is where it is: Notion's code and message (`failure`, from its failed step, if known),
+    the skip reason, or nothing to do."""
+    if failure:
+        return failure
+    if row.last_error and row.status not in SETTLED_WELL:  # an error a retry since fixed is history
         return failure_text(row.last_error)
     if row.skip_reason:
         return row.skip_reason
     return NOTHING_TO_DO if item_status(row) != row.status else ""
 
 
-def item_cells(row: ItemRow, marked: bool) -> tuple[Text, ...]:
+def item_cells(row: ItemRow, marked: bool, failure: str | None = None) -> tuple[Text, ...]:
     return (
         cell("●" if marked else " "),
         cell(item_name(row)),
         cell(item_status(row)),
         cell(f"{row.n_succeeded}/{row.n_skipped}/{row.n_failed}/{row.n_blocked}"),
         cell(row.attempts),
-        cell(item_reason(row)[:80]),
+        cell(item_reason(row, failure)[:80]),
     )
 
 
@@ -368,7 +395,7 @@ class CascadeNode:
         step = self.step
         problem = step.reason or ""
         if step.last_error:
-            problem = f"{step.error_code}: {step.last_error}" if step.error_code else step.last_error
+            problem = step_failure(step)
         return f"{step.label or step.step_key} [{step.data_source}] {step.status}" + (
             f" — {problem}" if problem else ""
         )

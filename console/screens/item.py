@@ -16,8 +16,10 @@ from textual.widgets import DataTable, Static
 from console.hosting import EngineSnapshot
 from console.screens.base import PaydeskScreen
 from console.screens.data import (
+    SETTLED_WELL,
     TimelineLine,
     clock_text,
+    failures_of,
     item_name,
     item_reason,
     item_status,
@@ -33,8 +35,9 @@ TIMELINE_COLUMNS = (Column("seq"), Column("at"), Column("event"), Column("detail
 ENGINE_REFRESH_S = 1.0  # re-read the item at most this often while the engine runs its job
 
 
-def item_summary(item: ItemRow | None) -> Text:
-    """The item's header; its last error is Notion's code and message, shown literally."""
+def item_summary(item: ItemRow | None, failure: str | None = None) -> Text:
+    """The item's header; its error is Notion's code and message (`failure`: its failed step's), shown
+    literally."""
     if item is None:
         return Text("no such item in the log")
     summary = Text.assemble(
@@ -43,10 +46,10 @@ def item_summary(item: ItemRow | None) -> Text:
         (item_status(item), "bold"),
         f"  attempts {item.attempts}",
     )
-    reason = item_reason(item)
-    if item.last_error:
+    reason = item_reason(item, failure)
+    if item.last_error and item.status not in SETTLED_WELL:  # a retry since fixed is in the timeline
         summary.append(printable(f"  last error: {reason}"))
-    elif reason:
+    elif reason and item_status(item) == "skipped":
         summary.append(printable(f"  skipped: {reason}"))
     return summary
 
@@ -65,9 +68,11 @@ class ItemScreen(PaydeskScreen):
         self.job: JobRow | None = None
         self.item: ItemRow | None = None
         self.lines: list[TimelineLine] = []
+        self.failure: str | None = None  # the item's failed step's Notion error (code: message)
         self._loading = False
         self._again = False
         self._engine_refresh = Throttle(self, ENGINE_REFRESH_S, self.reload)
+        self._columns_ready = False  # on_mount ran (a screen is on the stack, and told of the engine, before)
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f"Item of {self.job_id}"), id="title")
@@ -79,12 +84,13 @@ class ItemScreen(PaydeskScreen):
 
     def on_mount(self) -> None:
         add_columns(self.query_one("#timeline", DataTable), TIMELINE_COLUMNS)
+        self._columns_ready = True
         self.reload()
         self.query_one("#timeline", DataTable).focus()
 
     def engine_changed(self, snapshot: EngineSnapshot) -> None:
         super().engine_changed(snapshot)
-        if self.job_id in snapshot.changed:
+        if self._columns_ready and self.job_id in snapshot.changed:
             self._engine_refresh.request()
 
     def reload(self) -> None:
@@ -98,13 +104,14 @@ class ItemScreen(PaydeskScreen):
     async def _load(self) -> None:
         job_id, item_key = self.job_id, self.item_key
 
-        def query(log: EventLog) -> tuple[JobRow | None, ItemRow | None, list[TimelineLine]]:
+        def query(log: EventLog) -> tuple[JobRow | None, ItemRow | None, list[TimelineLine], str | None]:
             item = log.item(job_id, item_key)
-            return log.job(job_id), item, item_timeline(log, job_id, item_key)
+            failure = failures_of(log, job_id, [item]).get(item_key) if item is not None else None
+            return log.job(job_id), item, item_timeline(log, job_id, item_key), failure
 
-        nothing: tuple[JobRow | None, ItemRow | None, list[TimelineLine]] = (None, None, [])
+        nothing: tuple[JobRow | None, ItemRow | None, list[TimelineLine], str | None] = (None, None, [], None)
         try:
-            self.job, self.item, self.lines = await self.console.reader.read(query, nothing)
+            self.job, self.item, self.lines, self.failure = await self.console.reader.read(query, nothing)
         finally:
             self._loading = False
         if self.on_stack:
@@ -116,7 +123,7 @@ class ItemScreen(PaydeskScreen):
     def render_all(self) -> None:
         name = item_name(self.item) if self.item is not None else self.item_key
         self.query_one("#title", Static).update(Text(printable(f"Item {name} of {self.job_id}")))
-        self.query_one("#summary", Static).update(item_summary(self.item))
+        self.query_one("#summary", Static).update(item_summary(self.item, self.failure))
         rows = [
             (str(line.seq), (cell(line.seq), cell(clock_text(line.at)), cell(line.what), cell(line.detail)))
             for line in self.lines

@@ -18,6 +18,7 @@ from console.screens.data import (
     ITEM_COLUMNS,
     OUTCOMES,
     cascade,
+    failures_of,
     filter_items,
     item_cells,
     item_name,
@@ -53,14 +54,16 @@ class JobScreen(PaydeskScreen):
         self.job: JobRow | None = None
         self.items: list[ItemRow] = []
         self.nothing_to_do = 0  # items planned with no step (pending in the log, skipped as the engine says)
+        self.failures: dict[str, str] = {}  # failed items' Notion errors (code: message), by item key
         self.outcome = "all"
         self.marked: set[str] = set()
         self._cascade_source: tuple[str, ItemRow | None] | None = None  # the item (and row) asked for
         self._cascade_shown: tuple[str, list[StepRow]] | None = None  # the item and steps in the tree
-        self._shaped: dict[str, tuple[tuple[int, str, bool], tuple[Text, ...]]] = {}  # cells by item
+        self._shaped: dict[str, tuple[tuple[int, str, bool, str | None], tuple[Text, ...]]] = {}  # by item
         self._loading = False
         self._again = False
         self._engine_refresh = Throttle(self, ENGINE_REFRESH_S, self.reload)
+        self._columns_ready = False  # on_mount ran (a screen is on the stack, and told of the engine, before)
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f"Job {self.job_id}"), id="title")
@@ -78,6 +81,7 @@ class JobScreen(PaydeskScreen):
         table = self.query_one("#items", DataTable)
         add_columns(table, ITEM_COLUMNS)
         self.query_one("#cascade", Tree).show_root = False
+        self._columns_ready = True
         self.reload()
         table.focus()
 
@@ -94,17 +98,19 @@ class JobScreen(PaydeskScreen):
 
         status = None if self.outcome == "all" else self.outcome
 
-        def query(log: EventLog) -> tuple[JobRow | None, list[ItemRow], int]:
+        def query(log: EventLog) -> tuple[JobRow | None, list[ItemRow], int, dict[str, str]]:
             # Only the rows the table shows: a job of 50,000 items opens as fast as one of 50.
             idle = nothing_to_do_items(log, job_id)
             items = log.items(job_id, status, limit=MAX_ROWS + 1)
             if status == "skipped":  # the items with nothing to do are skipped too
                 items = (idle + items)[: MAX_ROWS + 1]
-            return log.job(job_id), items, len(idle)
+            return log.job(job_id), items, len(idle), failures_of(log, job_id, items)
 
-        nothing: tuple[JobRow | None, list[ItemRow], int] = (None, [], 0)
+        nothing: tuple[JobRow | None, list[ItemRow], int, dict[str, str]] = (None, [], 0, {})
         try:
-            self.job, self.items, self.nothing_to_do = await self.console.reader.read(query, nothing)
+            self.job, self.items, self.nothing_to_do, self.failures = await self.console.reader.read(
+                query, nothing
+            )
         finally:
             self._loading = False
         if self.on_stack:
@@ -123,9 +129,10 @@ class JobScreen(PaydeskScreen):
         shown = filter_items(self.items, self.outcome)[:MAX_ROWS]
         changed: set[str] = set()
         for row in shown:
-            shape = (row.updated_seq, row.status, row.item_key in self.marked)
+            failure = self.failures.get(row.item_key)
+            shape = (row.updated_seq, row.status, row.item_key in self.marked, failure)
             if self._shaped.get(row.item_key, (None,))[0] != shape:
-                self._shaped[row.item_key] = (shape, item_cells(row, shape[2]))
+                self._shaped[row.item_key] = (shape, item_cells(row, shape[2], failure))
                 changed.add(row.item_key)
         rows = [(row.item_key, self._shaped[row.item_key][1]) for row in shown]
         sync_rows(self.query_one("#items", DataTable), rows, only=changed)
@@ -149,7 +156,7 @@ class JobScreen(PaydeskScreen):
 
     def engine_changed(self, snapshot: EngineSnapshot) -> None:
         super().engine_changed(snapshot)
-        if self.job_id in snapshot.changed:
+        if self._columns_ready and self.job_id in snapshot.changed:
             self._engine_refresh.request()
 
     def selected_item(self) -> str | None:
