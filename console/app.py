@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime
 from functools import partial
-from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import trio
-from rich.markup import escape
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from console.collector import CollectorPolicy
@@ -31,11 +30,19 @@ from console.hosting import (
     EngineReady,
     EngineSnapshot,
     HostClosed,
+    JobSnapshot,
     Publication,
 )
 from console.screens.actions import ACTIONS, help_text
 from console.screens.base import PaydeskScreen
-from console.screens.data import LiveProgress, LogReader
+from console.screens.data import (
+    LiveProgress,
+    LogReader,
+    item_counts_text,
+    job_words,
+    replay_text,
+    verify_text,
+)
 from console.screens.dialogs import (
     ConfirmScreen,
     ExportRequest,
@@ -44,38 +51,17 @@ from console.screens.dialogs import (
     RetryChoice,
     RetryScreen,
 )
+from console.screens.host import ConsoleHost
 from console.screens.item import ItemScreen
 from console.screens.job import JobScreen
 from console.screens.jobs import JobsScreen
 from console.screens.log import LogScreen
 from console.screens.new_job import NewJobScreen
-from engine import DEFAULT_PLAN_MAX_AGE, Config, Engine, display_status, open_engine
-from eventlog import EventLog, JobRow, Selection
+from console.settings import ConsoleSettings as ConsoleSettings  # where the commands and tests import it
+from engine import Engine, display_status, open_engine
+from eventlog import EventLog, JobRow, Selection, printable
 
 LOG = "log"  # the name of the Log screen the app keeps installed
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class ConsoleSettings:
-    db_path: Path
-    config: Config | None  # None only for a read-only console
-    read_only: bool = False
-    default_month: str = ""
-    clock: Callable[[], datetime] = utc_now
-    export_dir: Path = field(default_factory=Path.cwd)
-    offer_resume: bool = True
-
-    @property
-    def rate(self) -> float:
-        return self.config.notion.rate if self.config is not None else 0.0
-
-    @property
-    def plan_max_age(self) -> timedelta:
-        return self.config.plan_max_age if self.config is not None else DEFAULT_PLAN_MAX_AGE
 
 
 class EngineUpdated(Message):
@@ -139,6 +125,8 @@ class PaydeskApp(App[int]):
         self._offered = False
         self._stopping = False
         self._collector = CollectorPolicy()
+        self._changed: set[str] = set()  # jobs changed since the screens were last told
+        self._told: set[tuple[str, int]] = set()  # the runs whose end a toast announced
 
     # ---- lifetime -----------------------------------------------------------------------------------
 
@@ -168,6 +156,8 @@ class PaydeskApp(App[int]):
 
     def _publish(self, publication: Publication) -> None:
         if isinstance(publication, EngineSnapshot):
+            # A newer EngineUpdated replaces one still queued: what changed is kept here until told.
+            self._changed |= publication.changed
             self.post_message(EngineUpdated(publication))
         elif isinstance(publication, CommandAnswered):
             self.post_message(EngineAnswered(publication))
@@ -186,12 +176,33 @@ class PaydeskApp(App[int]):
         self.journal.append("engine started")
 
     def on_engine_updated(self, message: EngineUpdated) -> None:
-        self.snapshot = message.snapshot
+        snapshot = replace(message.snapshot, changed=frozenset(self._changed | message.snapshot.changed))
+        self._changed = set()
+        self.snapshot = snapshot
+        self._announce_ends(snapshot)
         if not self.screen_stack:  # a last update can arrive while the app is closing its screens
             return
         screen = self.screen  # the screens below catch up when they show again (PaydeskScreen)
         if isinstance(screen, PaydeskScreen):
-            screen.engine_changed(message.snapshot)
+            screen.engine_changed(snapshot)
+
+    def _announce_ends(self, snapshot: EngineSnapshot) -> None:
+        """A toast, once per run, when a job this console ran (not a dry run) ends."""
+        for job in snapshot.jobs.values():
+            run = (job.job_id, job.run)
+            if not job.done or job.action not in RUNS or run in self._told:
+                continue
+            self._told.add(run)
+            self.run_worker(self._toast_end(job), group="job-ends")
+
+    async def _toast_end(self, job: JobSnapshot) -> None:
+        job_id = job.job_id
+        row = await self.reader.read(lambda log: log.job(job_id), None)
+        if row is None:
+            return
+        title, text, severity = end_toast(row, job.error)
+        self.journal.append(f"toast {job_id}: {title}: {text}")
+        self.notify(text, title=title, severity=severity, timeout=15, markup=False)
 
     def on_engine_answered(self, message: EngineAnswered) -> None:
         answer = message.answer
@@ -424,10 +435,15 @@ class PaydeskApp(App[int]):
         )
         self.push_screen(ConfirmScreen("Discard plan?", body, "Discard the plan"), answered)
 
-    def request_retry(self, job: JobRow, *, one: str | None, marked: tuple[str, ...]) -> None:
-        self._with_fresh(job, partial(self._ask_retry, one=one, marked=marked))
+    def request_retry(
+        self, job: JobRow, *, one: str | None, marked: tuple[str, ...], one_name: str | None = None
+    ) -> None:
+        """Offer to retry `one` item (named `one_name`: its business key), the `marked` ones or all."""
+        self._with_fresh(job, partial(self._ask_retry, one=one, marked=marked, one_name=one_name))
 
-    def _ask_retry(self, job: JobRow, *, one: str | None, marked: tuple[str, ...]) -> None:
+    def _ask_retry(
+        self, job: JobRow, *, one: str | None, marked: tuple[str, ...], one_name: str | None = None
+    ) -> None:
         failing = job.items_failed + job.items_blocked
         job_id = job.job_id
 
@@ -440,7 +456,7 @@ class PaydeskApp(App[int]):
 
             self.send(retry, f"retry {job_id} {choice.count} item(s) {','.join(choice.items) or 'all'}")
 
-        self.push_screen(RetryScreen(job_id, one, marked, failing), chosen)
+        self.push_screen(RetryScreen(job_id, one, marked, failing, one_name), chosen)
 
     def _refuse_read_only(self) -> bool:
         if self.settings.read_only:
@@ -488,12 +504,7 @@ class PaydeskApp(App[int]):
 
         def run() -> str:
             with EventLog(db, read_only=True) as log:
-                if what == "verify":
-                    report = log.verify()
-                    return "\n".join(f"{k}: {v}" for k, v in report.as_dict().items())
-                replay = log.replay_check()
-                lines = [f"ok: {replay.ok}"] + [f"{k}: {v}" for k, v in replay.as_dict().items() if k != "ok"]
-                return "\n".join(lines)
+                return verify_text(log.verify()) if what == "verify" else replay_text(log.replay_check())
 
         self.notify(f"{what}: running…")
         try:
@@ -502,10 +513,37 @@ class PaydeskApp(App[int]):
             text = f"could not {what}: {describe_error(err)}"
         self.journal.append(f"{what}: {text.splitlines()[0] if text else ''}")
         title = "Verify the hash chain" if what == "verify" else "Replay check"
-        self.push_screen(ReportScreen(title, escape(text)))
+        self.push_screen(ReportScreen(title, text, markup=False))
+
+
+RUNS = ("run", "resume", "retry")
+"""The engine's actions that write (a dry run's end is its plan, shown on the New job screen)."""
+
+
+def end_toast(row: JobRow, refused: str | None = None) -> tuple[str, str, SeverityLevel]:
+    """The toast for a job's end: its title names the job in words, its text the outcome and counts."""
+    title = job_words(row.kind, row.params)
+    title = title[:1].upper() + title[1:]
+    counts = item_counts_text(row)
+    if refused is not None:
+        return title, printable(f"refused: {refused}"), "error"
+    if row.status == "failed":
+        return title, printable(f"failed: {row.error or 'see the log'} ({counts})"), "error"
+    if row.items_failed or row.items_blocked:
+        trouble = [
+            f"{n} {what}" for n, what in ((row.items_failed, "failed"), (row.items_blocked, "blocked")) if n
+        ]
+        return title, f"{row.status}, {' and '.join(trouble)}: {counts}", "warning"
+    if row.status == "completed":
+        return title, f"completed: {counts}", "information"
+    return title, f"{row.status}: {counts}", "warning"
 
 
 def describe_error(error: BaseException) -> str:
     while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
         error = error.exceptions[0]
     return f"{type(error).__name__}: {error}"
+
+
+if TYPE_CHECKING:  # the screens know the app as a ConsoleHost: mypy holds PaydeskApp to it here
+    _host: type[ConsoleHost] = PaydeskApp

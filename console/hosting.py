@@ -40,6 +40,7 @@ class JobSnapshot:
     """A job running (or run) in this engine, as the screens show it."""
 
     job_id: str
+    run: int  # 1 for the job's first run in this engine, 2 for a resume or retry after it, …
     action: str
     total: int
     settled: Mapping[str, int]
@@ -117,6 +118,8 @@ class EngineHost:
         self._stopping = False
         self._done: asyncio.Future[outcome.Outcome[None]] | None = None
         self._dirty: set[str] = set()
+        self._last: dict[str, JobSnapshot] = {}  # each job as last published
+        self._runs: dict[str, tuple[RunningJob, int]] = {}  # each job's latest run here, and its number
         self._rate = _RateMeter()
         self.engine: Engine | None = None
         self.on_done: Callable[[BaseException | None], None] = lambda _: None
@@ -179,13 +182,17 @@ class EngineHost:
             self._scope = scope
             if self._stopping:
                 scope.cancel()
-            async with self._opener(self.config, self.db_path, on_change=self._dirty.add) as engine:
+            async with self._opener(self.config, self.db_path, on_change=self._mark) as engine:
                 self.engine = engine
                 self._publish(EngineReady())
                 async with trio.open_nursery() as nursery:
                     nursery.start_soon(self._publish_loop, engine)
                     async for tag, command in self._commands():
                         self._answer(engine, tag, command)
+
+    def _mark(self, job_id: str) -> None:
+        # Not `self._dirty.add`: that binds the set of the moment, and each publication starts a new one.
+        self._dirty.add(job_id)
 
     async def _commands(self) -> AsyncIterator[tuple[str, Command]]:
         async with self._receive:
@@ -204,19 +211,26 @@ class EngineHost:
         while True:
             stats = engine.statistics()
             self._rate.sample(stats.bucket.taken, trio.current_time())
-            changed, self._dirty = frozenset(self._dirty), set()
-            jobs = {job_id: _snapshot(job) for job_id, job in engine.jobs.items()}
+            jobs = {job_id: self._snapshot(job) for job_id, job in engine.jobs.items()}
+            # The engine tells when a job starts and ends; a step settling shows in its progress.
+            moved = {job_id for job_id, job in jobs.items() if self._last.get(job_id) != job}
+            changed, self._dirty = frozenset(self._dirty | moved), set()
+            self._last = jobs
             self._publish(EngineSnapshot(stats, jobs, changed, tuple(self._rate.history)))
             await trio.sleep(self._interval)
 
-
-def _snapshot(job: RunningJob) -> JobSnapshot:
-    return JobSnapshot(
-        job_id=job.job_id,
-        action=job.action,
-        total=job.progress.total,
-        settled=dict(job.progress.settled),
-        done=job.done.is_set(),
-        error=job.error,
-        status=job.report.status if job.report is not None else None,
-    )
+    def _snapshot(self, job: RunningJob) -> JobSnapshot:
+        run = self._runs.get(job.job_id)
+        if run is None or run[0] is not job:  # a resume or retry runs the same job again
+            run = (job, (run[1] + 1) if run is not None else 1)
+            self._runs[job.job_id] = run
+        return JobSnapshot(
+            job_id=job.job_id,
+            run=run[1],
+            action=job.action,
+            total=job.progress.total,
+            settled=dict(job.progress.settled),
+            done=job.done.is_set(),
+            error=job.error,
+            status=job.report.status if job.report is not None else None,
+        )

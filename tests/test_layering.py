@@ -108,6 +108,24 @@ def test_the_engine_never_imports_itself_through_its_face() -> None:
     assert offences == []
 
 
+def app_offences(path: Path, where: Path | None = None) -> list[str]:
+    """Imports of console.app (the app imports every screen: a screen knows it as a ConsoleHost)."""
+    where = where or path
+    return [
+        f"{where.relative_to(ROOT)} imports {module}" + (" app" if module == "console" else "")
+        for module, names in imports_of(path, where)
+        if module == "console.app"
+        or module.startswith("console.app.")
+        or (module == "console" and "app" in names)
+    ]
+
+
+def test_no_screen_imports_the_app() -> None:
+    screens = modules_of(Path("console") / "screens")
+    assert ROOT / "console" / "screens" / "host.py" in screens
+    assert [o for path in screens for o in app_offences(path)] == []
+
+
 def kind_of(path: Path) -> str | None:
     """The kind a module of engine/kinds belongs to (None for the registry and the base)."""
     parts = path.relative_to(KINDS_DIR).parts
@@ -164,6 +182,23 @@ def test_the_face_check_sees_a_submodule_or_a_name_the_face_does_not_export(tmp_
         "probe.py imports engine.props, which engine does not export",
         "probe.py imports engine.run.jobs (import from `engine` itself)",
         "probe.py imports eventlog.queries (import from `eventlog` itself)",
+    ]
+
+
+def test_the_app_check_sees_a_screen_importing_the_app_even_for_types(tmp_path: Path) -> None:
+    module = tmp_path / "probe.py"
+    module.write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from console.app import PaydeskApp\n"
+        "import console.app\nfrom console import app\nfrom .. import app as the_app\n"
+        "from console.screens.host import ConsoleHost\n",
+        encoding="utf-8",
+    )
+    offences = app_offences(module, where=ROOT / "console" / "screens" / "probe.py")
+    assert sorted(o.split(" imports ", 1)[1] for o in offences) == [
+        "console app",
+        "console app",
+        "console.app",
+        "console.app",
     ]
 
 

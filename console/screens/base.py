@@ -1,26 +1,26 @@
-"""What every console screen shares: the app it runs in, the status bar, and a hook for engine updates."""
+"""What every console screen shares: the app it runs in (as a `ConsoleHost`), the status bar, and a hook
+for engine updates."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar, cast
 
 from textual.binding import BindingType
 from textual.screen import Screen
 
 from console.hosting import EngineSnapshot
+from console.screens.host import ConsoleHost
 from console.widgets.status_bar import StatusBar
-
-if TYPE_CHECKING:
-    from console.app import PaydeskApp
 
 
 class PaydeskScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [("escape", "back", "Back")]
 
     @property
-    def console(self) -> PaydeskApp:
-        return cast("PaydeskApp", self.app)
+    def console(self) -> ConsoleHost:
+        """The app, as far as a screen needs it (console.app.PaydeskApp is one)."""
+        return cast(ConsoleHost, self.app)
 
     def status_bar(self) -> StatusBar:
         return StatusBar(self.console.settings.read_only)

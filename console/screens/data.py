@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -19,7 +20,16 @@ from typing import Any, TypeVar
 from rich.text import Text
 
 from console.widgets.tables import Column, cell
-from eventlog import EventLog, EventLogError, ItemRow, JobRow, StepRow, printable
+from eventlog import (
+    EventLog,
+    EventLogError,
+    ItemRow,
+    JobRow,
+    ReplayReport,
+    StepRow,
+    VerifyReport,
+    printable,
+)
 
 T = TypeVar("T")
 
@@ -79,6 +89,101 @@ def params_text(params: str) -> str:
     return " ".join(f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}" for k, v in shown.items())
 
 
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def month_words(month: Any) -> str:
+    """`January 2026` for `2026-01` (anything else as it is)."""
+    text = str(month or "")
+    year, _, number = text.partition("-")
+    if year.isdigit() and number.isdigit() and 1 <= int(number) <= 12:
+        return f"{MONTHS[int(number) - 1]} {year}"
+    return text or "no month"
+
+
+def job_words(kind: str, params: str) -> str:
+    """The job named as an operator says it: `commit of January 2026, batch 15`, `generate payroll for
+    January 2026`, `sync of January 2026 for Ada Lovelace`."""
+    value = loads(params, {})
+    p: Mapping[str, Any] = value if isinstance(value, Mapping) else {}
+    if kind == "generate":
+        words = f"generate {p.get('type') or 'payouts'} for {month_words(p.get('month'))}"
+    else:
+        words = f"{kind or 'job'} of {month_words(p.get('month'))}"
+    if p.get("batch"):
+        words += f", batch {p['batch']}"
+    if p.get("contractor"):
+        words += f", for {p['contractor']}"
+    invoices = p.get("invoice_ids") or ()
+    if invoices:
+        shown = ", ".join(map(str, list(invoices)[:3])) + (" …" if len(invoices) > 3 else "")
+        words += f", invoice{'s' if len(invoices) > 1 else ''} {shown}"
+    if p.get("force"):
+        words += ", forced"
+    if p.get("hours_only"):
+        words += ", hours only"
+    return words
+
+
+def item_counts_text(row: JobRow) -> str:
+    """`12 succeeded, 3 skipped, 1 failed, 2 blocked`: the item counts that are not zero."""
+    counts = [
+        (row.items_succeeded, "succeeded"),
+        (row.items_skipped, "skipped"),
+        (row.items_failed, "failed"),
+        (row.items_blocked, "blocked"),
+        (row.items_cancelled, "cancelled"),
+        (row.items_pending + row.items_running, "left"),
+    ]
+    return ", ".join(f"{count} {what}" for count, what in counts if count) or "no items"
+
+
+def item_name(row: ItemRow) -> str:
+    """The item by its business key: a payable's invoice id and contractor, a payout source (or a sync's
+    order) and its contractor; the raw item key only when the plan gave nothing else."""
+    data = loads(row.data, {})
+    data = data if isinstance(data, Mapping) else {}
+    contractor = str(data.get("contractor") or "")
+    base = row.label or str(data.get("invoice_id") or "") or row.item_key
+    if contractor and contractor not in base:
+        return f"{base} ({contractor})"
+    return base
+
+
+STEP_ERROR = re.compile(r"(?s)^\S.*?: (?=[a-z][a-z0-9_]*: )")
+"""The step key the projection puts before an item's last error (`<step key>: <code>: <message>`); a key
+may hold spaces (`payables:…:Payment Status=Paid`), so what ends it is the first `: <code>: `."""
+
+
+def failure_text(error: str | None) -> str:
+    """An item's last error as Notion said it (`validation_error: …`, `blocked: …`), its step key cut."""
+    if not error:
+        return ""
+    return STEP_ERROR.sub("", error, count=1)
+
+
+def step_failure(step: StepRow) -> str:
+    """A failed step's error as Notion gave it: `code: message`."""
+    message = step.last_error or step.reason or ""
+    return f"{step.error_code}: {message}" if step.error_code else message
+
+
+def failures_of(log: EventLog, job_id: str, items: Iterable[ItemRow], limit: int = 100) -> dict[str, str]:
+    """The Notion error (`code: message`) of the first failed step of each failed item (of the first `limit`
+    of them): an item's last error may be a step blocked behind the failure."""
+    found: dict[str, str] = {}
+    for item in items:
+        if item.status != "failed" or len(found) >= limit:
+            continue
+        failed = next((step for step in log.steps(job_id, item.item_key) if step.status == "failed"), None)
+        if failed is not None:
+            found[item.item_key] = step_failure(failed)
+    return found
+
+
 def money(totals: Mapping[str, Any]) -> str:
     parts = [f"{currency} {float(amount):,.2f}" for currency, amount in sorted(totals.items())]
     return " + ".join(parts) if parts else "nothing"
@@ -111,10 +216,15 @@ def short_clock_text(text: str | None) -> str:
     return moment.strftime("%m-%d %H:%M") if moment else "-"
 
 
+NEVER = "—"  # a duration of a job that never ran
+
+
 def duration_text(start: str | None, end: str | None, now: datetime) -> str:
+    """How long a job ran (until `now` while it runs); "—" when it never started: a plan nobody
+    executed took no time, and its age is not a duration."""
     began = parse_time(start)
     if began is None:
-        return "-"
+        return NEVER
     finished = parse_time(end) or now
     seconds = max(0, int((finished - began).total_seconds()))
     hours, rest = divmod(seconds, 3600)
@@ -144,10 +254,7 @@ JOB_COLUMNS = (
 
 
 def job_cells(row: JobRow, now: datetime, live: LiveProgress | None = None) -> tuple[Text, ...]:
-    done = row.steps_total - row.steps_planned - row.steps_started
-    total = row.steps_total
-    if live is not None and live.total:
-        done, total = live.done, live.total
+    done, total = job_progress(row, live)
     started = row.started_at or row.created_at
     return (
         cell(row.job_id),
@@ -157,8 +264,21 @@ def job_cells(row: JobRow, now: datetime, live: LiveProgress | None = None) -> t
         cell(f"{row.items_succeeded}/{row.items_skipped}/{row.items_failed}/{row.items_blocked}"),
         cell(row.reads + row.writes),
         cell(short_clock_text(started)),
-        cell(duration_text(started, row.finished_at, now)),
+        cell(duration_text(row.started_at, row.finished_at, now)),
     )
+
+
+def job_progress(row: JobRow, live: LiveProgress | None = None) -> tuple[int, int]:
+    """(steps settled, steps) of the whole job: the log's counts, or while it runs here the engine's
+    fresher count of this run on top of what earlier runs settled (a resume's run has only the rest)."""
+    done = row.steps_total - row.steps_planned - row.steps_started
+    total = row.steps_total
+    if live is not None and live.total:
+        if live.total > total:  # the log does not hold the plan yet
+            return live.done, live.total
+        earlier = total - live.total
+        return min(total, earlier + live.done), total
+    return done, total
 
 
 ITEM_COLUMNS = (
@@ -171,22 +291,56 @@ ITEM_COLUMNS = (
 )
 
 
-def item_cells(row: ItemRow, marked: bool) -> tuple[Text, ...]:
+NOTHING_TO_DO = "nothing to do"
+SETTLED_WELL = ("succeeded", "skipped")
+
+
+def steps_of(row: ItemRow) -> int:
+    return (
+        row.n_planned + row.n_started + row.n_succeeded + row.n_skipped + row.n_failed + row.n_blocked
+    ) + row.n_cancelled
+
+
+def item_status(row: ItemRow) -> str:
+    """The item's status as the engine reports it: an item planned with no step at all (a sync contractor
+    whose hours are all in place) is skipped, with nothing to do; the log's row keeps it pending."""
+    if row.status == "pending" and steps_of(row) == 0 and row.skip_reason is None:
+        return "skipped"
+    return row.status
+
+
+def item_reason(row: ItemRow, failure: str | None = None) -> str:
+    """Why the item is where it is: Notion's code and message (`failure`, from its failed step, if known),
+    the skip reason, or nothing to do."""
+    if failure:
+        return failure
+    if row.last_error and row.status not in SETTLED_WELL:  # an error a retry since fixed is history
+        return failure_text(row.last_error)
+    if row.skip_reason:
+        return row.skip_reason
+    return NOTHING_TO_DO if item_status(row) != row.status else ""
+
+
+def item_cells(row: ItemRow, marked: bool, failure: str | None = None) -> tuple[Text, ...]:
     return (
         cell("●" if marked else " "),
-        cell(row.label or row.item_key),
-        cell(row.status),
+        cell(item_name(row)),
+        cell(item_status(row)),
         cell(f"{row.n_succeeded}/{row.n_skipped}/{row.n_failed}/{row.n_blocked}"),
         cell(row.attempts),
-        cell((row.last_error or row.skip_reason or "")[:80]),
+        cell(item_reason(row, failure)[:80]),
     )
 
 
-def job_summary(row: JobRow) -> Text:
+def job_summary(
+    row: JobRow, now: datetime, *, nothing_to_do: int = 0, live: LiveProgress | None = None
+) -> Text:
     """The Job screen's header, one line per fact (and the error last, if any); every value is shown
-    literally: an error may hold "[" or "[/]"."""
+    literally: an error may hold "[" or "[/]". `nothing_to_do` items (planned with no step) count as
+    skipped, as the engine reports them; `live` is the engine's count of the run going on here."""
     totals = loads(row.totals, {}) or {}
     estimate = loads(row.estimate, {}) or {}
+    done, total = job_progress(row, live)
     first = Text.assemble(
         (row.job_id, "bold"),
         printable(f"  {row.kind}  {params_text(row.params)}  status "),
@@ -195,8 +349,14 @@ def job_summary(row: JobRow) -> Text:
     lines = [
         first,
         Text(
-            f"items {row.items_total}: {row.items_succeeded} succeeded, {row.items_skipped} skipped, "
-            f"{row.items_failed} failed, {row.items_blocked} blocked, {row.items_pending} pending"
+            f"items {row.items_total}: {row.items_succeeded} succeeded, {row.items_skipped + nothing_to_do} "
+            f"skipped, {row.items_failed} failed, {row.items_blocked} blocked, {row.items_cancelled} "
+            f"cancelled, {row.items_pending - nothing_to_do} pending, {row.items_running} running"
+        ),
+        Text(
+            f"steps {done} of {total} settled: {row.steps_succeeded} succeeded, {row.steps_skipped} "
+            f"skipped, {row.steps_failed} failed, {row.steps_blocked} blocked, {row.steps_cancelled} "
+            f"cancelled   took {duration_text(row.started_at, row.finished_at, now)}"
         ),
         Text(
             f"totals {money(totals)}   estimate {estimate.get('requests', '-')} requests, "
@@ -214,7 +374,15 @@ def job_summary(row: JobRow) -> Text:
 
 
 def filter_items(rows: Sequence[ItemRow], outcome: str) -> list[ItemRow]:
-    return list(rows) if outcome == "all" else [row for row in rows if row.status == outcome]
+    return list(rows) if outcome == "all" else [row for row in rows if item_status(row) == outcome]
+
+
+PENDING_SCAN = 2000  # pending items looked at for those with nothing to do (all of them, but in a huge run)
+
+
+def nothing_to_do_items(log: EventLog, job_id: str, limit: int = PENDING_SCAN) -> list[ItemRow]:
+    """The job's items planned with no step at all (the log keeps them pending; the engine skips them)."""
+    return [row for row in log.items(job_id, "pending", limit=limit) if item_status(row) == "skipped"]
 
 
 @dataclass(frozen=True)
@@ -225,8 +393,11 @@ class CascadeNode:
     @property
     def text(self) -> str:
         step = self.step
+        problem = step.reason or ""
+        if step.last_error:
+            problem = step_failure(step)
         return f"{step.label or step.step_key} [{step.data_source}] {step.status}" + (
-            f" — {step.last_error or step.reason}" if step.last_error or step.reason else ""
+            f" — {problem}" if problem else ""
         )
 
 
@@ -341,14 +512,15 @@ class TimelineLine:
     at: str
     what: str
     detail: str
+    full: str = ""  # everything the event holds (its step key, its payload), for the report one key away
 
 
-def _detail(type_name: str, payload: Mapping[str, Any], step_key: str | None) -> str:
-    where = f"{step_key}  " if step_key else ""
+def _detail(type_name: str, payload: Mapping[str, Any], step: str | None) -> str:
+    where = f"{step}: " if step else ""
     if type_name == "step.failed":
         return (
-            f"{where}attempt failed: HTTP {payload.get('status')} {payload.get('code')}: "
-            f"{payload.get('message')} (request {payload.get('request_id') or '-'}, "
+            f"{where}{payload.get('code')}: {payload.get('message')} (HTTP {payload.get('status')}, "
+            f"request {payload.get('request_id') or '-'}, "
             f"{'retryable' if payload.get('retryable') else 'not retryable'})"
         )
     if type_name == "step.started":
@@ -360,7 +532,7 @@ def _detail(type_name: str, payload: Mapping[str, Any], step_key: str | None) ->
     if type_name == "step.resolved":
         return f"{where}{payload.get('outcome')} (found {payload.get('current')})"
     if type_name == "step.planned":
-        return f"{where}{payload.get('label')}: {payload.get('before')} → {payload.get('after')}"
+        return f"{payload.get('label') or step or ''}: {payload.get('before')} → {payload.get('after')}"
     if type_name == "preload.completed":
         return (
             f"{payload.get('data_source')}: {payload.get('pages')} pages in {payload.get('requests')} "
@@ -380,23 +552,35 @@ JOB_FACTS = ("preload.completed", *OPERATOR_TYPES)
 a job of 50,000 items has some 300,000 events)."""
 
 
+def _full(seq: int, at: str, type_name: str, step_key: str | None, payload: Any) -> str:
+    lines = [f"event {seq} at {clock_text(at)}: {type_name}"]
+    if step_key:
+        lines.append(f"step key: {step_key}")
+    if isinstance(payload, Mapping):
+        lines.extend(f"{key}: {value}" for key, value in payload.items())
+    return "\n".join(lines)
+
+
 def item_timeline(log: EventLog, job_id: str, item_key: str) -> list[TimelineLine]:
+    """The item's events and its job's facts, oldest first; a step is named by its label (the plan's words
+    for it), its key is in the line's full text."""
     lines: list[TimelineLine] = []
     for record in log.records_of_job(job_id, JOB_FACTS):
         payload = loads(record.payload, {})
         actor = f" by {record.operator}" if record.type in OPERATOR_TYPES else ""
         detail = _detail(record.type, payload, None)
-        lines.append(TimelineLine(record.seq, record.recorded_at, record.type + actor, detail))
+        full = _full(record.seq, record.recorded_at, record.type, None, payload)
+        lines.append(TimelineLine(record.seq, record.recorded_at, record.type + actor, detail, full))
+    labels = {step.step_key: step.label or _short(step.step_key) for step in log.steps(job_id, item_key)}
     for record in log.records_of_item(job_id, item_key):
         payload = loads(record.payload, {})
+        step = labels.get(record.step_key, _short(record.step_key)) if record.step_key else None
+        full = _full(record.seq, record.recorded_at, record.type, record.step_key, payload)
         lines.append(
-            TimelineLine(record.seq, record.recorded_at, record.type, _detail(record.type, payload, None))
-        )
-        if record.step_key:
-            last = lines[-1]
-            lines[-1] = TimelineLine(
-                last.seq, last.at, last.what, _detail(record.type, payload, _short(record.step_key))
+            TimelineLine(
+                record.seq, record.recorded_at, record.type, _detail(record.type, payload, step), full
             )
+        )
     return sorted(lines, key=lambda line: line.seq)
 
 
@@ -414,3 +598,37 @@ def event_outcome(type_name: str, payload: str) -> str:
         status = loads(payload, {}).get("status")
         return str(status) if status else "finished"
     return ""
+
+
+# ---- audits (verify, replay check) ------------------------------------------------------------------------
+
+
+def verify_text(report: VerifyReport) -> str:
+    """The hash chain's verification in a sentence (and the head's hash to write down)."""
+    if report.ok:
+        if report.checked == 0:
+            return "The log holds no events yet: there is no chain to break."
+        return (
+            f"The chain of {report.checked:,} events is intact: each event's hash covers the one before it, "
+            f"up to event {report.head.seq:,}.\nIts head hash is {report.head.hash}."
+        )
+    at = f"event {report.first_broken:,}" if report.first_broken is not None else "an unknown event"
+    before = f" The {report.first_broken - 1:,} events before it are intact." if report.first_broken else ""
+    return f"The chain is broken at {at}: {report.problem or 'its hash does not match'}.{before}"
+
+
+def replay_text(report: ReplayReport) -> str:
+    """The replay check in a sentence, then the differences found (if any), one a line."""
+    if report.ok:
+        return (
+            f"Replaying the {report.events:,} events rebuilds exactly the tables the log holds "
+            f"(up to event {report.head.seq:,})."
+        )
+    found = len(report.differences)
+    more = " (the first of more)" if report.truncated else ""
+    lines = [
+        f"Replaying the {report.events:,} events does not rebuild the tables the log holds: "
+        f"{found:,} difference{'s' if found != 1 else ''}{more}:"
+    ]
+    lines.extend(f"  {difference.describe()}" for difference in report.differences)
+    return "\n".join(lines)

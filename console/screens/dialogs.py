@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -55,9 +56,12 @@ class RetryScreen(ModalScreen[RetryChoice | None]):
     CSS_PATH = "dialogs.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [("escape", "dismiss_none", "Cancel")]
 
-    def __init__(self, job_id: str, one: str | None, marked: tuple[str, ...], failing: int) -> None:
+    def __init__(
+        self, job_id: str, one: str | None, marked: tuple[str, ...], failing: int, one_name: str | None = None
+    ) -> None:
         super().__init__()
         self.job_id, self.one, self.marked, self.failing = job_id, one, marked, failing
+        self.one_name = one_name or one  # the item's business key (invoice id, contractor…)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -65,7 +69,7 @@ class RetryScreen(ModalScreen[RetryChoice | None]):
             yield Static("Failed and blocked steps are re-read, then written again. Choose what to retry:")
             with Vertical(classes="choices"):
                 if self.one is not None:
-                    yield Button(f"Retry this item (1): {self.one[:40]}", id="one")
+                    yield Button(Text(f"Retry this item (1): {(self.one_name or '')[:60]}"), id="one")
                 if self.marked:
                     yield Button(f"Retry the {len(self.marked)} marked items", id="marked")
                 yield Button(
@@ -159,15 +163,15 @@ class ReportScreen(ModalScreen[None]):
     CSS_PATH = "dialogs.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [("escape", "close", "Close"), ("q", "close", "Close")]
 
-    def __init__(self, title: str, body: str) -> None:
+    def __init__(self, title: str, body: str, *, markup: bool = True) -> None:
         super().__init__()
-        self._title, self._body = title, body
+        self._title, self._body, self._markup = title, body, markup
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
-            yield Label(self._title, classes="title")
+            yield Label(self._title, classes="title", markup=self._markup)
             with VerticalScroll():
-                yield Static(self._body, id="body")
+                yield Static(self._body, id="body", markup=self._markup)
             yield Button("Close", id="close", variant="primary")
 
     def on_mount(self) -> None:

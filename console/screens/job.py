@@ -18,9 +18,12 @@ from console.screens.data import (
     ITEM_COLUMNS,
     OUTCOMES,
     cascade,
+    failures_of,
     filter_items,
     item_cells,
+    item_name,
     job_summary,
+    nothing_to_do_items,
 )
 from console.screens.throttle import Throttle
 from console.widgets.key_bar import KeyBar
@@ -50,14 +53,17 @@ class JobScreen(PaydeskScreen):
         self.job_id = job_id
         self.job: JobRow | None = None
         self.items: list[ItemRow] = []
+        self.nothing_to_do = 0  # items planned with no step (pending in the log, skipped as the engine says)
+        self.failures: dict[str, str] = {}  # failed items' Notion errors (code: message), by item key
         self.outcome = "all"
         self.marked: set[str] = set()
         self._cascade_source: tuple[str, ItemRow | None] | None = None  # the item (and row) asked for
         self._cascade_shown: tuple[str, list[StepRow]] | None = None  # the item and steps in the tree
-        self._shaped: dict[str, tuple[tuple[int, str, bool], tuple[Text, ...]]] = {}  # cells by item
+        self._shaped: dict[str, tuple[tuple[int, str, bool, str | None], tuple[Text, ...]]] = {}  # by item
         self._loading = False
         self._again = False
         self._engine_refresh = Throttle(self, ENGINE_REFRESH_S, self.reload)
+        self._columns_ready = False  # on_mount ran (a screen is on the stack, and told of the engine, before)
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f"Job {self.job_id}"), id="title")
@@ -75,6 +81,7 @@ class JobScreen(PaydeskScreen):
         table = self.query_one("#items", DataTable)
         add_columns(table, ITEM_COLUMNS)
         self.query_one("#cascade", Tree).show_root = False
+        self._columns_ready = True
         self.reload()
         table.focus()
 
@@ -91,13 +98,19 @@ class JobScreen(PaydeskScreen):
 
         status = None if self.outcome == "all" else self.outcome
 
-        def query(log: EventLog) -> tuple[JobRow | None, list[ItemRow]]:
+        def query(log: EventLog) -> tuple[JobRow | None, list[ItemRow], int, dict[str, str]]:
             # Only the rows the table shows: a job of 50,000 items opens as fast as one of 50.
-            return log.job(job_id), log.items(job_id, status, limit=MAX_ROWS + 1)
+            idle = nothing_to_do_items(log, job_id)
+            items = log.items(job_id, status, limit=MAX_ROWS + 1)
+            if status == "skipped":  # the items with nothing to do are skipped too
+                items = (idle + items)[: MAX_ROWS + 1]
+            return log.job(job_id), items, len(idle), failures_of(log, job_id, items)
 
-        nothing: tuple[JobRow | None, list[ItemRow]] = (None, [])
+        nothing: tuple[JobRow | None, list[ItemRow], int, dict[str, str]] = (None, [], 0, {})
         try:
-            self.job, self.items = await self.console.reader.read(query, nothing)
+            self.job, self.items, self.nothing_to_do, self.failures = await self.console.reader.read(
+                query, nothing
+            )
         finally:
             self._loading = False
         if self.on_stack:
@@ -107,14 +120,19 @@ class JobScreen(PaydeskScreen):
             self.reload()
 
     def render_all(self) -> None:
-        summary = job_summary(self.job) if self.job else Text(f"no job {self.job_id} in the log")
+        if self.job is None:
+            summary = Text(f"no job {self.job_id} in the log")
+        else:
+            live = self.console.live_progress().get(self.job_id)
+            summary = job_summary(self.job, self.console.now(), nothing_to_do=self.nothing_to_do, live=live)
         show_text(self.query_one("#summary", Static), summary)
         shown = filter_items(self.items, self.outcome)[:MAX_ROWS]
         changed: set[str] = set()
         for row in shown:
-            shape = (row.updated_seq, row.status, row.item_key in self.marked)
+            failure = self.failures.get(row.item_key)
+            shape = (row.updated_seq, row.status, row.item_key in self.marked, failure)
             if self._shaped.get(row.item_key, (None,))[0] != shape:
-                self._shaped[row.item_key] = (shape, item_cells(row, shape[2]))
+                self._shaped[row.item_key] = (shape, item_cells(row, shape[2], failure))
                 changed.add(row.item_key)
         rows = [(row.item_key, self._shaped[row.item_key][1]) for row in shown]
         sync_rows(self.query_one("#items", DataTable), rows, only=changed)
@@ -125,6 +143,8 @@ class JobScreen(PaydeskScreen):
             matching = total
         else:  # the job row counts its items by status
             matching = int(getattr(self.job, f"items_{self.outcome}", len(shown)))
+            if self.outcome in ("skipped", "pending"):
+                matching += self.nothing_to_do if self.outcome == "skipped" else -self.nothing_to_do
         more = f" (first {MAX_ROWS} shown)" if matching > MAX_ROWS else ""
         bar = Text.assemble(
             "outcome ",
@@ -136,7 +156,7 @@ class JobScreen(PaydeskScreen):
 
     def engine_changed(self, snapshot: EngineSnapshot) -> None:
         super().engine_changed(snapshot)
-        if self.job_id in snapshot.changed:
+        if self._columns_ready and self.job_id in snapshot.changed:
             self._engine_refresh.request()
 
     def selected_item(self) -> str | None:
@@ -187,7 +207,10 @@ class JobScreen(PaydeskScreen):
 
     def action_retry(self) -> None:
         if self.job is not None:
-            self.console.request_retry(self.job, one=self.selected_item(), marked=tuple(sorted(self.marked)))
+            key = self.selected_item()
+            row = next((row for row in self.items if row.item_key == key), None)
+            name = item_name(row) if row is not None else None
+            self.console.request_retry(self.job, one=key, marked=tuple(sorted(self.marked)), one_name=name)
 
     def action_resume(self) -> None:
         if self.job is not None:

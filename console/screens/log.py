@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from asyncio import sleep
 from collections import deque
+from collections.abc import Iterable, Mapping
 from typing import ClassVar
 
 from rich.text import Text
@@ -20,7 +21,7 @@ from textual.containers import Horizontal
 from textual.widgets import Input, RichLog, Select, Static
 
 from console.screens.base import PaydeskScreen
-from console.screens.data import clock_text, event_outcome
+from console.screens.data import clock_text, event_outcome, item_name
 from console.widgets.key_bar import KeyBar
 from eventlog import EventLog, EventRecord, printable
 
@@ -42,7 +43,7 @@ EVENT_FIELDS = (
     ("seq", 8),
     ("at", 19),
     ("job", 27),
-    ("item", 24),
+    ("item", 32),
     ("type", 22),
     ("outcome", 12),
     ("operator", 10),
@@ -55,12 +56,31 @@ def event_line(values: tuple[str, ...]) -> Text:
     return Text(printable(" ".join(parts).rstrip()), no_wrap=True, end="")
 
 
+ItemId = tuple[str, str]  # (job id, item key)
+
 HEADER = event_line(tuple(name for name, _ in EVENT_FIELDS))
 
 
 def tail_after(log: EventLog, seq: int, limit: int) -> list[EventRecord]:
     """The newest `limit` events after `seq`, oldest first (a busy log is shown from its end)."""
     return log.records_tail(seq, limit)
+
+
+def item_names(
+    log: EventLog, records: Iterable[EventRecord], known: Mapping[ItemId, str]
+) -> dict[ItemId, str]:
+    """The business keys of the items `records` name that `known` does not hold yet (read from the log)."""
+    found: dict[ItemId, str] = {}
+    for record in records:
+        if not record.item_key:
+            continue
+        key = (record.job_id, record.item_key)
+        if key in known or key in found:
+            continue
+        row = log.item(*key)
+        if row is not None:
+            found[key] = item_name(row)
+    return found
 
 
 class LogScreen(PaydeskScreen):
@@ -77,6 +97,7 @@ class LogScreen(PaydeskScreen):
         self.outcome_filter = ""
         self._polling = False
         self._drawn = 0  # how many times the tail was redrawn from `records` (a filter changed)
+        self.names: dict[ItemId, str] = {}  # items by their business keys, as far as the tail needs them
 
     def compose(self) -> ComposeResult:
         yield Static("Event log (live tail)", id="title")
@@ -118,17 +139,22 @@ class LogScreen(PaydeskScreen):
             self._polling = False  # only now: a poll overlapping this one could write newer lines first
 
     async def _catch_up(self) -> None:
-        after = self.last_seq
+        after, known = self.last_seq, dict(self.names)
 
-        def query(log: EventLog) -> list[EventRecord]:
-            return tail_after(log, after, KEEP)
+        def query(log: EventLog) -> tuple[list[EventRecord], dict[ItemId, str]]:
+            records = tail_after(log, after, KEEP)
+            return records, item_names(log, records, known)
 
-        empty: list[EventRecord] = []
-        fresh = await self.console.reader.read(query, empty)
+        empty: tuple[list[EventRecord], dict[ItemId, str]] = ([], {})
+        fresh, names = await self.console.reader.read(query, empty)
         if not fresh or not self.on_stack:
             return
         self.last_seq = fresh[-1].seq
         self.records.extend(fresh)
+        self.names.update(names)
+        if len(self.names) > 4 * KEEP:  # only the items of the tail are needed
+            kept = {(r.job_id, r.item_key) for r in self.records if r.item_key}
+            self.names = {key: name for key, name in self.names.items() if key in kept}
         tail = self.query_one("#events", RichLog)
         drawn = self._drawn
         for start in range(0, len(fresh), WRITE_SLICE):
@@ -152,7 +178,7 @@ class LogScreen(PaydeskScreen):
             str(record.seq),
             clock_text(record.recorded_at),
             record.job_id,
-            record.item_key or "",
+            self.names.get((record.job_id, record.item_key), record.item_key) if record.item_key else "",
             record.type,
             event_outcome(record.type, record.payload),
             record.operator,

@@ -1,0 +1,33 @@
+"""The console's settings: where the log is, the engine's configuration, and what the operator chose."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from engine import DEFAULT_PLAN_MAX_AGE, Config
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    db_path: Path
+    config: Config | None  # None only for a read-only console
+    read_only: bool = False
+    default_month: str = ""
+    clock: Callable[[], datetime] = utc_now
+    export_dir: Path = field(default_factory=Path.cwd)
+    offer_resume: bool = True
+
+    @property
+    def rate(self) -> float:
+        return self.config.notion.rate if self.config is not None else 0.0
+
+    @property
+    def plan_max_age(self) -> timedelta:
+        return self.config.plan_max_age if self.config is not None else DEFAULT_PLAN_MAX_AGE
