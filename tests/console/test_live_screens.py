@@ -1,7 +1,8 @@
-"""The Job and Item screens follow a running job without being re-opened, for every kind: a plan is executed
-from the app, the Job screen opened while it is still planned watches it to its end with the counts the log
-holds; a write Notion refuses shows as Notion's code and message on the Item screen, and retrying it from
-there is watched to success on that same screen; each end of a run is announced once by a toast."""
+"""The operator's journey for every kind: a plan is made in New job and executed from the command palette;
+the Job screen it lands on, while the job is still planned, follows it to its end with the counts the log
+holds, never re-opened; a write Notion refuses shows as Notion's code and message on the Item screen, and
+retrying it from there is watched to success on that same screen; each end of a run is announced once by a
+toast."""
 
 from __future__ import annotations
 
@@ -24,12 +25,19 @@ from console.screens.data import (
     replay_text,
     verify_text,
 )
-from console.screens.dialogs import ReportScreen, RetryScreen
+from console.screens.dialogs import ConfirmScreen, ReportScreen, RetryScreen
 from console.screens.item import ItemScreen
 from console.screens.job import JobScreen
 from console.widgets.tables import row_text
 from eventlog import ChainHead, EventLog, ItemRow, JobRow, ReplayReport, StepRow, VerifyReport
 from tests.console.conftest import FIXED_NOW, MONTH, SIZE, ServedDemo, showing, wait_until
+from tests.console.test_new_job_kinds import (
+    choose_kind,
+    open_new_job,
+    plan,
+    run_palette_command,
+    table_rows,
+)
 
 TODAY = "2026-01-16"
 JOURNEYS = {
@@ -37,6 +45,7 @@ JOURNEYS = {
     "generate": {"type": "payroll", "month": MONTH},
     "sync": {"month": MONTH},
 }
+OPTION_OF = {"commit": "commit", "generate": "payroll", "sync": "sync"}  # New job's option for the kind
 FINAL = ("completed", "completed_with_failures", "failed", "cancelled", "interrupted")
 NOTION_ERROR = re.compile(r"^[a-z_]+: ")
 
@@ -81,18 +90,17 @@ async def test_the_job_and_item_screens_follow_a_job_through_a_failure_and_its_r
     demo = slow_demo
     db = demo.db_path
     app = PaydeskApp(demo.settings(offer_resume=False))
-    ids: list[str] = []
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: "engine started" in app.journal)
-        params = JOURNEYS[kind]
-        app.send(lambda e: e.start(kind, params, dry_run=True), f"plan {kind}", lambda a: ids.append(a.value))
-        await wait_until(pilot, lambda: bool(ids) and status_of(db, ids[0]) == "planned", limit_s=90)
-        job_id = ids[0]
+        # Plan it in New job as an operator does, read the plan, then execute it from the palette.
+        new_job = await open_new_job(pilot, app)
+        await choose_kind(pilot, new_job, OPTION_OF[kind])
+        job_id = await plan(pilot, new_job)
+        assert job_row(db, job_id) is not None and status_of(db, job_id) == "planned"
+        assert table_rows(new_job), "the plan lists its items"
         await demo.faults(targeted=[fault_on(first_write(db, job_id), demo)])
-
-        # Execute the plan, as the New job screen does, and watch it from the Job screen opened at once.
-        assert app.send(lambda e: e.resume(job_id), f"execute {job_id}")
-        app.open_job(job_id)
+        await run_palette_command(pilot, app, "Execute this plan")
+        await wait_until(pilot, lambda: showing(app, ConfirmScreen))
+        await pilot.press("ctrl+y")
         await wait_until(pilot, lambda: showing(app, JobScreen))
         job_screen = app.screen
         assert isinstance(job_screen, JobScreen)
