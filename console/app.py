@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import trio
 from textual import events
 from textual.app import App, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -33,7 +33,7 @@ from console.hosting import (
     JobSnapshot,
     Publication,
 )
-from console.screens.actions import ACTIONS, help_text
+from console.screens.actions import ACTIONS, WRITING, bindings, help_text
 from console.screens.base import PaydeskScreen
 from console.screens.data import (
     LiveProgress,
@@ -101,16 +101,7 @@ class CommandSent(Message):
 
 class PaydeskApp(App[int]):
     TITLE = "paydesk"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "show_jobs", "Jobs"),
-        Binding("l", "show_log", "Log"),
-        Binding("n", "new_job", "New job"),
-        Binding("e", "export", "Export"),
-        Binding("v", "verify", "Verify"),
-        Binding("R", "replay", "Replay check", show=False),
-        Binding("question_mark", "help", "Help"),
-        Binding("ctrl+q", "quit", "Quit"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings("app"))
 
     def __init__(self, settings: ConsoleSettings, *, opener: EngineOpener = open_engine) -> None:
         super().__init__()
@@ -218,6 +209,10 @@ class PaydeskApp(App[int]):
     def on_command_sent(self, message: CommandSent) -> None:
         self.journal.append(f"sent {message.describe}")
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A read-only console hides the actions that write (New job) from the key bar and the palette."""
+        return not (action in WRITING and self.settings.read_only)
+
     # ---- talking to the engine ----------------------------------------------------------------------
 
     def send(
@@ -306,7 +301,9 @@ class PaydeskApp(App[int]):
         yield from super().get_system_commands(screen)
         name = type(screen).__name__
         for spec in ACTIONS:
-            if spec.where in ("screen", "app") and spec.action in ("quit", "help", "back"):
+            if not spec.palette or (
+                spec.where in ("screen", "app") and spec.action in ("quit", "help", "back")
+            ):
                 continue
             if spec.writes and self.settings.read_only:
                 continue

@@ -6,16 +6,27 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import ClassVar, cast
 
+from textual import events
 from textual.binding import BindingType
 from textual.screen import Screen
 
 from console.hosting import EngineSnapshot
+from console.screens.actions import WRITING, bindings
 from console.screens.host import ConsoleHost
 from console.widgets.status_bar import StatusBar
 
+NARROW = 100  # columns: below this, side-by-side panes stack (the "narrow" class; see the screens' CSS)
+
 
 class PaydeskScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [("escape", "back", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings("screen"))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A read-only console hides every action that writes (from the key bar and the palette)."""
+        return not (action in WRITING and self.console.settings.read_only)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < NARROW, "narrow")
 
     @property
     def console(self) -> ConsoleHost:

@@ -240,17 +240,17 @@ class LiveProgress:
 STATUS_LABELS = {"completed_with_failures": "done w/ failures"}
 """Statuses shown shorter in the Jobs table (the Job screen and the filter use the full name)."""
 
-JOB_COLUMNS = (
+JOB_COLUMNS = (  # what an operator scans first comes first: on 80 columns job, status, progress, counts show
     Column("job", 27),
-    Column("parameters", 24),
     Column("status", 16),
     Column("progress", 11),
     Column("ok/skip/fail/blk", 16),
+    Column("parameters"),
     Column("req", 7),
     Column("started", 11),
     Column("took", 8),
 )
-"""136 cells wide with their padding: the table fits a 140-column terminal beside its scroll bar."""
+"""About 140 cells wide with their padding and the usual parameters (as wide as the widest: never cut)."""
 
 
 def job_cells(row: JobRow, now: datetime, live: LiveProgress | None = None) -> tuple[Text, ...]:
@@ -258,10 +258,10 @@ def job_cells(row: JobRow, now: datetime, live: LiveProgress | None = None) -> t
     started = row.started_at or row.created_at
     return (
         cell(row.job_id),
-        cell(params_text(row.params)),
         cell(STATUS_LABELS.get(row.status, row.status)),
         cell(bar(done, total)),
         cell(f"{row.items_succeeded}/{row.items_skipped}/{row.items_failed}/{row.items_blocked}"),
+        cell(params_text(row.params)),
         cell(row.reads + row.writes),
         cell(short_clock_text(started)),
         cell(duration_text(row.started_at, row.finished_at, now)),
@@ -341,10 +341,11 @@ def job_summary(
     totals = loads(row.totals, {}) or {}
     estimate = loads(row.estimate, {}) or {}
     done, total = job_progress(row, live)
-    first = Text.assemble(
+    first = Text.assemble(  # the status before the parameters: on 80 columns the line is cut at its end
         (row.job_id, "bold"),
-        printable(f"  {row.kind}  {params_text(row.params)}  status "),
+        "  status ",
         (row.status, "bold"),
+        printable(f"  {row.kind}  {params_text(row.params)}"),
     )
     lines = [
         first,

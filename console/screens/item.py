@@ -10,10 +10,11 @@ from typing import ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import DataTable, Static
 
 from console.hosting import EngineSnapshot
+from console.screens.actions import bindings
 from console.screens.base import PaydeskScreen
 from console.screens.data import (
     SETTLED_WELL,
@@ -26,6 +27,7 @@ from console.screens.data import (
     item_timeline,
 )
 from console.screens.dialogs import ReportScreen
+from console.screens.list_table import ListTable
 from console.screens.throttle import Throttle
 from console.widgets.key_bar import KeyBar
 from console.widgets.tables import Column, add_columns, cell, cursor_key, sync_rows
@@ -56,11 +58,7 @@ def item_summary(item: ItemRow | None, failure: str | None = None) -> Text:
 
 class ItemScreen(PaydeskScreen):
     CSS_PATH = "item.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+r", "retry", "Retry this item"),
-        Binding("enter", "show_event", "Event in full", show=False),
-        Binding("escape", "back", "Back"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings("ItemScreen"))
 
     def __init__(self, job_id: str, item_key: str) -> None:
         super().__init__()
@@ -77,7 +75,7 @@ class ItemScreen(PaydeskScreen):
     def compose(self) -> ComposeResult:
         yield Static(Text(f"Item of {self.job_id}"), id="title")
         yield Static("loading…", id="summary")
-        table: DataTable[Text] = DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Text] = ListTable(id="timeline")
         yield table
         yield self.status_bar()
         yield KeyBar()

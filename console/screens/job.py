@@ -7,11 +7,12 @@ from typing import ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Static, Tree
 
 from console.hosting import EngineSnapshot
+from console.screens.actions import bindings
 from console.screens.base import PaydeskScreen
 from console.screens.cascade_view import show_cascade
 from console.screens.data import (
@@ -25,6 +26,7 @@ from console.screens.data import (
     job_summary,
     nothing_to_do_items,
 )
+from console.screens.list_table import ListTable
 from console.screens.throttle import Throttle
 from console.widgets.key_bar import KeyBar
 from console.widgets.tables import add_columns, cursor_key, sync_rows
@@ -37,16 +39,7 @@ ENGINE_REFRESH_S = 1.0  # re-read the job at most this often while the engine ru
 
 class JobScreen(PaydeskScreen):
     CSS_PATH = "job.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f", "cycle_filter", "Outcome filter"),
-        Binding("space", "mark", "Mark"),
-        Binding("enter", "open", "Open item", show=False),
-        Binding("ctrl+r", "retry", "Retry"),
-        Binding("ctrl+e", "resume", "Resume"),
-        Binding("ctrl+k", "cancel", "Cancel job"),
-        Binding("ctrl+d", "discard", "Discard plan"),
-        Binding("escape", "back", "Back"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings("JobScreen"))
 
     def __init__(self, job_id: str) -> None:
         super().__init__()
@@ -70,7 +63,7 @@ class JobScreen(PaydeskScreen):
         yield Static("loading…", id="summary")
         yield Static("", id="filterbar")
         with Horizontal(id="panes"):
-            table: DataTable[Text] = DataTable(id="items", cursor_type="row", zebra_stripes=True)
+            table: DataTable[Text] = ListTable(id="items")
             yield table
             tree: Tree[str] = Tree("cascade", id="cascade")
             yield tree

@@ -8,13 +8,15 @@ from typing import ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import DataTable, Input, Static
 
 from console.hosting import EngineSnapshot
+from console.screens.actions import bindings
 from console.screens.base import PaydeskScreen
 from console.screens.data import JOB_COLUMNS, job_cells
 from console.screens.job_list import JobList, changed_jobs
+from console.screens.list_table import ListTable
 from console.screens.throttle import Throttle
 from console.widgets.key_bar import KeyBar
 from console.widgets.tables import add_columns, cursor_key, sync_rows
@@ -27,15 +29,7 @@ ENGINE_REFRESH_S = 1.0  # at most this often for the engine's own changes (it re
 
 class JobsScreen(PaydeskScreen):
     CSS_PATH = "jobs.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "filter", "Filter"),
-        Binding("enter", "open", "Open", show=False),
-        Binding("ctrl+e", "resume", "Resume"),
-        Binding("ctrl+k", "cancel", "Cancel job"),
-        Binding("ctrl+d", "discard", "Discard plan"),
-        Binding("ctrl+r", "retry", "Retry"),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings("JobsScreen"))
 
     def __init__(self) -> None:
         super().__init__()
@@ -54,7 +48,7 @@ class JobsScreen(PaydeskScreen):
     def compose(self) -> ComposeResult:
         yield Static("Jobs", id="title")
         yield Input(placeholder="filter: any text in the row (escape clears)", id="filter")
-        table: DataTable[Text] = DataTable(id="jobs", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Text] = ListTable(id="jobs")
         yield table
         yield Static("", id="hint")
         yield self.status_bar()

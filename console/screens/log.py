@@ -11,12 +11,10 @@ from __future__ import annotations
 from asyncio import sleep
 from collections import deque
 from collections.abc import Iterable, Mapping
-from typing import ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Input, RichLog, Select, Static
 
@@ -85,7 +83,6 @@ def item_names(
 
 class LogScreen(PaydeskScreen):
     CSS_PATH = "log.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
 
     def __init__(self, job_id: str | None = None) -> None:
         super().__init__()

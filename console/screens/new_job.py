@@ -17,14 +17,16 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, DataTable, Input, Label, Select, Static
 
 from console.hosting import CommandAnswered, EngineSnapshot
+from console.screens.actions import bindings
 from console.screens.base import PaydeskScreen
 from console.screens.data import PlanView, money, plan_text, plan_view
 from console.screens.dialogs import ConfirmScreen
+from console.screens.list_table import ListTable
 from console.screens.plan_table import (
     SORTS,
     PlannedWrite,
@@ -112,13 +114,7 @@ SORTED_BY_COLUMN = {0: "contractor", 2: "amount"}  # a click on these headers so
 
 class NewJobScreen(PaydeskScreen):
     CSS_PATH = "new_job.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("f5", "plan", "Plan (dry run)"),  # writes nothing; executing needs a confirmation
-        Binding("ctrl+e", "execute", "Execute plan", priority=True),  # before the inputs' "end of line"
-        Binding("f6", "sort", "Sort"),
-        Binding("ctrl+f", "search", "Search"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings("NewJobScreen"))
 
     def __init__(self, month: str = "") -> None:
         super().__init__()
@@ -176,7 +172,7 @@ class NewJobScreen(PaydeskScreen):
                     yield Input(placeholder="search: contractor, invoice or source", id="search")
                     yield Static("", id="sort")
                 yield Static("", id="totals")
-                yield DataTable(id="plan-items", cursor_type="row", zebra_stripes=True)
+                yield ListTable(id="plan-items")
                 yield Static("", id="writes")
         yield self.status_bar()
         yield KeyBar()
@@ -234,8 +230,8 @@ class NewJobScreen(PaydeskScreen):
     # ---- planning -------------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("plan", "execute") and self.console.settings.read_only:
-            return False  # a read-only console offers neither
+        if not super().check_action(action, parameters):
+            return False  # a read-only console offers neither planning nor executing
         if action == "plan":
             return None if self.planning else True
         if action == "execute":

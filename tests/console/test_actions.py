@@ -139,3 +139,65 @@ async def test_help_and_palette_list_every_action_and_read_only_hides_the_writin
             titles = [command.title for command in app.get_system_commands(app.screen)]
             assert "Export (e)" in titles and "Verify the chain (v)" in titles
             assert ("Resume job (ctrl+e)" in titles) is not read_only
+
+
+async def test_every_key_of_the_app_its_screens_and_lists_is_defined_once_in_actions() -> None:
+    from console.screens.item import ItemScreen
+    from console.screens.list_table import ListTable
+    from console.screens.new_job import NewJobScreen
+
+    specs = {(a.where, a.binding.key, a.action) for a in ACTIONS}
+    owners = {
+        "app": PaydeskApp,
+        "JobsScreen": JobsScreen,
+        "JobScreen": JobScreen,
+        "ItemScreen": ItemScreen,
+        "NewJobScreen": NewJobScreen,
+        "LogScreen": LogScreen,
+        "list": ListTable,
+    }
+    for where, owner in owners.items():
+        for binding in owner.BINDINGS:
+            assert not isinstance(binding, tuple), f"{where}: a key defined outside ACTIONS"
+            key = getattr(binding, "key", None)
+            action = getattr(binding, "action", None)
+            place = "screen" if where == "LogScreen" else where
+            assert (place, key, action) in specs or ("screen", key, action) in specs, (where, key)
+    # the ? help of each screen lists every key it answers to
+    from console.screens.actions import help_text
+
+    for where in owners:
+        if where in ("app", "list"):
+            continue
+        shown = help_text(where, read_only=False)
+        for spec in ACTIONS:
+            if spec.where in (where, "app", "list", "screen") and spec.key not in ("escape",):
+                assert f"{spec.key:>8}" in shown or spec.where == "screen", (where, spec.key)
+    assert len({(a.where, a.key) for a in ACTIONS}) == len(ACTIONS), "a key bound twice in one place"
+
+
+async def test_j_and_k_move_in_lists_and_g_goes_back_to_the_jobs(demo: ServedDemo) -> None:
+    app = PaydeskApp(demo.settings(offer_resume=False))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: "engine started" in app.journal)
+        ids: list[str] = []
+        for batch in (15, 1):
+            params = {**PARAMS, "batch": batch}
+            app.send(
+                lambda e, p=params: e.start("commit", p, dry_run=True), "plan", lambda a: ids.append(a.value)
+            )
+        await wait_until(pilot, lambda: len(ids) == 2 and all(job_status(demo.db_path, i) for i in ids))
+        jobs = app.screen
+        assert isinstance(jobs, JobsScreen)
+        table = jobs.query_one("#jobs")
+        await wait_until(pilot, lambda: getattr(table, "row_count", 0) == 2)
+        table.focus()
+        assert getattr(table, "cursor_row", None) == 0
+        await pilot.press("j")
+        assert getattr(table, "cursor_row", None) == 1
+        await pilot.press("k")
+        assert getattr(table, "cursor_row", None) == 0
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: showing(app, JobScreen))
+        await pilot.press("g")
+        await wait_until(pilot, lambda: app.screen is jobs)

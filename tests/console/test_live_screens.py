@@ -108,7 +108,7 @@ async def test_the_job_and_item_screens_follow_a_job_through_a_failure_and_its_r
 
         def job_status_shown() -> str:
             lines = summary_lines(job_screen)
-            status = lines[0].rsplit("status ", 1)[-1] if lines and "status " in lines[0] else ""
+            status = lines[0].split("status ", 1)[1].split()[0] if lines and "status " in lines[0] else ""
             if status and (not seen or seen[-1] != status):
                 seen.append(status)
             return status

@@ -1,4 +1,5 @@
-"""SVG snapshots of every screen at 140x40, on a synthesized log with a fixed clock and no blinking cursor.
+"""SVG snapshots of every screen at 80x24, 140x40 and 200x50, on a synthesized log with a fixed clock and no
+blinking cursor.
 
 Regenerate (on the pinned Python only): `pytest tests/console/test_snapshots.py --snapshot-update`.
 """
@@ -18,8 +19,13 @@ from console.screens.log import LogScreen
 from tests.console.conftest import FIXED_NOW, wait_until
 from tests.console.synth import synthesize
 
-TERMINAL = (140, 40)
+TERMINALS = {"80x24": (80, 24), "140x40": (140, 40), "200x50": (200, 50)}  # the smallest, usual and large
 Snap = Callable[..., bool]
+
+
+@pytest.fixture(params=sorted(TERMINALS))
+def terminal(request: pytest.FixtureRequest) -> tuple[int, int]:
+    return TERMINALS[str(request.param)]
 
 
 @pytest.fixture
@@ -67,25 +73,25 @@ async def open_failed_job(pilot: Pilot[Any]) -> None:
     await pilot.pause(0.1)
 
 
-def test_jobs_screen(snap_compare: Snap, log_db: Path) -> None:
-    assert snap_compare(console(log_db), terminal_size=TERMINAL, run_before=steady())
+def test_jobs_screen(snap_compare: Snap, log_db: Path, terminal: tuple[int, int]) -> None:
+    assert snap_compare(console(log_db), terminal_size=terminal, run_before=steady())
 
 
-def test_job_screen_with_its_cascade(snap_compare: Snap, log_db: Path) -> None:
-    assert snap_compare(console(log_db), terminal_size=TERMINAL, run_before=steady(open_failed_job))
+def test_job_screen_with_its_cascade(snap_compare: Snap, log_db: Path, terminal: tuple[int, int]) -> None:
+    assert snap_compare(console(log_db), terminal_size=terminal, run_before=steady(open_failed_job))
 
 
-def test_item_screen_timeline(snap_compare: Snap, log_db: Path) -> None:
+def test_item_screen_timeline(snap_compare: Snap, log_db: Path, terminal: tuple[int, int]) -> None:
     async def open_item(pilot: Pilot[Any]) -> None:
         await open_failed_job(pilot)
         await pilot.press("enter")
         timeline = pilot.app.screen.query_one("#timeline", DataTable)
         await wait_until(pilot, lambda: timeline.row_count > 5)
 
-    assert snap_compare(console(log_db), terminal_size=TERMINAL, run_before=steady(open_item))
+    assert snap_compare(console(log_db), terminal_size=terminal, run_before=steady(open_item))
 
 
-def test_log_screen(snap_compare: Snap, log_db: Path) -> None:
+def test_log_screen(snap_compare: Snap, log_db: Path, terminal: tuple[int, int]) -> None:
     async def open_log(pilot: Pilot[Any]) -> None:
         await pilot.press("l")
         log = pilot.app.screen
@@ -95,21 +101,21 @@ def test_log_screen(snap_compare: Snap, log_db: Path) -> None:
         await wait_until(pilot, lambda: {record.type for record in log.shown} == {"step.failed"})
         await pilot.pause()
 
-    assert snap_compare(console(log_db), terminal_size=TERMINAL, run_before=steady(open_log))
+    assert snap_compare(console(log_db), terminal_size=terminal, run_before=steady(open_log))
 
 
-def test_new_job_screen(snap_compare: Snap, log_db: Path) -> None:
+def test_new_job_screen(snap_compare: Snap, log_db: Path, terminal: tuple[int, int]) -> None:
     async def open_new(pilot: Pilot[Any]) -> None:
         await pilot.press("n")
         await pilot.pause()
 
     app = console(log_db, read_only=False)  # no config: the engine does not start, nothing moves
-    assert snap_compare(app, terminal_size=TERMINAL, run_before=steady(open_new))
+    assert snap_compare(app, terminal_size=terminal, run_before=steady(open_new))
 
 
-def test_help(snap_compare: Snap, log_db: Path) -> None:
+def test_help(snap_compare: Snap, log_db: Path, terminal: tuple[int, int]) -> None:
     async def open_help(pilot: Pilot[Any]) -> None:
         await pilot.press("question_mark")
         await pilot.pause()
 
-    assert snap_compare(console(log_db), terminal_size=TERMINAL, run_before=steady(open_help))
+    assert snap_compare(console(log_db), terminal_size=terminal, run_before=steady(open_help))

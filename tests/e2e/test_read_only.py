@@ -31,11 +31,13 @@ from textual.widgets import DataTable
 
 from console.app import ConsoleSettings, PaydeskApp
 from console.cli import main
+from console.screens.actions import ACTIONS
 from console.screens.dialogs import ConfirmScreen, RetryScreen
 from console.screens.item import ItemScreen
 from console.screens.job import JobScreen
 from console.screens.jobs import JobsScreen
 from console.screens.new_job import NewJobScreen
+from console.widgets.key_bar import KeyBar
 from eventlog import EventLog
 from sandbox.options import DEFAULT_TOKEN
 from tests.console.conftest import SIZE, ServedDemo, serve_demo_in_thread, showing, wait_until
@@ -217,11 +219,20 @@ async def test_read_only_sends_no_write_request_counted_at_the_sandbox(
             attempts += 1
             await pilot.press("escape", "escape")
             await wait_until(pilot, lambda: app.screen is jobs_screen)
+        bar = str(app.screen.query_one(KeyBar).render())
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        for spec in ACTIONS:
+            if spec.writes:
+                assert f" {spec.short or spec.title} " not in bar, bar
+                assert not any(title.startswith(f"{spec.title} (") for title in titles), titles
         assert not app.send(lambda engine: engine.resume(jobs["commit"]), f"resume {jobs['commit']}")
         attempts += 1
         await pilot.pause()
+    # Every writing key was pressed (attempts), and none is even offered: the key bar and the palette hide
+    # them and a press does nothing; only the send made straight to the app is refused, with its notice.
+    assert attempts == 1 + 3 * 7 + 1
     refusals = [note for note in app.notes if note in READ_ONLY_NOTICES]
-    assert len(refusals) == attempts == 1 + 3 * 7 + 1, app.notes
+    assert len(refusals) == 1, app.notes
     assert app.dialogs == []
     assert not any(line.startswith("sent ") for line in app.journal)
 
