@@ -80,19 +80,35 @@ class HostClosed(Exception):
     """The engine is not running (not started yet, stopped, or crashed)."""
 
 
+RATE_WINDOW_S = 3.0  # requests per second are counted over this much time
+
+
 @dataclass
 class _RateMeter:
-    last_taken: int | None = None
-    last_time: float = 0.0
+    """Requests per second, one value a second, counted over the last `RATE_WINDOW_S` seconds.
+
+    The token bucket lets a burst through on top of its rate (at most `burst + rate × t` requests in t
+    seconds), so a raw count over a short window can read above the limit although the limit was kept;
+    the value shown is the sustained rate: the count over the window, at most the bucket's rate."""
+
+    samples: deque[tuple[float, int]] = field(default_factory=deque)  # (time, tokens taken so far)
+    last_time: float | None = None
     history: deque[float] = field(default_factory=lambda: deque(maxlen=RPS_HISTORY))
 
-    def sample(self, taken: int, now: float) -> None:
-        if self.last_taken is None:
-            self.last_taken, self.last_time = taken, now
+    def sample(self, taken: int, now: float, limit: float) -> None:
+        self.samples.append((now, taken))
+        while len(self.samples) > 1 and now - self.samples[1][0] >= RATE_WINDOW_S:
+            self.samples.popleft()
+        if self.last_time is None:
+            self.last_time = now
             return
-        if now - self.last_time >= 1.0:
-            self.history.append((taken - self.last_taken) / (now - self.last_time))
-            self.last_taken, self.last_time = taken, now
+        if now - self.last_time < 1.0:
+            return
+        self.last_time = now
+        first_time, first_taken = self.samples[0]
+        span = now - first_time
+        rate = (taken - first_taken) / span if span > 0 else 0.0
+        self.history.append(min(rate, limit) if limit > 0 else rate)
 
 
 class EngineHost:
@@ -210,7 +226,7 @@ class EngineHost:
     async def _publish_loop(self, engine: Engine) -> None:
         while True:
             stats = engine.statistics()
-            self._rate.sample(stats.bucket.taken, trio.current_time())
+            self._rate.sample(stats.bucket.taken, trio.current_time(), stats.bucket.rate)
             jobs = {job_id: self._snapshot(job) for job_id, job in engine.jobs.items()}
             # The engine tells when a job starts and ends; a step settling shows in its progress.
             moved = {job_id for job_id, job in jobs.items() if self._last.get(job_id) != job}

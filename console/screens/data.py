@@ -241,7 +241,7 @@ STATUS_LABELS = {"completed_with_failures": "done w/ failures"}
 """Statuses shown shorter in the Jobs table (the Job screen and the filter use the full name)."""
 
 JOB_COLUMNS = (  # what an operator scans first comes first: on 80 columns job, status, progress, counts show
-    Column("job", 27),
+    Column("job", 29),  # "generate-20261206-014850-c154"
     Column("status", 16),
     Column("progress", 11),
     Column("ok/skip/fail/blk", 16),
@@ -284,7 +284,7 @@ def job_progress(row: JobRow, live: LiveProgress | None = None) -> tuple[int, in
 ITEM_COLUMNS = (
     Column("", 1),
     Column("item"),
-    Column("status"),
+    Column("status", 9),  # the widest status ("succeeded", "cancelled"): a status changing never gets cut
     Column("ok/skip/fail/blocked"),
     Column("attempts"),
     Column("error or reason"),
@@ -365,7 +365,8 @@ def job_summary(
         ),
         Text(
             f"requests {row.reads} reads, {row.writes} writes, {row.retries} retries, "
-            f"{row.throttles} throttled, waited {row.wait_ms / 1000:.1f} s; preload {row.preload_pages} "
+            f"{row.throttles} throttled, {row.wait_ms / 1000:.1f} s queued on the rate limit (all requests' "
+            f"waits added up); preload {row.preload_pages} "
             f"pages in {row.preload_requests} requests"
         ),
     ]

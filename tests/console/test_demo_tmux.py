@@ -1,5 +1,7 @@
-"""`paydesk demo` in a real terminal (tmux): the console opens on the seeded workspace, answers keys, and
-quits cleanly, stopping its sandbox. `make test` installs tmux first."""
+"""`paydesk demo` in a real terminal (tmux) of the smallest size it supports, 80x24: the console opens on the
+seeded workspace, and an operator's journey holds: New job, plan, read the plan, execute it after the
+confirmation, watch the Job screen follow it to completed, back to the jobs, help, and quit cleanly,
+stopping its sandbox. `make test` installs tmux first."""
 
 from __future__ import annotations
 
@@ -48,15 +50,25 @@ def test_demo_opens_the_console_answers_keys_and_quits_cleanly(tmp_path: Path) -
     command = (
         f"PAYDESK_HOME={home} TERM=xterm-256color {sys.executable} -m console.cli demo; echo $? > {done}"
     )
-    tmux("new-session", "-d", "-s", session, "-x", "150", "-y", "45", command)
+    tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", command)
     try:
         shown = screen_until(session, "No jobs yet")
         assert "Jobs" in shown
         tmux("send-keys", "-t", session, "n")
         shown = screen_until(session, "Plan (dry run")
         assert "Work month" in shown
-        tmux("send-keys", "-t", session, "Escape")
-        screen_without(session, "Plan (dry run")
+        tmux("send-keys", "-t", session, "F5")
+        shown = screen_until(session, "money moved")
+        job = next(word for word in shown.split() if word.startswith("commit-"))
+        tmux("send-keys", "-t", session, "C-e")
+        screen_until(session, "Execute this plan?")
+        tmux("send-keys", "-t", session, "C-y")
+        shown = screen_until(session, f"Job {job}")
+        shown = screen_until(session, "status completed")  # the same screen follows it to its end
+        assert "0 failed" in shown
+        tmux("send-keys", "-t", session, "g")
+        shown = screen_until(session, "of 1 jobs")
+        assert job in shown and "completed" in shown
         tmux("send-keys", "-t", session, "?")
         screen_until(session, "Actions and keys")
         tmux("send-keys", "-t", session, "Escape")

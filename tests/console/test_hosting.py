@@ -91,3 +91,32 @@ async def test_a_read_only_console_opens_no_engine_and_refuses_writes(demo: Serv
         assert type(app.screen).__name__ == "JobsScreen"
         assert not app.send(lambda engine: engine.start("commit", PARAMS), "run commit")
     assert app.journal == []
+
+
+async def test_requests_per_second_are_never_shown_above_the_limit_a_burst_counted_in() -> None:
+    from console.hosting import _RateMeter
+
+    meter = _RateMeter()
+    rate, burst = 3.0, 3
+    taken, tokens, now = 0, float(burst), 0.0
+    for tick in range(200):  # 20 s at 0.1 s: a burst, the steady rate, then 5 s idle
+        now = tick / 10
+        tokens = min(float(burst), tokens + rate / 10)
+        busy = now < 15
+        while busy and tokens >= 1:
+            tokens -= 1
+            taken += 1
+        meter.sample(taken, now, rate)
+    shown = list(meter.history)
+    assert max(shown) <= rate
+    assert shown[5:14] == [rate] * 9  # the steady rate reads as the limit
+    assert shown[-1] == 0.0  # idle reads as nothing
+
+
+async def test_requests_per_second_count_what_was_sent() -> None:
+    from console.hosting import _RateMeter
+
+    meter = _RateMeter()
+    for tick in range(100):
+        meter.sample(tick // 10, tick / 10, 3.0)  # one request a second
+    assert all(abs(value - 1.0) < 0.2 for value in list(meter.history)[3:])
