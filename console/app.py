@@ -58,7 +58,7 @@ from console.screens.jobs import JobsScreen
 from console.screens.log import LogScreen
 from console.screens.new_job import NewJobScreen
 from console.settings import ConsoleSettings as ConsoleSettings  # where the commands and tests import it
-from engine import Engine, display_status, open_engine
+from engine import Engine, display_status, open_engine, steps_left
 from eventlog import EventLog, JobRow, Selection, printable
 
 LOG = "log"  # the name of the Log screen the app keeps installed
@@ -327,9 +327,7 @@ class PaydeskApp(App[int]):
         stopped = [row for row in rows if row.status == "interrupted" and row.plan_items > 0]
         if not stopped:
             return
-        names = "\n".join(
-            f"  {row.job_id}  ({row.steps_planned + row.steps_started} steps left)" for row in stopped
-        )
+        names = "\n".join(f"  {row.job_id}  ({steps_left(row)} steps left)" for row in stopped)
         body = f"{len(stopped)} job(s) stopped half-way in an earlier run:\n{names}\nResume them now?"
 
         def answered(yes: bool | None) -> None:
@@ -368,7 +366,7 @@ class PaydeskApp(App[int]):
         self._with_fresh(job, self._ask_resume)
 
     def _ask_resume(self, job: JobRow) -> None:
-        left = job.steps_planned + job.steps_started + job.steps_blocked + job.steps_cancelled
+        left = steps_left(job)
         if job.status in ("completed", "running") or left == 0:
             self.notify(f"job {job.job_id} is {job.status}: nothing to resume", severity="warning")
             return

@@ -26,7 +26,14 @@ from engine.run.locks import LogLinked, effective_status
 from engine.run.plan import Item, Plan, Skip, Step
 from engine.run.preload import PreloadFact
 from engine.run.progress import JobProgress
-from engine.run.recovery import discard_job, display_status, request_cancel, resume_job, retry_job
+from engine.run.recovery import (
+    discard_job,
+    display_status,
+    request_cancel,
+    resume_job,
+    retry_job,
+    steps_left,
+)
 from engine.run.report import JobReport, item_name
 from engine.run.runtime import Runtime, current_operator, open_runtime
 from engine.workspace.config import (
@@ -84,4 +91,5 @@ __all__ = [
     "resume_job",
     "retry_job",
     "run_job",
+    "steps_left",
 ]

@@ -138,6 +138,15 @@ def display_status(db_path: Any, job: JobRow, now: datetime, max_age: timedelta)
     return status
 
 
+RESUMED = ("planned", "started", "blocked", "cancelled")
+"""The step statuses a resume takes up (a failed step waits for `retry`)."""
+
+
+def steps_left(row: JobRow) -> int:
+    """The steps a resume of the job would take up: planned, in doubt, blocked and cancelled."""
+    return row.steps_planned + row.steps_started + row.steps_blocked + row.steps_cancelled
+
+
 def logged_states(stored: StoredJob) -> dict[str, StepState]:
     """Each planned step's state as the log has it (a step with no row yet is planned)."""
     states: dict[str, StepState] = {}
@@ -246,7 +255,7 @@ async def resume_job(
         counters = RequestCounters()
         states = logged_states(stored)
         for state in states.values():
-            if state.status in ("blocked", "cancelled"):
+            if state.status in RESUMED and state.status != "started":  # in doubt: resolved below
                 state.status = "planned"
         await rt.recorder.record(JobResumed(**envelope(rt, job_id)))
         steps = [step for item in stored.items for step in item.steps]
@@ -349,4 +358,5 @@ __all__ = [
     "resume_job",
     "retry_job",
     "stale_reason",
+    "steps_left",
 ]

@@ -12,6 +12,7 @@ import pytest
 
 from console.app import PaydeskApp
 from console.screens.dialogs import ConfirmScreen
+from engine import steps_left
 from engine.engine import Engine
 from eventlog import EventLog
 from tests.console.conftest import SIZE, ServedDemo, journal_has, showing, wait_until
@@ -60,7 +61,12 @@ async def test_the_next_start_offers_to_resume_interrupted_jobs_and_resumes_them
     app = PaydeskApp(slow_demo.settings())
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: showing(app, ConfirmScreen))
-        assert job_id in str(app.screen.query_one("#body").render())
+        body = str(app.screen.query_one("#body").render())
+        with EventLog(slow_demo.db_path, read_only=True) as log:
+            row = log.job(job_id)
+        assert row is not None and row.status == "interrupted"
+        left = steps_left(row)  # what a resume takes up, as the resume dialog and the engine count it
+        assert left > 0 and f"{job_id}  ({left} steps left)" in body
         await pilot.press("ctrl+y")  # the dialog's confirm key: a click can land before it is laid out
         await wait_until(pilot, lambda: journal_has(app, f"sent resume {job_id}"))
         # The resumed job runs against a deliberately slow sandbox: give a loaded machine room.
