@@ -42,4 +42,8 @@ def test_one_seed_per_flow_of_chaos_with_kills_keeps_every_invariant(tmp_path: P
     assert report["kills"] >= 2 and report["writes_applied"] > 0 and report["faults_injected"] > 0
     assert report["invariant_failures"] == 0 and report["seeds_failed"] == []
     sync = next(r for r in report["results"] if r["seed"] == 35)
-    assert sync["hand_edit"] and len(sync["permanent"]) == 2 and sync["retries"] >= 1
+    assert sync["hand_edit"] and len(sync["permanent"]) == 2
+    # The refused writes end the job with failures that a retry finishes, unless the kill (its read count
+    # depends on the machine's load: throttled reads count too) lands after a refused write was sent and
+    # before its failure was logged: that write is then in doubt, re-read and sent again by the resume.
+    assert sync["retries"] >= 1 or sync["kills"] >= 1, sync
