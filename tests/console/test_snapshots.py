@@ -119,3 +119,54 @@ def test_help(snap_compare: Snap, log_db: Path, terminal: tuple[int, int]) -> No
         await pilot.pause()
 
     assert snap_compare(console(log_db), terminal_size=terminal, run_before=steady(open_help))
+
+
+@pytest.mark.asyncio
+async def test_tab_never_stops_on_something_the_screen_does_not_show(log_db: Path) -> None:
+    """On every screen, each Tab lands on a widget that is displayed, inside the screen, and visible
+    (typing goes where the focus shows)."""
+
+    async def walk(app: PaydeskApp, pilot: Pilot[Any]) -> None:
+        seen = 0
+        for _ in range(12):
+            await pilot.press("tab")
+            focused = app.focused
+            if focused is None:
+                continue
+            seen += 1
+            assert focused.display and focused.visible, focused
+            assert all(node.display for node in focused.ancestors if hasattr(node, "display")), focused
+            region = focused.region
+            assert region.width > 0 and region.height > 0, focused
+        assert seen > 0
+
+    async def screens(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        assert isinstance(app, PaydeskApp)
+        await steady()(pilot)
+        await walk(app, pilot)  # Jobs
+        await pilot.press("escape")
+        app.screen.query_one("#jobs", DataTable).focus()
+        await open_failed_job(pilot)
+        await walk(app, pilot)  # Job
+        app.screen.query_one("#items", DataTable).focus()
+        await pilot.press("enter")
+        timeline = app.screen.query_one("#timeline", DataTable)
+        await wait_until(pilot, lambda: timeline.row_count > 5)
+        await walk(app, pilot)  # Item
+        await pilot.press("g", "l")
+        await walk(app, pilot)  # Log
+
+    app = console(log_db)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await screens(pilot)
+    writable = console(log_db, read_only=False)
+    async with writable.run_test(size=(80, 24)) as pilot:
+        await steady()(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        for _ in range(12):
+            await pilot.press("tab")
+            focused = writable.focused
+            assert focused is not None and focused.display and focused.visible
+            assert all(getattr(node, "display", True) for node in focused.ancestors), focused
