@@ -45,6 +45,9 @@ from engine.workspace.config import (
     load_config,
     parse_workers,
 )
+from engine.workspace.money import amount as exact_amount
+from engine.workspace.money import text as amount_text
+from engine.workspace.money import totals_text
 from engine.workspace.schema import TITLES
 
 __all__ = [
@@ -72,6 +75,7 @@ __all__ = [
     "Runtime",
     "Skip",
     "Step",
+    "amount_text",
     "check_workspace",
     "clamp_workers",
     "current_operator",
@@ -80,6 +84,7 @@ __all__ = [
     "display_status",
     "doctor",
     "effective_status",
+    "exact_amount",
     "item_name",
     "load_config",
     "new_job_id",
@@ -92,4 +97,5 @@ __all__ = [
     "retry_job",
     "run_job",
     "steps_left",
+    "totals_text",
 ]

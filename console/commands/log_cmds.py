@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from console.errors import CliError
 from console.paths import default_config_path, log_path
-from engine import DEFAULT_PLAN_MAX_AGE, ConfigError, display_status, load_config
+from engine import DEFAULT_PLAN_MAX_AGE, ConfigError, amount_text, display_status, exact_amount, load_config
 from eventlog import (
     FORMATS,
     GENESIS_HASH,
@@ -175,6 +175,11 @@ def _job_dict(job: Any) -> dict[str, Any]:
     for name in ("params", "totals", "estimate"):
         if data[name] is not None:
             data[name] = json.loads(data[name])
+    if isinstance(data["totals"], dict):  # amounts as decimal strings with their currency's minor digits
+        data["totals"] = {
+            currency: amount_text(exact_amount(value), currency).replace(",", "")
+            for currency, value in data["totals"].items()
+        }
     data["items_total"], data["steps_total"] = job.items_total, job.steps_total
     return data
 

@@ -3,11 +3,13 @@ goes through `eventlog.printable`, which escapes control characters and bidirect
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
-from engine import TITLES, JobReport, PreloadFact, describe_filter, item_name
+from engine import TITLES, JobReport, PreloadFact, describe_filter, item_name, totals_text
 from eventlog import printable
 
 LABEL_WIDTH = 48
@@ -39,7 +41,7 @@ def print_plan(report: JobReport, rate: float) -> None:
         for skip in plan.skips:
             print(f"  {printable(skip.label)}: {printable(skip.reason)}")
     estimate = plan.estimate(rate)
-    totals = ", ".join(f"{amount:,.2f} {currency}" for currency, amount in sorted(plan.totals.items())) or "-"
+    totals = totals_text(plan.totals)
     noun = f"{plan.items[0].kind}s" if plan.items else "items"
     print(
         f"\n{len(plan.items)} {noun}, {estimate['requests']:.0f} writes "
@@ -88,3 +90,14 @@ def print_nothing_to_do(report: JobReport, dry_run: bool) -> None:
 def print_lines(lines: Sequence[str]) -> None:
     for line in lines:
         print(printable(line))
+
+
+def json_text(value: Any) -> str:
+    """`value` as indented JSON for scripts: exact amounts (`Decimal`) as decimal strings ("2.68")."""
+    return json.dumps(value, indent=2, default=_json_default)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")

@@ -9,14 +9,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import functools
-import json
 import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from console.commands.output import print_nothing_to_do, print_plan, say
+from console.commands.output import json_text, print_nothing_to_do, print_plan, say
 from console.commands.runner import run_engine
 from console.errors import CliError
 from console.paths import default_config_path, log_path
@@ -103,7 +102,7 @@ def report_run(
     summary = kind.summary(report, kind.parse(params))
     dry_run = bool(getattr(args, "dry_run", False))
     if args.json:
-        print(json.dumps(summary, indent=2))
+        print(json_text(summary))
     elif report.plan is not None and not report.plan.steps:
         print_nothing_to_do(report, dry_run)
     elif dry_run:

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from rich.text import Text
 
 from console.widgets.tables import Column, cell
+from engine import totals_text
 from eventlog import (
     EventLog,
     EventLogError,
@@ -185,8 +186,8 @@ def failures_of(log: EventLog, job_id: str, items: Iterable[ItemRow], limit: int
 
 
 def money(totals: Mapping[str, Any]) -> str:
-    parts = [f"{currency} {float(amount):,.2f}" for currency, amount in sorted(totals.items())]
-    return " + ".join(parts) if parts else "nothing"
+    """`USD 5,145.00 + VND 18,700,000`: each currency with its own minor unit (engine.totals_text)."""
+    return totals_text(totals, "nothing")
 
 
 def bar(done: int, total: int, width: int = 6) -> str:
@@ -480,7 +481,7 @@ def plan_view(log: EventLog, job_id: str) -> PlanView | None:
         writes_by_source=writes,
         at_target=at_target,
         skips=skips,
-        totals={k: float(v) for k, v in (loads(job.totals, {}) or {}).items()},
+        totals=dict(loads(job.totals, {}) or {}),
         requests=int(estimate.get("requests", 0) or 0),
         seconds=float(estimate.get("seconds", 0) or 0),
     )

@@ -34,9 +34,9 @@ from console.screens.plan_table import (
     cells,
     item_writes,
     plan_rows,
+    plan_totals_text,
     search,
     sort_rows,
-    totals_text,
     writes_text,
 )
 from console.widgets.key_bar import KeyBar
@@ -371,7 +371,7 @@ class NewJobScreen(PaydeskScreen):
         self.shown = sort_rows(search(self.rows, text), self.sort_by, self.descending)
         sync_rows(table, [(row.item_key, tuple(cell(value) for value in cells(row))) for row in self.shown])
         self.query_one("#totals", Static).update(
-            Text(totals_text(self.rows, self.shown, self.plan.totals if self.plan else {}))
+            Text(plan_totals_text(self.rows, self.shown, self.plan.totals if self.plan else {}))
         )
         order = "" if self.sort_by == "planned" else (" ▼" if self.descending else " ▲")
         self.query_one("#sort", Static).update(Text(f"sorted: {self.sort_by}{order} (f6)"))

@@ -14,8 +14,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
+from engine import amount_text as currency_text
+from engine import exact_amount, totals_text
 from eventlog import EventLog, StepRow, printable
 
 SORTS = ("planned", "contractor", "amount")  # the orders the table cycles through (planned: the plan's own)
@@ -26,7 +29,7 @@ class PlanRow:
     item_key: str  # the row's key in the table; never shown
     contractor: str
     reference: str  # invoice id, or the title of the record the item is for
-    amount: float | None
+    amount: Decimal | None
     currency: str
     writes: int  # steps that change something
     at_target: int  # steps already holding their value
@@ -54,10 +57,14 @@ def _loads(text: str | None, default: Any) -> Any:
         return default
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+def _number(value: Any) -> Decimal | None:
+    """An amount as the log holds it (a number, or a decimal string), exact; None when it is none."""
+    if value is None or isinstance(value, bool):
         return None
-    return float(value)
+    try:
+        return exact_amount(value)
+    except ValueError:
+        return None
 
 
 def _changes(step: StepRow) -> bool:
@@ -123,7 +130,7 @@ def _plain(value: Any) -> str:
         number = _number(value["number"])
         if number is None:
             return ""
-        return f"{int(number):,}" if number.is_integer() else f"{number:,.2f}"
+        return f"{number:,f}"
     if "date" in value:
         return str((value["date"] or {}).get("start", ""))
     if "relation" in value:
@@ -188,13 +195,13 @@ def sort_rows(rows: Iterable[PlanRow], by: str, descending: bool = False) -> lis
     if by == "amount":
         with_amount = [r for r in listed if r.amount is not None]
         without = [r for r in listed if r.amount is None]
-        ordered = sorted(with_amount, key=lambda r: (r.amount or 0.0, r.currency), reverse=descending)
+        ordered = sorted(with_amount, key=lambda r: (r.amount or 0, r.currency), reverse=descending)
         return ordered + without
     return listed[::-1] if descending else listed
 
 
 def amount_text(row: PlanRow) -> str:
-    return "-" if row.amount is None else f"{row.amount:,.2f}"
+    return "-" if row.amount is None else currency_text(row.amount, row.currency)
 
 
 def cells(row: PlanRow) -> tuple[str, str, str, str, str]:
@@ -203,22 +210,21 @@ def cells(row: PlanRow) -> tuple[str, str, str, str, str]:
     return (row.contractor or "-", row.reference, amount_text(row), row.currency or "-", writes)
 
 
-def currency_totals(rows: Iterable[PlanRow]) -> dict[str, float]:
+def currency_totals(rows: Iterable[PlanRow]) -> dict[str, Decimal]:
     """The amounts of `rows` added up per currency (rows without an amount count nowhere)."""
-    totals: dict[str, float] = {}
+    totals: dict[str, Decimal] = {}
     for row in rows:
         if row.amount is not None:
             key = row.currency or "?"
-            totals[key] = totals.get(key, 0.0) + row.amount
+            totals[key] = totals.get(key, Decimal(0)) + row.amount
     return totals
 
 
-def money_text(totals: Mapping[str, float]) -> str:
-    parts = [f"{currency} {amount:,.2f}" for currency, amount in sorted(totals.items())]
-    return " + ".join(parts) if parts else "none"
+def money_text(totals: Mapping[str, Any]) -> str:
+    return totals_text(totals, "none")
 
 
-def totals_text(rows: Sequence[PlanRow], shown: Sequence[PlanRow], moved: Mapping[str, float]) -> str:
+def plan_totals_text(rows: Sequence[PlanRow], shown: Sequence[PlanRow], moved: Mapping[str, Any]) -> str:
     """`totals: items' amounts USD 7,088.00 (3 items, 15 writes); money moved USD 4,296.00 + VND …`, and
     the share of the rows a search shows. An item's amount is its own (a payable's Total, a payout's
     Amount); what the plan moves (`moved`, the plan's totals) counts every write of money."""

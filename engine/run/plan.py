@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 CREATED = "created"
@@ -107,7 +108,7 @@ class Skip:
 class Plan:
     items: tuple[Item, ...]
     skips: tuple[Skip, ...]
-    totals: Mapping[str, float]  # currency -> amount moved by the plan
+    totals: Mapping[str, Decimal]  # currency -> amount moved by the plan (exact, see workspace.money)
     reads: int  # requests the preload took
 
     @property

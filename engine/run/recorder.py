@@ -11,7 +11,9 @@ recovery resolves by reading the target); `flush` waits for everything queued so
 from __future__ import annotations
 
 import contextlib
-from typing import TypeVar
+import dataclasses
+from decimal import Decimal
+from typing import Any, TypeVar
 
 import trio
 
@@ -30,10 +32,10 @@ class Recorder:
 
         Cancellation stops the wait, not the write: the events are still committed.
         """
-        return await wait_future(self.writer.submit(events))
+        return await wait_future(self.writer.submit(tuple(map(json_ready, events))))
 
     def record_nowait(self, *events: Event) -> None:
-        future = self.writer.submit(events)
+        future = self.writer.submit(tuple(map(json_ready, events)))
         self._pending.append(future)
         if len(self._pending) > 256:
             self._pending = [f for f in self._pending if not f.done() or f.exception() is not None]
@@ -43,6 +45,37 @@ class Recorder:
         pending, self._pending = self._pending, []
         for future in pending:
             await wait_future(future)
+
+
+def json_ready(event: Event) -> Event:
+    """The event with its exact amounts (`Decimal`, see engine.workspace.money) as JSON numbers whose text
+    is their own digits (Decimal("25.30") is logged 25.3, never 25.299999999999997)."""
+    changes = {
+        f.name: _plain(value)
+        for f in dataclasses.fields(event)
+        if _holds_decimal(value := getattr(event, f.name))
+    }
+    return dataclasses.replace(event, **changes) if changes else event
+
+
+def _holds_decimal(value: Any) -> bool:
+    if isinstance(value, Decimal):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_decimal(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_holds_decimal(v) for v in value)
+    return False
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 async def wait_future(future: Receipt[T]) -> T:

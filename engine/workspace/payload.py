@@ -24,7 +24,7 @@ def payload(config: Config, logical: str, values: Mapping[str, Any]) -> dict[str
         elif kind in ("select", "status"):
             encoded = props.write_option(kind, str(value))
         elif kind == "number":
-            encoded = props.write_number(float(value))
+            encoded = props.write_number(value)
         elif kind == "date":
             encoded = props.write_date(str(value))
         elif kind == "relation":

@@ -8,7 +8,10 @@ An absent or empty value reads as None (or an empty list).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
+
+from engine.workspace import money
 
 Page = Mapping[str, Any]
 
@@ -81,16 +84,20 @@ def options(page: Page, name: str) -> list[str]:
     return [v["name"] for v in value if isinstance(v.get("name"), str)]
 
 
-def number(page: Page, name: str) -> float | None:
+def number(page: Page, name: str) -> Decimal | None:
+    """The number exactly as Notion sent it (see engine.workspace.money.amount): 5.35 is Decimal("5.35")."""
     value = _value(page, name, "number")
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise RecordShapeError(page_id(page), name, "a number")
     try:
-        return float(value)
-    except OverflowError:  # an integer beyond a float's range (JSON keeps integers exact)
+        float(value)  # Notion's numbers are doubles: one beyond a double's range is not Notion's
+        return money.amount(value)
+    except OverflowError:
         raise RecordShapeError(page_id(page), name, "a number within range") from None
+    except money.NotAnAmount:
+        raise RecordShapeError(page_id(page), name, "a finite number") from None
 
 
 def date_range(page: Page, name: str) -> tuple[str | None, str | None]:
@@ -183,9 +190,13 @@ def same(a: Any, b: Any) -> bool:
     """Whether two plain values are the same (numbers by value, ids ignoring dashes and order)."""
     if isinstance(a, list) and isinstance(b, list):
         return sorted(_compact(x) for x in a) == sorted(_compact(x) for x in b)
-    if isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool):
-        return float(a) == float(b)
+    if _numeric(a) and _numeric(b):
+        return money.amount(a) == money.amount(b)
     return bool(a == b) or (a in (None, "", []) and b in (None, "", []))
+
+
+def _numeric(value: Any) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
 
 
 def _compact(value: Any) -> str:
@@ -208,8 +219,13 @@ def write_text(content: str, kind: str = "rich_text") -> dict[str, Any]:
     return {kind: [{"type": "text", "text": {"content": c}} for c in chunks if c or len(chunks) == 1]}
 
 
-def write_number(value: float | None) -> dict[str, Any]:
-    return {"number": value}
+def write_number(value: Decimal | int | float | None) -> dict[str, Any]:
+    """A number property's payload. Notion's JSON carries doubles: an exact decimal goes out as the int or
+    float whose shortest text is its own digits (Decimal("2.68") -> 2.68), never as a string."""
+    if value is None or isinstance(value, int | float):
+        return {"number": value}
+    exact = money.amount(value)
+    return {"number": int(exact) if exact == exact.to_integral_value() else float(exact)}
 
 
 def write_relation(ids: list[str]) -> dict[str, Any]:

@@ -315,3 +315,35 @@ async def test_json_errors_carry_the_item_and_its_contractor(served: Served) -> 
     (error,) = json.loads(failed.stdout)["errors"]
     assert set(error) >= {"source_id", "item", "contractor", "error"}
     assert error["contractor"] and error["contractor"] in error["item"]
+
+
+# ---- money, as scripts and people read it ------------------------------------------------------------------
+
+
+async def test_amounts_are_decimal_strings_in_json_and_each_currency_has_its_own_minor_unit(
+    served: Served,
+) -> None:
+    payroll = ("run", "generate", "--type", "payroll", "--month", MONTH, "--dry-run")
+    planned = await served.paydesk(*payroll)
+    assert planned.returncode == 0, planned.stderr.decode()
+    amounts = planned.stdout.decode().splitlines()[-1]
+    assert "USD " in amounts and "VND " in amounts, amounts
+    usd = amounts.split("USD ", 1)[1].split()[0]
+    vnd = amounts.split("VND ", 1)[1].split()[0]
+    assert usd.split(".")[-1].isdigit() and len(usd.split(".")[-1]) == 2, amounts  # 4,430.00
+    assert "." not in vnd, amounts  # 37,956,000: VND has no minor unit
+
+    as_json = await served.paydesk(
+        "run", "generate", "--type", "payroll", "--month", MONTH, "--dry-run", "--json"
+    )
+    details = json.loads(as_json.stdout)["details"]
+    paid = [d for d in details if d.get("status") != "skipped"]
+    assert paid and all(isinstance(d["amount"], str) for d in paid)
+    listed = await served.paydesk("jobs", "--json")
+    totals = [job["totals"] for job in json.loads(listed.stdout) if job.get("totals")]
+    assert totals and all(isinstance(v, str) for t in totals for v in t.values())
+    for t in totals:
+        if "VND" in t:
+            assert "." not in t["VND"]
+        if "USD" in t:
+            assert len(t["USD"].split(".")[1]) == 2

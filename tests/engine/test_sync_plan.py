@@ -141,7 +141,7 @@ def test_changed_hours_are_compared_on_the_hours_even_when_the_status_is_already
     plan = plan_sync(snapshot([ada_order("l1", "l2")], items), PARAMS, config())
     step = item_of(plan, "c1").steps[0]
     assert (step.property, step.before, step.after) == ("Line Item Hours", 4.0, 5.0)
-    assert step.key == "orders:l1:Line Item Hours=5.0"
+    assert step.key == "orders:l1:Line Item Hours=5"  # the exact sum of the updates' efforts (2 + 3)
 
 
 def test_hours_only_leaves_the_proof_of_works_alone() -> None:

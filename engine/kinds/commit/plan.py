@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from engine.kinds.commit.params import CommitParams
 from engine.run.plan import ChildLink, Item, Plan, Skip, Step, step_key
-from engine.workspace import props, records
+from engine.workspace import money, props, records
 from engine.workspace.config import Config
 from engine.workspace.rates import payday_on
 from engine.workspace.schema import NEEDS
@@ -115,7 +116,7 @@ def _select_reason(
 def plan_commit(snapshot: CommitSnapshot, params: CommitParams, config: Config) -> Plan:
     items: list[Item] = []
     skips: list[Skip] = []
-    totals: dict[str, float] = {}
+    totals: money.Totals = {}
     wanted_invoices = {i.strip() for i in params.invoice_ids}
     seen_invoices: set[str] = set()
     for payable in snapshot.payables:
@@ -138,7 +139,7 @@ def plan_commit(snapshot: CommitSnapshot, params: CommitParams, config: Config) 
             continue
         steps, item_totals, ignored = _cascade(pid, payable, snapshot, params, config)
         for currency, amount in item_totals.items():
-            totals[currency] = totals.get(currency, 0.0) + amount
+            money.add(totals, currency, amount)
         data = {
             "invoice_id": invoice,
             "contractor": contractor_name,
@@ -155,9 +156,9 @@ def plan_commit(snapshot: CommitSnapshot, params: CommitParams, config: Config) 
 
 def _cascade(
     pid: str, payable: Page, snapshot: CommitSnapshot, params: CommitParams, config: Config
-) -> tuple[list[Step], dict[str, float], int]:
+) -> tuple[list[Step], money.Totals, int]:
     steps: list[Step] = []
-    totals: dict[str, float] = {}
+    totals: money.Totals = {}
     ignored = 0
     below: list[str] = []
     for payout_id in snapshot.payout_items.get(pid, ()):
@@ -187,9 +188,9 @@ def _cascade(
         steps.append(step)
         below.extend([*children, step.key])
         if payout is not None and step.before != PAID:
-            amount = props.number(payout, config.prop("payouts", "Amount")) or 0.0
+            amount = props.number(payout, config.prop("payouts", "Amount")) or Decimal(0)
             currency = props.option(payout, config.prop("payouts", "Currency"), "select") or "?"
-            totals[currency] = totals.get(currency, 0.0) + amount
+            money.add(totals, currency, money.rounded(amount, currency))
     items = snapshot.payout_items.get(pid, ())
     link = _link(
         config,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from engine.kinds.generate.describe import payout_description, payout_name
@@ -24,7 +25,7 @@ from engine.kinds.generate.rules import (
     source_filter_of,
 )
 from engine.run.plan import CREATED, ChildLink, Input, Item, Plan, Skip, Source, Step, step_key
-from engine.workspace import props
+from engine.workspace import money, props
 from engine.workspace.config import Config
 from engine.workspace.payload import payload
 from engine.workspace.rates import rate_on
@@ -128,9 +129,8 @@ def _completed(
     )
 
 
-def _add(totals: dict[str, float], currency: str | None, amount: float) -> None:
-    key = currency or "?"
-    totals[key] = totals.get(key, 0.0) + amount
+def _add(totals: money.Totals, currency: str | None, amount: Decimal) -> None:
+    money.add(totals, currency or "?", amount)
 
 
 # ---- payroll -------------------------------------------------------------------------------------------
@@ -148,20 +148,23 @@ def _order_contractor(items: Sequence[Page], snapshot: GenerateSnapshot, config:
     return None
 
 
-def payroll_amount(rate: Page, hours: float, month: str, config: Config) -> float:
-    """Hourly: rate × hours; Monthly Fixed and Mixed: the fixed fee prorated by weekdays (see proration)."""
+def payroll_amount(rate: Page, hours: Decimal, month: str, config: Config) -> Decimal:
+    """Hourly: rate × hours, rounded once (half-up) to the currency's minor unit; Monthly Fixed and Mixed:
+    the fixed fee prorated by weekdays and rounded up to 1,000 (see proration). Exact decimals throughout:
+    5.35 × 0.5 h is 2.675, paid 2.68 USD."""
     billing = props.option(rate, config.prop("rates", "Billing Type"), "select")
     if billing in ("Monthly Fixed", "Mixed"):
         monthly = props.number(rate, config.prop("rates", "Monthly Fixed"))
         if monthly is None:
             raise _NotPaid(f"no valid rate: the {billing} rate has no Monthly Fixed")
         start = props.date_start(rate, config.prop("rates", "Start Date"))
-        return float(prorated(monthly, date.fromisoformat(start) if start else None, month))
+        return Decimal(prorated(monthly, date.fromisoformat(start) if start else None, month))
     if billing == "Hourly Rate":
         hourly = props.number(rate, config.prop("rates", "Hourly Rate"))
         if hourly is None:
             raise _NotPaid("no valid rate: the hourly rate has no Hourly Rate")
-        return round(hourly * hours, 2)
+        currency = props.option(rate, config.prop("rates", "Currency"), "select")
+        return money.rounded(hourly * hours, currency)
     raise _NotPaid(f"no valid rate: unknown billing type {billing or '(empty)'}")
 
 
@@ -196,7 +199,9 @@ def _payroll_item(
         return Skip(oid, label, "order", f"payday mismatch: the rate pays on the {payday or '(none)'}")
     if oid in existing:
         return Skip(oid, label, "order", f"payout exists ({existing[oid]})")
-    hours = sum(props.number(i, config.prop("orders", "Line Item Hours")) or 0.0 for i in items)
+    hours = sum(
+        (props.number(i, config.prop("orders", "Line Item Hours")) or Decimal(0) for i in items), Decimal(0)
+    )
     try:
         amount = payroll_amount(rate, hours, params.month, config)
     except _NotPaid as reason:
@@ -289,6 +294,7 @@ def _refund_item(
     if amount is None:
         return Skip(rid, label, "refund", "no amount")
     currency = props.option(refund, config.prop("refunds", "Currency"), "select")
+    amount = money.rounded(amount, currency)
     day = props.date_start(refund, config.prop("refunds", "Date Requested"))
     values = {
         "Name": title,
@@ -333,6 +339,7 @@ def _split_item(
     if amount is None:
         return Skip(sid, title, "split", "no amount")
     currency = props.option(split, config.prop("splits", "Currency"), "select")
+    amount = money.rounded(amount, currency)
     values = {
         "Name": title,
         "Amount": amount,
@@ -364,12 +371,12 @@ def plan_generate(snapshot: GenerateSnapshot, params: GenerateParams, config: Co
     plan_one = _PLANNERS[params.type]
     items: list[Item] = []
     skips: list[Skip] = []
-    totals: dict[str, float] = {}
+    totals: money.Totals = {}
     for source in sorted(snapshot.sources, key=props.page_id):
         planned = plan_one(source, snapshot, params, config, existing)
         if isinstance(planned, Skip):
             skips.append(planned)
         elif planned is not None:
             items.append(planned)
-            _add(totals, planned.data.get("currency"), float(planned.data["amount"]))
+            _add(totals, planned.data.get("currency"), money.amount(planned.data["amount"]))
     return Plan(items=tuple(items), skips=tuple(skips), totals=totals, reads=snapshot.reads)

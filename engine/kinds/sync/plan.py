@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from engine.kinds.sync.params import SyncParams
@@ -95,7 +96,7 @@ def _contractor_item(
         "order_id": props.page_id(work.order) if work.order is not None else None,
         "order_title": work.order_title,
         "order_step": steps[0].key if work.order is None else None,
-        "total_hours": round(sum(p.hours for p in work.projects), 4),
+        "total_hours": sum((p.hours for p in work.projects), Decimal(0)),
         "projects": details,
     }
     return Item(
@@ -169,7 +170,7 @@ def _update_line_item(project: ProjectWork, params: SyncParams, config: Config, 
     }
     if not params.hours_only:
         values["Proof of Works"] = summary
-    if abs(project.old_hours - project.hours) > 1e-9:
+    if project.old_hours != project.hours:
         name, shown = "Line Item Hours", str(project.hours)
         before: Any = project.old_hours
         after: Any = project.hours

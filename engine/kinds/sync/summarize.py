@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Protocol
 
 MAX_LINES = 2
@@ -24,7 +25,7 @@ class Entry:
     """One project update: its Key deliverables and its hours (Appx. effort)."""
 
     text: str
-    hours: float
+    hours: Decimal
 
 
 class Summarizer(Protocol):
@@ -46,7 +47,7 @@ def condense(scope: str, entries: Sequence[Entry]) -> str:
         for item in items_of(entry.text):
             folded = item.casefold()
             spelling.setdefault(folded, item)
-            weights[folded] = weights.get(folded, 0.0) + max(entry.hours, 0.0)
+            weights[folded] = weights.get(folded, 0.0) + max(float(entry.hours), 0.0)
     ranked = sorted(weights, key=lambda folded: (-weights[folded], folded))[: MAX_LINES * PER_LINE]
     label = scope.strip() or "Work"
     lines = [

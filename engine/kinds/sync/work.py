@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from engine.kinds.sync.params import SyncParams
@@ -49,12 +50,12 @@ class ProjectWork:
     project_id: str
     scope: str  # the project's codename (or title), used in the summary
     deployment_id: str
-    hours: float
+    hours: Decimal  # exact, as Notion gave each update's effort
     sources: tuple[str, ...]  # the update ids, sorted
     entries: tuple[Entry, ...]
     action: str  # "create", "update" or "unchanged"
     line_item: Page | None = None
-    old_hours: float = 0.0
+    old_hours: Decimal = Decimal(0)
     old_sources: tuple[str, ...] = ()
 
 
@@ -152,11 +153,11 @@ def _project_work(
     entries = tuple(
         Entry(
             props.text(u, config.prop("updates", "Key deliverables")),
-            props.number(u, config.prop("updates", "Appx. effort")) or 0.0,
+            props.number(u, config.prop("updates", "Appx. effort")) or Decimal(0),
         )
         for u in ordered
     )
-    hours = round(sum(e.hours for e in entries), 4)
+    hours = sum((e.hours for e in entries), Decimal(0))
     sources = tuple(sorted(props.page_id(u) for u in updates))
     item = _line_item(order, deployment, snapshot, config)
     base: dict[str, Any] = {
@@ -171,12 +172,12 @@ def _project_work(
     if item is None:
         return ProjectWork(**base, action="create")
     item_id = props.page_id(item)
-    old_hours = props.number(item, config.prop("orders", "Line Item Hours")) or 0.0
+    old_hours = props.number(item, config.prop("orders", "Line Item Hours")) or Decimal(0)
     linked = snapshot.timesheets.get(item_id)
     if linked is None:
         linked = props.relation(item, config.prop("orders", "Timesheet"))[0]
     old_sources = tuple(sorted(set(linked)))
-    changed = abs(old_hours - hours) > 1e-9 or set(old_sources) != set(sources)
+    changed = old_hours != hours or set(old_sources) != set(sources)
     return ProjectWork(
         **base,
         action="update" if changed else "unchanged",

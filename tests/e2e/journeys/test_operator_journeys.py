@@ -494,7 +494,7 @@ class OperatorJourneys(RuleBasedStateMachine):
         lines = self._pages("orders", Type="Timesheet")
         if lines:
             page = lines[pick % len(lines)]
-            hours = (props.plain(page, "Line Item Hours") or 0) + 1
+            hours = float((props.plain(page, "Line Item Hours") or 0) + 1)
             self._hand(page["id"], {"properties": {"Line Item Hours": {"number": hours}}})
 
     @rule(pick=PICK, status=st.sampled_from([400, 404]), count=st.integers(1, 2))
