@@ -59,7 +59,7 @@ from console.screens.log import LogScreen
 from console.screens.new_job import NewJobScreen
 from console.settings import ConsoleSettings as ConsoleSettings  # where the commands and tests import it
 from engine import Engine, display_status, open_engine, steps_left
-from eventlog import EventLog, JobRow, Selection, printable
+from eventlog import EventLog, JobRow, Selection, open_export_file, printable
 
 LOG = "log"  # the name of the Log screen the app keeps installed
 
@@ -466,7 +466,7 @@ class PaydeskApp(App[int]):
                 self.run_worker(self._export(request), group="audit")
 
         self.push_screen(
-            ExportScreen(job if isinstance(job, str) else None, self.settings.export_dir), chosen
+            ExportScreen(job if isinstance(job, str) else None, self.settings.export_folder), chosen
         )
 
     async def _export(self, request: ExportRequest) -> None:
@@ -476,12 +476,20 @@ class PaydeskApp(App[int]):
             selection = Selection(job_id=request.job_id, from_seq=request.from_seq, to_seq=request.to_seq)
             with (
                 EventLog(db, read_only=True) as log,
-                request.path.open("w", encoding="utf-8", newline="") as out,
+                open_export_file(request.path) as out,
             ):
                 return log.export(out, "csv" if request.fmt == "csv" else "jsonl", selection).exported
 
         try:
             count = await asyncio.to_thread(write)
+        except FileExistsError:
+            self.notify(
+                f"{request.path} already exists: nothing was overwritten; choose another file name",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+            return
         except Exception as err:
             self.notify(f"export failed: {describe_error(err)}", severity="error", timeout=10, markup=False)
             return

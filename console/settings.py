@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,8 +21,12 @@ class ConsoleSettings:
     read_only: bool = False
     default_month: str = ""
     clock: Callable[[], datetime] = utc_now
-    export_dir: Path = field(default_factory=Path.cwd)
+    export_dir: Path | None = None  # where Export writes; None: the data directory, beside the log
     offer_resume: bool = True
+
+    @property
+    def export_folder(self) -> Path:
+        return self.export_dir if self.export_dir is not None else self.db_path.parent
 
     @property
     def rate(self) -> float:

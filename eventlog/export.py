@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -130,8 +131,28 @@ def jsonl_lines(records: Iterator[EventRecord | ExportHead]) -> Iterator[str]:
             yield json_safe(line[:-1]) + "\n"
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (OWASP's CSV injection rule)."""
+
+
+def neutral(cell: str) -> str:
+    """A cell a spreadsheet shows as text: one that starts like a formula (or with the quote this adds)
+    gets a leading `'`, which `restored` takes away again when paydesk reads its export back."""
+    return "'" + cell if cell.startswith((*FORMULA_STARTS, "'")) else cell
+
+
+def restored(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") else cell
+
+
 def csv_rows(records: Iterator[EventRecord | ExportHead]) -> Iterator[list[str]]:
-    """A header row, one row per event (None as an empty cell), then a `chain_head` row."""
+    """A header row, one row per event (None as an empty cell), then a `chain_head` row; every cell safe
+    to open in a spreadsheet (`neutral`)."""
+    for row in _csv_cells(records):
+        yield [neutral(cell) for cell in row]
+
+
+def _csv_cells(records: Iterator[EventRecord | ExportHead]) -> Iterator[list[str]]:
     yield list(CSV_COLUMNS)
     for record in records:
         if isinstance(record, ExportHead):
@@ -150,6 +171,19 @@ def csv_rows(records: Iterator[EventRecord | ExportHead]) -> Iterator[list[str]]
                 json_safe(record.payload),
                 record.hash,
             ]
+
+
+def open_export_file(path: Path, *, replace: bool = False) -> TextIO:
+    """A new export file only its owner can read (0600, like the log: it holds names and amounts); an
+    existing one is refused (`FileExistsError`) unless `replace`."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if replace else os.O_EXCL)
+    fd = os.open(path, flags, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # a file replaced keeps its old mode otherwise
+        return os.fdopen(fd, "w", encoding="utf-8", newline="")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def write_export(
@@ -225,7 +259,8 @@ def _read_csv(path: Path, file: TextIO) -> Iterator[EventRecord | ExportHead]:
     reader = csv.reader(file)
     if next(reader, None) != list(CSV_COLUMNS):
         raise ExportError(f"{path} does not start with the paydesk export header")
-    for number, row in enumerate(reader, start=2):
+    for number, cells in enumerate(reader, start=2):
+        row = [restored(cell) for cell in cells]
         try:
             seq, at, job_id, item_key, step_key, type_name, version, operator, payload, digest = row
             if type_name == CHAIN_HEAD_TYPE:

@@ -34,6 +34,7 @@ from eventlog import (
     SQLiteDatabaseError,
     SQLiteError,
     export_head,
+    open_export_file,
     write_empty_export,
 )
 
@@ -229,7 +230,7 @@ def run_export(args: argparse.Namespace) -> int:
             # damaged log found half-way) leaves no partial file behind.
             partial = output.with_name(f".{output.name}.partial-{os.getpid()}")
             try:
-                with partial.open("x", encoding="utf-8", newline="") as file:
+                with open_export_file(partial) as file:
                     head = _export(log, file, args.format, selection)
                 if output.exists() and not args.force:
                     raise CliError(

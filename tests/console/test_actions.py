@@ -22,6 +22,10 @@ pytestmark = pytest.mark.asyncio
 PARAMS = {"month": "2026-01", "batch": 15, "today": "2026-01-16"}
 
 
+def notes(app: PaydeskApp) -> list[str]:
+    return [note.message for note in app._notifications]
+
+
 def job_status(db: Path, job_id: str) -> str | None:
     with EventLog(db, read_only=True) as log:
         row = log.job(job_id)
@@ -103,6 +107,15 @@ async def test_export_verify_replay_and_the_log_tail(demo: ServedDemo, tmp_path:
         await wait_until(pilot, lambda: journal_has(app, "exported"))
         lines = target.read_text().splitlines()
         assert "chain_head" in json.loads(lines[-1])
+        assert target.stat().st_mode & 0o777 == 0o600  # names and amounts: its owner's only, like the log
+
+        # the same file again: refused in one line, the first export kept
+        await pilot.press("e")
+        assert isinstance(app.screen, ExportScreen)
+        app.screen.query_one("#path", Input).value = str(target)
+        await pilot.click("#export")
+        await wait_until(pilot, lambda: any("already exists" in m for m in notes(app)))
+        assert target.read_text().splitlines() == lines
 
         await pilot.press("v")
         await wait_until(pilot, lambda: showing(app, ReportScreen))
@@ -201,3 +214,12 @@ async def test_j_and_k_move_in_lists_and_g_goes_back_to_the_jobs(demo: ServedDem
         await wait_until(pilot, lambda: showing(app, JobScreen))
         await pilot.press("g")
         await wait_until(pilot, lambda: app.screen is jobs)
+
+
+async def test_export_offers_the_data_directory_beside_the_log(demo: ServedDemo) -> None:
+    app = PaydeskApp(demo.settings(export_dir=None))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        await wait_until(pilot, lambda: showing(app, ExportScreen))
+        shown = app.screen.query_one("#path", Input).value
+        assert Path(shown).parent == demo.db_path.parent, shown

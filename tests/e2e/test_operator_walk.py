@@ -347,3 +347,17 @@ async def test_amounts_are_decimal_strings_in_json_and_each_currency_has_its_own
             assert "." not in t["VND"]
         if "USD" in t:
             assert len(t["USD"].split(".")[1]) == 2
+
+
+async def test_an_export_file_is_its_owners_only_and_never_overwritten(served: Served) -> None:
+    assert (await served.paydesk(*REFUNDS)).returncode == 0
+    target = served.root / "audit.csv"
+    done = await served.paydesk("export", "--format", "csv", "-o", str(target))
+    assert done.returncode == 0, done.stderr.decode()
+    assert target.stat().st_mode & 0o777 == 0o600
+    first = target.read_bytes()
+    again = await served.paydesk("export", "--format", "csv", "-o", str(target))
+    assert again.returncode != 0 and "already exists" in again.stderr.decode()
+    assert target.read_bytes() == first
+    checked = await served.paydesk("verify", "--against", str(target))
+    assert checked.returncode == 0, checked.stdout.decode() + checked.stderr.decode()
