@@ -50,6 +50,7 @@ from console.screens.dialogs import (
     ReportScreen,
     RetryChoice,
     RetryScreen,
+    TypedConfirmScreen,
 )
 from console.screens.host import ConsoleHost
 from console.screens.item import ItemScreen
@@ -58,7 +59,7 @@ from console.screens.jobs import JobsScreen
 from console.screens.log import LogScreen
 from console.screens.new_job import NewJobScreen
 from console.settings import ConsoleSettings as ConsoleSettings  # where the commands and tests import it
-from engine import Engine, display_status, open_engine, steps_left
+from engine import Engine, display_status, open_engine, over_limits, steps_left
 from eventlog import EventLog, JobRow, Selection, open_export_file, printable
 
 LOG = "log"  # the name of the Log screen the app keeps installed
@@ -337,9 +338,9 @@ class PaydeskApp(App[int]):
 
         self.push_screen(ConfirmScreen("Interrupted jobs", body, f"Resume {len(stopped)} job(s)"), answered)
 
-    def _resume(self, job_id: str) -> None:
+    def _resume(self, job_id: str, *, allow_over_limit: bool = False) -> None:
         def resume(engine: Engine) -> str:
-            return engine.resume(job_id)
+            return engine.resume(job_id, allow_over_limit=allow_over_limit)
 
         self.send(resume, f"resume {job_id}")
 
@@ -371,10 +372,14 @@ class PaydeskApp(App[int]):
             self.notify(f"job {job.job_id} is {job.status}: nothing to resume", severity="warning")
             return
         totals = ""
+        over = []
         if job.status == "planned":
             from console.screens.data import loads, money
 
-            totals = f", moving {money(loads(job.totals, {}) or {})}"
+            planned = loads(job.totals, {}) or {}
+            totals = f", moving {money(planned)}"
+            if self.settings.config is not None and job.started_at is None:
+                over = over_limits(planned, self.settings.config.limits)
         body = (
             f"Resume {job.job_id} ({job.status}): {left} steps left{totals}. "
             "Steps in doubt are re-read first."
@@ -382,9 +387,19 @@ class PaydeskApp(App[int]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._resume(job.job_id)
+                self._resume(job.job_id, allow_over_limit=bool(over))
 
-        self.push_screen(ConfirmScreen("Resume job?", body, f"Resume {left} steps"), answered)
+        if over:
+            moved = "; ".join(map(str, over))
+            body += (
+                f"\n\nThis is above the limit per job: {moved}. Type {over[0].typed} to execute it anyway."
+            )
+            dialog: ConfirmScreen = TypedConfirmScreen(
+                "Above the limit: resume job?", body, f"Resume {left} steps", over[0].typed
+            )
+        else:
+            dialog = ConfirmScreen("Resume job?", body, f"Resume {left} steps")
+        self.push_screen(dialog, answered)
 
     def request_cancel(self, job: JobRow) -> None:
         self._with_fresh(job, self._ask_cancel)

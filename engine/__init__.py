@@ -46,8 +46,8 @@ from engine.workspace.config import (
     parse_workers,
 )
 from engine.workspace.money import amount as exact_amount
+from engine.workspace.money import over_limits, totals_text
 from engine.workspace.money import text as amount_text
-from engine.workspace.money import totals_text
 from engine.workspace.schema import TITLES
 
 __all__ = [
@@ -90,6 +90,7 @@ __all__ = [
     "new_job_id",
     "open_engine",
     "open_runtime",
+    "over_limits",
     "parse_workers",
     "read_setups",
     "request_cancel",

@@ -97,7 +97,9 @@ class Engine:
         self._nursery.start_soon(run)
         return job.job_id
 
-    def start(self, kind: str, params: Mapping[str, Any], *, dry_run: bool = False) -> str:
+    def start(
+        self, kind: str, params: Mapping[str, Any], *, dry_run: bool = False, allow_over_limit: bool = False
+    ) -> str:
         """Start a job of `kind` with `params` (read by the kind, see `JobKind.params`) in the background;
         its id. Raises `JobRefused` at once when the kind is unknown, the parameters are refused or the
         kind's setup is wrong (e.g. an [llm] table it cannot use)."""
@@ -122,13 +124,18 @@ class Engine:
                 cancel=job.cancel,
                 job_id=job.job_id,
                 progress=job.progress,
+                allow_over_limit=allow_over_limit,
             ),
         )
 
-    def resume(self, job_id: str) -> str:
+    def resume(self, job_id: str, *, allow_over_limit: bool = False) -> str:
+        """Finish a job, or execute a dry run's plan (above `[limits]` only with `allow_over_limit`)."""
         job = RunningJob(job_id, "resume")
         return self._launch(
-            job, lambda: resume_job(self.rt, job_id, cancel=job.cancel, progress=job.progress)
+            job,
+            lambda: resume_job(
+                self.rt, job_id, cancel=job.cancel, progress=job.progress, allow_over_limit=allow_over_limit
+            ),
         )
 
     def retry(self, job_id: str, items: Sequence[str] = (), reason: str = "") -> str:

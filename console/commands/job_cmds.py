@@ -72,7 +72,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--item", action="append", default=[], metavar="KEY", help="only this item (repeatable)"
     )
     retry.add_argument("--reason", default="", help="why, for the audit trail")
-    common_run_options(retry, dry_run=False)
+    common_run_options(retry, dry_run=False, over_limit=False)
     retry.set_defaults(handler=run_retry)
 
     discard = subparsers.add_parser(
@@ -188,7 +188,12 @@ def run_resume(args: argparse.Namespace) -> int:
     kind, params = _known_job(args)
     config, db = load_settings(args)
     report = run_engine(
-        config, db, lambda rt, progress: resume_job(rt, args.job, progress=progress), job_id=args.job
+        config,
+        db,
+        lambda rt, progress: resume_job(
+            rt, args.job, progress=progress, allow_over_limit=args.allow_over_limit
+        ),
+        job_id=args.job,
     )
     return _report(report, kind, params, args, config.notion.rate)
 

@@ -52,12 +52,21 @@ def _missing_kind(parser: argparse.ArgumentParser) -> int:
     raise CliError("say which job to run, e.g. `paydesk run commit --month 2026-01 --batch 15`")
 
 
-def common_run_options(parser: argparse.ArgumentParser, *, dry_run: bool = True) -> None:
+def common_run_options(
+    parser: argparse.ArgumentParser, *, dry_run: bool = True, over_limit: bool = True
+) -> None:
     if dry_run:
         parser.add_argument(
             "--dry-run",
             action="store_true",
             help="plan and store the plan; write nothing (`paydesk resume JOB` executes it later)",
+        )
+    if over_limit:
+        parser.add_argument(
+            "--allow-over-limit",
+            action="store_true",
+            help="execute a plan that moves more than [limits] max_per_job allows (refused otherwise; "
+            "the plan is kept to read)",
         )
     parser.add_argument("--workers", metavar="N", help="worker pool size, 1-20 (default from config: 5)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -138,7 +147,15 @@ def run_kind(kind: JobKind[Any, Any], args: argparse.Namespace) -> int:
     say(f"job {job_id} ({kind.title(params)}): {_doing(args)}")
 
     async def body(rt: Runtime, progress: JobProgress) -> JobReport:
-        return await kind.run(rt, params, setup, dry_run=args.dry_run, job_id=job_id, progress=progress)
+        return await kind.run(
+            rt,
+            params,
+            setup,
+            dry_run=args.dry_run,
+            job_id=job_id,
+            progress=progress,
+            allow_over_limit=args.allow_over_limit,
+        )
 
     report = run_engine(config, db, body, job_id=job_id, secrets=kind.secrets(setup))
     return report_run(report, kind, spec.params, args, config.notion.rate)

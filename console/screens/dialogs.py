@@ -46,6 +46,37 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(False)
 
 
+class TypedConfirmScreen(ConfirmScreen):
+    """A confirmation for a plan above the configuration's limit per job: the confirm button (and ctrl+y)
+    work only once the operator has typed the amount the body names (`expected`, e.g. `62000.00`)."""
+
+    def __init__(self, title: str, body: str, confirm: str, expected: str) -> None:
+        super().__init__(title, body, confirm)
+        self.expected = expected
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self._title, classes="title")
+            yield Static(self._body, id="body", markup=False)
+            yield Input(placeholder=f"type {self.expected} to confirm", id="typed")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="no")
+                yield Button(self._confirm, id="yes", variant="error", disabled=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#typed", Input).focus()
+
+    def typed(self) -> bool:
+        return self.query_one("#typed", Input).value.replace(",", "").strip() == self.expected
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.query_one("#yes", Button).disabled = not self.typed()
+
+    def action_yes(self) -> None:
+        if self.typed():
+            self.dismiss(True)
+
+
 @dataclass(frozen=True)
 class RetryChoice:
     items: tuple[str, ...]  # empty: every failed and blocked item

@@ -82,6 +82,7 @@ class JobKind(Generic[P, S]):
         cancel: trio.Event | None = None,
         job_id: str | None = None,
         progress: JobProgress | None = None,
+        allow_over_limit: bool = False,
     ) -> JobReport:
         """Create, plan and (unless `dry_run`) execute a job of this kind (see `engine.run.jobs.run_job`)."""
         return await run_job(
@@ -93,6 +94,7 @@ class JobKind(Generic[P, S]):
             cancel=cancel,
             job_id=job_id,
             progress=progress,
+            allow_over_limit=allow_over_limit,
         )
 
 

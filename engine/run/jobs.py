@@ -31,6 +31,7 @@ from engine.run.report import JobReport
 from engine.run.runtime import Runtime
 from engine.run.selection import keys_overlap
 from engine.run.writes import ExecutionContext, StepState
+from engine.workspace import money
 from engine.workspace.config import Config
 from engine.workspace.contractors import UnknownContractor
 from engine.workspace.props import RecordShapeError
@@ -159,6 +160,17 @@ async def record_stats(rt: Runtime, job_id: str, counters: RequestCounters) -> N
     )
 
 
+def refuse_over_limit(rt: Runtime, job_id: str, totals: Mapping[str, object]) -> None:
+    """Refuse to execute a plan that moves more than the configuration's `[limits] max_per_job`."""
+    over = money.over_limits(totals, rt.config.limits)
+    if over:
+        moved = "; ".join(map(str, over))
+        raise JobRefused(
+            f"job {job_id} would move {moved}: it is kept as a plan; read it with `paydesk show {job_id}`, "
+            f"then execute it with `paydesk resume {job_id} --allow-over-limit` or discard it"
+        )
+
+
 async def run_job(
     rt: Runtime,
     spec: JobSpec,
@@ -169,6 +181,7 @@ async def run_job(
     cancel: trio.Event | None = None,
     job_id: str | None = None,
     progress: JobProgress | None = None,
+    allow_over_limit: bool = False,
 ) -> JobReport:
     job_id = job_id or new_job_id(spec.kind)
     env = envelope(rt, job_id)
@@ -232,6 +245,12 @@ async def run_job(
         if dry_run:
             await record_stats(rt, job_id, counters)
             return JobReport(job_id, "planned", items, states, plan, counters, preloads=facts)
+        if not allow_over_limit:
+            try:
+                refuse_over_limit(rt, job_id, plan.totals)
+            except JobRefused:  # the plan stays, to be read, executed on purpose, or discarded
+                await record_stats(rt, job_id, counters)
+                raise
         fresh = Freshness(rt.gateway, rt.config.data_sources, counters, items, since=since)
         status, error = await execute_plan(
             rt, job_id, items, states, counters, workers, cancel, progress, fresh

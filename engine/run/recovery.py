@@ -24,7 +24,7 @@ import trio
 from engine.notion.failures import NotionFailure, ResponseShapeError
 from engine.notion.gateway import RequestCounters
 from engine.run.freshness import AT_TARGET, Freshness, utc_now
-from engine.run.jobs import JobLocks, JobRefused, envelope, execute_plan
+from engine.run.jobs import JobLocks, JobRefused, envelope, execute_plan, refuse_over_limit
 from engine.run.locks import effective_status
 from engine.run.plan import Item, Step
 from engine.run.plan_codec import items_from_events
@@ -147,6 +147,14 @@ def steps_left(row: JobRow) -> int:
     return row.steps_planned + row.steps_started + row.steps_blocked + row.steps_cancelled
 
 
+def json_totals(text: str | None) -> dict[str, object]:
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def logged_states(stored: StoredJob) -> dict[str, StepState]:
     """Each planned step's state as the log has it (a step with no row yet is planned)."""
     states: dict[str, StepState] = {}
@@ -236,8 +244,10 @@ async def resume_job(
     cancel: trio.Event | None = None,
     progress: JobProgress | None = None,
     now: datetime | None = None,
+    allow_over_limit: bool = False,
 ) -> JobReport:
-    """Finish a job that stopped, or execute a dry run's stored plan."""
+    """Finish a job that stopped, or execute a dry run's stored plan (one moving more than `[limits]`
+    allow only with `allow_over_limit`)."""
     stored = await _stored(rt, job_id)
     row = stored.row
     if row.status == "discarded":
@@ -252,6 +262,8 @@ async def resume_job(
             reason = stale_reason(stored.row, stored.others, now or utc_now(), rt.config.plan_max_age)
             if reason is not None:
                 raise JobRefused(reason)
+            if not allow_over_limit:
+                refuse_over_limit(rt, job_id, json_totals(stored.row.totals))
         counters = RequestCounters()
         states = logged_states(stored)
         for state in states.values():

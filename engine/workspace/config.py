@@ -11,6 +11,9 @@
     workers = 5                            # 1-20; values outside are clamped with a warning
     plan_max_age_minutes = 60              # a dry run's plan older than this is refused, not executed
 
+    [limits]                               # optional: a plan moving more is not executed without
+    max_per_job = { USD = "50000", VND = "1500000000" }   # --allow-over-limit (or the amount typed)
+
     [data_sources]                         # logical name -> data source id, all ten required
     payables = "…"
 
@@ -29,8 +32,11 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from engine.workspace import money
 
 LOGICAL_DATABASES: tuple[str, ...] = (
     "contractors",
@@ -75,6 +81,7 @@ class Config:
     llm: Mapping[str, Any] = field(default_factory=dict)  # the raw [llm] table (see engine.kinds.sync.llm)
     warnings: tuple[str, ...] = ()
     plan_max_age: timedelta = DEFAULT_PLAN_MAX_AGE  # a dry run's plan older than this is not executed
+    limits: Mapping[str, Decimal] = field(default_factory=dict)  # currency -> most a job may move
 
     def prop(self, logical: str, default_name: str) -> str:
         """The workspace's name for a property known by its default name."""
@@ -123,6 +130,7 @@ def config_from_mapping(
     sources_raw = _table(raw, "data_sources", where, required=True)
     properties_raw = _table(raw, "properties", where, required=False)
     llm_raw = _table(raw, "llm", where, required=False)
+    limits_raw = _table(raw, "limits", where, required=False)
 
     notion = NotionSettings(
         base_url=_string(notion_raw, "base_url", f"{where} [notion]", DEFAULT_BASE_URL).rstrip("/"),
@@ -160,7 +168,28 @@ def config_from_mapping(
         warnings=tuple(warnings),
         llm=dict(llm_raw),
         plan_max_age=timedelta(minutes=max_age),
+        limits=_limits(limits_raw, where),
     )
+
+
+def _limits(table: Mapping[str, Any], where: str) -> dict[str, Decimal]:
+    """`max_per_job = { USD = "50000", VND = "1500000000" }`: the most one job may move, per currency."""
+    raw = table.get("max_per_job", {})
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f'{where} [limits] max_per_job must be a table, e.g. {{ USD = "50000" }}')
+    limits: dict[str, Decimal] = {}
+    for currency, value in raw.items():
+        try:
+            limit = money.amount(value)
+        except money.NotAnAmount:
+            limit = Decimal(-1)
+        if limit < 0 or not currency.isalpha():
+            raise ConfigError(
+                f"{where} [limits] max_per_job {currency} = {value!r}: write an amount per currency code, "
+                'e.g. USD = "50000"'
+            )
+        limits[currency.upper()] = limit
+    return limits
 
 
 def _table(raw: Mapping[str, Any], key: str, where: str, *, required: bool) -> Mapping[str, Any]:

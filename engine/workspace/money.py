@@ -11,6 +11,7 @@ amounts and never mix currencies. Text shows each currency with its own minor un
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
@@ -100,3 +101,32 @@ def encoded(totals: Mapping[str, Decimal]) -> dict[str, str]:
 def decoded(stored: Mapping[str, object]) -> Totals:
     """Totals as the log gives them back (strings, or the floats of an older log), exact."""
     return {currency: amount(value) for currency, value in stored.items()}
+
+
+@dataclass(frozen=True)
+class OverLimit:
+    """A currency a plan moves more of than the configuration's `[limits] max_per_job` allows."""
+
+    currency: str
+    moved: Decimal
+    limit: Decimal
+
+    def __str__(self) -> str:
+        shown, most = text(self.moved, self.currency), text(self.limit, self.currency)
+        return f"{self.currency} {shown} (the limit is {self.currency} {most})"
+
+    @property
+    def typed(self) -> str:
+        """The amount an operator types to confirm it anyway: `62000.00`."""
+        return text(self.moved, self.currency).replace(",", "")
+
+
+def over_limits(totals: Mapping[str, object], limits: Mapping[str, Decimal]) -> list[OverLimit]:
+    """The currencies of `totals` above `limits` (none when no limit is set for a currency)."""
+    found = []
+    for currency, value in sorted(totals.items()):
+        limit = limits.get(currency.upper())
+        moved = amount(value)
+        if limit is not None and moved > limit:
+            found.append(OverLimit(currency, moved, limit))
+    return found

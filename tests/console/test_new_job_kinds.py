@@ -271,3 +271,57 @@ async def test_a_read_only_console_offers_no_planning_or_executing(demo: ServedD
         keys = text_of(screen.query_one("#keys"))
         assert "Plan" not in keys and "Execute" not in keys
         assert screen.query_one("#plan", Button).disabled
+
+
+async def test_a_plan_above_the_limit_per_job_needs_its_amount_typed(demo: ServedDemo) -> None:
+    from dataclasses import replace
+    from decimal import Decimal
+
+    from console.screens.dialogs import TypedConfirmScreen
+
+    config = replace(demo.config, limits={"USD": Decimal("100")})
+    app = PaydeskApp(demo.settings(config=config, offer_resume=False))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_new_job(pilot, app)
+        job_id = await plan(pilot, screen)
+        await pilot.press("ctrl+e")
+        await wait_until(pilot, lambda: showing(app, TypedConfirmScreen))
+        dialog = app.screen
+        assert isinstance(dialog, TypedConfirmScreen)
+        body = text_of(dialog.query_one("#body", Static))
+        assert "above the limit per job" in body and "(the limit is USD 100.00)" in body
+        await pilot.press("ctrl+y")  # not typed yet: nothing happens
+        assert app.screen is dialog and dialog.query_one("#yes", Button).disabled
+        dialog.query_one("#typed", Input).value = "1"
+        await pilot.pause()
+        assert dialog.query_one("#yes", Button).disabled
+        dialog.query_one("#typed", Input).value = dialog.expected
+        await wait_until(pilot, lambda: not dialog.query_one("#yes", Button).disabled)
+        await pilot.press("ctrl+y")
+        await wait_until(pilot, lambda: showing(app, JobScreen))
+        await wait_until(pilot, lambda: job_status(demo.db_path, job_id) == "completed")
+
+
+async def test_resuming_a_plan_above_the_limit_from_the_jobs_needs_its_amount_typed(demo: ServedDemo) -> None:
+    from dataclasses import replace
+    from decimal import Decimal
+
+    from console.screens.dialogs import TypedConfirmScreen
+
+    config = replace(demo.config, limits={"USD": Decimal("100")})
+    app = PaydeskApp(demo.settings(config=config, offer_resume=False))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_new_job(pilot, app)
+        job_id = await plan(pilot, screen)
+        await pilot.press("escape")
+        jobs = app.screen
+        assert isinstance(jobs, JobsScreen)
+        await wait_until(pilot, lambda: any(r.job_id == job_id for r in jobs.rows))
+        await pilot.press("ctrl+e")
+        await wait_until(pilot, lambda: showing(app, TypedConfirmScreen))
+        dialog = app.screen
+        assert isinstance(dialog, TypedConfirmScreen)
+        dialog.query_one("#typed", Input).value = dialog.expected
+        await wait_until(pilot, lambda: not dialog.query_one("#yes", Button).disabled)
+        await pilot.press("ctrl+y")
+        await wait_until(pilot, lambda: job_status(demo.db_path, job_id) == "completed")

@@ -361,3 +361,30 @@ async def test_an_export_file_is_its_owners_only_and_never_overwritten(served: S
     assert target.read_bytes() == first
     checked = await served.paydesk("verify", "--against", str(target))
     assert checked.returncode == 0, checked.stdout.decode() + checked.stderr.decode()
+
+
+async def test_a_plan_above_the_limit_per_job_is_kept_not_executed_until_allowed(served: Served) -> None:
+    text = served.config.read_text()
+    served.config.write_text(text + '\n[limits]\nmax_per_job = { USD = "100", VND = "1500000000" }\n')
+    before = await served.writes()
+    refused = await served.paydesk(*COMMIT)
+    assert refused.returncode == 1
+    line = one_error(refused.stderr.decode())
+    assert "would move USD " in line and "(the limit is USD 100.00)" in line and "--allow-over-limit" in line
+    job = job_of(refused.stderr.decode())
+    assert (await jobs(served))[job] == "planned" and await served.writes() == before  # nothing written
+
+    again = await served.paydesk("resume", job)
+    assert again.returncode == 1 and "--allow-over-limit" in one_error(again.stderr.decode())
+    assert await served.writes() == before
+    allowed = await served.paydesk("resume", job, "--allow-over-limit")
+    assert allowed.returncode == 0, allowed.stderr.decode()
+    assert (await jobs(served))[job] == "completed" and await served.writes() > before
+
+
+async def test_a_limit_that_is_not_an_amount_is_one_line(served: Served) -> None:
+    served.config.write_text(served.config.read_text() + '\n[limits]\nmax_per_job = { USD = "lots" }\n')
+    refused = await served.paydesk(*COMMIT)
+    assert refused.returncode == 1
+    line = one_error(refused.stderr.decode())
+    assert "[limits] max_per_job USD" in line and "lots" in line
