@@ -22,6 +22,9 @@ from engine.kinds import KINDS, InvalidParams, JobKind
 from engine.notion.failures import NotionFailure
 from engine.notion.filter_text import describe_filter
 from engine.run.jobs import JobRefused, JobSpec, Planner, check_workspace, doctor, new_job_id, run_job
+from engine.run.ledger import COLUMNS as LEDGER_COLUMNS
+from engine.run.ledger import Ledger, build_ledger
+from engine.run.ledger import summary_lines as ledger_summary
 from engine.run.locks import LogLinked, effective_status
 from engine.run.plan import Item, Plan, Skip, Step
 from engine.run.preload import PreloadFact
@@ -53,6 +56,7 @@ from engine.workspace.schema import TITLES
 __all__ = [
     "DEFAULT_PLAN_MAX_AGE",
     "KINDS",
+    "LEDGER_COLUMNS",
     "TITLES",
     "Config",
     "ConfigError",
@@ -65,6 +69,7 @@ __all__ = [
     "JobRefused",
     "JobReport",
     "JobSpec",
+    "Ledger",
     "LogLinked",
     "NotionFailure",
     "NotionSettings",
@@ -76,6 +81,7 @@ __all__ = [
     "Skip",
     "Step",
     "amount_text",
+    "build_ledger",
     "check_workspace",
     "clamp_workers",
     "current_operator",
@@ -86,6 +92,7 @@ __all__ = [
     "effective_status",
     "exact_amount",
     "item_name",
+    "ledger_summary",
     "load_config",
     "new_job_id",
     "open_engine",

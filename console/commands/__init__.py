@@ -6,11 +6,20 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from console.commands import console_cmd, demo_cmd, job_cmds, log_cmds, run_cmds, sandbox_cmd
+from console.commands import (
+    console_cmd,
+    demo_cmd,
+    job_cmds,
+    ledger_cmd,
+    log_cmds,
+    run_cmds,
+    sandbox_cmd,
+)
 
 
 def register_all(subparsers: argparse._SubParsersAction[Any]) -> None:
     log_cmds.register(subparsers)
+    ledger_cmd.register(subparsers)
     run_cmds.register(subparsers)
     job_cmds.register(subparsers)
     sandbox_cmd.register(subparsers)

@@ -388,3 +388,41 @@ async def test_a_limit_that_is_not_an_amount_is_one_line(served: Served) -> None
     assert refused.returncode == 1
     line = one_error(refused.stderr.decode())
     assert "[limits] max_per_job USD" in line and "lots" in line
+
+
+async def test_the_ledger_lists_every_amount_and_reconciles_a_commit_job_with_its_plan(
+    served: Served,
+) -> None:
+    import csv
+
+    done = await served.paydesk(*COMMIT)
+    assert done.returncode == 0, done.stderr.decode()
+    job = job_of(done.stderr.decode())
+    target = served.root / "ledger.csv"
+    ledger = await served.paydesk("ledger", "--job", job, "-o", str(target))
+    assert ledger.returncode in (0, 2), ledger.stderr.decode()
+    assert target.stat().st_mode & 0o777 == 0o600
+    with target.open(encoding="utf-8", newline="") as file:
+        rows = list(csv.reader(file))
+    header, body = rows[0], [r for r in rows[1:] if len(r) > 1]
+    assert header[:4] == ["job", "item", "contractor", "record"]
+    column = {name: header.index(name) for name in header}
+    payouts = [r for r in body if r[column["record"]] == "payouts"]
+    payables = [r for r in body if r[column["record"]] == "payables"]
+    assert payouts and payables and all(r[column["amount"]] and r[column["currency"]] for r in payouts)
+    assert all(r[column["url"]].startswith("https://www.notion.so/") for r in body)
+    assert all(r[column["request_id"]] for r in body if r[column["outcome"]] == "succeeded")
+    ends = [r[0] for r in rows[1:] if len(r) == 1]
+    assert any(line.startswith("chain head ") for line in ends)
+    assert not any("the plan's money is" in line for line in ends), ends  # what it paid is what it planned
+    # a payable reconciles when its payouts are in its own currency; any other is named with its payouts
+    for line in ends:
+        if line.startswith("does not reconcile:"):
+            assert "(payouts " in line
+    if ledger.returncode == 0:
+        assert any(line.startswith("reconciles:") for line in ends)
+
+
+async def test_a_ledger_without_a_log_is_one_line(served: Served) -> None:
+    refused = await served.paydesk("ledger")
+    assert refused.returncode == 1 and "no event log yet" in one_error(refused.stderr.decode())

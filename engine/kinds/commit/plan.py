@@ -137,7 +137,7 @@ def plan_commit(snapshot: CommitSnapshot, params: CommitParams, config: Config) 
         if reason is not None:
             skips.append(Skip(pid, label, "payable", reason))
             continue
-        steps, item_totals, ignored = _cascade(pid, payable, snapshot, params, config)
+        steps, item_totals, ignored, amounts = _cascade(pid, payable, snapshot, params, config)
         for currency, amount in item_totals.items():
             money.add(totals, currency, amount)
         data = {
@@ -147,6 +147,7 @@ def plan_commit(snapshot: CommitSnapshot, params: CommitParams, config: Config) 
             "currency": props.option(payable, config.prop("payables", "Currency"), "select"),
             "payout_items": len(snapshot.payout_items.get(pid, ())),
             "cancelled_items_ignored": ignored,
+            "payouts": amounts,
         }
         items.append(Item(key=pid, label=label, kind="payable", steps=tuple(steps), data=data))
     for missing in sorted(wanted_invoices - seen_invoices):
@@ -156,9 +157,10 @@ def plan_commit(snapshot: CommitSnapshot, params: CommitParams, config: Config) 
 
 def _cascade(
     pid: str, payable: Page, snapshot: CommitSnapshot, params: CommitParams, config: Config
-) -> tuple[list[Step], money.Totals, int]:
+) -> tuple[list[Step], money.Totals, int, dict[str, dict[str, Any]]]:
     steps: list[Step] = []
     totals: money.Totals = {}
+    amounts: dict[str, dict[str, Any]] = {}  # payout id -> its amount and currency (the ledger's)
     ignored = 0
     below: list[str] = []
     for payout_id in snapshot.payout_items.get(pid, ()):
@@ -187,10 +189,13 @@ def _cascade(
         step = _status_step(config, "payouts", payout_id, payout, f"payout {name}", children, links)
         steps.append(step)
         below.extend([*children, step.key])
-        if payout is not None and step.before != PAID:
+        if payout is not None:
             amount = props.number(payout, config.prop("payouts", "Amount")) or Decimal(0)
             currency = props.option(payout, config.prop("payouts", "Currency"), "select") or "?"
-            money.add(totals, currency, money.rounded(amount, currency))
+            paid = money.rounded(amount, currency)
+            amounts[payout_id] = {"amount": paid, "currency": currency}
+            if step.before != PAID:
+                money.add(totals, currency, paid)
     items = snapshot.payout_items.get(pid, ())
     link = _link(
         config,
@@ -216,7 +221,7 @@ def _cascade(
         children=final.children,
     )
     steps.append(final)
-    return steps, totals, ignored
+    return steps, totals, ignored, amounts
 
 
 def _child_step(config: Config, logical: str, child_id: str, snapshot: CommitSnapshot) -> Step:

@@ -1,0 +1,75 @@
+"""`paydesk ledger`: every money-relevant record the jobs planned or wrote, with amounts and outcomes, totals
+per currency and outcome, the reconciliation of commit jobs, and the chain head (see engine's ledger)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from console.commands.log_cmds import open_log
+from console.errors import CliError
+from engine import LEDGER_COLUMNS, Ledger, build_ledger, ledger_summary
+from eventlog import neutral, open_export_file
+
+EXIT_OK, EXIT_DIFFERENCES = 0, 2
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    ledger = subparsers.add_parser(
+        "ledger",
+        help="every amount the jobs planned or paid, with outcomes, totals and a reconciliation",
+        description="One row per money-relevant record a job planned or wrote: job, item (invoice id or "
+        "source), contractor, record, Notion page id and URL, property, before and after, amount, currency, "
+        "outcome, Notion's request id, operator and time; then totals per currency and outcome, the "
+        "reconciliation of commit jobs (each payable's Paid payouts against its Total and the plan's money) "
+        "and the chain head. Exit code 2 when something does not reconcile.",
+    )
+    which = ledger.add_mutually_exclusive_group()
+    which.add_argument("--job", metavar="ID", help="only this job")
+    which.add_argument("--month", metavar="YYYY-MM", help="only the jobs of this work month")
+    ledger.add_argument("--format", choices=("csv", "jsonl"), default="csv", help="default: csv")
+    ledger.add_argument("-o", "--output", metavar="FILE", help="write to FILE (0600; never overwritten)")
+    ledger.set_defaults(handler=run_ledger)
+
+
+def run_ledger(args: argparse.Namespace) -> int:
+    with open_log(args) as log:
+        if log is None:
+            raise CliError("there is no event log yet, so no ledger; run a job first")
+        if args.job is not None and log.job(args.job) is None:
+            raise CliError(f"no job {args.job} in the log; `paydesk jobs` lists them")
+        ledger = build_ledger(log, job_id=args.job, month=args.month)
+    if args.output is None:
+        _write(ledger, sys.stdout, args.format)
+    else:
+        path = Path(args.output)
+        try:
+            with open_export_file(path) as out:
+                _write(ledger, out, args.format)
+        except FileExistsError:
+            raise CliError(f"{path} already exists; nothing was overwritten; choose another -o") from None
+        except OSError as err:
+            raise CliError(f"cannot write {path} ({err.strerror}); choose another -o") from None
+        print(f"ledger of {len(ledger.rows)} records written to {path}", file=sys.stderr)
+    return EXIT_OK if ledger.reconciles else EXIT_DIFFERENCES
+
+
+def _write(ledger: Ledger, out: TextIO, fmt: str) -> None:
+    summary = ledger_summary(ledger)
+    if fmt == "jsonl":
+        for row in ledger.rows:
+            out.write(
+                json.dumps(dict(zip(LEDGER_COLUMNS, row.cells(), strict=True)), ensure_ascii=False) + "\n"
+            )
+        out.write(json.dumps({"summary": summary}, ensure_ascii=False) + "\n")
+        return
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(LEDGER_COLUMNS)
+    for row in ledger.rows:
+        writer.writerow([neutral(cell) for cell in row.cells()])
+    for line in summary:
+        writer.writerow([neutral(line)])

@@ -1,0 +1,233 @@
+"""The ledger: every money-relevant record the jobs of the log planned or wrote, one row each, with the
+amount it carries, its outcome and Notion's request id; totals per currency and outcome; the chain head;
+and, for commit jobs, a reconciliation of the payouts paid against each payable's Total and the plan's money.
+
+Pure over the log's named reads (`EventLog.jobs`, `items`, `steps`): nothing here talks to Notion.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from engine.workspace import money
+from eventlog import ChainHead, EventLog, ItemRow, JobRow, StepRow
+
+COLUMNS = (
+    "job",
+    "item",
+    "contractor",
+    "record",
+    "page_id",
+    "url",
+    "property",
+    "before",
+    "after",
+    "amount",
+    "currency",
+    "outcome",
+    "request_id",
+    "operator",
+    "at",
+)
+MONEY_KINDS = ("commit", "generate")  # sync writes hours, not money
+PAID_OUTCOMES = ("succeeded", "skipped")  # at the target: written by the job, or found so
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    job: str
+    item: str
+    contractor: str
+    record: str  # the data source: payables, payouts, splits, refunds
+    page_id: str
+    prop: str  # the property written ("(created)" for a page the job created)
+    before: str
+    after: str
+    amount: Decimal | None
+    currency: str
+    outcome: str
+    request_id: str
+    operator: str
+    at: str
+
+    @property
+    def url(self) -> str:
+        return f"https://www.notion.so/{self.page_id.replace('-', '')}" if self.page_id else ""
+
+    def cells(self) -> list[str]:
+        amount = money.text(self.amount, self.currency).replace(",", "") if self.amount is not None else ""
+        values = {**self.__dict__, "url": self.url, "amount": amount, "property": self.prop}
+        return [str(values[name]) for name in COLUMNS]
+
+
+@dataclass
+class Ledger:
+    rows: list[LedgerRow]
+    head: ChainHead
+    totals: dict[tuple[str, str], Decimal] = field(default_factory=dict)  # (currency, outcome) -> sum
+    differences: list[str] = field(default_factory=list)  # what does not reconcile, in words
+    unknown: list[str] = field(default_factory=list)  # jobs whose plan did not record payout amounts
+
+    @property
+    def reconciles(self) -> bool:
+        return not self.differences
+
+
+def build_ledger(log: EventLog, *, job_id: str | None = None, month: str | None = None) -> Ledger:
+    """The ledger of one job, of the jobs of one work month, or of every money job of the log."""
+    jobs = [job for job in _jobs(log, job_id, month) if job.kind in MONEY_KINDS]
+    rows: list[LedgerRow] = []
+    differences: list[str] = []
+    unknown: list[str] = []
+    for job in jobs:
+        items = {item.item_key: item for item in log.items(job.job_id)}
+        steps = log.steps(job.job_id)
+        job_rows = list(_rows(job, items, steps))
+        rows.extend(job_rows)
+        if job.kind == "commit":
+            if any("payouts" not in _loads(item.data) for item in items.values() if item.kind == "payable"):
+                unknown.append(job.job_id)
+            else:
+                differences.extend(_reconcile(job, items, job_rows))
+    totals: dict[tuple[str, str], Decimal] = {}
+    for row in rows:
+        if row.amount is not None and row.currency:
+            key = (row.currency, row.outcome)
+            totals[key] = totals.get(key, Decimal(0)) + row.amount
+    return Ledger(rows, log.head(), totals, differences, unknown)
+
+
+def _jobs(log: EventLog, job_id: str | None, month: str | None) -> list[JobRow]:
+    if job_id is not None:
+        job = log.job(job_id)
+        return [job] if job is not None else []
+    jobs = log.jobs()
+    if month is not None:
+        jobs = [job for job in jobs if _loads(job.params).get("month") == month]
+    return sorted(jobs, key=lambda job: job.created_at or "")
+
+
+def _rows(job: JobRow, items: Mapping[str, ItemRow], steps: Iterable[StepRow]) -> Iterator[LedgerRow]:
+    for step in steps:
+        item = items.get(step.item_key)
+        data = _loads(item.data) if item is not None else {}
+        amount, currency = _amount_of(job, step, data)
+        page = step.page_id or (step.target if step.kind == "update" else "")
+        yield LedgerRow(
+            job=job.job_id,
+            item=_business_key(item, data),
+            contractor=str(data.get("contractor") or ""),
+            record=step.data_source,
+            page_id=page,
+            prop=step.property or ("(created)" if step.kind == "create" else ""),
+            before=_shown(step.before),
+            after=_shown(step.after),
+            amount=amount,
+            currency=currency,
+            outcome=step.status,
+            request_id=step.request_id or "",
+            operator=job.operator,
+            at=step.finished_at or step.started_at or "",
+        )
+
+
+def _amount_of(job: JobRow, step: StepRow, data: Mapping[str, Any]) -> tuple[Decimal | None, str]:
+    """The amount a step's record carries: a payout's Amount, a payable's Total, a created payout's."""
+    if job.kind == "commit":
+        if step.data_source == "payouts":
+            payout = (data.get("payouts") or {}).get(step.target)
+            if isinstance(payout, Mapping) and payout.get("amount") is not None:
+                return money.amount(payout["amount"]), str(payout.get("currency") or "")
+        if step.data_source == "payables" and data.get("total") is not None:
+            return money.amount(data["total"]), str(data.get("currency") or "")
+        return None, ""
+    if step.kind == "create" and data.get("amount") is not None:
+        return money.amount(data["amount"]), str(data.get("currency") or "")
+    return None, ""
+
+
+def _reconcile(job: JobRow, items: Mapping[str, ItemRow], rows: list[LedgerRow]) -> Iterator[str]:
+    """Per payable: the Paid payouts' amounts against its Total; for the job: the payouts it paid against
+    the plan's money (when it completed)."""
+    by_item: dict[str, list[LedgerRow]] = {}
+    for row in rows:
+        by_item.setdefault(row.item, []).append(row)
+    for name, item_rows in by_item.items():
+        payable = next((r for r in item_rows if r.record == "payables"), None)
+        if payable is None or payable.amount is None or payable.outcome not in PAID_OUTCOMES:
+            continue
+        paid = money.total(
+            (r.currency, r.amount) for r in item_rows if r.record == "payouts" and r.outcome in PAID_OUTCOMES
+        )
+        total = {payable.currency: payable.amount}
+        if paid != total:
+            ids = ", ".join(r.page_id for r in item_rows if r.record == "payouts")
+            yield (
+                f"{job.job_id} {name}: payouts paid {money.totals_text(paid)}, payable Total "
+                f"{money.totals_text(total)} (payouts {ids})"
+            )
+    if job.status == "completed":
+        planned = money.decoded(_loads(job.totals))
+        moved = money.total(
+            (r.currency, r.amount)
+            for r in rows
+            if r.record == "payouts" and r.outcome == "succeeded" and r.before != "Paid"
+        )
+        if moved != planned:
+            yield (
+                f"{job.job_id}: paid {money.totals_text(moved)} in payouts, the plan's money is "
+                f"{money.totals_text(planned)}"
+            )
+
+
+def summary_lines(ledger: Ledger) -> list[str]:
+    """The ledger's end: totals per currency and outcome, the reconciliation, the chain head."""
+    lines = [
+        f"total {currency} {outcome}: {money.text(value, currency)}"
+        for (currency, outcome), value in sorted(ledger.totals.items())
+    ]
+    lines.extend(
+        f"not reconciled: {job} was planned by an earlier paydesk that did not log its payouts' amounts"
+        for job in ledger.unknown
+    )
+    if ledger.reconciles:
+        lines.append("reconciles: every payable's Paid payouts add up to its Total and to the plan's money")
+    else:
+        lines.extend(f"does not reconcile: {difference}" for difference in ledger.differences)
+    lines.append(f"chain head {ledger.head.seq} {ledger.head.hash}")
+    return lines
+
+
+def _business_key(item: ItemRow | None, data: Mapping[str, Any]) -> str:
+    for key in ("invoice_id", "order_title"):
+        value = data.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return item.label if item is not None else ""
+
+
+def _shown(text: str) -> str:
+    value = _loads_any(text)
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return f"{len(value)} linked"
+    return str(value)
+
+
+def _loads(text: str | None) -> dict[str, Any]:
+    value = _loads_any(text)
+    return value if isinstance(value, dict) else {}
+
+
+def _loads_any(text: str | None) -> Any:
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
