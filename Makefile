@@ -20,10 +20,13 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/paydesk demo
 
-# the console's smoke test drives `paydesk demo` in a real terminal under tmux
+# the console's smoke test drives `paydesk demo` in a real terminal under tmux; the job report's test renders
+# its page in a real headless Chromium (Debian's package)
 test-tools:
 	@command -v tmux >/dev/null || (apt-get update -qq && apt-get install -y -qq tmux) \
 		|| echo "warning: could not install tmux (not root?); the tmux smoke test will be skipped"
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null \
+		|| echo "warning: could not install chromium (not root?); the report's browser check will be skipped"
 
 test: $(STAMP) test-tools
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

@@ -59,7 +59,7 @@ from console.screens.jobs import JobsScreen
 from console.screens.log import LogScreen
 from console.screens.new_job import NewJobScreen
 from console.settings import ConsoleSettings as ConsoleSettings  # where the commands and tests import it
-from engine import Engine, display_status, open_engine, over_limits, steps_left
+from engine import Engine, display_status, job_page, open_engine, over_limits, steps_left
 from eventlog import EventLog, JobRow, Selection, open_export_file, printable
 
 LOG = "log"  # the name of the Log screen the app keeps installed
@@ -510,6 +510,33 @@ class PaydeskApp(App[int]):
             return
         self.journal.append(f"exported {count} events to {request.path}")
         self.notify(f"exported {count} events to {request.path}", title="export", markup=False)
+
+    def action_report(self) -> None:
+        job = getattr(self.screen, "job_id", None)
+        if not isinstance(job, str):
+            self.notify("open a job first (enter on the Jobs screen): the report is of one job", markup=False)
+            return
+        self.run_worker(self._report(job), group="audit")
+
+    async def _report(self, job_id: str) -> None:
+        db, path = self.settings.db_path, self.settings.export_folder / f"{job_id}.html"
+
+        def write() -> None:
+            with EventLog(db, read_only=True) as log:
+                page = job_page(log, job_id)
+            with open_export_file(path) as out:
+                out.write(page)
+
+        try:
+            await asyncio.to_thread(write)
+        except FileExistsError:
+            self.notify(f"{path} already exists: nothing was overwritten", severity="warning", markup=False)
+            return
+        except Exception as err:
+            self.notify(f"report failed: {describe_error(err)}", severity="error", timeout=10, markup=False)
+            return
+        self.journal.append(f"report {job_id} written to {path}")
+        self.notify(f"report of {job_id} written to {path}", title="report", markup=False)
 
     def action_verify(self) -> None:
         self.run_worker(self._audit("verify"), group="audit")

@@ -21,6 +21,7 @@ from engine.engine import Engine, EngineStatistics, RunningJob, open_engine, rea
 from engine.kinds import KINDS, InvalidParams, JobKind
 from engine.notion.failures import NotionFailure
 from engine.notion.filter_text import describe_filter
+from engine.run.job_page import NoSuchJob, job_page
 from engine.run.jobs import JobRefused, JobSpec, Planner, check_workspace, doctor, new_job_id, run_job
 from engine.run.ledger import COLUMNS as LEDGER_COLUMNS
 from engine.run.ledger import Ledger, build_ledger
@@ -71,6 +72,7 @@ __all__ = [
     "JobSpec",
     "Ledger",
     "LogLinked",
+    "NoSuchJob",
     "NotionFailure",
     "NotionSettings",
     "Plan",
@@ -92,6 +94,7 @@ __all__ = [
     "effective_status",
     "exact_amount",
     "item_name",
+    "job_page",
     "ledger_summary",
     "load_config",
     "new_job_id",

@@ -20,6 +20,7 @@ from console.commands import (
 def register_all(subparsers: argparse._SubParsersAction[Any]) -> None:
     log_cmds.register(subparsers)
     ledger_cmd.register(subparsers)
+    ledger_cmd.register_report(subparsers)
     run_cmds.register(subparsers)
     job_cmds.register(subparsers)
     sandbox_cmd.register(subparsers)

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 from console.commands.log_cmds import open_log
 from console.errors import CliError
-from engine import LEDGER_COLUMNS, Ledger, build_ledger, ledger_summary
+from engine import LEDGER_COLUMNS, Ledger, NoSuchJob, build_ledger, job_page, ledger_summary
 from eventlog import neutral, open_export_file
 
 EXIT_OK, EXIT_DIFFERENCES = 0, 2
@@ -34,6 +34,39 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     ledger.add_argument("--format", choices=("csv", "jsonl"), default="csv", help="default: csv")
     ledger.add_argument("-o", "--output", metavar="FILE", help="write to FILE (0600; never overwritten)")
     ledger.set_defaults(handler=run_ledger)
+
+
+def register_report(subparsers: argparse._SubParsersAction[Any]) -> None:
+    report = subparsers.add_parser(
+        "report",
+        help="a job's report as one self-contained HTML page (totals, outcomes, failures, a chart)",
+        description="Totals per currency and per contractor, outcomes, failures with Notion's reasons, a "
+        "chart of progress and writes per second over the job's life, and the chain head; one HTML file "
+        "that needs no network (0600; never overwritten).",
+    )
+    report.add_argument("job", metavar="JOB")
+    report.add_argument("-o", "--output", metavar="FILE.html", required=True, help="the page to write")
+    report.set_defaults(handler=run_report)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    with open_log(args) as log:
+        if log is None:
+            raise CliError("there is no event log yet, so no job to report; run a job first")
+        try:
+            page = job_page(log, args.job)
+        except NoSuchJob:
+            raise CliError(f"no job {args.job} in the log; `paydesk jobs` lists them") from None
+    path = Path(args.output)
+    try:
+        with open_export_file(path) as out:
+            out.write(page)
+    except FileExistsError:
+        raise CliError(f"{path} already exists; nothing was overwritten; choose another -o") from None
+    except OSError as err:
+        raise CliError(f"cannot write {path} ({err.strerror}); choose another -o") from None
+    print(f"report of {args.job} written to {path}", file=sys.stderr)
+    return EXIT_OK
 
 
 def run_ledger(args: argparse.Namespace) -> int:

@@ -46,6 +46,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec("e", "export", "Export", "export the log, a job or a range as JSONL or CSV to a file"),
     ActionSpec(
+        "p",
+        "report",
+        "Job report",
+        "the job shown as one self-contained HTML page (totals, outcomes, failures, a chart), beside the log",
+        short="Report",
+    ),
+    ActionSpec(
         "v", "verify", "Verify the chain", "recompute the hash chain of the whole log", short="Verify"
     ),
     ActionSpec(

@@ -223,3 +223,22 @@ async def test_export_offers_the_data_directory_beside_the_log(demo: ServedDemo)
         await wait_until(pilot, lambda: showing(app, ExportScreen))
         shown = app.screen.query_one("#path", Input).value
         assert Path(shown).parent == demo.db_path.parent, shown
+
+
+async def test_p_writes_the_job_shown_as_a_report_beside_the_log(demo: ServedDemo) -> None:
+    app = PaydeskApp(demo.settings(export_dir=None, offer_resume=False))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: "engine started" in app.journal)
+        ids: list[str] = []
+        app.send(lambda e: e.start("commit", PARAMS), "run", lambda a: ids.append(a.value))
+        await wait_until(pilot, lambda: bool(ids) and job_status(demo.db_path, ids[0]) == "completed")
+        await pilot.press("p")  # on the Jobs screen: no job shown
+        await wait_until(pilot, lambda: any("open a job first" in m for m in notes(app)))
+        app.open_job(ids[0])
+        await wait_until(pilot, lambda: showing(app, JobScreen))
+        await pilot.press("p")
+        page = demo.db_path.parent / f"{ids[0]}.html"
+        await wait_until(pilot, lambda: journal_has(app, f"report {ids[0]} written"))
+        assert page.stat().st_mode & 0o777 == 0o600 and "<svg id=chart" in page.read_text()
+        await pilot.press("p")
+        await wait_until(pilot, lambda: any("already exists" in m for m in notes(app)))
