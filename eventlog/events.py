@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from eventlog.amounts import as_text, map_amounts, number_properties
 from eventlog.registry import JSON, Event, EventRegistry
 
 EVENTS = EventRegistry()
@@ -45,7 +46,10 @@ class PreloadCompleted(Event):
 @EVENTS.register
 @dataclass(frozen=True, slots=True, kw_only=True)
 class JobPlanned(Event):
+    """v2: `totals` are decimal strings per currency ({"USD": "5145.00"}); v1 had JSON numbers."""
+
     TYPE = "job.planned"
+    VERSION = 2
     items: int
     steps: int
     totals: dict[str, JSON]
@@ -138,7 +142,10 @@ class JobFinished(Event):
 @EVENTS.register
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ItemPlanned(Event):
+    """v2: the amounts of `data` (eventlog.amounts.AMOUNT_KEYS) are decimal strings; v1 had numbers."""
+
     TYPE = "item.planned"
+    VERSION = 2
     SCOPE = "item"
     label: str
     kind: str
@@ -160,10 +167,11 @@ class ItemSkipped(Event):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StepPlanned(Event):
     """v2 adds what the step assumed of the workspace (see engine.run.plan.Step): `expect`, `inputs`,
-    `source` and `children`; a v1 event assumed nothing."""
+    `source` and `children`; a v1 event assumed nothing. v3: a number property's `before`, `after` and
+    `expect` are decimal strings (`write` stays the request body Notion was sent, numbers included)."""
 
     TYPE = "step.planned"
-    VERSION = 2
+    VERSION = 3
     SCOPE = "step"
     kind: str
     target: str
@@ -258,7 +266,35 @@ def _step_skipped_v1_to_v2(payload: dict[str, JSON]) -> dict[str, JSON]:
     return {**payload, "page_id": None}
 
 
+def _job_planned_v1_to_v2(payload: dict[str, JSON]) -> dict[str, JSON]:
+    totals = payload.get("totals")
+    if isinstance(totals, dict):
+        return {**payload, "totals": {k: as_text(v) for k, v in totals.items()}}
+    return payload
+
+
+def _item_planned_v1_to_v2(payload: dict[str, JSON]) -> dict[str, JSON]:
+    result: dict[str, JSON] = {**payload, "data": map_amounts(payload.get("data") or {}, as_text)}
+    return result
+
+
+def _step_planned_v2_to_v3(payload: dict[str, JSON]) -> dict[str, JSON]:
+    numbers = number_properties(payload.get("write"))
+    if not numbers:
+        return payload
+    changed: dict[str, JSON] = dict(payload)
+    if payload.get("property") in numbers:
+        changed["before"], changed["after"] = as_text(payload.get("before")), as_text(payload.get("after"))
+    expect = payload.get("expect")
+    if isinstance(expect, dict):
+        changed["expect"] = {k: as_text(v) if k in numbers else v for k, v in expect.items()}
+    return changed
+
+
 EVENTS.register_upcaster(StepPlanned.TYPE, 1, _step_planned_v1_to_v2)
+EVENTS.register_upcaster(StepPlanned.TYPE, 2, _step_planned_v2_to_v3)
+EVENTS.register_upcaster(JobPlanned.TYPE, 1, _job_planned_v1_to_v2)
+EVENTS.register_upcaster(ItemPlanned.TYPE, 1, _item_planned_v1_to_v2)
 EVENTS.register_upcaster(StepSkipped.TYPE, 1, _step_skipped_v1_to_v2)
 
 

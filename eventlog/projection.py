@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from eventlog.amounts import as_number, map_amounts, number_properties
 from eventlog.codec import canonical_json, json_value
 from eventlog.rows import ITEM_STATUSES, STEP_STATUSES, ItemRow, JobRow, PreloadRow, StepRow
 
@@ -293,7 +294,8 @@ class Projector:
         job = self._job(job_id, seq)
         job.status, job.planned_at = "planned", at
         job.plan_items, job.plan_steps = p["items"], p["steps"]
-        job.totals, job.estimate = canonical_json(p["totals"]), canonical_json(p["estimate"])
+        totals = {k: as_number(v) for k, v in p["totals"].items()}  # see eventlog.amounts
+        job.totals, job.estimate = canonical_json(totals), canonical_json(p["estimate"])
 
     def _job_started(self, seq: int, at: str, job_id: str, _i: Any, _s: Any, _o: Any, p: Any) -> None:
         job = self._job(job_id, seq)
@@ -340,7 +342,8 @@ class Projector:
     def _item_planned(self, seq: int, _a: str, job_id: str, item_key: Any, _s: Any, _o: Any, p: Any) -> None:
         job = self._job(job_id, seq)
         item = self._item(job, item_key, seq)
-        item.label, item.kind, item.data = p["label"], p["kind"], canonical_json(p["data"])
+        data = map_amounts(p["data"], as_number)  # see eventlog.amounts
+        item.label, item.kind, item.data = p["label"], p["kind"], canonical_json(data)
 
     def _item_skipped(self, seq: int, _a: str, job_id: str, item_key: Any, _s: Any, _o: Any, p: Any) -> None:
         job = self._job(job_id, seq)
@@ -356,7 +359,10 @@ class Projector:
         step = self._scope(seq, job_id, item_key, step_key)[2]
         step.kind, step.target, step.property = p["kind"], p["target"], p["property"]
         step.data_source, step.label = p.get("data_source", ""), p.get("label", "")
-        step.before, step.after = json_value(p["before"]), json_value(p["after"])
+        before, after = p["before"], p["after"]
+        if p["property"] in number_properties(p.get("write")):  # see eventlog.amounts
+            before, after = as_number(before), as_number(after)
+        step.before, step.after = json_value(before), json_value(after)
         depends_on = p["depends_on"]
         step.depends_on = "[]" if depends_on == [] else canonical_json(depends_on)
 

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from engine.run.plan import ChildLink, Input, Item, Plan, Source, Step
+from engine.workspace import money
 from eventlog import Event, ItemPlanned, ItemSkipped, JobPlanned, StepPlanned
 
 
@@ -74,20 +75,26 @@ def items_from_events(events: Iterable[tuple[str, Mapping[str, Any]]]) -> list[I
         elif type_name == ItemSkipped.TYPE:
             skipped.add(item_key)
         elif type_name == StepPlanned.TYPE:
+            numbers = _number_properties(event.get("write"))
+            prop = str(event.get("property") or "")
+            before, after = event.get("before"), event.get("after")
+            if prop in numbers:  # decimal strings (v3) or numbers (older): exact decimals either way
+                before, after = _exact(before), _exact(after)
+            expect = {k: _exact(v) if k in numbers else v for k, v in (event.get("expect") or {}).items()}
             steps.setdefault(item_key, []).append(
                 Step(
                     key=str(event["step_key"]),
                     kind=str(event["kind"]),
                     logical=str(event.get("data_source", "")),
                     target=str(event["target"]),
-                    property=str(event.get("property") or ""),
-                    before=event.get("before"),
-                    after=event.get("after"),
+                    property=prop,
+                    before=before,
+                    after=after,
                     write=event.get("write") or {},
                     label=str(event.get("label", "")),
                     depends_on=tuple(event.get("depends_on") or ()),
                     lookup=event.get("lookup"),
-                    expect=event.get("expect") or {},
+                    expect=expect,
                     inputs=tuple(_input(i) for i in event.get("inputs") or ()),
                     source=_source(event.get("source")),
                     children=tuple(_child(c) for c in event.get("children") or ()),
@@ -140,3 +147,19 @@ def _child(raw: Mapping[str, Any]) -> ChildLink:
         accepted=tuple(raw.get("accepted") or ()),
         planned=raw.get("planned") or {},
     )
+
+
+def _number_properties(write: Any) -> set[str]:
+    if not isinstance(write, Mapping):
+        return set()
+    return {name for name, value in write.items() if isinstance(value, Mapping) and "number" in value}
+
+
+def _exact(value: Any) -> Any:
+    """A number property's value as an exact decimal (None stays None)."""
+    if value is None or isinstance(value, bool):
+        return value
+    try:
+        return money.amount(value)
+    except money.NotAnAmount:
+        return value

@@ -48,10 +48,11 @@ class Recorder:
 
 
 def json_ready(event: Event) -> Event:
-    """The event with its exact amounts (`Decimal`, see engine.workspace.money) as JSON numbers whose text
-    is their own digits (Decimal("25.30") is logged 25.3, never 25.299999999999997)."""
+    """The event with its exact amounts (`Decimal`, see engine.workspace.money) as decimal strings
+    (Decimal("25.30") is logged "25.30", never 25.299999999999997; see eventlog.amounts). A step's `write`
+    is the request body Notion is sent: its numbers stay JSON numbers whose text is their digits."""
     changes = {
-        f.name: _plain(value)
+        f.name: _plain(value, as_text=f.name != "write")
         for f in dataclasses.fields(event)
         if _holds_decimal(value := getattr(event, f.name))
     }
@@ -68,13 +69,15 @@ def _holds_decimal(value: Any) -> bool:
     return False
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, *, as_text: bool) -> Any:
     if isinstance(value, Decimal):
+        if as_text:
+            return str(value)
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: _plain(v, as_text=as_text) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [_plain(v, as_text=as_text) for v in value]
     return value
 
 

@@ -45,9 +45,12 @@ def test_totals_add_exactly_per_currency_and_are_logged_with_their_own_digits(tm
         log.append([event])
         (stored,) = [s.event for s in log.events_after(0, limit=10)]
     assert isinstance(stored, JobPlanned)
-    assert stored.totals == {"USD": 25.3, "VND": 18700000}
+    assert stored.totals == {"USD": "25.30", "VND": "18700000"}  # decimal strings (JobPlanned v2)
     assert "25.299999" not in json.dumps(stored.totals)
     assert money.decoded(stored.totals) == totals
+    with EventLog(tmp_path / "log.sqlite", read_only=True) as log:
+        (job,) = log.jobs()
+    assert json.loads(job.totals or "{}") == {"USD": 25.3, "VND": 18700000}  # the projection: numbers
 
 
 @pytest.mark.trio

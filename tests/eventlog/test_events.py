@@ -34,7 +34,7 @@ STABLE_NAMES = {
     "JobDiscarded": "job.discarded",
     "JobFinished": "job.finished",
 }
-VERSIONS = {"StepPlanned": 2, "StepSkipped": 2}  # every other event is at version 1
+VERSIONS = {"StepPlanned": 3, "StepSkipped": 2, "JobPlanned": 2, "ItemPlanned": 2}  # the others: 1
 
 
 def test_every_event_has_its_stable_type_name_and_version() -> None:

@@ -143,7 +143,7 @@ def test_projections_show_job_item_and_step_progress(log: EventLog) -> None:
         2,
         4,
         2,
-        {"EUR": "10.00"},
+        {"EUR": 10.0},  # the event holds the decimal string "10.00"; the projection shows numbers
     )
     assert [item.item_key for item in log.items("job-1", status="failed")] == ["b"]
     (failed,) = [step for step in log.steps("job-1", "b") if step.status == "failed"]
