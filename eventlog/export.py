@@ -21,7 +21,7 @@ from typing import Literal, NamedTuple, TextIO
 from eventlog import queries
 from eventlog.codec import GENESIS_HASH, ChainHead, EventRecord, canonical_json, format_time
 from eventlog.errors import ExportError
-from eventlog.text import json_safe, printable
+from eventlog.text import cell_safe, cell_text, json_safe
 
 Format = Literal["jsonl", "csv"]
 FORMATS: tuple[Format, ...] = ("jsonl", "csv")
@@ -135,10 +135,11 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """What makes a spreadsheet read a cell as a formula (OWASP's CSV injection rule)."""
 
 
-def neutral(cell: str) -> str:
+def neutral(cell: object) -> str:
     """A cell a spreadsheet shows as text: one that starts like a formula (or with the quote this adds)
     gets a leading `'`, which `restored` takes away again when paydesk reads its export back."""
-    return "'" + cell if cell.startswith((*FORMULA_STARTS, "'")) else cell
+    text = "" if cell is None else cell if isinstance(cell, str) else str(cell)  # a damaged log: anything
+    return "'" + text if text.startswith((*FORMULA_STARTS, "'")) else text
 
 
 def restored(cell: str) -> str:
@@ -162,12 +163,12 @@ def _csv_cells(records: Iterator[EventRecord | ExportHead]) -> Iterator[list[str
             yield [
                 str(record.seq),
                 record.recorded_at,
-                printable(record.job_id),
-                printable(record.item_key or ""),
-                printable(record.step_key or ""),
+                cell_safe(record.job_id),
+                cell_safe(record.item_key or ""),
+                cell_safe(record.step_key or ""),
                 record.type,
                 str(record.version),
-                printable(record.operator),
+                cell_safe(record.operator),
                 json_safe(record.payload),
                 record.hash,
             ]
@@ -263,6 +264,7 @@ def _read_csv(path: Path, file: TextIO) -> Iterator[EventRecord | ExportHead]:
         row = [restored(cell) for cell in cells]
         try:
             seq, at, job_id, item_key, step_key, type_name, version, operator, payload, digest = row
+            job_id, item_key, step_key, operator = map(cell_text, (job_id, item_key, step_key, operator))
             if type_name == CHAIN_HEAD_TYPE:
                 yield ExportHead(ChainHead(int(seq), digest), int(json.loads(payload)["exported"]))
                 continue

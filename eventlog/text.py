@@ -43,3 +43,27 @@ def json_safe(json_text: str) -> str:
     if json_text.isprintable():
         return json_text
     return _UNSAFE.sub(_json_escape, json_text)
+
+
+_ESCAPED = re.compile(r"\\(\\|x[0-9a-f]{2}|u[0-9a-f]{4})")
+
+
+def cell_safe(text: object) -> str:
+    """`printable`, reversibly (for an export's cells): backslashes are doubled first, so `cell_text`
+    gives back exactly the text, control and bidirectional characters included."""
+    value = text if isinstance(text, str) else str(text)  # a damaged log may hold anything
+    if value.isprintable() and "\\" not in value:
+        return value
+    return _UNSAFE.sub(_escape, value.replace("\\", "\\\\"))
+
+
+def cell_text(cell: str) -> str:
+    """The text `cell_safe` wrote."""
+    if "\\" not in cell:
+        return cell
+
+    def back(match: re.Match[str]) -> str:
+        code = match.group(1)
+        return "\\" if code == "\\" else chr(int(code[1:], 16))
+
+    return _ESCAPED.sub(back, cell)
