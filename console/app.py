@@ -50,7 +50,7 @@ from console.screens.dialogs import (
     ReportScreen,
     RetryChoice,
     RetryScreen,
-    TypedConfirmScreen,
+    confirm_moving,
 )
 from console.screens.host import ConsoleHost
 from console.screens.item import ItemScreen
@@ -389,17 +389,7 @@ class PaydeskApp(App[int]):
             if yes:
                 self._resume(job.job_id, allow_over_limit=bool(over))
 
-        if over:
-            moved = "; ".join(map(str, over))
-            body += (
-                f"\n\nThis is above the limit per job: {moved}. Type {over[0].typed} to execute it anyway."
-            )
-            dialog: ConfirmScreen = TypedConfirmScreen(
-                "Above the limit: resume job?", body, f"Resume {left} steps", over[0].typed
-            )
-        else:
-            dialog = ConfirmScreen("Resume job?", body, f"Resume {left} steps")
-        self.push_screen(dialog, answered)
+        self.push_screen(confirm_moving("Resume job?", body, f"Resume {left} steps", over), answered)
 
     def request_cancel(self, job: JobRow) -> None:
         self._with_fresh(job, self._ask_cancel)

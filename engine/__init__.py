@@ -49,8 +49,8 @@ from engine.workspace.config import (
     load_config,
     parse_workers,
 )
+from engine.workspace.money import OverLimit, over_limits, totals_text
 from engine.workspace.money import amount as exact_amount
-from engine.workspace.money import over_limits, totals_text
 from engine.workspace.money import text as amount_text
 from engine.workspace.schema import TITLES
 
@@ -75,6 +75,7 @@ __all__ = [
     "NoSuchJob",
     "NotionFailure",
     "NotionSettings",
+    "OverLimit",
     "Plan",
     "Planner",
     "PreloadFact",

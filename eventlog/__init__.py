@@ -13,7 +13,8 @@
   replay.
 """
 
-from eventlog.codec import GENESIS_HASH, ChainHead, EventRecord, StoredEvent, canonical_json
+from eventlog.amounts import number_properties
+from eventlog.codec import GENESIS_HASH, ChainHead, EventRecord, StoredEvent, canonical_json, json_object
 from eventlog.errors import (
     DamagedLog,
     DiskFull,
@@ -142,8 +143,10 @@ __all__ = [
     "WriterStatistics",
     "canonical_json",
     "export_head",
+    "json_object",
     "json_safe",
     "neutral",
+    "number_properties",
     "open_export_file",
     "printable",
     "read_export",

@@ -34,6 +34,18 @@ def _reject(value: object) -> object:
 _encode_parts = _c_make_encoder(None, _reject, _quote, None, ":", ",", True, False, False)
 
 
+def json_object(text: str | None) -> dict[str, Any]:
+    """A projection's JSON object column (a job's params or totals, an item's data) as a dict; {} when
+    empty or not an object (a damaged log)."""
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def canonical_json(value: Any) -> str:
     """Compact, key-sorted, UTF-8 JSON text of a value (the one encoding the log ever writes)."""
     return "".join(_encode_parts(value, 0))

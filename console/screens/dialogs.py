@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -12,6 +13,8 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
+
+from engine import OverLimit
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -75,6 +78,16 @@ class TypedConfirmScreen(ConfirmScreen):
     def action_yes(self) -> None:
         if self.typed():
             self.dismiss(True)
+
+
+def confirm_moving(title: str, body: str, confirm: str, over: Sequence[OverLimit]) -> ConfirmScreen:
+    """The confirmation of what moves money: the plain one, or, when it moves more than `[limits]` allow
+    (`over`), one that needs the amount typed."""
+    if not over:
+        return ConfirmScreen(title, body, confirm)
+    moved, typed = "; ".join(map(str, over)), over[0].typed
+    body += f"\n\nThis is above the limit per job: {moved}. Type {typed} to execute it anyway."
+    return TypedConfirmScreen(f"Above the limit: {title[:1].lower()}{title[1:]}", body, confirm, typed)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from console.hosting import CommandAnswered, EngineSnapshot
 from console.screens.actions import bindings
 from console.screens.base import PaydeskScreen
 from console.screens.data import PlanView, money, plan_text, plan_view
-from console.screens.dialogs import ConfirmScreen, TypedConfirmScreen
+from console.screens.dialogs import confirm_moving
 from console.screens.list_table import ListTable
 from console.screens.plan_table import (
     SORTS,
@@ -41,7 +41,7 @@ from console.screens.plan_table import (
 )
 from console.widgets.key_bar import KeyBar
 from console.widgets.tables import Column, add_columns, cell, cursor_key, sync_rows
-from engine import KINDS, Engine, InvalidParams, over_limits
+from engine import KINDS, Engine, InvalidParams, OverLimit, over_limits
 from eventlog import EventLog
 
 
@@ -439,23 +439,13 @@ class NewJobScreen(PaydeskScreen):
             if yes:
                 self.execute(plan, allow_over_limit=bool(over))
 
-        if over:
-            moved, expected = over
-            body += f"\n\nThis is above the limit per job: {moved}. Type {expected} to execute it anyway."
-            dialog: ConfirmScreen = TypedConfirmScreen(
-                "Above the limit: execute this plan?", body, f"Execute {plan.writes} writes", expected
-            )
-        else:
-            dialog = ConfirmScreen("Execute this plan?", body, f"Execute {plan.writes} writes")
+        dialog = confirm_moving("Execute this plan?", body, f"Execute {plan.writes} writes", over)
         self.app.push_screen(dialog, answered)
 
-    def over_limit(self, plan: PlanView) -> tuple[str, str] | None:
-        """(what is above `[limits]`, in words; the amount to type) when the plan moves more than allowed."""
+    def over_limit(self, plan: PlanView) -> list[OverLimit]:
+        """What of the plan is above `[limits]` (nothing without a configuration)."""
         config = self.console.settings.config
-        if config is None:
-            return None
-        over = over_limits(plan.totals, config.limits)
-        return ("; ".join(map(str, over)), over[0].typed) if over else None
+        return over_limits(plan.totals, config.limits) if config is not None else []
 
     def execute(self, plan: PlanView, *, allow_over_limit: bool = False) -> None:
         job_id = plan.job_id

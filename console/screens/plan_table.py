@@ -11,12 +11,12 @@ The readers (`plan_rows`, `item_writes`) take the log only through its named rea
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from console.screens.data import loads
 from engine import amount_text as currency_text
 from engine import exact_amount, totals_text
 from eventlog import EventLog, StepRow, printable
@@ -46,15 +46,6 @@ class PlannedWrite:
     label: str
     change: str  # "Status: Pending → Paid", or "creates in payouts: Name …, Amount …"
     at_target: bool
-
-
-def _loads(text: str | None, default: Any) -> Any:
-    if text is None:
-        return default
-    try:
-        return json.loads(text)
-    except ValueError:
-        return default
 
 
 def _number(value: Any) -> Decimal | None:
@@ -95,7 +86,7 @@ def plan_rows(log: EventLog, job_id: str) -> list[PlanRow]:
     for item in log.items(job_id):
         if item.status == "skipped":
             continue
-        data = _loads(item.data, {})
+        data = loads(item.data, {})
         if not isinstance(data, Mapping):
             data = {}
         contractor = str(data.get("contractor") or "")
@@ -141,7 +132,7 @@ def _plain(value: Any) -> str:
 
 def _shown(value: Any) -> str:
     """A step's before or after value (JSON text in the log) in words."""
-    decoded = _loads(value, value)
+    decoded = loads(value, value)
     if decoded is None:
         return "(empty)"
     if isinstance(decoded, list):
@@ -154,7 +145,7 @@ def item_writes(log: EventLog, job_id: str, item_key: str) -> list[PlannedWrite]
     payloads: dict[str, Mapping[str, Any]] = {}
     for record in log.records_of_item(job_id, item_key):
         if record.type == "step.planned" and record.step_key is not None:
-            payload = _loads(record.payload, {})
+            payload = loads(record.payload, {})
             if isinstance(payload, Mapping):
                 payloads[record.step_key] = payload
     writes: list[PlannedWrite] = []

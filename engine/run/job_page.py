@@ -7,15 +7,13 @@ Pure over the log's named reads; every text from Notion or the log is HTML-escap
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
-from typing import Any
 
 from engine.workspace import money
-from eventlog import EventLog, ItemRow, JobRow, StepRow
+from eventlog import EventLog, ItemRow, JobRow, StepRow, json_object
 
 CHART_WIDTH, CHART_HEIGHT = 720, 220
 PROGRESS_COLOR = "#1f6feb"  # the progress line (tests look for it in a screenshot)
@@ -52,7 +50,7 @@ def job_page(log: EventLog, job_id: str) -> str:
 
 
 def _header(job: JobRow) -> str:
-    params = ", ".join(f"{k} {v}" for k, v in _loads(job.params).items() if v not in (None, "", []))
+    params = ", ".join(f"{k} {v}" for k, v in json_object(job.params).items() if v not in (None, "", []))
     return (
         f"<h1>{escape(job.kind)} job {escape(job.job_id)}</h1>"
         f"<p class=meta>{escape(params)} · status <b>{escape(job.status)}</b> · operator "
@@ -62,10 +60,10 @@ def _header(job: JobRow) -> str:
 
 
 def _totals(job: JobRow, items: list[ItemRow]) -> str:
-    planned = money.decoded(_loads(job.totals))
+    planned = money.decoded(json_object(job.totals))
     by_contractor: dict[str, money.Totals] = {}
     for item in items:
-        data = _loads(item.data)
+        data = json_object(item.data)
         contractor = str(data.get("contractor") or "—")
         amount = data.get("amount", data.get("total"))
         currency = data.get("currency")
@@ -161,14 +159,6 @@ def _time(text: str | None) -> datetime | None:
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
-
-
-def _loads(text: str | None) -> dict[str, Any]:
-    try:
-        value = json.loads(text) if text else {}
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 _PAGE = """<!doctype html>

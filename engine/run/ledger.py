@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.workspace import money
-from eventlog import ChainHead, EventLog, ItemRow, JobRow, StepRow
+from eventlog import ChainHead, EventLog, ItemRow, JobRow, StepRow, json_object
 
 COLUMNS = (
     "job",
@@ -89,7 +89,9 @@ def build_ledger(log: EventLog, *, job_id: str | None = None, month: str | None 
         job_rows = list(_rows(job, items, steps))
         rows.extend(job_rows)
         if job.kind == "commit":
-            if any("payouts" not in _loads(item.data) for item in items.values() if item.kind == "payable"):
+            if any(
+                "payouts" not in json_object(item.data) for item in items.values() if item.kind == "payable"
+            ):
                 unknown.append(job.job_id)
             else:
                 differences.extend(_reconcile(job, items, job_rows))
@@ -107,14 +109,14 @@ def _jobs(log: EventLog, job_id: str | None, month: str | None) -> list[JobRow]:
         return [job] if job is not None else []
     jobs = log.jobs()
     if month is not None:
-        jobs = [job for job in jobs if _loads(job.params).get("month") == month]
+        jobs = [job for job in jobs if json_object(job.params).get("month") == month]
     return sorted(jobs, key=lambda job: job.created_at or "")
 
 
 def _rows(job: JobRow, items: Mapping[str, ItemRow], steps: Iterable[StepRow]) -> Iterator[LedgerRow]:
     for step in steps:
         item = items.get(step.item_key)
-        data = _loads(item.data) if item is not None else {}
+        data = json_object(item.data) if item is not None else {}
         amount, currency = _amount_of(job, step, data)
         page = step.page_id or (step.target if step.kind == "update" else "")
         yield LedgerRow(
@@ -171,7 +173,7 @@ def _reconcile(job: JobRow, items: Mapping[str, ItemRow], rows: list[LedgerRow])
                 f"{money.totals_text(total)} (payouts {ids})"
             )
     if job.status == "completed":
-        planned = money.decoded(_loads(job.totals))
+        planned = money.decoded(json_object(job.totals))
         moved = money.total(
             (r.currency, r.amount)
             for r in rows
@@ -217,11 +219,6 @@ def _shown(text: str) -> str:
     if isinstance(value, list):
         return f"{len(value)} linked"
     return str(value)
-
-
-def _loads(text: str | None) -> dict[str, Any]:
-    value = _loads_any(text)
-    return value if isinstance(value, dict) else {}
 
 
 def _loads_any(text: str | None) -> Any:

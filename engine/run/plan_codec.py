@@ -11,7 +11,7 @@ from typing import Any
 
 from engine.run.plan import ChildLink, Input, Item, Plan, Source, Step
 from engine.workspace import money
-from eventlog import Event, ItemPlanned, ItemSkipped, JobPlanned, StepPlanned
+from eventlog import Event, ItemPlanned, ItemSkipped, JobPlanned, StepPlanned, number_properties
 
 
 def plan_events(job_id: str, operator: str, plan: Plan, rate: float) -> list[Event]:
@@ -75,7 +75,7 @@ def items_from_events(events: Iterable[tuple[str, Mapping[str, Any]]]) -> list[I
         elif type_name == ItemSkipped.TYPE:
             skipped.add(item_key)
         elif type_name == StepPlanned.TYPE:
-            numbers = _number_properties(event.get("write"))
+            numbers = number_properties(event.get("write"))
             prop = str(event.get("property") or "")
             before, after = event.get("before"), event.get("after")
             if prop in numbers:  # decimal strings (v3) or numbers (older): exact decimals either way
@@ -147,12 +147,6 @@ def _child(raw: Mapping[str, Any]) -> ChildLink:
         accepted=tuple(raw.get("accepted") or ()),
         planned=raw.get("planned") or {},
     )
-
-
-def _number_properties(write: Any) -> set[str]:
-    if not isinstance(write, Mapping):
-        return set()
-    return {name for name, value in write.items() if isinstance(value, Mapping) and "number" in value}
 
 
 def _exact(value: Any) -> Any:

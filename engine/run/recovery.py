@@ -46,6 +46,7 @@ from eventlog import (
     PlanRefreshed,
     RetryRequested,
     StepResolved,
+    json_object,
 )
 
 
@@ -145,14 +146,6 @@ RESUMED = ("planned", "started", "blocked", "cancelled")
 def steps_left(row: JobRow) -> int:
     """The steps a resume of the job would take up: planned, in doubt, blocked and cancelled."""
     return row.steps_planned + row.steps_started + row.steps_blocked + row.steps_cancelled
-
-
-def json_totals(text: str | None) -> dict[str, object]:
-    try:
-        value = json.loads(text) if text else {}
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def logged_states(stored: StoredJob) -> dict[str, StepState]:
@@ -263,7 +256,7 @@ async def resume_job(
             if reason is not None:
                 raise JobRefused(reason)
             if not allow_over_limit:
-                refuse_over_limit(rt, job_id, json_totals(stored.row.totals))
+                refuse_over_limit(rt, job_id, json_object(stored.row.totals))
         counters = RequestCounters()
         states = logged_states(stored)
         for state in states.values():
