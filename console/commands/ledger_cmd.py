@@ -7,12 +7,24 @@ import argparse
 import csv
 import json
 import sys
+from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
 from console.commands.log_cmds import open_log
 from console.errors import CliError
-from engine import LEDGER_COLUMNS, Ledger, NoSuchJob, build_ledger, job_page, ledger_summary
+from console.paths import default_config_path
+from engine import (
+    LEDGER_COLUMNS,
+    ConfigError,
+    Ledger,
+    NoSuchJob,
+    build_ledger,
+    job_page,
+    ledger_summary,
+    load_config,
+)
 from eventlog import neutral, open_export_file
 
 EXIT_OK, EXIT_DIFFERENCES = 0, 2
@@ -25,8 +37,10 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         description="One row per money-relevant record a job planned or wrote: job, item (invoice id or "
         "source), contractor, record, Notion page id and URL, property, before and after, amount, currency, "
         "outcome, Notion's request id, operator and time; then totals per currency and outcome, the "
-        "reconciliation of commit jobs (each payable's Paid payouts against its Total and the plan's money) "
-        "and the chain head. Exit code 2 when something does not reconcile.",
+        "reconciliation of commit jobs (each payable's Paid payouts against its Total and the plan's money; "
+        "payouts in another currency than the payable's are converted at the configuration's [exchange] "
+        "per_usd rates, rounded once to the cent) and the chain head. Exit code 2 when something does not "
+        "reconcile.",
     )
     which = ledger.add_mutually_exclusive_group()
     which.add_argument("--job", metavar="ID", help="only this job")
@@ -75,7 +89,7 @@ def run_ledger(args: argparse.Namespace) -> int:
             raise CliError("there is no event log yet, so no ledger; run a job first")
         if args.job is not None and log.job(args.job) is None:
             raise CliError(f"no job {args.job} in the log; `paydesk jobs` lists them")
-        ledger = build_ledger(log, job_id=args.job, month=args.month)
+        ledger = build_ledger(log, job_id=args.job, month=args.month, per_usd=_exchange(args))
     if args.output is None:
         _write(ledger, sys.stdout, args.format)
     else:
@@ -89,6 +103,17 @@ def run_ledger(args: argparse.Namespace) -> int:
             raise CliError(f"cannot write {path} ({err.strerror}); choose another -o") from None
         print(f"ledger of {len(ledger.rows)} records written to {path}", file=sys.stderr)
     return EXIT_OK if ledger.reconciles else EXIT_DIFFERENCES
+
+
+def _exchange(args: argparse.Namespace) -> Mapping[str, Decimal]:
+    """The configuration's `[exchange] per_usd` (none when there is no configuration file)."""
+    path = default_config_path(args.config)
+    if not path.exists():
+        return {}
+    try:
+        return load_config(path, require_token=False).per_usd
+    except ConfigError as err:
+        raise CliError(str(err)) from None
 
 
 def _write(ledger: Ledger, out: TextIO, fmt: str) -> None:

@@ -71,18 +71,29 @@ class Ledger:
     totals: dict[tuple[str, str], Decimal] = field(default_factory=dict)  # (currency, outcome) -> sum
     differences: list[str] = field(default_factory=list)  # what does not reconcile, in words
     unknown: list[str] = field(default_factory=list)  # jobs whose plan did not record payout amounts
+    uncompared: list[str] = field(default_factory=list)  # payables over payouts with no exchange rate
+    per_usd: Mapping[str, Decimal] = field(default_factory=dict)  # the rates the reconciliation used
 
     @property
     def reconciles(self) -> bool:
         return not self.differences
 
 
-def build_ledger(log: EventLog, *, job_id: str | None = None, month: str | None = None) -> Ledger:
-    """The ledger of one job, of the jobs of one work month, or of every money job of the log."""
+def build_ledger(
+    log: EventLog,
+    *,
+    job_id: str | None = None,
+    month: str | None = None,
+    per_usd: Mapping[str, Decimal] | None = None,
+) -> Ledger:
+    """The ledger of one job, of the jobs of one work month, or of every money job of the log. `per_usd`
+    (the configuration's `[exchange] per_usd`) converts payouts in another currency than their payable's."""
     jobs = [job for job in _jobs(log, job_id, month) if job.kind in MONEY_KINDS]
+    rates = dict(per_usd or {})
     rows: list[LedgerRow] = []
     differences: list[str] = []
     unknown: list[str] = []
+    uncompared: list[str] = []
     for job in jobs:
         items = {item.item_key: item for item in log.items(job.job_id)}
         steps = log.steps(job.job_id)
@@ -94,13 +105,14 @@ def build_ledger(log: EventLog, *, job_id: str | None = None, month: str | None 
             ):
                 unknown.append(job.job_id)
             else:
-                differences.extend(_reconcile(job, items, job_rows))
+                for finding in _reconcile(job, items, job_rows, rates):
+                    (uncompared if isinstance(finding, Uncompared) else differences).append(finding)
     totals: dict[tuple[str, str], Decimal] = {}
     for row in rows:
         if row.amount is not None and row.currency:
             key = (row.currency, row.outcome)
             totals[key] = totals.get(key, Decimal(0)) + row.amount
-    return Ledger(rows, log.head(), totals, differences, unknown)
+    return Ledger(rows, log.head(), totals, differences, unknown, uncompared, rates)
 
 
 def _jobs(log: EventLog, job_id: str | None, month: str | None) -> list[JobRow]:
@@ -152,9 +164,16 @@ def _amount_of(job: JobRow, step: StepRow, data: Mapping[str, Any]) -> tuple[Dec
     return None, ""
 
 
-def _reconcile(job: JobRow, items: Mapping[str, ItemRow], rows: list[LedgerRow]) -> Iterator[str]:
-    """Per payable: the Paid payouts' amounts against its Total; for the job: the payouts it paid against
-    the plan's money (when it completed)."""
+class Uncompared(str):
+    """A payable the reconciliation could not compare: a payout's currency has no configured rate."""
+
+
+def _reconcile(
+    job: JobRow, items: Mapping[str, ItemRow], rows: list[LedgerRow], per_usd: Mapping[str, Decimal]
+) -> Iterator[str]:
+    """Per payable: the Paid payouts' amounts, each converted to the payable's currency when it is another
+    (rounded once to its minor unit), against its Total; for the job: the payouts it paid against the plan's
+    money per currency (when it completed)."""
     by_item: dict[str, list[LedgerRow]] = {}
     for row in rows:
         by_item.setdefault(row.item, []).append(row)
@@ -162,15 +181,32 @@ def _reconcile(job: JobRow, items: Mapping[str, ItemRow], rows: list[LedgerRow])
         payable = next((r for r in item_rows if r.record == "payables"), None)
         if payable is None or payable.amount is None or payable.outcome not in PAID_OUTCOMES:
             continue
-        paid = money.total(
-            (r.currency, r.amount) for r in item_rows if r.record == "payouts" and r.outcome in PAID_OUTCOMES
-        )
-        total = {payable.currency: payable.amount}
-        if paid != total:
-            ids = ", ".join(r.page_id for r in item_rows if r.record == "payouts")
+        payouts = [r for r in item_rows if r.record == "payouts" and r.outcome in PAID_OUTCOMES]
+        paid = money.total((r.currency, r.amount) for r in payouts)
+        ids = ", ".join(r.page_id for r in item_rows if r.record == "payouts")
+        foreign = sorted({r.currency for r in payouts if r.currency != payable.currency})
+        as_payable = [
+            money.converted(r.amount, r.currency, payable.currency, per_usd)
+            for r in payouts
+            if r.amount is not None
+        ]
+        if any(value is None for value in as_payable):
+            missing = ", ".join(c for c in foreign if c not in per_usd and c != "USD")
+            yield Uncompared(
+                f"{job.job_id} {name}: payouts in {', '.join(foreign)}, payable Total in {payable.currency}, "
+                f"and no exchange rate for {missing or payable.currency}: add [exchange] per_usd = "
+                f'{{ {missing or payable.currency} = "…" }} to the configuration'
+            )
+            continue
+        converted = sum((v for v in as_payable if v is not None), Decimal(0))
+        if converted != payable.amount:
+            shown = money.totals_text(paid)
+            if foreign:
+                rates = _rates_text(foreign, per_usd)
+                shown += f" = {payable.currency} {money.text(converted, payable.currency)} ({rates})"
             yield (
-                f"{job.job_id} {name}: payouts paid {money.totals_text(paid)}, payable Total "
-                f"{money.totals_text(total)} (payouts {ids})"
+                f"{job.job_id} {name}: payouts paid {shown}, payable Total "
+                f"{payable.currency} {money.text(payable.amount, payable.currency)} (payouts {ids})"
             )
     if job.status == "completed":
         planned = money.decoded(json_object(job.totals))
@@ -186,6 +222,10 @@ def _reconcile(job: JobRow, items: Mapping[str, ItemRow], rows: list[LedgerRow])
             )
 
 
+def _rates_text(currencies: Iterable[str], per_usd: Mapping[str, Decimal]) -> str:
+    return ", ".join(f"{money.text(per_usd[c], c)} {c} per USD" for c in currencies if c in per_usd)
+
+
 def summary_lines(ledger: Ledger) -> list[str]:
     """The ledger's end: totals per currency and outcome, the reconciliation, the chain head."""
     lines = [
@@ -196,8 +236,13 @@ def summary_lines(ledger: Ledger) -> list[str]:
         f"not reconciled: {job} was planned by an earlier paydesk that did not log its payouts' amounts"
         for job in ledger.unknown
     )
+    lines.extend(f"not compared: {payable}" for payable in ledger.uncompared)
     if ledger.reconciles:
-        lines.append("reconciles: every payable's Paid payouts add up to its Total and to the plan's money")
+        converted = f", payouts in other currencies at {_rates_text(sorted(ledger.per_usd), ledger.per_usd)}"
+        lines.append(
+            "reconciles: every payable compared has Paid payouts adding up to its Total, and every job paid "
+            f"its plan's money{converted if ledger.per_usd else ''}"
+        )
     else:
         lines.extend(f"does not reconcile: {difference}" for difference in ledger.differences)
     lines.append(f"chain head {ledger.head.seq} {ledger.head.hash}")

@@ -14,6 +14,9 @@
     [limits]                               # optional: a plan moving more is not executed without
     max_per_job = { USD = "50000", VND = "1500000000" }   # --allow-over-limit (or the amount typed)
 
+    [exchange]                             # optional: how many units of a currency make one USD; the
+    per_usd = { VND = "25000" }            # ledger reconciles USD payables over payouts in other currencies
+
     [data_sources]                         # logical name -> data source id, all ten required
     payables = "…"
 
@@ -82,6 +85,7 @@ class Config:
     warnings: tuple[str, ...] = ()
     plan_max_age: timedelta = DEFAULT_PLAN_MAX_AGE  # a dry run's plan older than this is not executed
     limits: Mapping[str, Decimal] = field(default_factory=dict)  # currency -> most a job may move
+    per_usd: Mapping[str, Decimal] = field(default_factory=dict)  # currency -> units in one USD
 
     def prop(self, logical: str, default_name: str) -> str:
         """The workspace's name for a property known by its default name."""
@@ -131,6 +135,7 @@ def config_from_mapping(
     properties_raw = _table(raw, "properties", where, required=False)
     llm_raw = _table(raw, "llm", where, required=False)
     limits_raw = _table(raw, "limits", where, required=False)
+    exchange_raw = _table(raw, "exchange", where, required=False)
 
     notion = NotionSettings(
         base_url=_string(notion_raw, "base_url", f"{where} [notion]", DEFAULT_BASE_URL).rstrip("/"),
@@ -168,28 +173,32 @@ def config_from_mapping(
         warnings=tuple(warnings),
         llm=dict(llm_raw),
         plan_max_age=timedelta(minutes=max_age),
-        limits=_limits(limits_raw, where),
+        limits=_amounts(limits_raw, "limits", "max_per_job", where, example='USD = "50000"', zero=True),
+        per_usd=_amounts(exchange_raw, "exchange", "per_usd", where, example='VND = "25000"', zero=False),
     )
 
 
-def _limits(table: Mapping[str, Any], where: str) -> dict[str, Decimal]:
-    """`max_per_job = { USD = "50000", VND = "1500000000" }`: the most one job may move, per currency."""
-    raw = table.get("max_per_job", {})
+def _amounts(
+    table: Mapping[str, Any], section: str, key: str, where: str, *, example: str, zero: bool
+) -> dict[str, Decimal]:
+    """A table of amounts per currency code, such as `[limits] max_per_job = { USD = "50000" }` or
+    `[exchange] per_usd = { VND = "25000" }` (where 0 makes no sense)."""
+    raw = table.get(key, {})
     if not isinstance(raw, Mapping):
-        raise ConfigError(f'{where} [limits] max_per_job must be a table, e.g. {{ USD = "50000" }}')
-    limits: dict[str, Decimal] = {}
+        raise ConfigError(f"{where} [{section}] {key} must be a table, e.g. {{ {example} }}")
+    amounts: dict[str, Decimal] = {}
     for currency, value in raw.items():
         try:
-            limit = money.amount(value)
+            number = money.amount(value)
         except money.NotAnAmount:
-            limit = Decimal(-1)
-        if limit < 0 or not currency.isalpha():
+            number = Decimal(-1)
+        if number < 0 or (number == 0 and not zero) or not currency.isalpha():
             raise ConfigError(
-                f"{where} [limits] max_per_job {currency} = {value!r}: write an amount per currency code, "
-                'e.g. USD = "50000"'
+                f"{where} [{section}] {key} {currency} = {value!r}: write "
+                f"{'an amount' if zero else 'a positive amount'} per currency code, e.g. {example}"
             )
-        limits[currency.upper()] = limit
-    return limits
+        amounts[currency.upper()] = number
+    return amounts
 
 
 def _table(raw: Mapping[str, Any], key: str, where: str, *, required: bool) -> Mapping[str, Any]:

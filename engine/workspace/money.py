@@ -77,6 +77,17 @@ def total(pairs: Iterable[tuple[str | None, Decimal | None]]) -> Totals:
     return totals
 
 
+def converted(value: Decimal, currency: str, to: str, per_usd: Mapping[str, Decimal]) -> Decimal | None:
+    """`value` of `currency` in `to`, through USD at the configured units per USD (`[exchange] per_usd`),
+    rounded once, half-up, to `to`'s minor unit; None when a rate it needs is not configured."""
+    if currency == to:
+        return value
+    rates = {**per_usd, "USD": Decimal(1)}
+    if currency not in rates or to not in rates:
+        return None
+    return rounded(value / rates[currency] * rates[to], to)
+
+
 def text(value: Decimal, currency: str | None) -> str:
     """`5,145.00` (USD), `18,700,000` (VND): grouped, with exactly the currency's minor digits."""
     return f"{rounded(value, currency):,.{places(currency)}f}"

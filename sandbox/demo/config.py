@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from sandbox.demo.draft import VND_PER_USD
 from sandbox.demo.schemas import LOGICAL_NAMES
 from sandbox.demo.workspace import DemoWorkspace
 
@@ -28,6 +29,11 @@ def render_config(base_url: str, workspace: DemoWorkspace) -> str:
         "",
         "[engine]",
         "workers = 5",
+        "",
+        "# Payables are in USD and payouts in their rate's currency: the ledger converts each payout at this",
+        "# rate (units per USD), rounded once to the cent, to reconcile a payable's Total.",
+        "[exchange]",
+        f'per_usd = {{ VND = "{VND_PER_USD}" }}',
         "",
         "# Logical name -> data source id. Property names are the defaults here; a [properties.<logical>]",
         '# table renames them, e.g. [properties.payables] with "Payment Status" = "Status".',

@@ -6,12 +6,13 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 from sandbox.demo.month import WorkMonth
 from sandbox.demo.records import DemoData, Properties, Record
 from sandbox.demo.shape import DemoShape
 
-VND_PER_USD = 25_000
+VND_PER_USD = 25_000  # the demo's exchange rate; its configuration tells paydesk's ledger the same
 
 
 @dataclass(frozen=True)
@@ -94,5 +95,10 @@ class Draft:
         return DemoData(f"{self.month.year:04d}-{self.month.month:02d}", tuple(self._records))
 
 
-def to_usd(amount: float, currency: str) -> float:
-    return round(amount / VND_PER_USD, 2) if currency == "VND" else float(amount)
+def to_usd(amount: float, currency: str) -> Decimal:
+    """A payout's amount in USD, the payables' currency: converted at VND_PER_USD and rounded once, half-up,
+    to the cent (the rule paydesk's ledger reconciles payables by)."""
+    exact = Decimal(str(amount))
+    if currency == "VND":
+        exact /= VND_PER_USD
+    return exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sandbox.demo import records as v
 from sandbox.demo.corpus import REFUND_DETAILS
@@ -96,7 +97,7 @@ def add_payout(
     )
 
 
-def _payout_item(d: Draft, c: ContractorFacts, link: str, paid: bool) -> tuple[str, float]:
+def _payout_item(d: Draft, c: ContractorFacts, link: str, paid: bool) -> tuple[str, Decimal]:
     """One payout item of a payable with what it links to; returns (key, amount in USD)."""
     state = "Paid" if paid else "Pending"
     links: dict[str, list[str]] = {}
@@ -145,7 +146,7 @@ def add_payables(d: Draft) -> None:
         count = d.shape.payout_items_per_payable
         if k == 0 and d.shape.big_payable_items:
             count = d.shape.big_payable_items
-        items, total = [], 0.0
+        items, total = [], Decimal(0)
         for j in range(count):
             paid = k == 2 or (k % 4 == 1 and j == 0) or (k == 0 and j % 7 == 6)
             key, usd = _payout_item(d, c, LINKS[(k + j) % len(LINKS)], paid)
@@ -159,12 +160,12 @@ def add_payables(d: Draft) -> None:
 
 
 def _payable(
-    d: Draft, c: ContractorFacts, state: str, start: date, end: date, items: list[str], total: float
+    d: Draft, c: ContractorFacts, state: str, start: date, end: date, items: list[str], total: Decimal
 ) -> str:
     assert c.rate is not None
     properties = {
         "Payable Title": v.title(f"{c.full_name} :: {start.strftime('%Y%m')} :: batch {c.rate.payday}"),
-        "Total": v.number(round(total, 2)),
+        "Total": v.number(float(total)),  # the shortest float that prints as the exact total
         "Currency": v.select("USD"),
         "Payment Status": v.status(state),
         "Period": v.when(start, end),

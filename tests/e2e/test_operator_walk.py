@@ -400,7 +400,7 @@ async def test_the_ledger_lists_every_amount_and_reconciles_a_commit_job_with_it
     job = job_of(done.stderr.decode())
     target = served.root / "ledger.csv"
     ledger = await served.paydesk("ledger", "--job", job, "-o", str(target))
-    assert ledger.returncode in (0, 2), ledger.stderr.decode()
+    assert ledger.returncode == 0, ledger.stderr.decode()  # the demo reconciles
     assert target.stat().st_mode & 0o777 == 0o600
     with target.open(encoding="utf-8", newline="") as file:
         rows = list(csv.reader(file))
@@ -415,12 +415,21 @@ async def test_the_ledger_lists_every_amount_and_reconciles_a_commit_job_with_it
     ends = [r[0] for r in rows[1:] if len(r) == 1]
     assert any(line.startswith("chain head ") for line in ends)
     assert not any("the plan's money is" in line for line in ends), ends  # what it paid is what it planned
-    # a payable reconciles when its payouts are in its own currency; any other is named with its payouts
-    for line in ends:
-        if line.startswith("does not reconcile:"):
-            assert "(payouts " in line
-    if ledger.returncode == 0:
-        assert any(line.startswith("reconciles:") for line in ends)
+    # VND payouts are converted at the demo configuration's [exchange] rate to meet their USD payables
+    assert any(r[column["currency"]] == "VND" for r in payouts)
+    assert not any(line.startswith(("does not reconcile:", "not compared:")) for line in ends), ends
+    assert any(line.startswith("reconciles:") and "VND per USD" in line for line in ends), ends
+    # without the rate in the configuration, those payables are named as not compared, and nothing is
+    # claimed to reconcile beyond the ones compared
+    config = served.config.read_text()
+    stripped = config[: config.index("[exchange]")] + config[config.index("[data_sources]") :]
+    served.config.write_text(stripped)
+    bare = await served.paydesk("ledger", "--job", job)
+    assert bare.returncode == 0, bare.stderr.decode()
+    assert "not compared:" in bare.stdout.decode() and "[exchange] per_usd" in bare.stdout.decode()
+    served.config.write_text(stripped + '\n[exchange]\nper_usd = { VND = "0" }\n')
+    broken = await served.paydesk("ledger", "--job", job)
+    assert broken.returncode == 1 and "[exchange] per_usd VND" in one_error(broken.stderr.decode())
 
 
 async def test_a_ledger_without_a_log_is_one_line(served: Served) -> None:

@@ -1,0 +1,52 @@
+"""The ledger reconciles on every demo size: both paydays of the demo month committed through the sandbox,
+then every payable's Paid payouts, converted at the demo configuration's exchange rate, add up to its Total,
+and each job paid exactly its plan's money."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from engine.kinds.commit.kind import commit_planner, commit_spec
+from engine.kinds.commit.params import CommitParams
+from engine.run.jobs import run_job
+from engine.run.ledger import build_ledger, summary_lines
+from engine.run.runtime import open_runtime
+from engine.workspace.config import config_from_mapping
+from eventlog import EventLog
+from sandbox.demo.config import render_config
+from sandbox.options import SandboxOptions
+from sandbox.server import open_sandbox
+from tests.engine.conftest import MONTH, config_for, seed_into
+
+pytestmark = pytest.mark.trio
+
+
+@pytest.mark.parametrize("size", ["small", "medium", "large"])
+async def test_the_ledger_of_both_paydays_reconciles_on_every_demo_size(tmp_path: Path, size: str) -> None:
+    async with open_sandbox(tmp_path / "sandbox", SandboxOptions()) as sandbox:
+        workspace = await seed_into(sandbox, size=size)
+        demo_config = tomllib.loads(render_config(sandbox.base_url, workspace))
+        per_usd = config_from_mapping(demo_config, {}, require_token=False).per_usd
+        assert per_usd, "the demo's configuration names its exchange rate"
+        db = tmp_path / "paydesk.db"
+        for batch in (1, 15):
+            params = CommitParams(month=MONTH, batch=batch, today=f"{MONTH}-20")
+            async with open_runtime(config_for(sandbox, workspace), db, operator="test") as rt:
+                report = await run_job(rt, commit_spec(params), commit_planner(params))
+            assert report.status == "completed", report.error
+    with EventLog(db, read_only=True) as log:
+        ledger = build_ledger(log, month=MONTH, per_usd=per_usd)
+        without_rates = build_ledger(log, month=MONTH)
+    assert ledger.differences == [] and ledger.uncompared == [] and ledger.unknown == []
+    payables = {row.item for row in ledger.rows if row.record == "payables"}
+    assert len(payables) >= 5
+    foreign = {r.item for r in ledger.rows if r.record == "payouts" and r.currency != "USD"}
+    assert foreign, "some payables are paid in VND, so the conversion is exercised"
+    summary = summary_lines(ledger)
+    assert any(line.startswith("reconciles:") and "25,000 VND per USD" in line for line in summary)
+    # without the rate those payables are named as not compared, never as reconciled or as differences
+    assert without_rates.differences == []
+    assert {line.split(": ")[0].split(" ", 1)[1] for line in without_rates.uncompared} == foreign
