@@ -42,6 +42,13 @@ class NotAnEventLog(LogFileError):
     """The file is a SQLite database that paydesk did not create."""
 
 
+class OlderSchema(LogFileError):
+    """The log was written by an earlier paydesk and must be migrated, which needs write access."""
+
+    def _describe(self) -> str:
+        return f"{self.path} was written by an earlier paydesk ({self.reason})"
+
+
 class NewerSchema(LogFileError):
     """The log was written by a newer paydesk whose schema this version does not know."""
 

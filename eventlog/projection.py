@@ -325,9 +325,12 @@ class Projector:
         job.last_warning = f"{p['code']}: {p['message']}"
 
     def _gateway_stats(self, seq: int, _a: str, job_id: str, _i: Any, _s: Any, _o: Any, p: Any) -> None:
-        job = self._job(job_id, seq)
-        job.reads, job.writes, job.retries = p["reads"], p["writes"], p["retries"]
-        job.throttles, job.wait_ms = p["throttles"], p["wait_ms"]
+        job = self._job(job_id, seq)  # each run records its own requests; the job's are their sum
+        job.reads += p["reads"]
+        job.writes += p["writes"]
+        job.retries += p["retries"]
+        job.throttles += p["throttles"]
+        job.wait_ms += p["wait_ms"]
 
     def _job_finished(self, seq: int, at: str, job_id: str, _i: Any, _s: Any, _o: Any, p: Any) -> None:
         job = self._job(job_id, seq)

@@ -80,6 +80,13 @@ def _rebuild(conn: sqlite3.Connection, registry: EventRegistry, to_seq: int | No
     return count
 
 
+def refold(conn: sqlite3.Connection, registry: EventRegistry) -> None:
+    """Empty the projections and fold every event again inside the caller's transaction (a migration's)."""
+    with collector_paused():
+        tables.clear(conn)
+        fold_into(conn, conn, Projector(tables.TableSource(conn), complete=True), registry, after=0)
+
+
 def catch_up(conn: sqlite3.Connection, registry: EventRegistry) -> int:
     """Fold the events after the tracking position into the projections; return how many."""
     with collector_paused():

@@ -12,11 +12,11 @@ import random
 import sqlite3
 import struct
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from eventlog.errors import DamagedLog, LogNotFound, NewerSchema, NotAnEventLog
+from eventlog.errors import DamagedLog, LogNotFound, NewerSchema, NotAnEventLog, OlderSchema
 
 APPLICATION_ID = 0x50594453  # "PYDS"
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -25,8 +25,12 @@ CACHE_KIB = 65536  # page cache per connection: projections of a busy log stay i
 
 @dataclass(frozen=True)
 class Migration:
+    """A step of the schema: its statements, and whether the projections are then rebuilt from the events
+    (`refold`, when what a projection keeps of the same events changed), all in one transaction."""
+
     version: int
     statements: tuple[str, ...]
+    refold: bool = False
 
 
 _V1 = Migration(
@@ -102,7 +106,11 @@ _V1 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1,)
+# A job's request counts (reads, writes, retries, throttles, wait) are the sum of its runs' GatewayStats;
+# version 1 kept the last run's, so a resumed or retried job showed only its last run's requests.
+_V2 = Migration(2, (), refold=True)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2)
 """Forward migrations in order; the last one's version is the schema this paydesk writes."""
 
 
@@ -197,15 +205,23 @@ def connect(
     create: bool,
     read_only: bool,
     migrations: Sequence[Migration] = MIGRATIONS,
+    refold: Refold | None = None,
 ) -> sqlite3.Connection:
     """Open (or create) the log at `path` and bring its schema up to date; see the module docstring.
+
+    A log of an older schema is migrated even when opened read-only (through a writable connection first,
+    which needs write access to the file): its events are never changed, only the schema and projections.
+    `refold(conn)` rebuilds the projections inside a migration's transaction when a migration asks for it.
 
     Two processes opening a new log at once both succeed: while one creates its schema (SQLite answers the
     other "database is locked"), the other waits and tries again, for up to `BUSY_LIMIT_S`."""
     deadline = time.monotonic() + BUSY_LIMIT_S
+    path = Path(path)
     while True:
         try:
-            return _connect(Path(path), create=create, read_only=read_only, migrations=migrations)
+            return _connect(path, create=create, read_only=read_only, migrations=migrations, refold=refold)
+        except _Older as older:
+            _migrate_for_reading(path, older.version, migrations, refold)
         except _Busy:
             if time.monotonic() > deadline:
                 raise DamagedLog(
@@ -218,8 +234,30 @@ class _Busy(Exception):
     """Another connection holds a lock the schema set-up needs; try again."""
 
 
+class _Older(Exception):
+    """A read-only open found an older schema: migrate it through a writable connection, then open again."""
+
+    def __init__(self, version: int) -> None:
+        self.version = version
+
+
+Refold = Callable[[sqlite3.Connection], None]
+
+
+def _migrate_for_reading(
+    path: Path, version: int, migrations: Sequence[Migration], refold: Refold | None
+) -> None:
+    if not os.access(path, os.W_OK):
+        raise OlderSchema(
+            path,
+            f"schema version {version}, which this paydesk migrates to {current_version(migrations)} the "
+            "first time it opens the file, but it cannot write to it; run paydesk once as a user who can",
+        )
+    _connect(path, create=False, read_only=False, migrations=migrations, refold=refold).close()
+
+
 def _connect(
-    path: Path, *, create: bool, read_only: bool, migrations: Sequence[Migration]
+    path: Path, *, create: bool, read_only: bool, migrations: Sequence[Migration], refold: Refold | None
 ) -> sqlite3.Connection:
     if not path.exists():
         if read_only or not create:
@@ -247,15 +285,13 @@ def _connect(
             version = 0
         if read_only:
             if version < current_version(migrations):
-                raise NotAnEventLog(
-                    path, f"schema version {version} needs migrating; open it once for writing"
-                )
+                raise _Older(version)
             conn.execute("PRAGMA query_only = 1")
         else:
             if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
                 raise DamagedLog(path, "SQLite refused write-ahead logging for this file")
             if version < current_version(migrations):
-                _migrate(conn, migrations)
+                _migrate(conn, migrations, refold)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         return conn
     except sqlite3.OperationalError as err:
@@ -286,7 +322,7 @@ def _stored_version(conn: sqlite3.Connection, path: Path) -> int:
     return version
 
 
-def _migrate(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> None:
+def _migrate(conn: sqlite3.Connection, migrations: Sequence[Migration], refold: Refold | None) -> None:
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.execute(
@@ -295,11 +331,13 @@ def _migrate(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> None:
             " STRICT"
         )
         version = conn.execute("SELECT coalesce(max(version), 0) FROM paydesk_schema").fetchone()[0]
-        for migration in migrations:
-            if migration.version > version:
-                for statement in migration.statements:
-                    conn.execute(statement)
-                conn.execute("INSERT INTO paydesk_schema (version) VALUES (?)", (migration.version,))
+        applied = [migration for migration in migrations if migration.version > version]
+        for migration in applied:
+            for statement in migration.statements:
+                conn.execute(statement)
+            conn.execute("INSERT INTO paydesk_schema (version) VALUES (?)", (migration.version,))
+        if version > 0 and refold is not None and any(migration.refold for migration in applied):
+            refold(conn)
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:

@@ -70,7 +70,12 @@ class EventLog:
         self._cache_rows = cache_rows
         self._projector: Projector | None = None
         self._projector_seq = -1
-        self._conn = schema.connect(self.path, create=create, read_only=read_only)
+        self._conn = schema.connect(
+            self.path,
+            create=create,
+            read_only=read_only,
+            refold=lambda conn: rebuild.refold(conn, registry),
+        )
 
     # --- lifetime -----------------------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from eventlog import (
     LogFileError,
     LogNotFound,
     NewerSchema,
+    OlderSchema,
     Selection,
     SQLiteDatabaseError,
     SQLiteError,
@@ -97,7 +98,7 @@ def open_log(args: argparse.Namespace) -> Iterator[EventLog | None]:
     except LogNotFound:
         yield None
         return
-    except NewerSchema as err:
+    except (NewerSchema, OlderSchema) as err:
         raise CliError(str(err)) from None
     except LogFileError as err:
         raise CliError(f"{err}; point --db at the right file") from None

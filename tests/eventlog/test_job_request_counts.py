@@ -1,23 +1,24 @@
-"""Found walking the console: after a retry, the Job screen and `paydesk jobs` show only the retry's
+"""Found walking the console: after a retry, the Job screen and `paydesk jobs` showed only the retry's
 requests (4 reads, 0 writes) for a job that wrote 15 times: each run records its own GatewayStats and the
-job's projection keeps the last one instead of their sum.
+job's projection kept the last one instead of their sum.
 
-Not fixed yet: adding the runs up changes what the projection of an older log with resumed or retried
-jobs shows, so `replay --check` of such a log would differ until its projections are migrated (rebuilt
-when opened for writing). Kept as a strict expected failure so that the fix flips it."""
+The projection adds them up now, and schema version 2 rebuilds the projections of a log written before,
+the first time this paydesk opens it (even for reading), so its numbers are right and `replay --check`
+agrees with them."""
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from pathlib import Path
 
 import pytest
 
-from eventlog import EventLog, GatewayStats, JobCreated
+from eventlog import EventLog, GatewayStats, JobCreated, OlderSchema, schema
 
 
-@pytest.mark.xfail(strict=True, reason="the job's request counts keep the last run's, not every run's")
-def test_a_jobs_request_counts_add_up_every_run(tmp_path: Path) -> None:
-    with EventLog(tmp_path / "log.sqlite") as log:
+def _job_with_two_runs(path: Path) -> None:
+    with EventLog(path) as log:
         log.append([JobCreated(job_id="j", operator="o", kind="commit", params={}, selection_key="s")])
         log.append(
             [GatewayStats(job_id="j", operator="o", reads=4, writes=15, retries=0, throttles=1, wait_ms=9)]
@@ -25,6 +26,49 @@ def test_a_jobs_request_counts_add_up_every_run(tmp_path: Path) -> None:
         log.append(
             [GatewayStats(job_id="j", operator="o", reads=4, writes=0, retries=0, throttles=0, wait_ms=3)]
         )
+
+
+def _as_written_by_schema_1(path: Path) -> None:
+    """What the release before left: the last run's counts in the projection, schema version 1."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("UPDATE jobs SET reads = 4, writes = 0, throttles = 0, wait_ms = 3")
+    conn.execute("DELETE FROM paydesk_schema WHERE version > 1")
+    conn.close()
+
+
+def test_a_jobs_request_counts_add_up_every_run(tmp_path: Path) -> None:
+    _job_with_two_runs(tmp_path / "log.sqlite")
+    with EventLog(tmp_path / "log.sqlite", read_only=True) as log:
         job = log.job("j")
     assert job is not None
     assert (job.reads, job.writes, job.throttles, job.wait_ms) == (8, 15, 1, 12)
+
+
+@pytest.mark.parametrize("read_only", [True, False])
+def test_a_log_of_schema_1_is_refolded_when_first_opened(tmp_path: Path, read_only: bool) -> None:
+    path = tmp_path / "log.sqlite"
+    _job_with_two_runs(path)
+    _as_written_by_schema_1(path)
+    with EventLog(path, read_only=read_only) as log:
+        job = log.job("j")
+        assert job is not None and (job.reads, job.writes, job.wait_ms) == (8, 15, 12)
+        assert log.replay_check().ok
+        assert log.verify().ok  # the events are untouched
+    conn = sqlite3.connect(path)
+    versions = [row[0] for row in conn.execute("SELECT version FROM paydesk_schema ORDER BY version")]
+    conn.close()
+    assert versions == [m.version for m in schema.MIGRATIONS]
+
+
+def test_a_log_of_schema_1_that_cannot_be_written_is_refused_in_one_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "log.sqlite"
+    _job_with_two_runs(path)
+    _as_written_by_schema_1(path)
+    path.chmod(0o400)
+    if os.geteuid() == 0:  # root may write to any file: make the check see what another user would
+        monkeypatch.setattr(schema.os, "access", lambda *_: False)
+    with pytest.raises(OlderSchema) as refused:
+        EventLog(path, read_only=True)
+    assert "schema version 1" in str(refused.value) and "cannot write to it" in str(refused.value)

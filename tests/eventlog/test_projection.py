@@ -160,13 +160,13 @@ def test_blocked_skipped_and_cancelled_steps_are_counted() -> None:
     assert (job.items_blocked, changes.items[0].last_error) == (1, "a2: blocked: child failed")
 
 
-def test_gateway_stats_are_cumulative_so_the_last_one_wins() -> None:
+def test_gateway_stats_of_every_run_add_up() -> None:
     stats = [
         GatewayStats(job_id="j", operator=OP, reads=r, writes=2 * r, retries=0, throttles=r, wait_ms=10)
         for r in (1, 5)
     ]
     (job,) = fold([*planned_job("j", {}), *stats]).jobs
-    assert (job.reads, job.writes, job.throttles, job.wait_ms) == (5, 10, 5, 10)
+    assert (job.reads, job.writes, job.throttles, job.wait_ms) == (6, 12, 6, 20)
 
 
 def test_unknown_event_types_only_move_the_position() -> None:

@@ -19,6 +19,7 @@ from eventlog import (
     StepStarted,
     StepSucceeded,
     canonical_json,
+    schema,
 )
 from eventlog.codec import chain_hash
 from eventlog.queries import CONSOLE_QUERIES
@@ -115,7 +116,9 @@ def test_the_file_is_private_durable_and_marked_as_a_paydesk_log(log: EventLog) 
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
-    assert conn.execute("SELECT version FROM paydesk_schema").fetchall() == [(1,)]
+    assert conn.execute("SELECT version FROM paydesk_schema").fetchall() == [
+        (m.version,) for m in schema.MIGRATIONS
+    ]
 
 
 def test_reopening_a_log_keeps_its_events_and_continues_the_chain(log_path: Path) -> None:
