@@ -21,7 +21,7 @@ import trio
 from notion_client import AsyncClient
 
 from engine.notion.failures import Disposition, NotionFailure, ResponseShapeError, classify
-from engine.notion.ratelimit import TokenBucket
+from engine.notion.ratelimit import SlotStore, TokenBucket
 from engine.workspace.config import NotionSettings
 
 T = TypeVar("T")
@@ -125,7 +125,7 @@ class NotionGateway:
                 job.throttles += 1
                 self.totals.throttles += 1
                 pause = (failure.retry_after or 1.0) + self._rng.uniform(0, self.policy.throttle_jitter)
-                self.bucket.pause(pause)
+                await self.bucket.pause(pause)
                 continue
             may_retry = idempotent or not failure.maybe_applied
             if failure.disposition is Disposition.TRANSIENT and may_retry:
@@ -251,8 +251,10 @@ async def open_gateway(
     *,
     policy: RetryPolicy | None = None,
     rng: random.Random | None = None,
+    slots: SlotStore | None = None,
 ) -> AsyncIterator[NotionGateway]:
-    """A gateway with its own httpx client, closed on exit (in-flight requests are cancelled with it)."""
+    """A gateway with its own httpx client, closed on exit (in-flight requests are cancelled with it).
+    `slots` is where its token bucket's schedule lives (shared with other processes), else in memory."""
     limits = httpx.Limits(max_connections=32, max_keepalive_connections=32)
     http = httpx.AsyncClient(limits=limits)
     client = AsyncClient(
@@ -265,7 +267,10 @@ async def open_gateway(
         logger=_QUIET_LOGGER,
     )
     try:
-        bucket = TokenBucket(settings.rate, settings.burst)
+        # A shared schedule keeps one request of Notion's burst in hand: requests of several processes that
+        # reach Notion late and together (one process was busy) would otherwise find the bucket empty.
+        burst = settings.burst if slots is None else max(1, settings.burst - 1)
+        bucket = TokenBucket(settings.rate, burst, slots)
         yield NotionGateway(client, bucket, policy=policy, rng=rng)
     finally:
         with trio.CancelScope(shield=True):

@@ -8,6 +8,7 @@ waits on the disk.
 from __future__ import annotations
 
 import getpass
+import hashlib
 import os
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -18,6 +19,8 @@ from typing import TypeVar
 import trio
 
 from engine.notion.gateway import NotionGateway, RetryPolicy, open_gateway
+from engine.notion.ratelimit import FileSlots, SlotStore
+from engine.run.locks import locks_dir
 from engine.run.recorder import Recorder
 from engine.workspace.config import Config
 from eventlog import EventLog, GroupCommitWriter
@@ -65,9 +68,20 @@ async def open_runtime(
     """`secrets` (e.g. an LLM key) join the Notion token among the values the log refuses to hold."""
     secrets = [s for s in (config.token, *secrets) if s]
     writer = await trio.to_thread.run_sync(lambda: GroupCommitWriter(db_path, secrets=secrets))
+    slots = shared_slots(config, db_path) if config.notion.share_limit else None
     try:
-        async with open_gateway(config.notion, config.token, policy=policy) as gateway:
+        async with open_gateway(config.notion, config.token, policy=policy, slots=slots) as gateway:
             yield Runtime(config, db_path, gateway, Recorder(writer), operator or current_operator())
     finally:
         with trio.CancelScope(shield=True):
             await trio.to_thread.run_sync(writer.close)
+            if isinstance(slots, FileSlots):
+                slots.close()
+
+
+def shared_slots(config: Config, db_path: Path) -> SlotStore:
+    """The rate limit's schedule that every paydesk process paying this workspace through this log meets:
+    a file beside the log, one per integration (named by a digest of the API's address and the token,
+    never the token)."""
+    integration = hashlib.sha256(f"{config.notion.base_url}\0{config.token}".encode()).hexdigest()[:20]
+    return FileSlots(locks_dir(db_path) / f"notion-{integration}.slots")

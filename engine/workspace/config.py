@@ -5,6 +5,7 @@
     notion_version = "2025-09-03"
     rate = 3.0                             # requests per second for the whole integration
     burst = 3
+    share_limit = true                     # one limit for every paydesk process paying this workspace
     token_file = "~/.config/paydesk/token" # optional; NOTION_TOKEN wins when set
 
     [engine]
@@ -71,6 +72,9 @@ class NotionSettings:
     rate: float = DEFAULT_RATE
     burst: int = DEFAULT_BURST
     timeout_s: float = 60.0
+    # One limit for every paydesk process paying this workspace (a schedule beside the log, or in a
+    # team's PostgreSQL log); a configuration file turns it on unless `share_limit = false`.
+    share_limit: bool = False
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,7 @@ def config_from_mapping(
         rate=_positive_number(notion_raw, "rate", f"{where} [notion]", DEFAULT_RATE),
         burst=int(_positive_number(notion_raw, "burst", f"{where} [notion]", DEFAULT_BURST, integer=True)),
         timeout_s=_positive_number(notion_raw, "timeout_s", f"{where} [notion]", 60.0),
+        share_limit=_flag(notion_raw, "share_limit", f"{where} [notion]", default=True),
     )
     if not notion.base_url.startswith(("http://", "https://")):
         raise ConfigError(f"{where} [notion] base_url must start with http:// or https://")
@@ -199,6 +204,13 @@ def _amounts(
             )
         amounts[currency.upper()] = number
     return amounts
+
+
+def _flag(table: Mapping[str, Any], key: str, where: str, *, default: bool) -> bool:
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where} {key} must be true or false, not {value!r}")
+    return value
 
 
 def _table(raw: Mapping[str, Any], key: str, where: str, *, required: bool) -> Mapping[str, Any]:

@@ -96,9 +96,10 @@ async def finish(process: trio.Process) -> tuple[int, str, str]:
 
 @asynccontextmanager
 async def open_served(
-    tmp_path: Path, *, latency_ms: float = 5, rate: float = 200.0, seed: int = 7
+    tmp_path: Path, *, latency_ms: float = 5, rate: float = 200.0, seed: int = 7, rps: float = 0.0
 ) -> AsyncIterator[Served]:
-    options = SandboxOptions(latency_ms=latency_ms, random_seed=5)
+    """`rate` is paydesk's configured limit; `rps` the sandbox's own (0: none)."""
+    options = SandboxOptions(latency_ms=latency_ms, random_seed=5, rps=rps)
     async with open_sandbox(tmp_path / "sandbox", options) as sandbox:
         workspace = await seed_into(sandbox, seed=seed)
         root = tmp_path / "paydesk"

@@ -43,7 +43,7 @@ async def test_concurrent_takers_share_one_rate(autojump_clock: object) -> None:
 async def test_a_pause_holds_every_taker_and_resumes_without_a_burst(autojump_clock: object) -> None:
     bucket = TokenBucket(rate=2.0, burst=4)
     await bucket.acquire()
-    bucket.pause(3.0)
+    await bucket.pause(3.0)
     paused_at = trio.current_time()
     assert bucket.statistics().paused_for == pytest.approx(3.0)
     stamps: list[float] = []
