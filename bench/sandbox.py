@@ -514,7 +514,7 @@ def main() -> int:
     parser.add_argument(
         "--query-sizes", default="1000,10000,100000", help="rows per data source for the query pages"
     )
-    parser.add_argument("--query-pages", type=int, default=30, help="requests per query shape and size")
+    parser.add_argument("--query-pages", type=int, default=60, help="requests per query shape and size")
     parser.add_argument("--worker", nargs=2, metavar=("BASE_URL", "DATA_SOURCE"), help=argparse.SUPPRESS)
     parser.add_argument("--offset", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
