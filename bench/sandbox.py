@@ -15,6 +15,11 @@ The server runs in its own process (`paydesk sandbox serve`).
    The bar: at least 500 requests/s for retrieve and for update.
 2. The rate limiter (rps 10, burst 10): a client fires as fast as it can for `--rate-seconds` (default 30)
    after draining the burst; accepted requests per second over the configured rate must be within 5 %.
+3. Query pages at scale (`bench/sandbox_query.py`): 100-row query pages over data sources of
+   `--query-sizes` rows (default 1 k, 10 k, 100 k; seeded straight into the store), one request at a time,
+   `--query-pages` requests per shape, beside floors measured in the same run (a bare round trip, rendering
+   100 rows, a raw pass over the rows) and the load average. The bar: p95 at most 20 ms per page.
+   `--part query` runs only this part, `--part throughput` only 1 and 2.
 
 CPU time per request is reported for both processes (client: this process; server: /proc), so a missed bar
 can be traced to the side that is short of CPU. The sandbox's own counters (`GET /_sandbox/stats`) are
@@ -46,10 +51,24 @@ import notion_client
 import trio
 
 ROOT = Path(__file__).resolve().parents[1]
+# The project root before this folder, so that `sandbox` is the package, not this script.
+sys.path.insert(0, str(ROOT))
+
+from sandbox_query import (  # noqa: E402
+    SHAPES,
+    Floors,
+    QueryFigure,
+    measure_floors,
+    measure_shape,
+    print_query_table,
+    seed_rows,
+)
+
 RESULTS = ROOT / "bench" / "results" / "sandbox.json"
 SCRIPT = Path(__file__).resolve()
 TOKEN = "secret_bench_token"
 THROUGHPUT_BAR = 500.0
+QUERY_PAGE_BAR_MS = 20.0
 RATE_TOLERANCE = 0.05
 READY = "paydesk sandbox serving at "
 QUIET = logging.getLogger("bench.sandbox")
@@ -345,6 +364,28 @@ async def measure_rate_hold(data_dir: Path, seconds: float, rps: float = 10.0, b
     )
 
 
+async def measure_queries(
+    data_dir: Path, sizes: list[int], pages: int
+) -> tuple[list[Floors], list[QueryFigure]]:
+    """Query pages at each size in `sizes`, each workspace served by its own server process."""
+    floors: list[Floors] = []
+    figures: list[QueryFigure] = []
+    for rows in sizes:
+        started = time.perf_counter()
+        source = seed_rows(data_dir / f"rows-{rows}", rows)
+        print(f"seeded {rows} rows in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        async with server(data_dir / f"rows-{rows}", "--rps", "0") as served:
+            client = client_for(served.base_url)
+            try:
+                floor = await measure_floors(client, source, rows)
+                floors.append(floor)
+                for shape in SHAPES:
+                    figures.append(await measure_shape(client, source, rows, shape, pages, floor))
+            finally:
+                await client.aclose()
+    return floors, figures
+
+
 def cpu_ceiling(row: Throughput) -> float | None:
     """Requests/s the machine's CPUs could carry if client and server had them all to themselves."""
     if row.server_cpu_ms is None:
@@ -388,25 +429,39 @@ async def main_async(args: argparse.Namespace) -> int:
             f"note: load average {load_before:.2f} before the run: other work shares the CPUs",
             file=sys.stderr,
         )
+    throughput: list[Throughput] = []
+    rate: RateHold | None = None
+    floors: list[Floors] = []
+    figures: list[QueryFigure] = []
     with tempfile.TemporaryDirectory(prefix="paydesk-bench-") as tmp:
-        throughput = await measure_throughput(
-            Path(tmp) / "throughput", args.seconds, args.concurrency, args.processes
-        )
-        rate = await measure_rate_hold(Path(tmp) / "rate", args.rate_seconds)
-    shares = split(args.concurrency, args.processes)
-    per_process = " + ".join(map(str, shares))
-    load = (
-        f"{args.concurrency} requests in flight from {len(shares)} client process(es) ({per_process}), "
-        "each the real notion-client AsyncClient under trio"
-    )
-    print_table(throughput, rate, load)
-    for row in throughput:
-        if row.server_counted != row.requests:
-            print(
-                f"note: {row.name}: the server counted {row.server_counted}, the client sent {row.requests}"
+        if args.part in ("all", "throughput"):
+            throughput = await measure_throughput(
+                Path(tmp) / "throughput", args.seconds, args.concurrency, args.processes
             )
-    passed = all(r.per_second >= THROUGHPUT_BAR for r in throughput if r.name in ("retrieve", "update"))
-    passed = passed and abs(rate.ratio - 1) <= RATE_TOLERANCE
+            rate = await measure_rate_hold(Path(tmp) / "rate", args.rate_seconds)
+        if args.part in ("all", "query"):
+            sizes = [int(size) for size in args.query_sizes.split(",") if size]
+            floors, figures = await measure_queries(Path(tmp) / "query", sizes, args.query_pages)
+    passed = True
+    if rate is not None:
+        shares = split(args.concurrency, args.processes)
+        per_process = " + ".join(map(str, shares))
+        load = (
+            f"{args.concurrency} requests in flight from {len(shares)} client process(es) ({per_process}), "
+            "each the real notion-client AsyncClient under trio"
+        )
+        print_table(throughput, rate, load)
+        for row in throughput:
+            if row.server_counted != row.requests:
+                print(
+                    f"note: {row.name}: the server counted {row.server_counted}, "
+                    f"the client sent {row.requests}"
+                )
+        passed = all(r.per_second >= THROUGHPUT_BAR for r in throughput if r.name in ("retrieve", "update"))
+        passed = passed and abs(rate.ratio - 1) <= RATE_TOLERANCE
+    if figures:
+        print_query_table(floors, figures, QUERY_PAGE_BAR_MS)
+        passed = passed and all(fig.p95_ms <= QUERY_PAGE_BAR_MS for fig in figures)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
         json.dumps(
@@ -425,11 +480,17 @@ async def main_async(args: argparse.Namespace) -> int:
                     "client_processes": len(split(args.concurrency, args.processes)),
                     "load_average_after": round(os.getloadavg()[0], 2),
                 },
-                "bars": {"throughput_per_second": THROUGHPUT_BAR, "rate_tolerance": RATE_TOLERANCE},
+                "bars": {
+                    "throughput_per_second": THROUGHPUT_BAR,
+                    "rate_tolerance": RATE_TOLERANCE,
+                    "query_page_p95_ms": QUERY_PAGE_BAR_MS,
+                },
                 "throughput": [
                     {**asdict(row), "cpu_ceiling_per_second": cpu_ceiling(row)} for row in throughput
                 ],
-                "rate_limit": asdict(rate),
+                "rate_limit": None if rate is None else asdict(rate),
+                "query_floors": [asdict(floor) for floor in floors],
+                "query_pages": [asdict(fig) for fig in figures],
                 "passed": passed,
             },
             indent=2,
@@ -449,6 +510,11 @@ def main() -> int:
     parser.add_argument("--rate-seconds", type=float, default=30.0, help="seconds of the rate-limit run")
     parser.add_argument("--concurrency", type=int, default=10, help="requests in flight (in all)")
     parser.add_argument("--processes", type=int, default=2, help="client processes sharing the requests")
+    parser.add_argument("--part", choices=("all", "throughput", "query"), default="all", help="what to run")
+    parser.add_argument(
+        "--query-sizes", default="1000,10000,100000", help="rows per data source for the query pages"
+    )
+    parser.add_argument("--query-pages", type=int, default=60, help="requests per query shape and size")
     parser.add_argument("--worker", nargs=2, metavar=("BASE_URL", "DATA_SOURCE"), help=argparse.SUPPRESS)
     parser.add_argument("--offset", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -11,17 +11,29 @@ Pages are returned as they are, never copied: callers must not mutate them.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from sandbox.cursor import Position, decode_cursor, encode_cursor, invalid_cursor
-from sandbox.filters_tree import compile_filter
+from sandbox.filters_tree import Predicate, compile_filter
 from sandbox.query_common import QueryError, invalid
 from sandbox.sorting import Entry, SortPlan, compile_sorts, first_after, ordered
 
-__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "QueryError", "QueryRow", "run_query"]
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+    "PreparedQuery",
+    "QueryError",
+    "QueryRow",
+    "matching_entries",
+    "next_cursor",
+    "page_after",
+    "prepare_query",
+    "run_query",
+]
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 100
@@ -36,6 +48,30 @@ class QueryRow:
     page: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class PreparedQuery:
+    """A query body, validated: its page size, sorts, filter and the position its cursor resumes after."""
+
+    page_size: int
+    plan: SortPlan
+    predicate: Predicate | None
+    position: Position | None
+    cursor: Any
+
+
+def prepare_query(body: Any, schema: dict[str, dict[str, Any]], now: datetime | None = None) -> PreparedQuery:
+    """`body` validated the way Notion does (a QueryError for what it refuses), filter and sorts compiled."""
+    if not isinstance(body, dict):
+        raise invalid("body", "an object", body)
+    page_size = _page_size(body.get("page_size"))
+    plan = compile_sorts(body.get("sorts"), schema)
+    spec = body.get("filter")
+    predicate = None if spec is None else compile_filter(spec, schema, now or datetime.now(UTC))
+    cursor = body.get("start_cursor")
+    position = None if cursor is None else decode_cursor(cursor, plan.fingerprint, len(plan.readers))
+    return PreparedQuery(page_size, plan, predicate, position, cursor)
+
+
 def run_query(
     rows: Sequence[QueryRow],
     body: dict[str, Any],
@@ -48,42 +84,45 @@ def run_query(
     Returns the page objects of this page, the `next_cursor` and `has_more`. `schema` is the data source's
     `properties` keyed by name; `now` (default: the current UTC time) anchors relative date filters.
     Other body keys (`archived`, `in_trash`, `filter_properties`...) are the caller's business and ignored.
+    This is the reference evaluation, over every row; `sandbox.query_live` answers the same over a store
+    without looking at every row.
     """
-    if not isinstance(body, dict):
-        raise invalid("body", "an object", body)
-    page_size = _page_size(body.get("page_size"))
-    plan = compile_sorts(body.get("sorts"), schema)
-    spec = body.get("filter")
-    predicate = None if spec is None else compile_filter(spec, schema, now or datetime.now(UTC))
-    cursor = body.get("start_cursor")
-    position = None if cursor is None else decode_cursor(cursor, plan.fingerprint, len(plan.readers))
+    query = prepare_query(body, schema, now)
+    entries = matching_entries(rows, query)
+    return page_after(entries, query)
 
+
+def matching_entries(rows: Iterable[QueryRow], query: PreparedQuery) -> list[Entry]:
+    """Every row `query` matches, in query order (whatever its cursor and page size)."""
+    predicate = query.predicate
     matched = list(rows) if predicate is None else [row for row in rows if predicate(row.page)]
-    window, has_more = _window(matched, plan, position, page_size, cursor)
-    next_cursor = None
-    if has_more:
-        last_key, last_seq, _ = window[-1]
-        next_cursor = encode_cursor(plan.fingerprint, Position(last_key, last_seq))
-    return [entry[2] for entry in window], next_cursor, has_more
-
-
-def _window(
-    matched: list[QueryRow], plan: SortPlan, position: Position | None, page_size: int, cursor: Any
-) -> tuple[list[Entry], bool]:
-    """This page's entries in query order and whether more follow; creation order needs no sort keys."""
-    if not plan.readers:
+    if not query.plan.readers:
         matched.sort(key=_seq_of)
-        start = 0 if position is None else bisect_right(matched, position.seq, key=_seq_of)
-        window: list[Entry] = [((), row.seq, row.page) for row in matched[start : start + page_size]]
-        return window, bool(start + page_size < len(matched))
-    entries = ordered([(row.seq, row.page) for row in matched], plan)
+        return [((), row.seq, row.page) for row in matched]
+    return ordered([(row.seq, row.page) for row in matched], query.plan)
+
+
+def page_after(entries: list[Entry], query: PreparedQuery) -> tuple[list[dict[str, Any]], str | None, bool]:
+    """The page of `entries` (all the matches, in query order) that starts after the query's cursor."""
     start = 0
-    if position is not None:
+    position = query.position
+    if position is not None and not query.plan.readers:
+        start = bisect_right(entries, position.seq, key=itemgetter(1))
+    elif position is not None:
         try:
-            start = first_after(entries, plan, position.key, position.seq)
+            start = first_after(entries, query.plan, position.key, position.seq)
         except TypeError:
-            raise invalid_cursor(str(cursor)) from None
-    return entries[start : start + page_size], start + page_size < len(entries)
+            raise invalid_cursor(str(query.cursor)) from None
+    window = entries[start : start + query.page_size]
+    has_more = start + query.page_size < len(entries)
+    return [entry[2] for entry in window], next_cursor(query, window[-1] if has_more else None), has_more
+
+
+def next_cursor(query: PreparedQuery, last: Entry | None) -> str | None:
+    """The cursor that resumes after `last` (None: the pagination ends here)."""
+    if last is None:
+        return None
+    return encode_cursor(query.plan.fingerprint, Position(last[0], last[1]))
 
 
 def _seq_of(row: QueryRow) -> int:

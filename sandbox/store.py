@@ -31,6 +31,7 @@ from sandbox.rich_text import text_item
 from sandbox.schema import build_property, property_type
 
 DB_FILE = "sandbox.sqlite"
+JOURNAL_LIMIT = 200_000
 PEOPLE = (("Ada Operator", "ada@example.com"), ("Bo Approver", "bo@example.com"))
 # SQLite file (resolved) -> the stores open on it in this process, so that a new opener can flush them first.
 _OPEN: dict[str, weakref.WeakSet[SandboxStore]] = {}
@@ -72,6 +73,10 @@ class SandboxStore:
         self.query_lag_ms = 0
         self.generation = 0
         self.page_cache: dict[str, tuple[int, dict[str, Any]]] = {}
+        # The ids of the pages marked changed, in order, from absolute position `journal_start` on: what
+        # query indexes (`sandbox.query_live`) catch up from. Cut when long; an index behind the cut rebuilds.
+        self.journal: list[str] = []
+        self.journal_start = 0
         self._dirty: dict[str, tuple[str, Any]] = {}
         # When True, writes are committed by whoever calls flush() (the server does, every few ms:
         # group commit); when False (direct use), every operation commits before it returns.
@@ -186,8 +191,19 @@ class SandboxStore:
         )
 
     def mark(self, kind: str, record: Any) -> None:
-        """Remember ``record`` as changed; it is written at the next :meth:`flush`."""
+        """Remember ``record`` as changed; it is written at the next :meth:`flush` (and a page is journalled
+        for the query indexes). Every change to a record goes through here."""
         self._dirty[record.id] = (kind, record)
+        if kind == "page":
+            if len(self.journal) >= JOURNAL_LIMIT:
+                self.journal_start += len(self.journal)
+                self.journal = []
+            self.journal.append(record.id)
+
+    @property
+    def journal_end(self) -> int:
+        """The absolute position after the last journalled page."""
+        return self.journal_start + len(self.journal)
 
     @property
     def pending(self) -> int:

@@ -7,15 +7,13 @@ from typing import Any
 from sandbox.call import Call
 from sandbox.errors import body_invalid, validation
 from sandbox.ids import maybe_id
-from sandbox.property_values import property_value
-from sandbox.query import QueryError, QueryRow, run_query
-from sandbox.records import DataSource, Page
+from sandbox.query import QueryError
+from sandbox.query_live import query_source
 from sandbox.render import for_response, full_page, source_object
 from sandbox.rich_text import rich_text
 from sandbox.routes.common import bool_field, path_id
 from sandbox.routes.pages import keep_set
 from sandbox.schema_changes import apply_changes
-from sandbox.store import SandboxStore
 from sandbox.values import icon_or_cover
 
 
@@ -76,43 +74,12 @@ def update(call: Call) -> dict[str, Any]:
     return source_object(store, source)
 
 
-class _LazyProperties(dict[str, Any]):
-    """A row's properties computed when a filter or a sort first reads one (by subscript, as they do)."""
-
-    def __init__(self, store: SandboxStore, page: Page, source: DataSource) -> None:
-        super().__init__()
-        self._store, self._page, self._source = store, page, source
-
-    def __missing__(self, name: str) -> Any:
-        prop = self._source.properties[name]  # KeyError for an unknown name, as with a full page
-        value = property_value(self._store, self._page, self._source, prop, 0)
-        self[name] = value
-        return value
-
-
-def _query_row(store: SandboxStore, page: Page, source: DataSource) -> QueryRow:
-    """The row a query filters and sorts: the cached full page object if there is one, else a stand-in
-    that renders only the properties the filter and the sorts read (the page is rendered in full only if
-    it is returned)."""
-    cached = store.page_cache.get(page.id)
-    if cached is not None and cached[0] == store.generation:
-        return QueryRow(page.seq, cached[1])
-    stand_in = {
-        "id": page.id,
-        "created_time": page.created_time,
-        "last_edited_time": page.last_edited_time,
-        "properties": _LazyProperties(store, page, source),
-    }
-    return QueryRow(page.seq, stand_in)
-
-
 def query(call: Call) -> dict[str, Any]:
     store = call.store
     source = store.source(path_id(call.params["data_source_id"], "data_source_id"))
     body = call.body
-    rows = [_query_row(store, page, source) for page in store.visible_rows(source)]
     try:
-        results, next_cursor, has_more = run_query(rows, body, source.properties)
+        results, next_cursor, has_more = query_source(store, source, body)
     except QueryError as error:
         raise validation(str(error)) from None
     keep = keep_set(source, call.query_list("filter_properties"))

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import trio
-from notion_client import AsyncClient, Client
+from notion_client import APIResponseError, AsyncClient, Client
 from notion_client.helpers import async_collect_paginated_api
 
 from sandbox.options import SandboxOptions
@@ -231,3 +231,23 @@ async def test_a_query_after_writes_matches_the_query_over_fully_rendered_pages(
     assert cold["results"] == warm["results"] and cold["next_cursor"] == warm["next_cursor"]
     rest = await notion.data_sources.query(source["id"], **body, start_cursor=cold["next_cursor"])
     assert [row["properties"]["Amount"]["number"] for row in rest["results"]] == [3, 2]
+
+
+async def test_a_bad_or_stale_query_cursor_is_a_400_validation_error(
+    notion: AsyncClient, make_source: Any
+) -> None:
+    source = await make_source()
+    for value in (1, 2, 3):
+        await notion.pages.create(
+            parent={"data_source_id": source["id"]}, properties={"Amount": {"number": value}}
+        )
+    first = await notion.data_sources.query(source["id"], page_size=1)
+    sorted_by_amount = [{"property": "Amount", "direction": "ascending"}]
+    for body in (
+        {"start_cursor": "not-a-cursor"},
+        {"start_cursor": first["next_cursor"], "sorts": sorted_by_amount},  # made for other sorts
+    ):
+        with pytest.raises(APIResponseError) as raised:
+            await notion.data_sources.query(source["id"], **body)
+        assert (raised.value.status, raised.value.code) == (400, "validation_error")
+        assert str(raised.value).startswith("The start_cursor provided is invalid: ")
