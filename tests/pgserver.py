@@ -121,7 +121,9 @@ class PgServer:
         options = " ".join(f"-c {name}={value}" for name, value in SETTINGS.items())
         options += f" -c port={self.port} -c unix_socket_directories={self.directory}"
         try:
-            self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "-o", options, "start")
+            self._run(
+                "pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "-o", options, "start"
+            )  # fmt: skip
         except Unavailable as err:
             tail = self.log.read_text(errors="replace").strip().splitlines()[-1:] if self.log.exists() else []
             raise Unavailable(f"{err}{': ' + tail[0] if tail else ''}") from None
