@@ -24,14 +24,9 @@ import psycopg
 
 SERVER_USER = "paydesk-pg"
 ROLE = "paydesk"
-SETTINGS = {
-    "listen_addresses": "127.0.0.1",
-    "fsync": "off",
-    "synchronous_commit": "off",
-    "full_page_writes": "off",
-    "max_connections": "100",
-    "shared_buffers": "32MB",
-}
+SETTINGS = {"listen_addresses": "127.0.0.1", "max_connections": "100", "shared_buffers": "32MB"}
+FAST_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+"""What a test server gives up for speed (a benchmark asks for a `durable` server instead)."""
 
 
 class Unavailable(Exception):
@@ -78,7 +73,8 @@ def _server_user() -> str | None:
 class PgServer:
     """A PostgreSQL cluster in `directory`, run by `user` (None: the current user)."""
 
-    def __init__(self, bin_dir: Path, directory: Path, user: str | None) -> None:
+    def __init__(self, bin_dir: Path, directory: Path, user: str | None, *, durable: bool = False) -> None:
+        self.settings = SETTINGS if durable else {**SETTINGS, **FAST_SETTINGS}
         self.bin_dir = bin_dir
         self.directory = directory
         self.data = directory / "data"
@@ -88,7 +84,7 @@ class PgServer:
         self._databases = 0
 
     @classmethod
-    def start_new(cls) -> PgServer:
+    def start_new(cls, *, durable: bool = False) -> PgServer:
         bin_dir = find_bin_dir()
         if bin_dir is None:
             raise Unavailable("no PostgreSQL server binaries (initdb on PATH or /usr/lib/postgresql/*/bin)")
@@ -96,7 +92,7 @@ class PgServer:
         directory = Path(tempfile.mkdtemp(prefix="paydesk-pg-"))
         if user is not None:
             shutil.chown(directory, user)
-        server = cls(bin_dir, directory, user)
+        server = cls(bin_dir, directory, user, durable=durable)
         try:
             server._run(
                 "initdb", "-D", str(server.data), "-U", ROLE, "--auth=trust", "--encoding=UTF8",
@@ -118,7 +114,7 @@ class PgServer:
             raise Unavailable(f"{program} failed: {lines[-1]}")
 
     def start(self) -> None:
-        options = " ".join(f"-c {name}={value}" for name, value in SETTINGS.items())
+        options = " ".join(f"-c {name}={value}" for name, value in self.settings.items())
         options += f" -c port={self.port} -c unix_socket_directories={self.directory}"
         try:
             self._run(
