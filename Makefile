@@ -21,12 +21,16 @@ demo: $(STAMP)
 	$(BIN)/paydesk demo
 
 # the console's smoke test drives `paydesk demo` in a real terminal under tmux; the job report's test renders
-# its page in a real headless Chromium (Debian's package)
+# its page in a real headless Chromium (Debian's package); the event log's contract runs against a real
+# PostgreSQL server the tests start themselves from Debian's server binaries (tests/pgserver.py)
 test-tools:
 	@command -v tmux >/dev/null || (apt-get update -qq && apt-get install -y -qq tmux) \
 		|| echo "warning: could not install tmux (not root?); the tmux smoke test will be skipped"
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null \
 		|| echo "warning: could not install chromium (not root?); the report's browser check will be skipped"
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+		|| (apt-get update -qq && apt-get install -y -qq postgresql) >/dev/null \
+		|| echo "warning: could not install postgresql (not root?); the PostgreSQL tests will be skipped"
 
 test: $(STAMP) test-tools
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
@@ -49,6 +53,7 @@ check: lint typecheck layering
 
 bench: $(STAMP)
 	$(BIN)/python bench/eventlog.py
+	$(BIN)/python bench/eventlog_pg.py
 	$(BIN)/python bench/sandbox.py
 	$(BIN)/python bench/commit.py
 	$(BIN)/python bench/generate.py

@@ -1,16 +1,20 @@
-"""paydesk's event log: a synchronous, loop-agnostic SQLite event store, the source of truth.
+"""paydesk's event log: a synchronous, loop-agnostic event store (SQLite, or PostgreSQL for a team), the
+source of truth.
 
-- `EventLog` opens or creates a log (WAL, synchronous=FULL, mode 0600, schema migrations), appends events
-  with their projections in one transaction, reads projections and events, rebuilds, exports, verifies.
+- `EventLog` opens or creates a log at a location — a SQLite file (WAL, synchronous=FULL, mode 0600) or a
+  `postgresql://` URL (`is_url`; `describe_location` shows one without its password) — migrates its
+  schema, appends events with their projections in one transaction, reads projections and events,
+  rebuilds, exports, verifies.
 - `GroupCommitWriter` owns one writer thread and connection; `submit(events)` returns a receipt (a light
   future) of the stored events, committed together with whatever else was queued.
 - The event vocabulary (`JobCreated`, `StepSucceeded`, …) lives in `eventlog.events`; stable type names and
   upcasting of old versions in `eventlog.registry`.
 - Named reads (`EventLog.jobs`, `job`, `item`, `jobs_changed`, `records_tail`, `records_of_job`, …) hold
   every query other packages need; their SQL stays in `eventlog.queries`.
-- Modules: codec (canonical bytes, hash chain, secret guards), schema (file checks, migrations), projection
-  (pure fold), rows, tables (projection SQL), rebuild, queries, store, writer, receipt, export, verify,
-  replay.
+- Modules: location, dialect (the connection subset both backends offer), postgres (psycopg adapter),
+  migrations (each with SQLite and PostgreSQL statements), codec (canonical bytes, hash chain, secret
+  guards), schema (file checks, migrating), projection (pure fold), rows, tables (projection SQL),
+  rebuild, queries, store, writer, receipt, export, verify, replay.
 """
 
 from eventlog.amounts import number_properties
@@ -24,9 +28,11 @@ from eventlog.errors import (
     LogFileError,
     LogMoved,
     LogNotFound,
+    LogUnavailable,
     NewerSchema,
     NotAnEventLog,
     OlderSchema,
+    ReadOnlyLog,
     SecretRejected,
     SQLiteDatabaseError,
     SQLiteError,
@@ -70,6 +76,7 @@ from eventlog.export import (
     write_empty_export,
     write_export,
 )
+from eventlog.location import Location, describe_location, is_url
 from eventlog.receipt import Receipt
 from eventlog.registry import Event, EventRegistry
 from eventlog.replay import Difference, ReplayReport, replay_check
@@ -112,15 +119,18 @@ __all__ = [
     "JobResumed",
     "JobRow",
     "JobStarted",
+    "Location",
     "LogFileError",
     "LogMoved",
     "LogNotFound",
+    "LogUnavailable",
     "NewerSchema",
     "NotAnEventLog",
     "OlderSchema",
     "PlanRefreshed",
     "PreloadCompleted",
     "PreloadRow",
+    "ReadOnlyLog",
     "Receipt",
     "ReplayReport",
     "RetryRequested",
@@ -144,7 +154,9 @@ __all__ = [
     "WriterClosed",
     "WriterStatistics",
     "canonical_json",
+    "describe_location",
     "export_head",
+    "is_url",
     "json_object",
     "json_safe",
     "neutral",

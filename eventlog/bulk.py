@@ -14,6 +14,9 @@ Rows are passed flat: one list of every row's values, row after row (`flat_value
 holds at most `CHUNK_VALUES` values (a power of two of rows); a remainder is split into powers of two, so
 a table needs a handful of distinct statements, each prepared once and then kept in the connection's
 statement cache.
+
+On PostgreSQL (`eventlog.postgres`) none of that applies: the same rows are bound with plain placeholders,
+a stand-in turned back into `None` first.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ import sqlite3
 from collections.abc import Collection, Iterable, Sequence
 from functools import cache
 from typing import Any
+
+from eventlog.dialect import Connection
 
 CHUNK_VALUES = 8192
 NULL_STAND_IN = -0.5
@@ -53,9 +58,21 @@ class BulkInsert:
         row = f"({', '.join(marks)})"
         tail = f" {on_conflict}" if on_conflict else ""
         self._statement = cache(lambda rows: f"{head}{', '.join([row] * rows)}{tail}")
+        plain_row = f"({', '.join(['?'] * len(columns))})"
+        self._plain_statement = cache(lambda rows: f"{head}{', '.join([plain_row] * rows)}{tail}")
+        self._nullable = bool(nullable)
 
-    def run(self, conn: sqlite3.Connection, values: Sequence[Any]) -> None:
+    def run(self, conn: Connection, values: Sequence[Any]) -> None:
         """Write the rows whose values `values` holds flat (in the caller's transaction)."""
+        if isinstance(conn, sqlite3.Connection):
+            self._run(conn, values, self._statement)
+            return
+        if self._nullable:
+            stand_in = NULL_STAND_IN
+            values = [None if value is stand_in else value for value in values]
+        self._run(conn, values, self._plain_statement)
+
+    def _run(self, conn: Connection, values: Sequence[Any], statement: Any) -> None:
         width = self.width
         n_rows, extra = divmod(len(values), width)
         if extra:
@@ -65,8 +82,8 @@ class BulkInsert:
         start = full * step
         if full:
             chunks = (values[i : i + step] for i in range(0, start, step))
-            conn.executemany(self._statement(self.chunk_rows), chunks)
+            conn.executemany(statement(self.chunk_rows), chunks)
         for size in _powers_of_two(rest):
             end = start + size * width
-            conn.execute(self._statement(size), values[start:end])
+            conn.execute(statement(size), values[start:end])
             start = end

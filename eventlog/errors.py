@@ -18,7 +18,7 @@ class EventLogError(Exception):
 class LogFileError(EventLogError):
     """The file at `path` cannot be used as an event log; `reason` says why. Nothing was written to it."""
 
-    def __init__(self, path: Path, reason: str) -> None:
+    def __init__(self, path: Path | str, reason: str) -> None:
         self.path = path
         self.reason = reason
         super().__init__(self._describe())
@@ -56,6 +56,19 @@ class NewerSchema(LogFileError):
         return f"{self.path} was written by a newer paydesk ({self.reason}); upgrade paydesk to open it"
 
 
+class LogUnavailable(LogFileError):
+    """The database server holding the log (PostgreSQL) cannot be used: the URL is malformed, the server
+    cannot be reached, refused the credentials, or went away during a transaction (which then wrote
+    nothing). `path` is the URL with its password replaced by ***; `reason` is one line."""
+
+    def _describe(self) -> str:
+        return f"the event log {self.path} is unavailable ({self.reason})"
+
+
+class ReadOnlyLog(EventLogError):
+    """The log was opened read-only (`read_only=True`) and something tried to append to it."""
+
+
 class LogMoved(LogFileError):
     """The log file was renamed, deleted or replaced while it was being written: what is written to the
     file the writer holds open no longer reaches the log at `path`, so the writer stops."""
@@ -67,7 +80,7 @@ class LogMoved(LogFileError):
 class DiskFull(LogFileError):
     """The disk holding the log has no room for the next transaction; nothing of it was written."""
 
-    def __init__(self, path: Path, free_bytes: int) -> None:
+    def __init__(self, path: Path | str, free_bytes: int) -> None:
         self.free_bytes = free_bytes
         super().__init__(path, f"{_size(free_bytes)} free")
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +19,7 @@ from typing import Literal, NamedTuple, TextIO
 
 from eventlog import queries
 from eventlog.codec import GENESIS_HASH, ChainHead, EventRecord, canonical_json, format_time
+from eventlog.dialect import Connection
 from eventlog.errors import ExportError
 from eventlog.text import cell_safe, cell_text, json_safe
 
@@ -81,9 +81,7 @@ class Selection:
         return f"SELECT {queries.RECORD_COLUMNS} FROM events{where} ORDER BY seq", tuple(params)
 
 
-def iter_records(
-    conn: sqlite3.Connection, selection: Selection = Selection()
-) -> Iterator[EventRecord | ExportHead]:
+def iter_records(conn: Connection, selection: Selection = Selection()) -> Iterator[EventRecord | ExportHead]:
     """The selected records, then the `ExportHead`, read lazily from one snapshot of `conn`."""
     conn.execute("BEGIN")
     try:
@@ -188,7 +186,7 @@ def open_export_file(path: Path, *, replace: bool = False) -> TextIO:
 
 
 def write_export(
-    conn: sqlite3.Connection, out: TextIO, fmt: Format, selection: Selection = Selection()
+    conn: Connection, out: TextIO, fmt: Format, selection: Selection = Selection()
 ) -> ExportHead:
     """Stream an export of `conn` to `out`; return its chain-head record. `out` should be opened with
     `newline=""` for CSV files."""

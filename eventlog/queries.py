@@ -5,10 +5,10 @@ Every function takes a connection and returns rows or records; `EventLog` expose
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator, Sequence
 
 from eventlog.codec import EventRecord
+from eventlog.dialect import Connection
 from eventlog.rows import (
     ITEM_COLUMNS,
     JOB_COLUMNS,
@@ -40,6 +40,7 @@ EVENTS_OF_ITEM = f"SELECT {RECORD_COLUMNS} FROM events WHERE job_id = ? AND item
 HEAD = "SELECT seq, hash FROM events WHERE seq = (SELECT max(seq) FROM events)"
 ITEM = f"SELECT {', '.join(ITEM_COLUMNS)} FROM items WHERE job_id = ? AND item_key = ?"
 EVENTS_TAIL = f"SELECT {RECORD_COLUMNS} FROM events WHERE seq > ? ORDER BY seq DESC LIMIT ?"
+NO_LIMIT = 2**62  # a LIMIT no table reaches (SQLite reads a negative one as none, PostgreSQL refuses it)
 LIVE_STATUSES = ("created", "planned", "running")
 JOBS_CHANGED = (
     f"SELECT {', '.join(JOB_COLUMNS)} FROM jobs "
@@ -72,67 +73,65 @@ CONSOLE_QUERIES: dict[str, tuple[str, tuple[object, ...]]] = {
 """Every console query with sample arguments, for the query-plan test."""
 
 
-def jobs(conn: sqlite3.Connection) -> list[JobRow]:
+def jobs(conn: Connection) -> list[JobRow]:
     return [JobRow(*row) for row in conn.execute(JOBS)]
 
 
-def job(conn: sqlite3.Connection, job_id: str) -> JobRow | None:
+def job(conn: Connection, job_id: str) -> JobRow | None:
     row = conn.execute(JOB, (job_id,)).fetchone()
     return None if row is None else JobRow(*row)
 
 
 def items(
-    conn: sqlite3.Connection, job_id: str, status: str | None = None, limit: int | None = None
+    conn: Connection, job_id: str, status: str | None = None, limit: int | None = None
 ) -> list[ItemRow]:
-    most = -1 if limit is None else limit  # SQLite: a negative LIMIT means no limit
+    most = NO_LIMIT if limit is None else limit
     if status is None:
         return [ItemRow(*row) for row in conn.execute(ITEMS, (job_id, most))]
     return [ItemRow(*row) for row in conn.execute(ITEMS_BY_STATUS, (job_id, status, most))]
 
 
-def steps(conn: sqlite3.Connection, job_id: str, item_key: str | None = None) -> list[StepRow]:
+def steps(conn: Connection, job_id: str, item_key: str | None = None) -> list[StepRow]:
     if item_key is None:
         return [StepRow(*row) for row in conn.execute(STEPS_OF_JOB, (job_id,))]
     return [StepRow(*row) for row in conn.execute(STEPS_OF_ITEM, (job_id, item_key))]
 
 
-def preloads(conn: sqlite3.Connection, job_id: str) -> list[PreloadRow]:
+def preloads(conn: Connection, job_id: str) -> list[PreloadRow]:
     return [PreloadRow(*row) for row in conn.execute(PRELOADS_OF_JOB, (job_id,))]
 
 
-def records_after(conn: sqlite3.Connection, seq: int, limit: int) -> list[EventRecord]:
+def records_after(conn: Connection, seq: int, limit: int) -> list[EventRecord]:
     return [EventRecord(*row) for row in conn.execute(EVENTS_AFTER, (seq, limit))]
 
 
-def records_of_job(conn: sqlite3.Connection, job_id: str) -> Iterator[EventRecord]:
+def records_of_job(conn: Connection, job_id: str) -> Iterator[EventRecord]:
     for row in conn.execute(EVENTS_OF_JOB, (job_id,)):
         yield EventRecord(*row)
 
 
-def records_of_item(conn: sqlite3.Connection, job_id: str, item_key: str) -> list[EventRecord]:
+def records_of_item(conn: Connection, job_id: str, item_key: str) -> list[EventRecord]:
     return [EventRecord(*row) for row in conn.execute(EVENTS_OF_ITEM, (job_id, item_key))]
 
 
-def item(conn: sqlite3.Connection, job_id: str, item_key: str) -> ItemRow | None:
+def item(conn: Connection, job_id: str, item_key: str) -> ItemRow | None:
     row = conn.execute(ITEM, (job_id, item_key)).fetchone()
     return None if row is None else ItemRow(*row)
 
 
-def records_tail(conn: sqlite3.Connection, seq: int, limit: int) -> list[EventRecord]:
+def records_tail(conn: Connection, seq: int, limit: int) -> list[EventRecord]:
     """The newest `limit` records after `seq`, oldest first."""
     rows = conn.execute(EVENTS_TAIL, (seq, limit)).fetchall()
     return [EventRecord(*row) for row in reversed(rows)]
 
 
-def jobs_changed(conn: sqlite3.Connection, seq: int) -> list[JobRow]:
+def jobs_changed(conn: Connection, seq: int) -> list[JobRow]:
     """The jobs whose row moved after `seq`, and every job still created, planned or running, oldest first.
     (One pass over the jobs in creation order: a log of 1,000 jobs costs one scan of that index.)"""
     return [JobRow(*row) for row in conn.execute(JOBS_CHANGED, (seq, *LIVE_STATUSES))]
 
 
-def records_of_job_by_type(
-    conn: sqlite3.Connection, job_id: str, types: Sequence[str]
-) -> Iterator[EventRecord]:
+def records_of_job_by_type(conn: Connection, job_id: str, types: Sequence[str]) -> Iterator[EventRecord]:
     if not types:
         return
     for row in conn.execute(_events_of_job_by_type(len(types)), (job_id, *types)):

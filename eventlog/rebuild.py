@@ -9,9 +9,9 @@ changed rows are written in bulk every `chunk` events. The cyclic garbage collec
 from __future__ import annotations
 
 import json
-import sqlite3
 
 from eventlog import tables
+from eventlog.dialect import Connection
 from eventlog.gcpause import collector_paused
 from eventlog.projection import Projector
 from eventlog.registry import EventRegistry
@@ -24,8 +24,8 @@ MAX_SEQ = 2**63 - 1
 
 
 def fold_into(
-    source: sqlite3.Connection,
-    target: sqlite3.Connection,
+    source: Connection,
+    target: Connection,
     projector: Projector,
     registry: EventRegistry,
     *,
@@ -59,14 +59,14 @@ def fold_into(
     return count
 
 
-def rebuild(conn: sqlite3.Connection, registry: EventRegistry, *, to_seq: int | None = None) -> int:
+def rebuild(conn: Connection, registry: EventRegistry, *, to_seq: int | None = None) -> int:
     """Empty the projections of `conn` and fold its events from the first (up to `to_seq`) in one
     transaction; return the number of events folded."""
     with collector_paused():
         return _rebuild(conn, registry, to_seq)
 
 
-def _rebuild(conn: sqlite3.Connection, registry: EventRegistry, to_seq: int | None) -> int:
+def _rebuild(conn: Connection, registry: EventRegistry, to_seq: int | None) -> int:
     conn.execute("BEGIN IMMEDIATE")
     try:
         tables.clear(conn)
@@ -80,20 +80,20 @@ def _rebuild(conn: sqlite3.Connection, registry: EventRegistry, to_seq: int | No
     return count
 
 
-def refold(conn: sqlite3.Connection, registry: EventRegistry) -> None:
+def refold(conn: Connection, registry: EventRegistry) -> None:
     """Empty the projections and fold every event again inside the caller's transaction (a migration's)."""
     with collector_paused():
         tables.clear(conn)
         fold_into(conn, conn, Projector(tables.TableSource(conn), complete=True), registry, after=0)
 
 
-def catch_up(conn: sqlite3.Connection, registry: EventRegistry) -> int:
+def catch_up(conn: Connection, registry: EventRegistry) -> int:
     """Fold the events after the tracking position into the projections; return how many."""
     with collector_paused():
         return _catch_up(conn, registry)
 
 
-def _catch_up(conn: sqlite3.Connection, registry: EventRegistry) -> int:
+def _catch_up(conn: Connection, registry: EventRegistry) -> int:
     conn.execute("BEGIN IMMEDIATE")
     try:
         position = tables.position(conn)

@@ -13,6 +13,7 @@ from typing import Any
 
 from eventlog import queries, schema, tables
 from eventlog.codec import GENESIS_HASH, ChainHead
+from eventlog.dialect import Connection
 from eventlog.projection import Projector
 from eventlog.rebuild import fold_into
 from eventlog.registry import EventRegistry
@@ -58,7 +59,7 @@ class ReplayReport:
         }
 
 
-def replay_check(conn: sqlite3.Connection, registry: EventRegistry, *, limit: int = 100) -> ReplayReport:
+def replay_check(conn: Connection, registry: EventRegistry, *, limit: int = 100) -> ReplayReport:
     """Rebuild from `conn`'s events into a scratch copy and report up to `limit` differences."""
     copy = sqlite3.connect(":memory:", isolation_level=None)
     try:
@@ -87,7 +88,7 @@ def replay_check(conn: sqlite3.Connection, registry: EventRegistry, *, limit: in
         copy.close()
 
 
-def _diff_table(table: str, live: sqlite3.Connection, rebuilt: sqlite3.Connection) -> Iterator[Difference]:
+def _diff_table(table: str, live: Connection, rebuilt: Connection) -> Iterator[Difference]:
     columns, key = tables.PROJECTION_TABLES[table]
     width = len(key)
     live_rows = tables.rows_in_order(live, table)

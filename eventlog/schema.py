@@ -1,4 +1,5 @@
-"""The log's file: recognising it, creating it (mode 0600, WAL, durable commits) and migrating it forward.
+"""Opening a log and migrating its schema forward: a SQLite file (recognised, created mode 0600, WAL, durable
+commits) or, given a `postgresql://` URL, a PostgreSQL database (`eventlog.postgres`).
 
 A paydesk log carries `PRAGMA application_id = APPLICATION_ID` in its header and records each applied
 migration in `paydesk_schema`. Opening checks the raw header before SQLite writes anything, so a file that
@@ -13,109 +14,18 @@ import sqlite3
 import struct
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
+from eventlog.dialect import Connection, dialect_of
 from eventlog.errors import DamagedLog, LogNotFound, NewerSchema, NotAnEventLog, OlderSchema
+from eventlog.location import Location, is_url
+from eventlog.migrations import MIGRATIONS, Dialect, Migration, current_version
+
+__all__ = ["MIGRATIONS", "Migration", "connect", "current_version", "migrate"]
 
 APPLICATION_ID = 0x50594453  # "PYDS"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 CACHE_KIB = 65536  # page cache per connection: projections of a busy log stay in memory
-
-
-@dataclass(frozen=True)
-class Migration:
-    """A step of the schema: its statements, and whether the projections are then rebuilt from the events
-    (`refold`, when what a projection keeps of the same events changed), all in one transaction."""
-
-    version: int
-    statements: tuple[str, ...]
-    refold: bool = False
-
-
-_V1 = Migration(
-    1,
-    (
-        """CREATE TABLE events (
-            seq INTEGER PRIMARY KEY,
-            recorded_at TEXT NOT NULL,
-            job_id TEXT NOT NULL,
-            item_key TEXT,
-            step_key TEXT,
-            type TEXT NOT NULL,
-            version INTEGER NOT NULL,
-            operator TEXT NOT NULL,
-            payload TEXT NOT NULL,
-            hash TEXT NOT NULL
-        ) STRICT""",
-        "CREATE INDEX events_by_job ON events (job_id, seq)",
-        "CREATE INDEX events_by_item ON events (job_id, item_key, seq) WHERE item_key IS NOT NULL",
-        """CREATE TRIGGER events_reject_update BEFORE UPDATE ON events
-           BEGIN SELECT RAISE(ABORT, 'the event log is append-only: events cannot be changed'); END""",
-        """CREATE TRIGGER events_reject_delete BEFORE DELETE ON events
-           BEGIN SELECT RAISE(ABORT, 'the event log is append-only: events cannot be deleted'); END""",
-        """CREATE TABLE jobs (
-            job_id TEXT PRIMARY KEY, kind TEXT NOT NULL, params TEXT NOT NULL, selection_key TEXT NOT NULL,
-            operator TEXT NOT NULL, status TEXT NOT NULL, error TEXT,
-            created_at TEXT, planned_at TEXT, started_at TEXT, finished_at TEXT,
-            plan_items INTEGER NOT NULL, plan_steps INTEGER NOT NULL, totals TEXT, estimate TEXT,
-            workers INTEGER,
-            items_pending INTEGER NOT NULL, items_running INTEGER NOT NULL, items_succeeded INTEGER NOT NULL,
-            items_skipped INTEGER NOT NULL, items_failed INTEGER NOT NULL, items_blocked INTEGER NOT NULL,
-            items_cancelled INTEGER NOT NULL,
-            steps_planned INTEGER NOT NULL, steps_started INTEGER NOT NULL, steps_succeeded INTEGER NOT NULL,
-            steps_skipped INTEGER NOT NULL, steps_failed INTEGER NOT NULL, steps_blocked INTEGER NOT NULL,
-            steps_cancelled INTEGER NOT NULL,
-            preload_pages INTEGER NOT NULL, preload_requests INTEGER NOT NULL, preload_ms INTEGER NOT NULL,
-            reads INTEGER NOT NULL, writes INTEGER NOT NULL, retries INTEGER NOT NULL,
-            throttles INTEGER NOT NULL, wait_ms INTEGER NOT NULL,
-            warnings INTEGER NOT NULL, last_warning TEXT,
-            cancel_requested INTEGER NOT NULL, cancel_reason TEXT,
-            resumes INTEGER NOT NULL, retry_requests INTEGER NOT NULL,
-            created_seq INTEGER NOT NULL, updated_seq INTEGER NOT NULL
-        ) STRICT""",
-        "CREATE INDEX jobs_by_creation ON jobs (created_seq)",
-        """CREATE TABLE items (
-            job_id TEXT NOT NULL, item_key TEXT NOT NULL, label TEXT NOT NULL, kind TEXT NOT NULL,
-            data TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL, last_error TEXT,
-            skip_reason TEXT,
-            n_planned INTEGER NOT NULL, n_started INTEGER NOT NULL, n_succeeded INTEGER NOT NULL,
-            n_skipped INTEGER NOT NULL, n_failed INTEGER NOT NULL, n_blocked INTEGER NOT NULL,
-            n_cancelled INTEGER NOT NULL,
-            planned_seq INTEGER NOT NULL, updated_seq INTEGER NOT NULL,
-            PRIMARY KEY (job_id, item_key)
-        ) STRICT, WITHOUT ROWID""",
-        "CREATE INDEX items_by_status ON items (job_id, status, planned_seq)",
-        """CREATE TABLE steps (
-            job_id TEXT NOT NULL, item_key TEXT NOT NULL, step_key TEXT NOT NULL, kind TEXT NOT NULL,
-            data_source TEXT NOT NULL, label TEXT NOT NULL, target TEXT NOT NULL, property TEXT,
-            before TEXT NOT NULL, after TEXT NOT NULL, depends_on TEXT NOT NULL, status TEXT NOT NULL,
-            attempts INTEGER NOT NULL, value TEXT,
-            reason TEXT, last_error TEXT, error_code TEXT, http_status INTEGER, retryable INTEGER,
-            request_id TEXT, page_id TEXT, started_at TEXT, finished_at TEXT,
-            planned_seq INTEGER NOT NULL, updated_seq INTEGER NOT NULL,
-            PRIMARY KEY (job_id, item_key, step_key)
-        ) STRICT, WITHOUT ROWID""",
-        """CREATE TABLE preloads (
-            seq INTEGER PRIMARY KEY, job_id TEXT NOT NULL, data_source TEXT NOT NULL, filter TEXT,
-            pages INTEGER NOT NULL, requests INTEGER NOT NULL, ms INTEGER NOT NULL, recorded_at TEXT NOT NULL
-        ) STRICT""",
-        "CREATE INDEX preloads_by_job ON preloads (job_id, seq)",
-        "CREATE TABLE projection_position (name TEXT PRIMARY KEY, seq INTEGER NOT NULL) STRICT",
-        "INSERT INTO projection_position (name, seq) VALUES ('main', 0)",
-    ),
-)
-
-# A job's request counts (reads, writes, retries, throttles, wait) are the sum of its runs' GatewayStats;
-# version 1 kept the last run's, so a resumed or retried job showed only its last run's requests.
-_V2 = Migration(2, (), refold=True)
-
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2)
-"""Forward migrations in order; the last one's version is the schema this paydesk writes."""
-
-
-def current_version(migrations: Sequence[Migration] = MIGRATIONS) -> int:
-    return migrations[-1].version
 
 
 _HEADER_FDS: dict[tuple[int, int], int] = {}
@@ -200,14 +110,14 @@ BUSY_TIMEOUT_MS = 30_000  # how long a statement of an open log waits for anothe
 
 
 def connect(
-    path: Path,
+    location: Location,
     *,
     create: bool,
     read_only: bool,
     migrations: Sequence[Migration] = MIGRATIONS,
     refold: Refold | None = None,
-) -> sqlite3.Connection:
-    """Open (or create) the log at `path` and bring its schema up to date; see the module docstring.
+) -> Connection:
+    """Open (or create) the log at `location` and bring its schema up to date; see the module docstring.
 
     A log of an older schema is migrated even when opened read-only (through a writable connection first,
     which needs write access to the file): its events are never changed, only the schema and projections.
@@ -215,8 +125,32 @@ def connect(
 
     Two processes opening a new log at once both succeed: while one creates its schema (SQLite answers the
     other "database is locked"), the other waits and tries again, for up to `BUSY_LIMIT_S`."""
+    if is_url(location):
+        from eventlog import postgres  # psycopg is imported only by who opens a PostgreSQL log
+
+        return postgres.connect(
+            str(location),
+            create=create,
+            read_only=read_only,
+            migrations=migrations,
+            refold=refold,
+            migrate=migrate,
+        )
+    return connect_file(
+        Path(location), create=create, read_only=read_only, migrations=migrations, refold=refold
+    )
+
+
+def connect_file(
+    path: Path,
+    *,
+    create: bool,
+    read_only: bool,
+    migrations: Sequence[Migration] = MIGRATIONS,
+    refold: Refold | None = None,
+) -> sqlite3.Connection:
+    """`connect` for a SQLite file."""
     deadline = time.monotonic() + BUSY_LIMIT_S
-    path = Path(path)
     while True:
         try:
             return _connect(path, create=create, read_only=read_only, migrations=migrations, refold=refold)
@@ -241,7 +175,7 @@ class _Older(Exception):
         self.version = version
 
 
-Refold = Callable[[sqlite3.Connection], None]
+Refold = Callable[[Connection], None]
 
 
 def _migrate_for_reading(
@@ -291,7 +225,7 @@ def _connect(
             if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
                 raise DamagedLog(path, "SQLite refused write-ahead logging for this file")
             if version < current_version(migrations):
-                _migrate(conn, migrations, refold)
+                migrate(conn, migrations, refold)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         return conn
     except sqlite3.OperationalError as err:
@@ -322,18 +256,31 @@ def _stored_version(conn: sqlite3.Connection, path: Path) -> int:
     return version
 
 
-def _migrate(conn: sqlite3.Connection, migrations: Sequence[Migration], refold: Refold | None) -> None:
+VERSION_TABLE: dict[Dialect, str] = {
+    "sqlite": (
+        "CREATE TABLE IF NOT EXISTS paydesk_schema "
+        "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ')))"
+        " STRICT"
+    ),
+    "postgresql": (
+        "CREATE TABLE IF NOT EXISTS paydesk_schema (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL "
+        """DEFAULT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))"""
+    ),
+}
+"""The table recording each applied migration, per backend."""
+
+
+def migrate(conn: Connection, migrations: Sequence[Migration], refold: Refold | None) -> None:
+    """Apply the migrations the log lacks, in one transaction that holds the writers' lock; refold the
+    projections if one of them asks for it (and the log held events before)."""
+    dialect = dialect_of(conn)
     conn.execute("BEGIN IMMEDIATE")
     try:
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS paydesk_schema "
-            "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ')))"
-            " STRICT"
-        )
+        conn.execute(VERSION_TABLE[dialect])
         version = conn.execute("SELECT coalesce(max(version), 0) FROM paydesk_schema").fetchone()[0]
         applied = [migration for migration in migrations if migration.version > version]
         for migration in applied:
-            for statement in migration.statements:
+            for statement in migration.statements_for(dialect):
                 conn.execute(statement)
             conn.execute("INSERT INTO paydesk_schema (version) VALUES (?)", (migration.version,))
         if version > 0 and refold is not None and any(migration.refold for migration in applied):

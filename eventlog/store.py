@@ -1,13 +1,15 @@
-"""`EventLog`: the SQLite event store — append (with projections in the same transaction), read, rebuild.
+"""`EventLog`: the event store — append (with projections in the same transaction), read, rebuild.
 
-One `EventLog` owns one SQLite connection and is used from one thread. Several `EventLog`s (in threads or
-processes) may read the same file at once (WAL); writes are serialised by SQLite. The engine writes
-through a `GroupCommitWriter`, which owns an `EventLog` in its own thread.
+One `EventLog` owns one connection and is used from one thread. Its location is a SQLite file or a
+PostgreSQL database (`postgresql://…`, see `eventlog.postgres`); the code below is the same for both
+(`eventlog.dialect`). Several `EventLog`s (in threads, processes or, on PostgreSQL, machines) may read the
+same log at once; writes are serialised (by SQLite's lock, or PostgreSQL's advisory lock), so appenders
+keep one hash chain. The engine writes through a `GroupCommitWriter`, which owns an `EventLog` in its own
+thread.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from hashlib import sha256
@@ -31,8 +33,11 @@ from eventlog.codec import (
     json_value,
     utc_now,
 )
+from eventlog.dialect import Connection, is_sqlite
+from eventlog.errors import ReadOnlyLog
 from eventlog.events import EVENTS
 from eventlog.export import ExportHead, Format, Selection, write_export
+from eventlog.location import Location, describe_location, is_url
 from eventlog.projection import Projector
 from eventlog.registry import Event, EventRegistry
 from eventlog.replay import ReplayReport, replay_check
@@ -44,16 +49,18 @@ _stored = tuple.__new__  # makes a `StoredEvent` without the Python-level `__new
 
 
 class EventLog:
-    """The event log at `path`, opened (and created unless `create=False` or `read_only=True`).
+    """The event log at `location` (a path, or a `postgresql://` URL), opened (and created unless
+    `create=False` or `read_only=True`).
 
-    Raises `LogNotFound`, `DamagedLog`, `NotAnEventLog` or `NewerSchema` — having changed nothing — when
-    the file cannot be used. `secrets` are values (the Notion token, …) no event may contain; `clock`
-    gives the time recorded with each transaction's events.
+    Raises `LogNotFound`, `DamagedLog`, `NotAnEventLog`, `NewerSchema` or (PostgreSQL) `LogUnavailable` —
+    having changed nothing — when the log cannot be used. `path` is the file's path, or for a database its
+    URL with the password replaced by *** (what may be shown). `secrets` are values (the Notion token, …)
+    no event may contain; `clock` gives the time recorded with each transaction's events.
     """
 
     def __init__(
         self,
-        path: str | Path,
+        location: Location,
         *,
         create: bool = True,
         read_only: bool = False,
@@ -62,7 +69,8 @@ class EventLog:
         clock: Callable[[], datetime] = utc_now,
         cache_rows: int = 200_000,
     ) -> None:
-        self.path = Path(path)
+        self.is_url = is_url(location)
+        self.path: Path | str = describe_location(location) if self.is_url else Path(location)
         self.read_only = read_only
         self.registry = registry
         self._encoder = Encoder(registry, secrets)
@@ -71,7 +79,7 @@ class EventLog:
         self._projector: Projector | None = None
         self._projector_seq = -1
         self._conn = schema.connect(
-            self.path,
+            location if self.is_url else self.path,
             create=create,
             read_only=read_only,
             refold=lambda conn: rebuild.refold(conn, registry),
@@ -80,7 +88,7 @@ class EventLog:
     # --- lifetime -----------------------------------------------------------------------------------------
 
     @property
-    def connection(self) -> sqlite3.Connection:
+    def connection(self) -> Connection:
         """The underlying connection, for read-only SQL the methods here do not cover."""
         return self._conn
 
@@ -88,8 +96,10 @@ class EventLog:
         self._conn.close()
 
     def checkpoint(self) -> None:
-        """Copy what the WAL holds into the database file, as far as open readers allow (PASSIVE)."""
-        self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        """Copy what the WAL holds into the database file, as far as open readers allow (PASSIVE); nothing
+        to do on PostgreSQL."""
+        if is_sqlite(self._conn):
+            self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     def __enter__(self) -> EventLog:
         return self
@@ -130,6 +140,8 @@ class EventLog:
         that could not be encoded (an exception in its place) is left out and handed back."""
         if not any(groups):  # (an exception in place of a group counts as something)
             return [[] for _ in groups]
+        if self.read_only:
+            raise ReadOnlyLog(f"the event log {self.path} was opened read-only: nothing was appended")
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:

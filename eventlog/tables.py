@@ -6,11 +6,11 @@ per touched job, item or step), in the caller's transaction, together with the t
 
 from __future__ import annotations
 
-import sqlite3
 from operator import attrgetter
 from typing import Any
 
 from eventlog.bulk import BulkInsert, flat_values
+from eventlog.dialect import Connection, Cursor
 from eventlog.projection import Changes
 from eventlog.rows import (
     ITEM_COLUMNS,
@@ -67,7 +67,7 @@ preload_values = attrgetter(*PRELOAD_COLUMNS)
 class TableSource:
     """Rows from the projection tables of `conn` (a `RowSource` for the projector)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     def load_job(self, job_id: str) -> JobRow | None:
@@ -83,7 +83,7 @@ class TableSource:
         return None if row is None else StepRow(*row)
 
 
-def write_changes(conn: sqlite3.Connection, changes: Changes, position: int) -> None:
+def write_changes(conn: Connection, changes: Changes, position: int) -> None:
     """Write the changed rows and move the tracking position (inside the caller's transaction).
 
     Every changed row is upserted whole (the projector holds all its columns): with the rows bound in
@@ -100,28 +100,28 @@ def write_changes(conn: sqlite3.Connection, changes: Changes, position: int) -> 
     set_position(conn, position)
 
 
-def set_position(conn: sqlite3.Connection, position: int) -> None:
+def set_position(conn: Connection, position: int) -> None:
     conn.execute("UPDATE projection_position SET seq = ? WHERE name = 'main'", (position,))
 
 
-def position(conn: sqlite3.Connection) -> int:
+def position(conn: Connection) -> int:
     row = conn.execute("SELECT seq FROM projection_position WHERE name = 'main'").fetchone()
     return 0 if row is None else int(row[0])
 
 
-def clear(conn: sqlite3.Connection) -> None:
+def clear(conn: Connection) -> None:
     """Empty every projection table and reset the position (inside the caller's transaction)."""
     for table in PROJECTION_TABLES:
         conn.execute(f"DELETE FROM {table}")
     set_position(conn, 0)
 
 
-def rows_in_order(conn: sqlite3.Connection, table: str) -> sqlite3.Cursor:
+def rows_in_order(conn: Connection, table: str) -> Cursor:
     """Every row of a projection table, ordered by its primary key (for comparisons)."""
     columns, key = PROJECTION_TABLES[table]
     return conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {', '.join(key)}")
 
 
-def snapshot(conn: sqlite3.Connection) -> dict[str, list[tuple[Any, ...]]]:
+def snapshot(conn: Connection) -> dict[str, list[tuple[Any, ...]]]:
     """All projection rows, table by table (for tests and small logs)."""
     return {table: list(rows_in_order(conn, table)) for table in PROJECTION_TABLES}

@@ -7,7 +7,6 @@ number is missing). A removed tail leaves a consistent, shorter chain, so it nee
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 
 from eventlog import queries
 from eventlog.codec import GENESIS_HASH, ChainHead, EventRecord, chain_hash
+from eventlog.dialect import Connection, is_sqlite
 from eventlog.export import ExportHead, read_export
 
 
@@ -57,11 +57,11 @@ def verify_chain(records: Iterable[EventRecord]) -> VerifyReport:
     return VerifyReport(True, checked, ChainHead(expected - 1, previous))
 
 
-def verify_log(conn: sqlite3.Connection, against: Path | None = None) -> VerifyReport:
+def verify_log(conn: Connection, against: Path | None = None) -> VerifyReport:
     """Verify the chain of the log on `conn` and, given an earlier export, that none of it was removed."""
     conn.execute("BEGIN")
     try:
-        integrity = conn.execute("PRAGMA quick_check").fetchone()[0]
+        integrity = conn.execute("PRAGMA quick_check").fetchone()[0] if is_sqlite(conn) else "ok"
         if integrity != "ok":
             return VerifyReport(
                 False, 0, ChainHead(0, GENESIS_HASH), None, f"SQLite integrity check: {integrity}"
@@ -76,7 +76,7 @@ def verify_log(conn: sqlite3.Connection, against: Path | None = None) -> VerifyR
             conn.execute("COMMIT")
 
 
-def _compare_with_export(conn: sqlite3.Connection, report: VerifyReport, export: Path) -> VerifyReport:
+def _compare_with_export(conn: Connection, report: VerifyReport, export: Path) -> VerifyReport:
     log_end = report.head.seq
     saw_head = False
     for record in read_export(export):

@@ -18,6 +18,10 @@ has written `CHECKPOINT_EVENTS` since the last one, it checkpoints before it wai
 somebody awaits does not also pay for one. A writer that is never idle still has SQLite checkpoint every
 `CHECKPOINT_BACKSTOP_PAGES` pages of WAL (about 40 MB).
 
+On PostgreSQL (a `postgresql://` location) commits are the server's to make durable, there is no WAL to
+checkpoint, and a server that goes away fails the transaction in flight with `LogUnavailable` (nothing of
+it written); the next transaction connects again. The rest of this paragraph is about a SQLite file.
+
 The writer holds the log file open; if that file is renamed, deleted or replaced under it, what it writes
 would no longer reach the log at its path (SQLite would go on writing into the old file and a -wal nobody
 reads). So before and after every transaction it checks that the path still names the file it holds; once
@@ -46,6 +50,7 @@ from eventlog.codec import Encoder, Prepared, StoredEvent, encode_group, utc_now
 from eventlog.errors import DiskFull, EventLogError, LogMoved, WriterClosed
 from eventlog.events import EVENTS
 from eventlog.gcpause import collector_paused
+from eventlog.location import Location, describe_location, is_url
 from eventlog.receipt import Receipt
 from eventlog.registry import Event, EventRegistry
 from eventlog.store import EventLog
@@ -77,7 +82,8 @@ def _size(submission: _Submission) -> int:
 
 
 class GroupCommitWriter:
-    """Owns a writer thread with its own `EventLog` on `path`; see the module docstring.
+    """Owns a writer thread with its own `EventLog` on `location` (a path or a `postgresql://` URL); see
+    the module docstring.
 
     Opening errors (`DamagedLog`, …) are raised by the constructor. `close()` writes everything submitted
     before it, then stops the thread; submitting afterwards raises `WriterClosed`.
@@ -85,14 +91,16 @@ class GroupCommitWriter:
 
     def __init__(
         self,
-        path: str | Path,
+        location: Location,
         *,
         secrets: Iterable[str] = (),
         registry: EventRegistry = EVENTS,
         clock: Callable[[], datetime] = utc_now,
         max_batch_events: int = 10_000,
     ) -> None:
-        self.path = Path(path)
+        self._is_url = is_url(location)
+        self.path: Path | str = describe_location(location) if self._is_url else Path(location)
+        opened_at = location if self._is_url else self.path
         self._max_batch_events = max_batch_events
         self._queue: queue.SimpleQueue[_Submission | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
@@ -108,8 +116,8 @@ class GroupCommitWriter:
         self._encoder = Encoder(registry, secrets)
         self._thread = threading.Thread(
             target=self._run,
-            args=(lambda: EventLog(self.path, secrets=secrets, registry=registry, clock=clock),),
-            name=f"paydesk-eventlog-writer:{self.path.name}",
+            args=(lambda: EventLog(opened_at, secrets=secrets, registry=registry, clock=clock),),
+            name=f"paydesk-eventlog-writer:{self.path if self._is_url else Path(self.path).name}",
             daemon=True,
         )
         self._thread.start()
@@ -168,12 +176,13 @@ class GroupCommitWriter:
             self._open_error = err
             self._ready.set()
             return
-        log.connection.execute(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_BACKSTOP_PAGES}")
-        try:
-            held = os.stat(self.path)
-            self._identity = (held.st_dev, held.st_ino)
-        except OSError:
-            self._identity = None
+        if not self._is_url:
+            log.connection.execute(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_BACKSTOP_PAGES}")
+            try:
+                held = os.stat(self.path)
+                self._identity = (held.st_dev, held.st_ino)
+            except OSError:
+                self._identity = None
         self._ready.set()
         try:
             while self._work(log):
@@ -242,7 +251,7 @@ class GroupCommitWriter:
         except sqlite3.OperationalError as err:
             if not _disk_full(err):
                 raise
-            full = DiskFull(self.path, _free_bytes(self.path))
+            full = DiskFull(self.path, _free_bytes(Path(self.path)))
             for _, receipt in accepted:
                 receipt.settle(None, full)
             return

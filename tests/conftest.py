@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from trio.testing import MockClock
+
+from tests.pgserver import PgServer, Unavailable
 
 # How long (real seconds) trio must be idle before the mock clock jumps to the next deadline. At 0, trio's
 # loop polls without ever sleeping while a task waits on a thread (the event log's writer, a read of the
@@ -15,3 +19,25 @@ AUTOJUMP_THRESHOLD_S = 0.001
 def autojump_clock() -> MockClock:
     """trio's autojump clock (pytest-trio's fixture of the same name), with a threshold that does not spin."""
     return MockClock(autojump_threshold=AUTOJUMP_THRESHOLD_S)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PgServer]:
+    """One real PostgreSQL server for the session (each xdist worker starts its own, on its own port);
+    the tests that need it are skipped, with the reason, where none can be started."""
+    try:
+        server = PgServer.start_new()
+    except Unavailable as err:
+        pytest.skip(f"PostgreSQL is not available: {err}")
+    try:
+        yield server
+    finally:
+        server.remove()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PgServer) -> Iterator[str]:
+    """The URL of a fresh, empty database on the session's server (dropped after the test)."""
+    url = postgres_server.create_database()
+    yield url
+    postgres_server.drop_database(url)

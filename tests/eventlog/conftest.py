@@ -26,12 +26,33 @@ def log_path(tmp_path: Path) -> Path:
     return tmp_path / "paydesk.sqlite"
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(params=BACKENDS)
+def log_location(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    """Where a log lives, once per backend: a SQLite file, and a fresh PostgreSQL database (the contract
+    every backend passes)."""
+    if request.param == "sqlite":
+        return tmp_path / "paydesk.sqlite"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
 @pytest.fixture
 def clock() -> TickingClock:
     return TickingClock()
 
 
 @pytest.fixture
-def log(log_path: Path, clock: TickingClock) -> Iterator[EventLog]:
+def log(log_location: str | Path, clock: TickingClock) -> Iterator[EventLog]:
+    """A new log on each backend."""
+    with EventLog(log_location, clock=clock) as opened:
+        yield opened
+
+
+@pytest.fixture
+def sqlite_log(log_path: Path, clock: TickingClock) -> Iterator[EventLog]:
+    """A new log in a SQLite file (for what only a file has: its mode, header, WAL, query plans)."""
     with EventLog(log_path, clock=clock) as opened:
         yield opened

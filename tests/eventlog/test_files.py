@@ -90,7 +90,11 @@ def test_an_older_log_is_migrated_forward_keeping_its_events(
 ) -> None:
     path = _real_log(tmp_path / "log.sqlite")
     later = schema.current_version() + 1
-    notes = Migration(later, ("CREATE TABLE notes (seq INTEGER PRIMARY KEY, text TEXT NOT NULL) STRICT",))
+    notes = Migration(
+        later,
+        sqlite=("CREATE TABLE notes (seq INTEGER PRIMARY KEY, text TEXT NOT NULL) STRICT",),
+        postgres=("CREATE TABLE notes (seq BIGINT PRIMARY KEY, text TEXT NOT NULL)",),
+    )
     conn = schema.connect(path, create=False, read_only=False, migrations=(*schema.MIGRATIONS, notes))
     versions = [row[0] for row in conn.execute("SELECT version FROM paydesk_schema ORDER BY version")]
     tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}

@@ -9,15 +9,15 @@ agrees with them."""
 from __future__ import annotations
 
 import os
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from eventlog import EventLog, GatewayStats, JobCreated, OlderSchema, schema
+from tests.eventlog.backends import raw_execute, raw_rows
 
 
-def _job_with_two_runs(path: Path) -> None:
+def _job_with_two_runs(path: str | Path) -> None:
     with EventLog(path) as log:
         log.append([JobCreated(job_id="j", operator="o", kind="commit", params={}, selection_key="s")])
         log.append(
@@ -28,12 +28,13 @@ def _job_with_two_runs(path: Path) -> None:
         )
 
 
-def _as_written_by_schema_1(path: Path) -> None:
+def _as_written_by_schema_1(location: str | Path) -> None:
     """What the release before left: the last run's counts in the projection, schema version 1."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("UPDATE jobs SET reads = 4, writes = 0, throttles = 0, wait_ms = 3")
-    conn.execute("DELETE FROM paydesk_schema WHERE version > 1")
-    conn.close()
+    raw_execute(
+        location,
+        "UPDATE jobs SET reads = 4, writes = 0, throttles = 0, wait_ms = 3",
+        "DELETE FROM paydesk_schema WHERE version > 1",
+    )
 
 
 def test_a_jobs_request_counts_add_up_every_run(tmp_path: Path) -> None:
@@ -45,8 +46,8 @@ def test_a_jobs_request_counts_add_up_every_run(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("read_only", [True, False])
-def test_a_log_of_schema_1_is_refolded_when_first_opened(tmp_path: Path, read_only: bool) -> None:
-    path = tmp_path / "log.sqlite"
+def test_a_log_of_schema_1_is_refolded_when_first_opened(log_location: str | Path, read_only: bool) -> None:
+    path = log_location
     _job_with_two_runs(path)
     _as_written_by_schema_1(path)
     with EventLog(path, read_only=read_only) as log:
@@ -54,9 +55,7 @@ def test_a_log_of_schema_1_is_refolded_when_first_opened(tmp_path: Path, read_on
         assert job is not None and (job.reads, job.writes, job.wait_ms) == (8, 15, 12)
         assert log.replay_check().ok
         assert log.verify().ok  # the events are untouched
-    conn = sqlite3.connect(path)
-    versions = [row[0] for row in conn.execute("SELECT version FROM paydesk_schema ORDER BY version")]
-    conn.close()
+    versions = [row[0] for row in raw_rows(path, "SELECT version FROM paydesk_schema ORDER BY version")]
     assert versions == [m.version for m in schema.MIGRATIONS]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import stat
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ from eventlog import (
     InvalidEvent,
     ItemPlanned,
     JobCreated,
+    ReadOnlyLog,
     StepStarted,
     StepSucceeded,
     canonical_json,
@@ -24,6 +24,7 @@ from eventlog import (
 from eventlog.codec import chain_hash
 from eventlog.queries import CONSOLE_QUERIES
 from eventlog.schema import APPLICATION_ID
+from tests.eventlog.backends import DATABASE_ERRORS, REFUSED_CHANGES, raw_execute
 from tests.eventlog.conftest import TickingClock
 from tests.eventlog.eventlog_histories import OP, planned_job, small_history
 
@@ -98,18 +99,20 @@ def test_an_event_without_the_keys_its_scope_needs_is_refused(
 @pytest.mark.parametrize(
     "statement", ["UPDATE events SET payload = '{}' WHERE seq = 1", "DELETE FROM events WHERE seq = 1"]
 )
-def test_the_database_itself_rejects_changing_or_deleting_events(log: EventLog, statement: str) -> None:
+def test_the_database_itself_rejects_changing_or_deleting_events(
+    log: EventLog, log_location: str | Path, statement: str
+) -> None:
     log.append(small_history()[:2])
-    raw = sqlite3.connect(log.path)
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        raw.execute(statement)
-    raw.close()
+    with pytest.raises(REFUSED_CHANGES, match="append-only"):
+        raw_execute(log_location, statement)
     assert len(log.records_after(0)) == 2
 
 
-def test_the_file_is_private_durable_and_marked_as_a_paydesk_log(log: EventLog) -> None:
+def test_the_file_is_private_durable_and_marked_as_a_paydesk_log(sqlite_log: EventLog) -> None:
+    log = sqlite_log
     log.append(small_history()[:1])
     assert stat.S_IMODE(log.path.stat().st_mode) == 0o600
+    assert isinstance(log.path, Path)
     wal = Path(f"{log.path}-wal")
     assert wal.exists() and stat.S_IMODE(wal.stat().st_mode) == 0o600
     conn = log.connection
@@ -121,11 +124,11 @@ def test_the_file_is_private_durable_and_marked_as_a_paydesk_log(log: EventLog) 
     ]
 
 
-def test_reopening_a_log_keeps_its_events_and_continues_the_chain(log_path: Path) -> None:
-    with EventLog(log_path) as first:
+def test_reopening_a_log_keeps_its_events_and_continues_the_chain(log_location: str | Path) -> None:
+    with EventLog(log_location) as first:
         first.append(small_history()[:3])
         head = first.head()
-    with EventLog(log_path) as second:
+    with EventLog(log_location) as second:
         assert second.head() == head
         (stored,) = second.append([small_history()[3]])
         assert stored.seq == 4
@@ -188,9 +191,9 @@ def test_each_transaction_records_its_own_time(log: EventLog) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(CONSOLE_QUERIES))
-def test_every_console_query_is_served_by_an_index(log: EventLog, name: str) -> None:
+def test_every_console_query_is_served_by_an_index(sqlite_log: EventLog, name: str) -> None:
     sql, params = CONSOLE_QUERIES[name]
-    plan = [row[3] for row in log.connection.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+    plan = [row[3] for row in sqlite_log.connection.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
     full_scans = [step for step in plan if step.startswith("SCAN") and "USING" not in step]
     assert full_scans == [], plan
 
@@ -211,12 +214,14 @@ def test_the_canonical_payload_is_compact_sorted_utf8_json() -> None:
     assert canonical_json({"b": [1, 2.5, None], "a": "é"}) == '{"a":"é","b":[1,2.5,null]}'
 
 
-def test_a_read_only_log_refuses_writes(log_path: Path) -> None:
-    EventLog(log_path).close()
-    with EventLog(log_path, read_only=True) as reader:
-        with pytest.raises(sqlite3.OperationalError):
+def test_a_read_only_log_refuses_writes(log_location: str | Path) -> None:
+    EventLog(log_location).close()
+    with EventLog(log_location, read_only=True) as reader:
+        with pytest.raises(ReadOnlyLog, match="read-only"):
             reader.append(small_history()[:1])
-        assert reader.head().seq == 0
+        with pytest.raises(DATABASE_ERRORS):  # the connection itself cannot write either
+            reader.connection.execute("INSERT INTO projection_position (name, seq) VALUES ('x', 1)")
+        assert reader.head().seq == 0 and reader.jobs() == []
 
 
 def test_step_retries_count_attempts(log: EventLog) -> None:

@@ -4,63 +4,54 @@ projection that no longer matches its events."""
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from pathlib import Path
 
-from eventlog import EventLog
+from eventlog import EventLog, is_url
+from tests.eventlog.backends import raw_execute, tamper
 from tests.eventlog.eventlog_histories import planned_job, small_history
 
 
-def _tamper(path: Path, *statements: str) -> None:
-    """What an attacker with the file could do: drop the append-only triggers, then edit."""
-    conn = sqlite3.connect(path)
-    conn.execute("DROP TRIGGER events_reject_update")
-    conn.execute("DROP TRIGGER events_reject_delete")
-    for statement in statements:
-        conn.execute(statement)
-    conn.commit()
-    conn.close()
-
-
-def _copy_of_log(tmp_path: Path) -> tuple[Path, Path]:
-    original = tmp_path / "log.sqlite"
-    with EventLog(original) as log:
+def _copy_of_log(tmp_path: Path, location: str | Path) -> tuple[str | Path, Path]:
+    """A log with two jobs and an export of it; for a file, a copy of it (a database is new per test)."""
+    with EventLog(location) as log:
         log.append(small_history())
         log.append(planned_job("job-2", {"x": ["x1", "x2"]}))
         export = tmp_path / "before.jsonl"
         with export.open("w", encoding="utf-8") as file:
             log.export(file)
+    if is_url(location):
+        return location, export
     copy = tmp_path / "copy.sqlite"
-    shutil.copy(original, copy)
+    shutil.copy(location, copy)
     return copy, export
 
 
-def test_an_untouched_log_verifies(tmp_path: Path) -> None:
-    copy, export = _copy_of_log(tmp_path)
+def test_an_untouched_log_verifies(tmp_path: Path, log_location: str | Path) -> None:
+    copy, export = _copy_of_log(tmp_path, log_location)
     with EventLog(copy) as log:
         assert log.verify().ok and log.verify(against=export).ok
         assert log.verify().checked == len(small_history()) + 6
 
 
-def test_one_changed_byte_in_a_payload_names_that_event(tmp_path: Path) -> None:
-    copy, _ = _copy_of_log(tmp_path)
-    _tamper(copy, "UPDATE events SET payload = replace(payload, 'Paid', 'Pain') WHERE seq = 12")
+def test_one_changed_byte_in_a_payload_names_that_event(tmp_path: Path, log_location: str | Path) -> None:
+    copy, _ = _copy_of_log(tmp_path, log_location)
+    tamper(copy, "UPDATE events SET payload = replace(payload, 'Paid', 'Pain') WHERE seq = 12")
     with EventLog(copy) as log:
         report = log.verify()
     assert (report.ok, report.first_broken) == (False, 12)
     assert "changed" in (report.problem or "")
 
 
-def test_a_changed_envelope_field_is_detected_too(tmp_path: Path) -> None:
-    copy, _ = _copy_of_log(tmp_path)
-    _tamper(copy, "UPDATE events SET operator = 'mallory' WHERE seq = 3")
+def test_a_changed_envelope_field_is_detected_too(tmp_path: Path, log_location: str | Path) -> None:
+    copy, _ = _copy_of_log(tmp_path, log_location)
+    tamper(copy, "UPDATE events SET operator = 'mallory' WHERE seq = 3")
     with EventLog(copy) as log:
         assert log.verify().first_broken == 3
 
 
-def test_a_removed_event_names_the_missing_sequence(tmp_path: Path) -> None:
-    copy, _ = _copy_of_log(tmp_path)
-    _tamper(copy, "DELETE FROM events WHERE seq = 7")
+def test_a_removed_event_names_the_missing_sequence(tmp_path: Path, log_location: str | Path) -> None:
+    copy, _ = _copy_of_log(tmp_path, log_location)
+    tamper(copy, "DELETE FROM events WHERE seq = 7")
     with EventLog(copy) as log:
         report = log.verify()
     assert (report.ok, report.first_broken, report.problem) == (
@@ -70,9 +61,11 @@ def test_a_removed_event_names_the_missing_sequence(tmp_path: Path) -> None:
     )
 
 
-def test_a_removed_tail_is_found_only_against_an_earlier_export(tmp_path: Path) -> None:
-    copy, export = _copy_of_log(tmp_path)
-    _tamper(copy, "DELETE FROM events WHERE seq > 20")
+def test_a_removed_tail_is_found_only_against_an_earlier_export(
+    tmp_path: Path, log_location: str | Path
+) -> None:
+    copy, export = _copy_of_log(tmp_path, log_location)
+    tamper(copy, "DELETE FROM events WHERE seq > 20")
     with EventLog(copy) as log:
         assert log.verify().ok  # a shorter chain is still a chain …
         report = log.verify(against=export)
@@ -80,9 +73,11 @@ def test_a_removed_tail_is_found_only_against_an_earlier_export(tmp_path: Path) 
     assert "removed from its end" in (report.problem or "")
 
 
-def test_a_rewritten_event_is_found_against_an_earlier_export(tmp_path: Path) -> None:
-    copy, export = _copy_of_log(tmp_path)
-    _tamper(copy, "DELETE FROM events WHERE seq >= 20")
+def test_a_rewritten_event_is_found_against_an_earlier_export(
+    tmp_path: Path, log_location: str | Path
+) -> None:
+    copy, export = _copy_of_log(tmp_path, log_location)
+    tamper(copy, "DELETE FROM events WHERE seq >= 20")
     with EventLog(copy) as log:  # the attacker re-appends a different, validly chained event 20
         log.append(planned_job("job-3", {})[:1])
         assert log.verify().ok
@@ -90,13 +85,15 @@ def test_a_rewritten_event_is_found_against_an_earlier_export(tmp_path: Path) ->
     assert (report.ok, report.first_broken) == (False, 20)
 
 
-def test_replay_check_reports_a_projection_edited_behind_the_logs_back(tmp_path: Path) -> None:
-    copy, _ = _copy_of_log(tmp_path)
-    conn = sqlite3.connect(copy)
-    conn.execute("UPDATE jobs SET items_failed = 0 WHERE job_id = 'job-1'")
-    conn.execute("DELETE FROM steps WHERE step_key = 'x2'")
-    conn.commit()
-    conn.close()
+def test_replay_check_reports_a_projection_edited_behind_the_logs_back(
+    tmp_path: Path, log_location: str | Path
+) -> None:
+    copy, _ = _copy_of_log(tmp_path, log_location)
+    raw_execute(
+        copy,
+        "UPDATE jobs SET items_failed = 0 WHERE job_id = 'job-1'",
+        "DELETE FROM steps WHERE step_key = 'x2'",
+    )
     with EventLog(copy) as log:
         report = log.replay_check()
     assert not report.ok

@@ -48,9 +48,9 @@ def warning(job: str, n: int) -> WarningRecorded:
     return WarningRecorded(job_id=job, operator=OP, code="c", message=str(n))
 
 
-def test_concurrent_submissions_are_all_acknowledged_in_few_transactions(tmp_path: Path) -> None:
+def test_concurrent_submissions_are_all_acknowledged_in_few_transactions(log_location: str | Path) -> None:
     clock = GateClock()
-    writer = GroupCommitWriter(tmp_path / "log.sqlite", clock=clock)
+    writer = GroupCommitWriter(log_location, clock=clock)
     first = writer.submit(planned_job("job-0", {"a": ["a1"]}))
     assert clock.entered.wait(timeout=30)
     futures: dict[int, list[Receipt[list[StoredEvent]]]] = {}
@@ -78,14 +78,14 @@ def test_concurrent_submissions_are_all_acknowledged_in_few_transactions(tmp_pat
     for t, fs in futures.items():  # and each submitter's submissions keep their order
         messages = [stored.event.message for f in fs for stored in f.result()]  # type: ignore[attr-defined]
         assert messages == [str(n) for n in range(100)], t
-    with EventLog(tmp_path / "log.sqlite") as log:
+    with EventLog(log_location) as log:
         assert log.verify().ok and log.replay_check().ok
         assert log.jobs()[0].job_id == "job-0"
 
 
-def test_a_bad_submission_fails_alone(tmp_path: Path) -> None:
+def test_a_bad_submission_fails_alone(log_location: str | Path) -> None:
     clock = GateClock()
-    with GroupCommitWriter(tmp_path / "log.sqlite", clock=clock) as writer:
+    with GroupCommitWriter(log_location, clock=clock) as writer:
         blocker = writer.submit([warning("j", 0)])
         assert clock.entered.wait(timeout=30)
         good = writer.submit([warning("j", 1)])
@@ -98,9 +98,9 @@ def test_a_bad_submission_fails_alone(tmp_path: Path) -> None:
         assert [s.seq for s in blocker.result() + good.result() + also_good.result()] == [1, 2, 3]
 
 
-def test_a_submission_cancelled_before_the_writer_takes_it_is_not_written(tmp_path: Path) -> None:
+def test_a_submission_cancelled_before_the_writer_takes_it_is_not_written(log_location: str | Path) -> None:
     clock = GateClock()
-    with GroupCommitWriter(tmp_path / "log.sqlite", clock=clock) as writer:
+    with GroupCommitWriter(log_location, clock=clock) as writer:
         writer.submit([warning("j", 0)])
         assert clock.entered.wait(timeout=30)
         withdrawn = writer.submit([warning("j", 1)])
@@ -110,15 +110,15 @@ def test_a_submission_cancelled_before_the_writer_takes_it_is_not_written(tmp_pa
         assert kept.result(timeout=30)[0].seq == 2
 
 
-def test_close_writes_everything_submitted_and_then_refuses_more(tmp_path: Path) -> None:
-    writer = GroupCommitWriter(tmp_path / "log.sqlite")
+def test_close_writes_everything_submitted_and_then_refuses_more(log_location: str | Path) -> None:
+    writer = GroupCommitWriter(log_location)
     futures = [writer.submit([warning("j", n)]) for n in range(50)]
     writer.close()
     assert all(f.done() and not f.exception() for f in futures)
     with pytest.raises(WriterClosed):
         writer.submit([warning("j", 99)])
     writer.close()  # closing twice is harmless
-    with EventLog(tmp_path / "log.sqlite") as log:
+    with EventLog(log_location) as log:
         assert log.head().seq == 50
 
 
