@@ -21,6 +21,7 @@ from engine.engine import Engine, EngineStatistics, RunningJob, open_engine, rea
 from engine.kinds import KINDS, InvalidParams, JobKind
 from engine.notion.failures import NotionFailure
 from engine.notion.filter_text import describe_filter
+from engine.run.binding import Binding, NotBound, Owner, bind_workspace
 from engine.run.job_page import NoSuchJob, job_page
 from engine.run.jobs import JobRefused, JobSpec, Planner, check_workspace, doctor, new_job_id, run_job
 from engine.run.ledger import COLUMNS as LEDGER_COLUMNS
@@ -59,6 +60,7 @@ __all__ = [
     "KINDS",
     "LEDGER_COLUMNS",
     "TITLES",
+    "Binding",
     "Config",
     "ConfigError",
     "Engine",
@@ -73,9 +75,11 @@ __all__ = [
     "Ledger",
     "LogLinked",
     "NoSuchJob",
+    "NotBound",
     "NotionFailure",
     "NotionSettings",
     "OverLimit",
+    "Owner",
     "Plan",
     "Planner",
     "PreloadFact",
@@ -84,6 +88,7 @@ __all__ = [
     "Skip",
     "Step",
     "amount_text",
+    "bind_workspace",
     "build_ledger",
     "check_workspace",
     "clamp_workers",

@@ -51,6 +51,7 @@ from eventlog.events import (
     JobPlanned,
     JobResumed,
     JobStarted,
+    LogStarted,
     PlanRefreshed,
     PreloadCompleted,
     RetryRequested,
@@ -63,6 +64,8 @@ from eventlog.events import (
     StepStarted,
     StepSucceeded,
     WarningRecorded,
+    WorkspaceBound,
+    WorkspaceLost,
 )
 from eventlog.export import (
     FORMATS,
@@ -123,6 +126,7 @@ __all__ = [
     "LogFileError",
     "LogMoved",
     "LogNotFound",
+    "LogStarted",
     "LogUnavailable",
     "NewerSchema",
     "NotAnEventLog",
@@ -151,6 +155,8 @@ __all__ = [
     "UnknownEventType",
     "VerifyReport",
     "WarningRecorded",
+    "WorkspaceBound",
+    "WorkspaceLost",
     "WriterClosed",
     "WriterStatistics",
     "canonical_json",

@@ -92,6 +92,46 @@ class WarningRecorded(Event):
     message: str
 
 
+# --- the workspace's binding to the log that pays it -------------------------------------------------------
+
+
+@EVENTS.register
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LogStarted(Event):
+    """The first event of a log that needed an identity (the hash of its first event) before any job
+    had run, e.g. to take a workspace over. `job_id` is "log"."""
+
+    TYPE = "log.started"
+    label: str
+
+
+@EVENTS.register
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkspaceBound(Event):
+    """This log wrote its mark into the workspace (`data_source`'s description): from now on it is the log
+    that pays it. `previous` is the log it took the workspace over from (`paydesk bind --take-over`)."""
+
+    TYPE = "workspace.bound"
+    data_source: str
+    log_id: str
+    label: str
+    previous: str | None = None
+    previous_label: str | None = None
+
+
+@EVENTS.register
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkspaceLost(Event):
+    """This log found the workspace bound to another log (`owner`): it was taken over, and this log pays it
+    no more unless it takes it back."""
+
+    TYPE = "workspace.lost"
+    data_source: str
+    log_id: str
+    owner: str
+    owner_label: str
+
+
 @EVENTS.register
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GatewayStats(Event):

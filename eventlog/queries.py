@@ -136,3 +136,14 @@ def records_of_job_by_type(conn: Connection, job_id: str, types: Sequence[str]) 
         return
     for row in conn.execute(_events_of_job_by_type(len(types)), (job_id, *types)):
         yield EventRecord(*row)
+
+
+def records_of_types(conn: Connection, types: Sequence[str]) -> Iterator[EventRecord]:
+    """Every record of the event `types` in the log, in order (a scan: for rare reads such as the
+    workspace's binding history, not for the console's polling)."""
+    if not types:
+        return
+    marks = ", ".join("?" * len(types))
+    sql = f"SELECT {RECORD_COLUMNS} FROM events WHERE type IN ({marks}) ORDER BY seq"
+    for row in conn.execute(sql, tuple(types)):
+        yield EventRecord(*row)

@@ -292,6 +292,10 @@ class EventLog:
             return queries.records_of_job(self._conn, job_id)
         return queries.records_of_job_by_type(self._conn, job_id, types)
 
+    def records_of_types(self, types: Sequence[str]) -> list[EventRecord]:
+        """Every stored record of the event `types`, of any job, in order (a scan of the log)."""
+        return list(queries.records_of_types(self._conn, types))
+
     def records_of_item(self, job_id: str, item_key: str) -> list[EventRecord]:
         """Like `events_of_item`, undecoded: the stored columns."""
         return queries.records_of_item(self._conn, job_id, item_key)

@@ -13,3 +13,11 @@ def without_progress(err: str) -> str:
 
 def progress_lines(err: str) -> list[str]:
     return [line for line in err.splitlines() if line.startswith(PROGRESS)]
+
+
+def one_error(err: str) -> str:
+    """The one line `paydesk: error: …` a refused command prints (progress lines aside), no traceback."""
+    rest = without_progress(err)
+    assert rest.count("\n") == 1 and rest.startswith("paydesk: error: "), err
+    assert "Traceback" not in err and "internal error" not in err, err
+    return rest

@@ -7,6 +7,7 @@ import argparse
 from typing import Any
 
 from console.commands import (
+    bind_cmd,
     console_cmd,
     demo_cmd,
     job_cmds,
@@ -22,6 +23,7 @@ def register_all(subparsers: argparse._SubParsersAction[Any]) -> None:
     ledger_cmd.register(subparsers)
     ledger_cmd.register_report(subparsers)
     run_cmds.register(subparsers)
+    bind_cmd.register(subparsers)
     job_cmds.register(subparsers)
     sandbox_cmd.register(subparsers)
     console_cmd.register(subparsers)

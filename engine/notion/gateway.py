@@ -161,6 +161,18 @@ class NotionGateway:
 
         return _object(await self.call("write", send, counters, idempotent=False), "page")
 
+    async def update_data_source_description(
+        self, data_source_id: str, description: list[dict[str, Any]], counters: RequestCounters | None = None
+    ) -> Page:
+        """PATCH a data source's description (the client's `data_sources.update` does not pass it on)."""
+
+        async def send() -> Any:
+            return await self.client.request(
+                path=f"data_sources/{data_source_id}", method="PATCH", body={"description": description}
+            )
+
+        return _object(await self.call("write", send, counters), "data_source")
+
     async def retrieve_data_source(
         self, data_source_id: str, counters: RequestCounters | None = None
     ) -> Page:

@@ -20,6 +20,7 @@ import trio
 
 from engine.notion.failures import NotionFailure, ResponseShapeError
 from engine.notion.gateway import NotionGateway, RequestCounters, open_gateway
+from engine.run.binding import BINDING_SOURCE, NotBound, ensure_owner
 from engine.run.executor import execute, initial_states
 from engine.run.freshness import Freshness, utc_now
 from engine.run.locks import FileLock, LockHeld, LogLinked, job_lock, selection_locks
@@ -114,9 +115,14 @@ class JobLocks:
 
 
 async def check_workspace(
-    gateway: NotionGateway, config: Config, logicals: Sequence[str], counters: RequestCounters
+    gateway: NotionGateway,
+    config: Config,
+    logicals: Sequence[str],
+    counters: RequestCounters,
+    seen: dict[str, Mapping[str, Any]] | None = None,
 ) -> list[str]:
-    """Schema problems of the data sources a job writes or reads (empty when all is well)."""
+    """Schema problems of the data sources a job writes or reads (empty when all is well); the data
+    sources read are left in `seen` (logical name -> data source object)."""
     problems: list[str] = check_renames(config)
 
     async def check(logical: str) -> None:
@@ -126,6 +132,8 @@ async def check_workspace(
         except NotionFailure as failure:
             problems.append(f"{TITLES[logical]} (data source {ds_id}): {failure.describe()}")
             return
+        if seen is not None:
+            seen[logical] = source
         schema = source.get("properties")
         problems.extend(check_schema(logical, schema if isinstance(schema, Mapping) else {}, config))
 
@@ -214,11 +222,22 @@ async def run_job(
             )
 
         try:
-            problems = await check_workspace(rt.gateway, rt.config, spec.data_sources, counters)
+            seen: dict[str, Mapping[str, Any]] = {}
+            problems = await check_workspace(rt.gateway, rt.config, spec.data_sources, counters, seen)
             if problems:
                 raise JobRefused("the workspace does not match what paydesk needs: " + "; ".join(problems))
+            claimed = await ensure_owner(  # a dry run claims nothing: it writes nothing
+                rt, job_id, counters, claim=not dry_run, source=seen.get(BINDING_SOURCE)
+            )
             plan = await planner(Preloader(rt.gateway, rt.config, counters, report))
-        except (JobRefused, UnknownContractor, NotionFailure, RecordShapeError, ResponseShapeError) as err:
+        except (
+            JobRefused,
+            NotBound,
+            UnknownContractor,
+            NotionFailure,
+            RecordShapeError,
+            ResponseShapeError,
+        ) as err:
             message = err.describe() if isinstance(err, NotionFailure) else str(err)
             await rt.recorder.flush()
             await record_stats(rt, job_id, counters)
@@ -253,7 +272,7 @@ async def run_job(
                 raise
         fresh = Freshness(rt.gateway, rt.config.data_sources, counters, items, since=since)
         status, error = await execute_plan(
-            rt, job_id, items, states, counters, workers, cancel, progress, fresh
+            rt, job_id, items, states, counters, workers, cancel, progress, fresh, confirm_owner=claimed
         )
         return JobReport(job_id, status, items, states, plan, counters, error=error, preloads=facts)
 
@@ -268,9 +287,22 @@ async def execute_plan(
     cancel: trio.Event | None,
     progress: JobProgress | None,
     fresh: Freshness | None,
+    *,
+    confirm_owner: bool = True,
 ) -> tuple[str, str | None]:
-    """Execute `items` to their outcomes and record how the job ended: (status, error)."""
+    """Execute `items` to their outcomes and record how the job ended: (status, error).
+
+    With `confirm_owner` (a stored plan, or a workspace this job has just claimed), first read the
+    workspace's mark again: refused (the plan stays, to be executed later) unless this log owns it, or
+    claims it now."""
     env = envelope(rt, job_id)
+    try:
+        if confirm_owner:
+            await ensure_owner(rt, job_id, counters, claim=True)
+    except NotBound as err:
+        raise JobRefused(str(err)) from None
+    except NotionFailure as failure:
+        raise JobRefused(f"cannot read the workspace's owner: {failure.describe()}; try again") from None
     count = workers or rt.config.workers
     await rt.recorder.record(JobStarted(**env, workers=count))
     ctx = ExecutionContext(

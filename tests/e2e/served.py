@@ -47,9 +47,11 @@ class Served:
         self.outputs += [done.stdout, done.stderr]
         return done
 
-    async def start(self, *args: str, prefix: Sequence[str] = ()) -> trio.Process:
+    async def start(
+        self, *args: str, prefix: Sequence[str] = (), env: dict[str, str] | None = None
+    ) -> trio.Process:
         return await trio.lowlevel.open_process(
-            [*prefix, *PAYDESK, *args], env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            [*prefix, *PAYDESK, *args], env=env or self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
 
     async def stats(self) -> dict[str, Any]:

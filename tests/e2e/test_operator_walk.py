@@ -15,7 +15,7 @@ import pytest
 import trio
 
 from engine.kinds.generate.rules import LINKS
-from tests.cli_output import progress_lines, without_progress
+from tests.cli_output import one_error, progress_lines, without_progress
 from tests.e2e.served import Served, finish, open_served
 from tests.engine.conftest import MONTH
 
@@ -35,13 +35,6 @@ async def served(tmp_path: Path) -> AsyncIterator[Served]:
 async def slow(tmp_path: Path) -> AsyncIterator[Served]:
     async with open_served(tmp_path, latency_ms=250) as value:
         yield value
-
-
-def one_error(err: str) -> str:
-    rest = without_progress(err)
-    assert rest.count("\n") == 1 and rest.startswith("paydesk: error: "), err
-    assert "Traceback" not in err and "internal error" not in err, err
-    return rest
 
 
 def job_of(err: str) -> str:

@@ -17,6 +17,7 @@ from sandbox.options import SandboxOptions
 from sandbox.server import RunningSandbox, open_sandbox
 
 MONTH = "2026-01"
+BINDING_WRITE = 1  # the first job of a log that writes marks the workspace as paid from that log, once
 QUIET = logging.getLogger("tests.engine.seed")
 QUIET.addHandler(logging.NullHandler())
 QUIET.propagate = False

@@ -18,7 +18,7 @@ from engine.run.recovery import retry_job
 from engine.run.report import JobReport
 from engine.run.runtime import open_runtime
 from eventlog import EventLog
-from tests.engine.conftest import MONTH, Demo
+from tests.engine.conftest import BINDING_WRITE, MONTH, Demo
 
 pytestmark = pytest.mark.trio
 
@@ -66,8 +66,10 @@ async def test_a_commit_pays_every_record_of_the_batch_leaf_first_with_the_fewes
     stats = await demo.stats()  # before reading pages back, which the sandbox counts too
     totals = stats["totals"]
     assert isinstance(totals, dict) and report.plan is not None
-    # The floor: the paginated reads plus one write per record not yet Paid.
-    assert totals["writes"] == report.plan.writes_needed() == report.counters.writes
+    # The floor: the paginated reads plus one write per record not yet Paid, and the first job of a log
+    # writes its mark into the workspace (the payables data source's description) once.
+    assert totals["writes"] == report.plan.writes_needed() + BINDING_WRITE == report.counters.writes
+    assert stats["by_route"]["PATCH /v1/data_sources/{data_source_id}"]["count"] == BINDING_WRITE
     assert totals["reads"] == report.counters.reads
     summary = commit_summary(report, params())
     assert summary["updated"] == len(report.items) and summary["failed"] == 0 and summary["errors"] == []

@@ -9,7 +9,7 @@ import pytest
 from engine.engine import open_engine
 from engine.kinds import KINDS
 from engine.run.jobs import JobRefused
-from tests.engine.conftest import MONTH, Demo
+from tests.engine.conftest import BINDING_WRITE, MONTH, Demo
 
 pytestmark = pytest.mark.trio
 
@@ -30,7 +30,7 @@ async def test_a_dry_run_then_its_execution_run_in_the_background_and_notify(
         assert executed is not None and executed.status == "completed"
         assert engine.jobs[job_id].progress.done == engine.jobs[job_id].progress.total > 0
         stats = engine.statistics()
-        assert stats.writes == planned.plan.writes_needed() if planned.plan else False
+        assert stats.writes == planned.plan.writes_needed() + BINDING_WRITE if planned.plan else False
         assert stats.running_jobs == 0
     assert changes.count(job_id) >= 4  # started and finished, twice
 

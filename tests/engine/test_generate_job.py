@@ -16,7 +16,7 @@ from engine.run.jobs import run_job
 from engine.run.report import JobReport
 from engine.run.runtime import open_runtime
 from engine.run.selection import keys_overlap
-from tests.engine.conftest import MONTH, Demo
+from tests.engine.conftest import BINDING_WRITE, MONTH, Demo
 
 pytestmark = pytest.mark.trio
 
@@ -52,7 +52,9 @@ async def test_payroll_creates_one_payout_per_order_completes_it_and_a_second_ru
     assert summary["processed"] == 8 and summary["type"] == "payroll"
     totals = (await demo.stats())["totals"]
     assert isinstance(totals, dict) and report.plan is not None
-    assert totals["writes"] == report.counters.writes == 6 * (1 + 2 + 1)  # payout, 2 line items, order
+    assert (
+        totals["writes"] == report.counters.writes == 6 * (1 + 2 + 1) + BINDING_WRITE
+    )  # payout, lines, order
     for item in report.items:
         detail = next(d for d in summary["details"] if d.get("source_id") == item.key)
         payout = await page(demo, detail["payout_id"])

@@ -1,0 +1,80 @@
+"""`paydesk bind`: which paydesk log pays this workspace, and moving that on purpose.
+
+A workspace is paid from one log: the first job of a log that writes marks the workspace (a line in the
+payables data source's description), and jobs from any other log are refused, naming the owner. Moving the
+workspace to another log is this command, run with the new log, and is recorded in both logs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+import trio
+
+from console.commands.run_cmds import load_settings
+from console.errors import CliError
+from engine import Binding, LogLinked, NotBound, NotionFailure, bind_workspace, open_runtime
+from eventlog import LogFileError, printable
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    bind = subparsers.add_parser(
+        "bind",
+        help="bind the workspace to this event log (the one log that pays it), or move it here",
+        description="A workspace is paid from one event log: jobs from any other log are refused, naming "
+        "the owner. Without options, binds an unbound workspace to this log (--db) and says who owns it. "
+        "--take-over moves it here from another log: that log's jobs are then refused. Both logs record "
+        "the move: this one at once, the other with --from or at its next job.",
+    )
+    bind.add_argument("--take-over", action="store_true", help="move the workspace here from another log")
+    bind.add_argument(
+        "--from", dest="former", metavar="LOG", help="the former owner's log, to record it there"
+    )
+    bind.add_argument("--json", action="store_true", help="print the result as JSON")
+    bind.set_defaults(handler=run_bind)
+
+
+def run_bind(args: argparse.Namespace) -> int:
+    if args.former is not None and not args.take_over:
+        raise CliError("--from names the log a --take-over moves the workspace from; add --take-over")
+    config, db = load_settings(args)
+
+    async def main() -> Binding:
+        async with open_runtime(config, db) as rt:
+            return await bind_workspace(rt, take_over=args.take_over, former=args.former)
+
+    try:
+        binding = trio.run(main)
+    except NotBound as err:
+        raise CliError(str(err)) from None
+    except NotionFailure as failure:
+        raise CliError(f"Notion did not answer as expected: {failure.describe()}; try again") from None
+    except (LogFileError, LogLinked) as err:
+        raise CliError(str(err)) from None
+    if args.json:
+        print(json.dumps(_as_json(binding), ensure_ascii=False))
+    else:
+        print(_sentence(binding))
+    return 0
+
+
+def _sentence(binding: Binding) -> str:
+    here = f"this log ({printable(binding.me.label)}, log {binding.me.log_id[:12]})"
+    if not binding.moved:
+        return f"the workspace is paid from {here}"
+    if binding.before is None:
+        return f"the workspace is now paid from {here}"
+    recorded = "recorded in both logs" if binding.released else "the former log records it at its next job"
+    return f"the workspace moved to {here} from {binding.before.describe()}; {recorded}"
+
+
+def _as_json(binding: Binding) -> dict[str, Any]:
+    before = binding.before
+    return {
+        "log_id": binding.me.log_id,
+        "label": binding.me.label,
+        "moved": binding.moved,
+        "previous": {"log_id": before.log_id, "label": before.label} if before and binding.moved else None,
+        "recorded_in_previous": binding.released,
+    }

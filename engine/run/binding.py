@@ -1,0 +1,264 @@
+"""One workspace, one log: the workspace records which paydesk log pays it, and no other log writes to it.
+
+The mark is one line in the description of the workspace's payables data source, which every job already
+reads with its schema check:
+
+    paydesk log 3f9c…e1 at ops-server:/srv/paydesk/log.sqlite pays this workspace (`paydesk bind` moves it)
+
+A log is known by the hash of its first event (`log_id`): it never changes, and a log copied elsewhere with
+its chain (to PostgreSQL, say) keeps it, so the binding follows the log, not the file.
+
+- A job that will write claims an unbound workspace before it plans (writes the mark, records
+  `WorkspaceBound`), and executes only if the mark still names its log when execution begins: of two logs
+  that claimed one workspace at once, only the last writer's executes. A dry run claims nothing.
+- A workspace bound to another log refuses the job, naming that log; this log records `WorkspaceLost` the
+  first time it finds itself taken over.
+- `take_over` moves the mark to this log on purpose (`paydesk bind --take-over`), recorded in this log with
+  the log it was taken from, and in that log too when it is at hand.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import trio
+
+from engine.notion.gateway import NotionGateway, RequestCounters
+from engine.run.runtime import Runtime
+from eventlog import (
+    EventLog,
+    GroupCommitWriter,
+    LogStarted,
+    WorkspaceBound,
+    WorkspaceLost,
+    describe_location,
+    is_url,
+    printable,
+)
+
+BINDING_SOURCE = "payables"
+_MARK = re.compile(r"paydesk log ([0-9a-f]{32}) at (.*?) pays this workspace")
+ID_CHARS = 32
+
+
+class NotBound(Exception):
+    """The workspace is bound to another log; the message names it and what to do."""
+
+
+@dataclass(frozen=True)
+class Owner:
+    log_id: str
+    label: str
+
+    def describe(self) -> str:
+        return f"the paydesk log at {printable(self.label)} (log {self.log_id[:12]})"
+
+
+def log_label(location: object) -> str:
+    """Where this log lives, as its mark in the workspace shows it: host:path for a file, the URL
+    without its password for a database."""
+    if is_url(str(location)):
+        return describe_location(str(location))
+    return f"{socket.gethostname()}:{location}"
+
+
+def mark_text(owner: Owner) -> str:
+    return f"paydesk log {owner.log_id} at {owner.label} pays this workspace (`paydesk bind` moves it)"
+
+
+def owner_of(source: Mapping[str, Any]) -> Owner | None:
+    """The log a data source's description names, if any."""
+    match = _MARK.search(_plain(source.get("description")))
+    return Owner(match.group(1), match.group(2)) if match else None
+
+
+def _plain(rich: object) -> str:
+    if not isinstance(rich, list):
+        return ""
+    return "".join(str(part.get("plain_text", "")) for part in rich if isinstance(part, Mapping))
+
+
+def _description_with(source: Mapping[str, Any], owner: Owner) -> list[dict[str, Any]]:
+    """The description's own text kept, its old mark (if any) replaced by `owner`'s."""
+    kept: list[dict[str, Any]] = []
+    for part in source.get("description") or []:
+        if not isinstance(part, Mapping):
+            continue
+        text = str(part.get("plain_text", ""))
+        if _MARK.search(text):
+            continue
+        if text:
+            kept.append({"type": "text", "text": {"content": text}})
+    if kept and not str(kept[-1]["text"]["content"]).endswith("\n"):
+        kept.append({"type": "text", "text": {"content": "\n"}})
+    kept.append({"type": "text", "text": {"content": mark_text(owner)}})
+    return kept
+
+
+def log_id_of(log: EventLog) -> str | None:
+    """The log's identity: the hash of its first event (None while it has none)."""
+    first = log.events_after(0, limit=1)
+    return first[0].hash[:ID_CHARS] if first else None
+
+
+LOG_EVENTS_JOB = "log"  # the job_id of events about the log itself, not a job
+
+
+async def this_log(rt: Runtime) -> Owner:
+    """This log's identity and label (a log without any event yet is given its first, `LogStarted`)."""
+    label = log_label(rt.db_path)
+    log_id = await rt.read_log(log_id_of)
+    if log_id is None:
+        await rt.recorder.record(LogStarted(job_id=LOG_EVENTS_JOB, operator=rt.operator, label=label))
+        log_id = await rt.read_log(log_id_of)
+        assert log_id is not None
+    return Owner(log_id, label)
+
+
+async def read_owner(
+    gateway: NotionGateway, rt: Runtime, counters: RequestCounters
+) -> tuple[Any, Owner | None]:
+    source_id = rt.config.data_sources[BINDING_SOURCE]
+    source = await gateway.retrieve_data_source(source_id, counters)
+    return source, owner_of(source)
+
+
+async def ensure_owner(
+    rt: Runtime,
+    job_id: str,
+    counters: RequestCounters,
+    *,
+    claim: bool,
+    source: Mapping[str, Any] | None = None,
+) -> bool:
+    """Raise NotBound unless this log owns the workspace; claim it when unbound and `claim`. Returns
+    whether this call claimed it. `source` is the payables data source when the caller has just read it."""
+    me = await this_log(rt)
+    if source is None:
+        source, owner = await read_owner(rt.gateway, rt, counters)
+    else:
+        owner = owner_of(source)
+    if owner is not None and owner.log_id == me.log_id:
+        return False
+    if owner is not None:
+        lost = await rt.read_log(lambda log: _was_bound(log, me.log_id))
+        if lost:
+            await rt.recorder.record(
+                WorkspaceLost(
+                    job_id=job_id,
+                    operator=rt.operator,
+                    data_source=rt.config.data_sources[BINDING_SOURCE],
+                    log_id=me.log_id,
+                    owner=owner.log_id,
+                    owner_label=owner.label,
+                )
+            )
+        raise NotBound(
+            f"this workspace is paid from {owner.describe()}, not from this log ({printable(me.label)}); "
+            "run paydesk with that log (--db), or move the workspace here with `paydesk bind --take-over`"
+        )
+    if claim:
+        await _write_mark(rt, job_id, source, me, counters, previous=None)
+    return claim
+
+
+async def take_over(rt: Runtime, job_id: str, counters: RequestCounters) -> tuple[Owner, Owner | None]:
+    """Move the workspace's mark to this log; (this log, the owner before)."""
+    me = await this_log(rt)
+    source, owner = await read_owner(rt.gateway, rt, counters)
+    if owner is None or owner.log_id != me.log_id:
+        await _write_mark(rt, job_id, source, me, counters, previous=owner)
+    return me, owner
+
+
+async def _write_mark(
+    rt: Runtime,
+    job_id: str,
+    source: Mapping[str, Any],
+    me: Owner,
+    counters: RequestCounters,
+    *,
+    previous: Owner | None,
+) -> None:
+    source_id = rt.config.data_sources[BINDING_SOURCE]
+    await rt.gateway.update_data_source_description(source_id, _description_with(source, me), counters)
+    await rt.recorder.record(
+        WorkspaceBound(
+            job_id=job_id,
+            operator=rt.operator,
+            data_source=source_id,
+            log_id=me.log_id,
+            label=me.label,
+            previous=previous.log_id if previous else None,
+            previous_label=previous.label if previous else None,
+        )
+    )
+
+
+def _was_bound(log: EventLog, log_id: str) -> bool:
+    """Whether this log held the workspace and has not yet recorded losing it."""
+    held = False
+    for record in log.records_of_types(("workspace.bound", "workspace.lost")):
+        held = record.type == "workspace.bound" and log_id in record.payload
+    return held
+
+
+@dataclass(frozen=True)
+class Binding:
+    """What `paydesk bind` found and did."""
+
+    me: Owner
+    before: Owner | None  # the log that owned the workspace before (None: nobody)
+    moved: bool  # this call wrote the mark
+    released: bool  # the former owner's log recorded that it lost the workspace
+
+
+async def bind_workspace(rt: Runtime, *, take_over: bool, former: str | None = None) -> Binding:
+    """Bind the workspace to this log: when it is unbound, or, with `take_over`, when another log owns it.
+    `former` is that log's location: it records `WorkspaceLost` there too (its identity must match).
+    Raises NotBound when another log owns it and `take_over` is not given, or `former` is another log."""
+    counters = RequestCounters()
+    me = await this_log(rt)
+    source, owner = await read_owner(rt.gateway, rt, counters)
+    if owner is not None and owner.log_id == me.log_id:
+        return Binding(me, owner, moved=False, released=False)
+    if owner is not None and not take_over:
+        raise NotBound(
+            f"this workspace is paid from {owner.describe()}; `paydesk bind --take-over` moves it to this "
+            "log (then that log's jobs are refused)"
+        )
+    if former is not None:
+        former_id = await trio.to_thread.run_sync(lambda: _log_id_at(former))
+        if owner is None or former_id != owner.log_id:
+            raise NotBound(
+                f"{printable(former)} is not the log that owns the workspace "
+                f"({owner.describe() if owner else 'nobody does'}); leave --from out or name that log"
+            )
+    await _write_mark(rt, LOG_EVENTS_JOB, source, me, counters, previous=owner)
+    released = False
+    if former is not None and owner is not None:
+        lost = WorkspaceLost(
+            job_id=LOG_EVENTS_JOB,
+            operator=rt.operator,
+            data_source=rt.config.data_sources[BINDING_SOURCE],
+            log_id=owner.log_id,
+            owner=me.log_id,
+            owner_label=me.label,
+        )
+        await trio.to_thread.run_sync(lambda: _append_to(former, lost))
+        released = True
+    return Binding(me, owner, moved=True, released=released)
+
+
+def _log_id_at(location: str) -> str | None:
+    with EventLog(location, read_only=True) as log:
+        return log_id_of(log)
+
+
+def _append_to(location: str, event: WorkspaceLost) -> None:
+    with GroupCommitWriter(location) as writer:
+        writer.submit([event]).result()
