@@ -19,13 +19,13 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, suppress
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import outcome
 import trio
 
 from engine import Config, Engine, EngineStatistics, JobRefused, RunningJob, open_engine
+from eventlog import Location
 
 Command = Callable[[Engine], Any]
 """Run inside the trio run with the engine; its return value (or JobRefused) is published back."""
@@ -117,7 +117,7 @@ class EngineHost:
     def __init__(
         self,
         config: Config,
-        db_path: Path,
+        db_path: Location,
         *,
         publish: Callable[[Publication], None],
         opener: EngineOpener = open_engine,

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from console.paths import data_dir
 from engine import DEFAULT_PLAN_MAX_AGE, Config
+from eventlog import Location
 
 
 def utc_now() -> datetime:
@@ -16,7 +18,7 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class ConsoleSettings:
-    db_path: Path
+    db_path: Location  # a SQLite file, or a team's PostgreSQL URL
     config: Config | None  # None only for a read-only console
     read_only: bool = False
     default_month: str = ""
@@ -26,7 +28,9 @@ class ConsoleSettings:
 
     @property
     def export_folder(self) -> Path:
-        return self.export_dir if self.export_dir is not None else self.db_path.parent
+        if self.export_dir is not None:
+            return self.export_dir
+        return self.db_path.parent if isinstance(self.db_path, Path) else data_dir()
 
     @property
     def rate(self) -> float:

@@ -21,7 +21,6 @@ import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import trio
@@ -34,7 +33,7 @@ from engine.run.recovery import discard_job, resume_job, retry_job
 from engine.run.report import JobReport
 from engine.run.runtime import Runtime, open_runtime
 from engine.workspace.config import Config, ConfigError
-from eventlog import JobCancelRequested
+from eventlog import JobCancelRequested, Location
 
 Listener = Callable[[str], None]
 
@@ -197,7 +196,7 @@ def read_setups(config: Config, environ: Mapping[str, str]) -> dict[str, Any]:
 @asynccontextmanager
 async def open_engine(
     config: Config,
-    db_path: Path,
+    db_path: Location,
     *,
     on_change: Listener | None = None,
     operator: str | None = None,

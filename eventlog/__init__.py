@@ -19,6 +19,7 @@ source of truth.
 
 from eventlog.amounts import number_properties
 from eventlog.codec import GENESIS_HASH, ChainHead, EventRecord, StoredEvent, canonical_json, json_object
+from eventlog.coordination import SessionLocks
 from eventlog.errors import (
     DamagedLog,
     DiskFull,
@@ -142,6 +143,7 @@ __all__ = [
     "SQLiteError",
     "SecretRejected",
     "Selection",
+    "SessionLocks",
     "StepBlocked",
     "StepCancelled",
     "StepFailed",

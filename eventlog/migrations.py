@@ -211,7 +211,25 @@ _V1 = Migration(
 # version 1 kept the last run's, so a resumed or retried job showed only its last run's requests.
 _V2 = Migration(2, refold=True)
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2)
+# Team mode's shared rate limit: one schedule of send slots per Notion integration, for every process and
+# machine on the log (on PostgreSQL; a SQLite log's processes share a file beside it instead).
+_V3 = Migration(
+    3,
+    sqlite=(
+        """CREATE TABLE rate_slots (
+            integration TEXT PRIMARY KEY, tat REAL NOT NULL, paused_until REAL NOT NULL,
+            generation INTEGER NOT NULL
+        ) STRICT""",
+    ),
+    postgres=(
+        """CREATE TABLE rate_slots (
+            integration TEXT PRIMARY KEY, tat DOUBLE PRECISION NOT NULL,
+            paused_until DOUBLE PRECISION NOT NULL, generation BIGINT NOT NULL
+        )""",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3)
 """Forward migrations in order; the last one's version is the schema this paydesk writes."""
 
 

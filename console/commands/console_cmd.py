@@ -10,6 +10,7 @@ from typing import Any
 from console.errors import CliError
 from console.paths import default_config_path, log_path
 from engine import Config, ConfigError, load_config
+from eventlog import Location
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -25,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def run_console(args: argparse.Namespace) -> int:
-    db = log_path(args.db)
+    db = log_path(args.db, args.config)
     config: Config | None = None
     config_path = default_config_path(args.config)
     try:
@@ -33,13 +34,13 @@ def run_console(args: argparse.Namespace) -> int:
     except ConfigError as err:
         if not args.read_only:
             raise CliError(str(err)) from None
-    if args.read_only and not db.exists():
+    if args.read_only and isinstance(db, Path) and not db.exists():
         raise CliError(f"no event log at {db}; pass --db PATH or set PAYDESK_DB")
     return open_console(config, db, read_only=args.read_only, month=args.month)
 
 
 def open_console(
-    config: Config | None, db: Path, *, read_only: bool = False, month: str | None = None
+    config: Config | None, db: Location, *, read_only: bool = False, month: str | None = None
 ) -> int:
     """Run the console until the operator quits; its exit code (1 when the engine crashed)."""
     from console.app import ConsoleSettings, PaydeskApp  # Textual loads only for the console

@@ -125,7 +125,7 @@ def run_show(args: argparse.Namespace) -> int:
             )
         )
         return EXIT_OK
-    status = effective_status(log_path(args.db), job.job_id, job.status)
+    status = effective_status(log_path(args.db, args.config), job.job_id, job.status)
     print(f"{job.job_id}  {job.kind}  {status}  params {printable(job.params)}")
     if job.error:
         print(f"  {printable(job.error)}")
@@ -145,7 +145,7 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_cancel(args: argparse.Namespace) -> int:
-    path = log_path(args.db)
+    path = log_path(args.db, args.config)
     _known_job(args)
     with open_log(args) as log:
         assert log is not None

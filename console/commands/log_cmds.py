@@ -92,7 +92,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 @contextmanager
 def open_log(args: argparse.Namespace) -> Iterator[EventLog | None]:
     """The log named by --db (read-only), or None when there is none yet. Errors become one-line CliErrors."""
-    path = log_path(args.db)
+    path = log_path(args.db, args.config)
     try:
         log = EventLog(path, read_only=True)
     except LogNotFound:
@@ -115,7 +115,7 @@ def open_log(args: argparse.Namespace) -> Iterator[EventLog | None]:
 
 
 def _no_log_note(args: argparse.Namespace) -> None:
-    print(f"paydesk: no event log at {log_path(args.db)} yet", file=sys.stderr)
+    print(f"paydesk: no event log at {log_path(args.db, args.config)} yet", file=sys.stderr)
 
 
 def close_matches(wanted: str, known: Sequence[str]) -> str:
@@ -140,7 +140,7 @@ def run_jobs(args: argparse.Namespace) -> int:
         jobs = [] if log is None else log.jobs()
         if log is None:
             _no_log_note(args)
-    path = log_path(args.db)
+    path = log_path(args.db, args.config)
     now, max_age = datetime.now(UTC), plan_max_age(args)
     for job in jobs:  # the log says running or planned; the lock and the plan's age tell the rest
         job.status = display_status(path, job, now, max_age)

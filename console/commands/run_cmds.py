@@ -12,7 +12,6 @@ import functools
 import os
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from console.commands.output import json_text, print_nothing_to_do, print_plan, say
@@ -33,6 +32,7 @@ from engine import (
     new_job_id,
     parse_workers,
 )
+from eventlog import Location
 
 EXIT_OK, EXIT_COULD_NOT_RUN, EXIT_SOME_FAILED = 0, 1, 2
 
@@ -75,8 +75,8 @@ def common_run_options(
 # ---- shared plumbing ------------------------------------------------------------------------------------
 
 
-def load_settings(args: argparse.Namespace) -> tuple[Config, Path]:
-    db = log_path(args.db)
+def load_settings(args: argparse.Namespace) -> tuple[Config, Location]:
+    db = log_path(args.db, args.config)
     try:
         config = load_config(default_config_path(args.config))
     except ConfigError as err:

@@ -13,13 +13,12 @@ from __future__ import annotations
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 import trio
 
 from console.errors import CliError
 from engine import Config, JobProgress, JobRefused, JobReport, LogLinked, Runtime, open_runtime
-from eventlog import DiskFull, EventLog, LogFileError, LogMoved, printable
+from eventlog import DiskFull, EventLog, Location, LogFileError, LogMoved, printable
 
 Body = Callable[[Runtime, JobProgress], Awaitable[JobReport]]
 SIGNAL_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
@@ -35,7 +34,7 @@ class Stopped(Exception):
 
 
 def run_engine(
-    config: Config, db: Path, body: Body, *, job_id: str, secrets: tuple[str, ...] = ()
+    config: Config, db: Location, body: Body, *, job_id: str, secrets: tuple[str, ...] = ()
 ) -> JobReport:
     """Run `body` in a fresh engine; raise `CliError` (one line) or `Stopped` when it does not end well."""
     received: list[signal.Signals] = []
@@ -86,7 +85,7 @@ async def _draw(progress: JobProgress) -> None:
         await trio.sleep(0.2)
 
 
-def _stopped(signum: signal.Signals, db: Path, job_id: str) -> Stopped:
+def _stopped(signum: signal.Signals, db: Location, job_id: str) -> Stopped:
     name = SIGNAL_NAME.get(signum, signum.name)
     status = logged_status(db, job_id)
     if status in ("failed", "created", None):
@@ -101,7 +100,7 @@ def _stopped(signum: signal.Signals, db: Path, job_id: str) -> Stopped:
     return Stopped(message, SIGNAL_EXIT.get(signum, 130))
 
 
-def logged_status(db: Path, job_id: str) -> str | None:
+def logged_status(db: Location, job_id: str) -> str | None:
     try:
         with EventLog(db, read_only=True) as log:
             row = log.job(job_id)
@@ -110,7 +109,7 @@ def logged_status(db: Path, job_id: str) -> str | None:
     return row.status if row is not None else None
 
 
-def _one_line(error: BaseException, db: Path, job_id: str) -> CliError:
+def _one_line(error: BaseException, db: Location, job_id: str) -> CliError:
     """The one line that says what ended the command and what to do."""
     if isinstance(error, BaseExceptionGroup):
         for kind in (LogMoved, DiskFull, LogFileError, LogLinked, JobRefused):

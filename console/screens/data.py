@@ -14,7 +14,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, TypeVar
 
 from rich.text import Text
@@ -26,6 +25,7 @@ from eventlog import (
     EventLogError,
     ItemRow,
     JobRow,
+    Location,
     ReplayReport,
     StepRow,
     VerifyReport,
@@ -40,7 +40,7 @@ OUTCOMES = ("all", "failed", "blocked", "succeeded", "skipped", "pending", "runn
 class LogReader:
     """Queries on one reader thread holding one read-only connection (opened when the log exists)."""
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Location) -> None:
         self.db_path = db_path
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="paydesk-reader")
         self._log: EventLog | None = None

@@ -198,6 +198,45 @@ class FileSlots:
         return level
 
 
+class SessionSlots:
+    """The schedule in a row of a team's PostgreSQL log, on the database server's clock: every process on
+    every machine using the log shares it (see `eventlog.SessionLocks.change_slots`)."""
+
+    blocking = True  # a round trip to the database
+
+    def __init__(self, session: SlotsSession, integration: str) -> None:
+        self.session, self.integration = session, integration
+
+    def _change(self, change: Callable[[Schedule, float], T]) -> T:
+        def step(tat: float, paused: float, generation: int, now: float) -> tuple[float, float, int, T]:
+            schedule = Schedule(tat, paused, generation)
+            result = change(schedule, now)
+            return schedule.tat, schedule.paused_until, schedule.generation, result
+
+        return self.session.change_slots(self.integration, step)
+
+    def reserve(self, rate: float, burst: int) -> Slot:
+        return self._change(lambda schedule, now: schedule.reserve(now, rate, burst))
+
+    def still_valid(self, slot: Slot) -> bool:
+        return self._change(lambda schedule, _now: schedule.generation == slot.generation)
+
+    def give_back(self, slot: Slot, rate: float) -> None:
+        self._change(lambda schedule, _now: schedule.give_back(slot, rate))
+
+    def pause(self, seconds: float, rate: float, burst: int) -> None:
+        self._change(lambda schedule, now: schedule.pause(now, seconds, rate, burst))
+
+    def level(self, rate: float, burst: int) -> Level:
+        return self._change(lambda schedule, now: schedule.level(now, rate, burst))
+
+
+class SlotsSession(Protocol):
+    def change_slots(
+        self, integration: str, change: Callable[[float, float, int, float], tuple[float, float, int, T]]
+    ) -> T: ...
+
+
 class _Change(Protocol):
     def __call__(self, schedule: Schedule, now: float, /) -> object: ...
 

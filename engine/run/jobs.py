@@ -23,7 +23,7 @@ from engine.notion.gateway import NotionGateway, RequestCounters, open_gateway
 from engine.run.binding import BINDING_SOURCE, NotBound, ensure_owner
 from engine.run.executor import execute, initial_states
 from engine.run.freshness import Freshness, utc_now
-from engine.run.locks import FileLock, LockHeld, LogLinked, job_lock, selection_locks
+from engine.run.locks import Lock, LockHeld, LogLinked
 from engine.run.plan import Item, Plan
 from engine.run.plan_codec import plan_events
 from engine.run.preload import Preloader, PreloadFact
@@ -81,14 +81,14 @@ class JobLocks:
     def __init__(self, rt: Runtime, job_id: str, selection_key: str | None, kind: str) -> None:
         """`selection_key` None: the job's own lock only (for what writes nothing to Notion)."""
         try:
-            self.locks: list[FileLock] = [
-                job_lock(rt.db_path, job_id),
-                *(selection_locks(rt.db_path, selection_key) if selection_key is not None else ()),
+            self.locks: list[Lock] = [
+                rt.coordination.job_lock(job_id),
+                *(rt.coordination.selection_locks(selection_key) if selection_key is not None else ()),
             ]
         except LogLinked as err:
             raise JobRefused(str(err)) from None
         self.job_id, self.kind = job_id, kind
-        self._held: list[FileLock] = []
+        self._held: list[Lock] = []
 
     def __enter__(self) -> JobLocks:
         try:
@@ -360,7 +360,7 @@ async def _interrupted_job(rt: Runtime, selection_key: str) -> str | None:
         ]
 
     for job_id in await rt.read_log(query):
-        if job_lock(rt.db_path, job_id).is_free():
+        if rt.coordination.job_lock(job_id).is_free():
             return job_id
     return None
 

@@ -1,13 +1,16 @@
-"""Cross-process locks: one running copy of a job, and no two overlapping selections running at once.
+"""Cross-process locks: one running copy of a job, and no two overlapping selections running at once; and
+where the engine's coordination lives (`Coordination`): beside a SQLite log, or in a team's PostgreSQL log.
 
-A lock is an `flock` on a small file in a directory beside the event log, held for as long as the job runs
-in this process. The operating system drops it when the process dies (even by kill -9), so a job whose
-lock is free but whose log says "running" was interrupted, and can be resumed.
+Beside a SQLite log, a lock is an `flock` on a small file in a directory beside the log, held for as long
+as the job runs in this process. The operating system drops it when the process dies (even by kill -9), so
+a job whose lock is free but whose log says "running" was interrupted, and can be resumed. Locks belong to
+the log file itself, not to the path that named it: the directory is beside the log's resolved path
+(symbolic links followed), so every path to one log meets the same locks. A log with more than one hard
+link is refused (SQLite itself cannot keep such a database safe: its -wal is named after the path).
 
-Locks belong to the log file itself, not to the path that named it: the directory is beside the log's
-resolved path (symbolic links followed), so every path to one log meets the same locks. A log with more
-than one hard link is refused (SQLite itself cannot keep such a database safe: its -wal is named after
-the path).
+On PostgreSQL, a lock is held by this process's database session (`eventlog.SessionLocks`): every machine
+using the log sees it, and it is released when the session ends (the process died, or its machine did and
+keepalives noticed), after which the job can be resumed from any machine.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ import hashlib
 import os
 from pathlib import Path
 from types import TracebackType
+from typing import Protocol
 
 from engine.run.selection import lock_names
+from eventlog import Location, SessionLocks, is_url
 
 
 class LockHeld(Exception):
@@ -27,6 +32,14 @@ class LockHeld(Exception):
 
 class LogLinked(Exception):
     """The event log has several hard links, so its locks (and SQLite's -wal) could be split."""
+
+
+class Lock(Protocol):
+    def acquire(self) -> None: ...
+
+    def release(self) -> None: ...
+
+    def is_free(self) -> bool: ...
 
 
 class FileLock:
@@ -72,6 +85,27 @@ class FileLock:
         self.release()
 
 
+class SessionLock:
+    """A lock held by this process's session on the team's PostgreSQL log."""
+
+    def __init__(self, session: SessionLocks, name: str, *, shared: bool = False) -> None:
+        self.session, self.name, self.shared = session, name, shared
+        self._held = False
+
+    def acquire(self) -> None:
+        if not self.session.try_lock(self.name, exclusive=not self.shared):
+            raise LockHeld(self.name)
+        self._held = True
+
+    def release(self) -> None:
+        if self._held:
+            self.session.unlock(self.name)
+            self._held = False
+
+    def is_free(self) -> bool:
+        return not self._held and self.session.is_free(self.name)
+
+
 def locks_dir(db_path: Path) -> Path:
     """Where the locks of the log at `db_path` live: beside its resolved path, whatever path named it."""
     real = db_path.resolve()
@@ -87,21 +121,46 @@ def locks_dir(db_path: Path) -> Path:
     return real.with_name(real.name + ".locks")
 
 
-def job_lock(db_path: Path, job_id: str) -> FileLock:
-    return FileLock(locks_dir(db_path) / f"job-{job_id}.lock")
+class Coordination:
+    """The locks of the jobs on one log, wherever that log is. Close it when done (a PostgreSQL session)."""
+
+    def __init__(self, location: Location) -> None:
+        self.location = location
+        self.session = SessionLocks(str(location)) if is_url(location) else None
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.close()
+
+    def _lock(self, name: str, file_name: str, *, shared: bool = False) -> Lock:
+        if self.session is not None:
+            return SessionLock(self.session, name, shared=shared)
+        return FileLock(locks_dir(Path(self.location)) / file_name, shared=shared)
+
+    def job_lock(self, job_id: str) -> Lock:
+        return self._lock(f"job:{job_id}", f"job-{job_id}.lock")
+
+    def selection_locks(self, selection_key: str) -> list[Lock]:
+        """The locks a job on this selection holds while it runs (see engine.run.selection.lock_names)."""
+        found = []
+        for name, exclusive in lock_names(selection_key):
+            digest = hashlib.sha256(name.encode()).hexdigest()[:24]
+            found.append(self._lock(f"selection:{name}", f"selection-{digest}.lock", shared=not exclusive))
+        return found
+
+    def effective_status(self, job_id: str, logged: str) -> str:
+        """A job the log calls created or running, but that no process holds, was interrupted (a crash)."""
+        if logged in ("created", "running") and self.job_lock(job_id).is_free():
+            return "interrupted"
+        return logged
 
 
-def selection_locks(db_path: Path, selection_key: str) -> list[FileLock]:
-    """The locks a job on this selection holds while it runs (see engine.run.selection.lock_names)."""
-    found = []
-    for name, exclusive in lock_names(selection_key):
-        digest = hashlib.sha256(name.encode()).hexdigest()[:24]
-        found.append(FileLock(locks_dir(db_path) / f"selection-{digest}.lock", shared=not exclusive))
-    return found
-
-
-def effective_status(db_path: Path, job_id: str, logged: str) -> str:
-    """A job the log calls created or running, but that no process holds, was interrupted (a crash)."""
-    if logged in ("created", "running") and job_lock(db_path, job_id).is_free():
-        return "interrupted"
-    return logged
+def effective_status(location: Location, job_id: str, logged: str) -> str:
+    """`Coordination.effective_status` for one question, opening (and closing) the coordination."""
+    if logged not in ("created", "running"):
+        return logged
+    coordination = Coordination(location)
+    try:
+        return coordination.effective_status(job_id, logged)
+    finally:
+        coordination.close()

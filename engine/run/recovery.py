@@ -16,7 +16,6 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import trio
@@ -43,6 +42,7 @@ from eventlog import (
     JobFinished,
     JobResumed,
     JobRow,
+    Location,
     PlanRefreshed,
     RetryRequested,
     StepResolved,
@@ -321,7 +321,7 @@ async def retry_job(
         return JobReport(job_id, status, stored.items, states, None, counters, error=error)
 
 
-def request_cancel(db_path: Path, job: JobRow, *, reason: str = "", operator: str | None = None) -> bool:
+def request_cancel(db_path: Location, job: JobRow, *, reason: str = "", operator: str | None = None) -> bool:
     """Ask `job` to stop from outside any engine (`paydesk cancel`), recording the request in the log. A job
     that nobody runs any more (interrupted) ends here, as cancelled (True); a running one notices the
     request at its next poll of the log and stops (False). Synchronous: it waits for the log's commit."""

@@ -19,11 +19,11 @@ from typing import TypeVar
 import trio
 
 from engine.notion.gateway import NotionGateway, RetryPolicy, open_gateway
-from engine.notion.ratelimit import FileSlots, SlotStore
-from engine.run.locks import locks_dir
+from engine.notion.ratelimit import FileSlots, SessionSlots, SlotStore
+from engine.run.locks import Coordination, locks_dir
 from engine.run.recorder import Recorder
 from engine.workspace.config import Config
-from eventlog import EventLog, GroupCommitWriter
+from eventlog import EventLog, GroupCommitWriter, Location
 
 T = TypeVar("T")
 
@@ -41,10 +41,11 @@ def current_operator() -> str:
 @dataclass
 class Runtime:
     config: Config
-    db_path: Path
+    db_path: Location  # a SQLite file, or a team's PostgreSQL URL
     gateway: NotionGateway
     recorder: Recorder
     operator: str
+    coordination: Coordination
 
     async def read_log(self, query: Callable[[EventLog], T]) -> T:
         """Run `query` on a read-only view of the log, in a worker thread."""
@@ -59,7 +60,7 @@ class Runtime:
 @asynccontextmanager
 async def open_runtime(
     config: Config,
-    db_path: Path,
+    db_path: Location,
     *,
     operator: str | None = None,
     policy: RetryPolicy | None = None,
@@ -68,20 +69,29 @@ async def open_runtime(
     """`secrets` (e.g. an LLM key) join the Notion token among the values the log refuses to hold."""
     secrets = [s for s in (config.token, *secrets) if s]
     writer = await trio.to_thread.run_sync(lambda: GroupCommitWriter(db_path, secrets=secrets))
-    slots = shared_slots(config, db_path) if config.notion.share_limit else None
+    coordination: Coordination | None = None
+    slots: SlotStore | None = None
     try:
+        coordination = await trio.to_thread.run_sync(lambda: Coordination(db_path))
+        slots = shared_slots(config, coordination) if config.notion.share_limit else None
         async with open_gateway(config.notion, config.token, policy=policy, slots=slots) as gateway:
-            yield Runtime(config, db_path, gateway, Recorder(writer), operator or current_operator())
+            yield Runtime(
+                config, db_path, gateway, Recorder(writer), operator or current_operator(), coordination
+            )
     finally:
         with trio.CancelScope(shield=True):
             await trio.to_thread.run_sync(writer.close)
             if isinstance(slots, FileSlots):
                 slots.close()
+            if coordination is not None:
+                coordination.close()
 
 
-def shared_slots(config: Config, db_path: Path) -> SlotStore:
+def shared_slots(config: Config, coordination: Coordination) -> SlotStore:
     """The rate limit's schedule that every paydesk process paying this workspace through this log meets:
-    a file beside the log, one per integration (named by a digest of the API's address and the token,
-    never the token)."""
+    a file beside a SQLite log, or a row of the team's PostgreSQL log; one per integration (named by a
+    digest of the API's address and the token, never the token)."""
     integration = hashlib.sha256(f"{config.notion.base_url}\0{config.token}".encode()).hexdigest()[:20]
-    return FileSlots(locks_dir(db_path) / f"notion-{integration}.slots")
+    if coordination.session is not None:
+        return SessionSlots(coordination.session, integration)
+    return FileSlots(locks_dir(Path(coordination.location)) / f"notion-{integration}.slots")

@@ -27,6 +27,7 @@ from engine.kinds.commit.params import CommitParams
 from engine.notion.gateway import NotionGateway, RetryPolicy
 from engine.notion.ratelimit import TokenBucket
 from engine.run.jobs import run_job
+from engine.run.locks import Coordination
 from engine.run.plan import Plan
 from engine.run.recorder import Recorder
 from engine.run.report import JobReport
@@ -277,7 +278,7 @@ async def open_local_runtime(
     writer = await trio.to_thread.run_sync(lambda: GroupCommitWriter(db))
     try:
         gateway = notion.gateway(rate=config.notion.rate, burst=config.notion.burst, policy=policy)
-        yield Runtime(config, db, gateway, Recorder(writer), "test")
+        yield Runtime(config, db, gateway, Recorder(writer), "test", Coordination(db))
     finally:
         with trio.CancelScope(shield=True):
             await trio.to_thread.run_sync(writer.close)

@@ -26,6 +26,7 @@ import trio
 
 from engine.kinds import KINDS, JobKind
 from engine.notion.gateway import RequestCounters
+from engine.run.locks import Coordination
 from engine.run.preload import Preloader, PreloadFact
 from engine.run.recorder import Recorder
 from engine.run.recovery import resume_job
@@ -103,7 +104,9 @@ class Side:
         writer = await trio.to_thread.run_sync(lambda: GroupCommitWriter(self.db))
         try:
             gateway = self.notion.gateway(policy=PATIENT)
-            yield Runtime(self.config, self.db, gateway, recorder(writer, **options), "contract")
+            yield Runtime(
+                self.config, self.db, gateway, recorder(writer, **options), "contract", Coordination(self.db)
+            )
         finally:
             with trio.CancelScope(shield=True):
                 await trio.to_thread.run_sync(writer.close)

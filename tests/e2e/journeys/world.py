@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from engine.notion.gateway import NotionGateway, RetryPolicy
 from engine.notion.ratelimit import TokenBucket
+from engine.run.locks import Coordination
 from engine.run.recorder import Recorder
 from engine.run.runtime import Runtime
 from engine.workspace import props
@@ -243,7 +244,8 @@ class World:
         try:
             async with self.sut.notion() as client:
                 gateway = NotionGateway(client, TokenBucket(1000.0, 1000), policy=POLICY)
-                yield Runtime(self.config, self.db, gateway, CrashingRecorder(writer, self.crash), "journey")
+                recorder = CrashingRecorder(writer, self.crash)
+                yield Runtime(self.config, self.db, gateway, recorder, "journey", Coordination(self.db))
         finally:
             self.crash.after, self.crash.dead = None, False
             with trio.CancelScope(shield=True):

@@ -1,0 +1,92 @@
+"""Team mode: paydesk processes with separate homes (two machines, as far as paydesk can tell) on one
+PostgreSQL log. Jobs run, list, show, verify, replay and export from either; one running copy of a job and
+one running job per selection hold across them (session locks); a job whose process is killed is seen as
+interrupted by the other and resumed there; the rate limit's schedule is one row of the log."""
+
+from __future__ import annotations
+
+import json
+import signal
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.cli_output import one_error
+from tests.e2e.served import Served, finish, open_served
+from tests.engine.conftest import MONTH
+
+pytestmark = pytest.mark.trio
+
+COMMIT_15 = ("run", "commit", "--month", MONTH, "--batch", "15")
+REFUNDS = ("run", "generate", "--type", "refund", "--month", MONTH)
+
+
+def machine(served: Served, name: str, url: str) -> dict[str, str]:
+    root = served.root / name
+    root.mkdir()
+    return {**served.env, "PAYDESK_DB": url, "PAYDESK_HOME": str(root), "PAYDESK_OPERATOR": name}
+
+
+@pytest.fixture
+async def served(tmp_path: Path) -> AsyncIterator[Served]:
+    async with open_served(tmp_path) as served:
+        yield served
+
+
+async def test_two_machines_share_one_log_and_its_audit_trail(served: Served, postgres_url: str) -> None:
+    ana, ben = machine(served, "ana", postgres_url), machine(served, "ben", postgres_url)
+    paid = await served.paydesk(*COMMIT_15, env=ana)
+    assert paid.returncode == 0, paid.stderr.decode()
+    refunds = await served.paydesk(*REFUNDS, env=ben)  # the same log: the workspace is its own
+    assert refunds.returncode == 0, refunds.stderr.decode()
+    listed = await served.paydesk("jobs", "--json", env=ana)
+    jobs = json.loads(listed.stdout)
+    assert {(j["kind"], j["operator"], j["status"]) for j in jobs} >= {
+        ("commit", "ana", "completed"),
+        ("generate", "ben", "completed"),
+    }
+    for check in (("verify",), ("replay", "--check")):
+        done = await served.paydesk(*check, env=ben)
+        assert done.returncode == 0, done.stderr.decode()
+    export = served.root / "trail.jsonl"
+    assert (await served.paydesk("export", "-o", str(export), env=ana)).returncode == 0
+    assert (await served.paydesk("verify", "--against", str(export), env=ben)).returncode == 0
+    with psycopg.connect(postgres_url) as conn:
+        (slots,) = conn.execute("SELECT count(*) FROM rate_slots").fetchone() or (0,)
+    assert slots == 1, "both machines took their requests from one schedule"
+
+
+async def test_a_job_killed_on_one_machine_is_resumed_on_the_other(tmp_path: Path, postgres_url: str) -> None:
+    async with open_served(tmp_path, rate=15.0) as served:  # slow enough to be killed half-way
+        await killed_and_resumed(served, postgres_url)
+
+
+async def killed_and_resumed(served: Served, postgres_url: str) -> None:
+    ana, ben = machine(served, "ana", postgres_url), machine(served, "ben", postgres_url)
+    running = await served.start(*COMMIT_15, env=ana)
+    await served.wait_for_writes(running, 3)
+    again = await served.paydesk(*COMMIT_15, env=ben)  # the same selection, while it runs elsewhere
+    assert again.returncode == 1
+    assert "another commit job on an overlapping selection is running" in one_error(again.stderr.decode())
+    running.send_signal(signal.SIGKILL)
+    await finish(running)
+    listed = json.loads((await served.paydesk("jobs", "--json", env=ben)).stdout)
+    (job,) = [j for j in listed if j["kind"] == "commit"]
+    assert job["status"] == "interrupted", job  # its session ended with its process: the lock is free
+    resumed = await served.paydesk("resume", job["job_id"], env=ben)
+    assert resumed.returncode == 0, resumed.stderr.decode()
+    listed = json.loads((await served.paydesk("jobs", "--json", env=ana)).stdout)
+    assert [j["status"] for j in listed if j["job_id"] == job["job_id"]] == ["completed"]
+    assert (await served.paydesk("verify", env=ana)).returncode == 0
+
+
+async def test_a_bad_log_url_is_one_line(served: Served, postgres_url: str) -> None:
+    wrong = postgres_url.rsplit("/", 1)[0] + "/no_such_database"
+    for url in (wrong, "postgresql://nobody:hunter2@127.0.0.1:1/paydesk"):
+        env = {**served.env, "PAYDESK_DB": url}
+        refused = await served.paydesk(*COMMIT_15, env=env)
+        assert refused.returncode == 1
+        line = one_error(refused.stderr.decode())
+        assert "hunter2" not in line and "postgresql://" in line, line
