@@ -8,6 +8,7 @@ names what it does), export, verify and replay check. A read-only console opens 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -15,12 +16,13 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import trio
-from textual import events
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import BindingType
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.worker import get_current_worker
 
 from console.collector import CollectorPolicy
 from console.hosting import (
@@ -60,7 +62,7 @@ from console.screens.log import LogScreen
 from console.screens.new_job import NewJobScreen
 from console.settings import ConsoleSettings as ConsoleSettings  # where the commands and tests import it
 from engine import Engine, display_status, job_page, open_engine, over_limits, steps_left
-from eventlog import EventLog, JobRow, Selection, open_export_file, printable
+from eventlog import EventLog, EventLogError, JobRow, LogListener, Selection, open_export_file, printable
 
 LOG = "log"  # the name of the Log screen the app keeps installed
 
@@ -126,6 +128,8 @@ class PaydeskApp(App[int]):
         self._collector.apply()
         self.console.size = self.size
         self.push_screen(JobsScreen())
+        if self.settings.team_mode:
+            self._listen()
         if self.settings.read_only or self.settings.config is None:
             return
         self.host = EngineHost(
@@ -133,6 +137,31 @@ class PaydeskApp(App[int]):
         )
         self.host.on_done = self._engine_done
         self.host.start(asyncio.get_running_loop())
+
+    @work(thread=True, exclusive=True, group="team-log")
+    def _listen(self) -> None:
+        """In team mode: hear of every commit to the log (any operator, any machine) and tell the screen
+        showing; after a lost connection, listen again a second later."""
+        worker = get_current_worker()
+        listener: LogListener | None = None
+        while not worker.is_cancelled and not self._stopping:
+            try:
+                if listener is None:
+                    listener = LogListener(str(self.settings.db_path))
+                if listener.wait(0.5) is not None and not worker.is_cancelled:
+                    self.call_from_thread(self._log_changed)
+            except EventLogError:
+                if listener is not None:
+                    listener.close()
+                listener = None
+                time.sleep(1.0)
+        if listener is not None:
+            listener.close()
+
+    def _log_changed(self) -> None:
+        self.journal.append("log changed")
+        if self.screen_stack and isinstance(self.screen, PaydeskScreen):
+            self.screen.log_changed()
 
     def on_resize(self, event: events.Resize) -> None:
         # Rich reads the terminal's size (environment lookups, ioctls) whenever a cell is measured unless

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from console.paths import data_dir
 from engine import DEFAULT_PLAN_MAX_AGE, Config
-from eventlog import Location
+from eventlog import Location, is_url
 
 
 def utc_now() -> datetime:
@@ -31,6 +31,11 @@ class ConsoleSettings:
         if self.export_dir is not None:
             return self.export_dir
         return self.db_path.parent if isinstance(self.db_path, Path) else data_dir()
+
+    @property
+    def team_mode(self) -> bool:
+        """The log is a team's PostgreSQL database: other operators' jobs are heard of as they commit."""
+        return is_url(self.db_path)
 
     @property
     def rate(self) -> float:

@@ -80,6 +80,7 @@ from eventlog.export import (
     write_empty_export,
     write_export,
 )
+from eventlog.listen import LogListener
 from eventlog.location import Location, describe_location, is_url
 from eventlog.receipt import Receipt
 from eventlog.registry import Event, EventRegistry
@@ -125,6 +126,7 @@ __all__ = [
     "JobStarted",
     "Location",
     "LogFileError",
+    "LogListener",
     "LogMoved",
     "LogNotFound",
     "LogStarted",

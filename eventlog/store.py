@@ -37,6 +37,7 @@ from eventlog.dialect import Connection, is_sqlite
 from eventlog.errors import ReadOnlyLog
 from eventlog.events import EVENTS
 from eventlog.export import ExportHead, Format, Selection, write_export
+from eventlog.listen import CHANNEL
 from eventlog.location import Location, describe_location, is_url
 from eventlog.projection import Projector
 from eventlog.registry import Event, EventRegistry
@@ -199,6 +200,8 @@ class EventLog:
             projector.position = seq
             _INSERT_EVENTS.run(conn, rows)
             tables.write_changes(conn, projector.take_changes(), seq)
+            if self.is_url:  # consoles on any machine hear of it when this commits (eventlog.listen)
+                conn.execute("SELECT pg_notify(?, ?)", (CHANNEL, str(seq)))
             conn.execute("COMMIT")
         except BaseException:
             self._projector = None

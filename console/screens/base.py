@@ -48,6 +48,10 @@ class PaydeskScreen(Screen[None]):
         for bar in self.query(StatusBar):
             bar.show(snapshot)
 
+    def log_changed(self) -> None:
+        """Events were committed to a team's log (by any operator, on any machine) while this screen
+        shows; screens that show the log read what changed."""
+
     def on_screen_resume(self) -> None:
         snapshot = self.console.snapshot
         if snapshot is not None:  # any of the engine's jobs may have changed while this screen was covered

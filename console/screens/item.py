@@ -91,6 +91,9 @@ class ItemScreen(PaydeskScreen):
         if self._columns_ready and self.job_id in snapshot.changed:
             self._engine_refresh.request()
 
+    def log_changed(self) -> None:
+        self._engine_refresh.request()
+
     def reload(self) -> None:
         if self._loading:
             self._again = True

@@ -78,6 +78,9 @@ class JobScreen(PaydeskScreen):
         self.reload()
         table.focus()
 
+    def log_changed(self) -> None:
+        self._engine_refresh.request()
+
     def reload(self) -> None:
         if self._loading:
             self._again = True

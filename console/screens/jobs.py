@@ -58,9 +58,21 @@ class JobsScreen(PaydeskScreen):
         table = self.query_one("#jobs", DataTable)
         add_columns(table, JOB_COLUMNS)
         self.query_one("#filter", Input).display = False
-        self.set_interval(REFRESH_S, self.reload)
+        self.set_interval(REFRESH_S, self._tick)
         self.reload()
         table.focus()
+
+    def _tick(self) -> None:
+        """Each second: the clock's columns; and jobs other processes run, read from the log, unless it is a
+        team's log, which tells the console when they change (`log_changed`)."""
+        if self.console.settings.team_mode:
+            if self.is_current:
+                self.render_rows(set())
+        else:
+            self.reload()
+
+    def log_changed(self) -> None:
+        self.reload()
 
     def on_screen_resume(self) -> None:
         self.reload()

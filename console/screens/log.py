@@ -108,11 +108,15 @@ class LogScreen(PaydeskScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.set_interval(POLL_S, self.poll)
+        if not self.console.settings.team_mode:  # a team's log says when it changes (log_changed)
+            self.set_interval(POLL_S, self.poll)
         self.poll()
         self.query_one("#events", RichLog).focus()
 
     def on_screen_resume(self) -> None:
+        self.poll()
+
+    def log_changed(self) -> None:
         self.poll()
 
     def focus_job(self, job_id: str | None) -> None:
