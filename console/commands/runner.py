@@ -18,7 +18,7 @@ import trio
 
 from console.errors import CliError
 from engine import Config, JobProgress, JobRefused, JobReport, LogLinked, Runtime, open_runtime
-from eventlog import DiskFull, EventLog, Location, LogFileError, LogMoved, printable
+from eventlog import DiskFull, EventLog, Location, LogFileError, LogMoved, LogUnavailable, printable
 
 Body = Callable[[Runtime, JobProgress], Awaitable[JobReport]]
 SIGNAL_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
@@ -38,10 +38,12 @@ def run_engine(
 ) -> JobReport:
     """Run `body` in a fresh engine; raise `CliError` (one line) or `Stopped` when it does not end well."""
     received: list[signal.Signals] = []
+    opened: list[bool] = []
 
     async def main() -> JobReport | None:
         progress = JobProgress()
         async with open_runtime(config, db, secrets=secrets) as rt, trio.open_nursery() as nursery:
+            opened.append(True)
             scope = trio.CancelScope()
             nursery.start_soon(_watch_signals, scope, received)
             if sys.stderr.isatty():
@@ -58,9 +60,9 @@ def run_engine(
     try:
         report = trio.run(main)
     except BaseExceptionGroup as group:  # trio's nurseries wrap what crosses them
-        raise _one_line(group, db, job_id) from None
+        raise _one_line(group, db, job_id, started=bool(opened)) from None
     except (JobRefused, LogFileError, LogLinked) as err:
-        raise _one_line(err, db, job_id) from None
+        raise _one_line(err, db, job_id, started=bool(opened)) from None
     if report is None:
         raise _stopped(received[0] if received else signal.SIGINT, db, job_id)
     return report
@@ -109,14 +111,22 @@ def logged_status(db: Location, job_id: str) -> str | None:
     return row.status if row is not None else None
 
 
-def _one_line(error: BaseException, db: Location, job_id: str) -> CliError:
-    """The one line that says what ended the command and what to do."""
+def _one_line(error: BaseException, db: Location, job_id: str, *, started: bool = True) -> CliError:
+    """The one line that says what ended the command and what to do (`started`: the engine had opened
+    the log, so a job may have begun)."""
     if isinstance(error, BaseExceptionGroup):
-        for kind in (LogMoved, DiskFull, LogFileError, LogLinked, JobRefused):
+        for kind in (LogMoved, DiskFull, LogUnavailable, LogFileError, LogLinked, JobRefused):
             found, _ = error.split(kind)
             if found is not None:
-                return _one_line(_first(found), db, job_id)
+                return _one_line(_first(found), db, job_id, started=started)
         raise error
+    if isinstance(error, LogUnavailable):
+        if not started:
+            return CliError(f"{error}; check the URL, that the server runs and your credentials")
+        return CliError(
+            f"{error}: job {job_id} stopped sending to Notion (nothing sent is lost); when the database "
+            f"answers again, `paydesk resume {job_id}` finishes it"
+        )
     if isinstance(error, LogMoved):
         return CliError(
             f"{error}: job {job_id} stopped sending to Notion. Put the log back where it was (or point "

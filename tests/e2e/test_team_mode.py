@@ -12,10 +12,12 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import trio
 
 from tests.cli_output import one_error
 from tests.e2e.served import Served, finish, open_served
 from tests.engine.conftest import MONTH
+from tests.pgserver import PgServer
 
 pytestmark = pytest.mark.trio
 
@@ -90,3 +92,31 @@ async def test_a_bad_log_url_is_one_line(served: Served, postgres_url: str) -> N
         assert refused.returncode == 1
         line = one_error(refused.stderr.decode())
         assert "hunter2" not in line and "postgresql://" in line, line
+
+
+async def test_a_server_that_goes_away_mid_job_interrupts_it_and_resume_finishes_it(
+    tmp_path: Path, postgres_server: PgServer, postgres_url: str
+) -> None:
+    async with open_served(tmp_path, rate=15.0) as served:
+        ana = machine(served, "ana", postgres_url)
+        running = await served.start(*COMMIT_15, env=ana)
+        await served.wait_for_writes(running, 3)
+        with postgres_server.stopped():
+            code, _, err = await finish(running)
+            assert code != 0
+            line = one_error(err)
+            assert "postgresql://" in line and "resume" in line, line
+            sent = await served.writes()
+            await trio.sleep(0.5)  # nothing is sent once the log is gone
+            assert await served.writes() == sent
+        listed = json.loads((await served.paydesk("jobs", "--json", env=ana)).stdout)
+        (job,) = [j for j in listed if j["kind"] == "commit"]
+        assert job["status"] == "interrupted", job
+        resumed = await served.paydesk("resume", job["job_id"], env=ana)
+        assert resumed.returncode == 0, resumed.stderr.decode()
+        assert (await served.paydesk("verify", env=ana)).returncode == 0
+        async with served.hand() as hand:
+            payables = await hand.query("payables")
+        batch = [p for p in payables if p["properties"]["Period"]["date"]["start"].endswith("-15")]
+        statuses = {(p["properties"]["Payment Status"]["status"] or {}).get("name") for p in batch}
+        assert statuses == {"Paid"}, statuses
