@@ -120,3 +120,19 @@ async def test_a_server_that_goes_away_mid_job_interrupts_it_and_resume_finishes
         batch = [p for p in payables if p["properties"]["Period"]["date"]["start"].endswith("-15")]
         statuses = {(p["properties"]["Payment Status"]["status"] or {}).get("name") for p in batch}
         assert statuses == {"Paid"}, statuses
+
+
+async def test_cancel_reaches_a_job_on_another_machine(tmp_path: Path, postgres_url: str) -> None:
+    async with open_served(tmp_path, rate=3.0) as served:
+        ana, ben = machine(served, "ana", postgres_url), machine(served, "ben", postgres_url)
+        running = await served.start(*COMMIT_15, env=ana)
+        await served.wait_for_writes(running, 2)
+        listed = json.loads((await served.paydesk("jobs", "--json", env=ben)).stdout)
+        (job,) = [j for j in listed if j["kind"] == "commit"]
+        cancelled = await served.paydesk("cancel", job["job_id"], env=ben)
+        assert cancelled.returncode == 0, cancelled.stderr.decode()
+        code, _, _ = await finish(running)
+        assert code != 0  # it stopped before finishing
+        listed = json.loads((await served.paydesk("jobs", "--json", env=ana)).stdout)
+        (job,) = [j for j in listed if j["job_id"] == job["job_id"]]
+        assert job["status"] == "cancelled", job
