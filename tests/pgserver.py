@@ -24,6 +24,7 @@ import psycopg
 
 SERVER_USER = "paydesk-pg"
 ROLE = "paydesk"
+GUARDED_ROLE, GUARDED_PASSWORD = "paydesk_guarded", "right-horse-battery"  # the one role with a password
 SETTINGS = {"listen_addresses": "127.0.0.1", "max_connections": "100", "shared_buffers": "32MB"}
 FAST_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 """What a test server gives up for speed (a benchmark asks for a `durable` server instead)."""
@@ -98,7 +99,12 @@ class PgServer:
                 "initdb", "-D", str(server.data), "-U", ROLE, "--auth=trust", "--encoding=UTF8",
                 "--no-locale", "--no-sync", "--no-instructions",
             )  # fmt: skip
+            hba = server.data / "pg_hba.conf"  # first match wins: the guarded role must give its password
+            rule = f"host all {GUARDED_ROLE} 127.0.0.1/32 scram-sha-256\n"
+            hba.write_text(rule + hba.read_text())
             server.start()
+            with server.admin() as conn:
+                conn.execute(f"CREATE ROLE {GUARDED_ROLE} LOGIN PASSWORD '{GUARDED_PASSWORD}'")
         except Unavailable:
             server.remove()
             raise

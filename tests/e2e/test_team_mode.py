@@ -17,7 +17,7 @@ import trio
 from tests.cli_output import one_error
 from tests.e2e.served import Served, finish, open_served
 from tests.engine.conftest import MONTH
-from tests.pgserver import PgServer
+from tests.pgserver import GUARDED_ROLE, PgServer
 
 pytestmark = pytest.mark.trio
 
@@ -136,3 +136,14 @@ async def test_cancel_reaches_a_job_on_another_machine(tmp_path: Path, postgres_
         listed = json.loads((await served.paydesk("jobs", "--json", env=ana)).stdout)
         (job,) = [j for j in listed if j["job_id"] == job["job_id"]]
         assert job["status"] == "cancelled", job
+
+
+async def test_a_wrong_password_is_one_line_without_the_password(
+    served: Served, postgres_server: PgServer
+) -> None:
+    url = postgres_server.url("postgres", user=GUARDED_ROLE, password="wrong-secret-123")
+    refused = await served.paydesk("jobs", env={**served.env, "PAYDESK_DB": url})
+    assert refused.returncode == 1
+    line = one_error(refused.stderr.decode())
+    assert "password authentication failed" in line and "wrong-secret-123" not in line, line
+    assert url.replace("wrong-secret-123", "***") in line
