@@ -19,6 +19,7 @@ gateway), `engine.workspace` (configuration, schema and the record rules kinds s
 
 from engine.engine import Engine, EngineStatistics, RunningJob, open_engine, read_setups
 from engine.kinds import KINDS, InvalidParams, JobKind
+from engine.kinds.reconcile.decide import Decided, accept_findings, choose_restore
 from engine.notion.failures import NotionFailure
 from engine.notion.filter_text import describe_filter
 from engine.run.binding import Binding, NotBound, Owner, bind_workspace
@@ -63,6 +64,7 @@ __all__ = [
     "Binding",
     "Config",
     "ConfigError",
+    "Decided",
     "Engine",
     "EngineStatistics",
     "InvalidParams",
@@ -87,10 +89,12 @@ __all__ = [
     "Runtime",
     "Skip",
     "Step",
+    "accept_findings",
     "amount_text",
     "bind_workspace",
     "build_ledger",
     "check_workspace",
+    "choose_restore",
     "clamp_workers",
     "current_operator",
     "describe_filter",

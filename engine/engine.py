@@ -112,7 +112,7 @@ class Engine:
         setup = self._setups.get(kind)
         if isinstance(setup, ConfigError):
             raise JobRefused(f"{self.config.source}: {setup}")
-        job = RunningJob(new_job_id(found.name), "dry_run" if dry_run else "run")
+        job = RunningJob(new_job_id(found.name), "dry_run" if dry_run or found.plans_only else "run")
         return self._launch(
             job,
             lambda: found.run(

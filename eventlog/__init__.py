@@ -42,6 +42,8 @@ from eventlog.errors import (
 )
 from eventlog.events import (
     EVENTS,
+    DriftAccepted,
+    DriftRestoreChosen,
     GatewayStats,
     ItemPlanned,
     ItemSkipped,
@@ -102,6 +104,8 @@ __all__ = [
     "DamagedLog",
     "Difference",
     "DiskFull",
+    "DriftAccepted",
+    "DriftRestoreChosen",
     "Event",
     "EventLog",
     "EventLogError",

@@ -132,6 +132,36 @@ class WorkspaceLost(Event):
     owner_label: str
 
 
+# --- drift: Notion no longer holding what the log recorded (the reconcile job) -----------------------------
+
+
+@EVENTS.register
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DriftAccepted(Event):
+    """The operator adopted Notion's value for a reconcile finding (`item_key`): from now on the log knows
+    `value` for `property` of `page` (for a record gone or a cascade broken by hand, `finding` says which
+    and `value` what was accepted)."""
+
+    TYPE = "drift.accepted"
+    SCOPE = "item"
+    page: str
+    property: str
+    finding: str
+    value: JSON
+    reason: str
+
+
+@EVENTS.register
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DriftRestoreChosen(Event):
+    """The operator chose to write the logged values back for the reconcile job's findings not accepted;
+    the job's plan is then executed as any plan."""
+
+    TYPE = "drift.restore_chosen"
+    items: list[str]
+    reason: str
+
+
 @EVENTS.register
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GatewayStats(Event):
@@ -361,4 +391,9 @@ VOCABULARY: tuple[type[Event], ...] = (
     PlanRefreshed,
     JobDiscarded,
     JobFinished,
+    LogStarted,
+    WorkspaceBound,
+    WorkspaceLost,
+    DriftAccepted,
+    DriftRestoreChosen,
 )

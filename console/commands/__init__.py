@@ -13,6 +13,7 @@ from console.commands import (
     job_cmds,
     ledger_cmd,
     log_cmds,
+    reconcile_cmd,
     run_cmds,
     sandbox_cmd,
 )
@@ -24,6 +25,7 @@ def register_all(subparsers: argparse._SubParsersAction[Any]) -> None:
     ledger_cmd.register_report(subparsers)
     run_cmds.register(subparsers)
     bind_cmd.register(subparsers)
+    reconcile_cmd.register(subparsers)
     job_cmds.register(subparsers)
     sandbox_cmd.register(subparsers)
     console_cmd.register(subparsers)

@@ -19,10 +19,11 @@ from typing import Any
 from engine.kinds.base import InvalidParams, JobKind
 from engine.kinds.commit.kind import COMMIT
 from engine.kinds.generate.kind import GENERATE
+from engine.kinds.reconcile.kind import RECONCILE
 from engine.kinds.sync.kind import SYNC
 
 KINDS: Mapping[str, JobKind[Any, Any]] = MappingProxyType(
-    {kind.name: kind for kind in (COMMIT, GENERATE, SYNC)}
+    {kind.name: kind for kind in (COMMIT, GENERATE, SYNC, RECONCILE)}
 )
 
 __all__ = ["KINDS", "InvalidParams", "JobKind"]

@@ -66,6 +66,7 @@ class JobKind(Generic[P, S]):
     title: Callable[[P], str]
     setup: Callable[[Config, Mapping[str, str]], S]
     secrets: Callable[[S], tuple[str, ...]]
+    plans_only: bool = False  # its jobs are always dry runs (reconcile: an operator decides what is written)
 
     def parse(self, given: Mapping[str, Any] | argparse.Namespace) -> P:
         """The parameters from a mapping or from the command line's parsed arguments."""
@@ -89,7 +90,7 @@ class JobKind(Generic[P, S]):
             rt,
             self.spec(params),
             self.planner(params, setup),
-            dry_run=dry_run,
+            dry_run=dry_run or self.plans_only,
             workers=workers,
             cancel=cancel,
             job_id=job_id,

@@ -229,7 +229,7 @@ async def run_job(
             claimed = await ensure_owner(  # a dry run claims nothing: it writes nothing
                 rt, job_id, counters, claim=not dry_run, source=seen.get(BINDING_SOURCE)
             )
-            plan = await planner(Preloader(rt.gateway, rt.config, counters, report))
+            plan = await planner(Preloader(rt.gateway, rt.config, counters, report, rt.read_log))
         except (
             JobRefused,
             NotBound,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import trio
 
@@ -16,6 +16,7 @@ from engine.notion.failures import NotionFailure
 from engine.notion.gateway import NotionGateway, RequestCounters
 from engine.workspace import props
 from engine.workspace.config import Config
+from eventlog import EventLog
 
 Page = dict[str, Any]
 
@@ -30,17 +31,34 @@ class PreloadFact:
 
 
 Report = Callable[[PreloadFact], Awaitable[None]]
+T = TypeVar("T")
+LogReader = Callable[[Callable[[EventLog], Any]], Awaitable[Any]]
 
 
 class Preloader:
     """Queries and lookups for one job, counted against it and reported as they finish."""
 
-    def __init__(self, gateway: NotionGateway, config: Config, counters: RequestCounters, report: Report):
+    def __init__(
+        self,
+        gateway: NotionGateway,
+        config: Config,
+        counters: RequestCounters,
+        report: Report,
+        read_log: LogReader | None = None,
+    ):
         self.gateway = gateway
         self.config = config
         self.counters = counters
         self.report = report
         self.requests = 0
+        self._read_log = read_log
+
+    async def read_log(self, query: Callable[[EventLog], T]) -> T:
+        """`query` on a read-only view of the job's event log (for a kind that compares Notion with it)."""
+        if self._read_log is None:
+            raise RuntimeError("this preloader was made without the event log")
+        result: T = await self._read_log(query)
+        return result
 
     async def query(self, logical: str, filter: dict[str, Any] | None = None) -> list[Page]:
         start = trio.current_time()

@@ -46,6 +46,7 @@ DEMO_PARAMS: dict[str, dict[str, Any]] = {
     "commit": {"month": MONTH, "batch": 15, "today": TODAY},
     "generate": {"type": "payroll", "month": MONTH},
     "sync": {"month": MONTH},
+    "reconcile": {"month": MONTH},
 }
 COMPARED = (
     "status",

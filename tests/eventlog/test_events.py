@@ -33,6 +33,11 @@ STABLE_NAMES = {
     "PlanRefreshed": "plan.refreshed",
     "JobDiscarded": "job.discarded",
     "JobFinished": "job.finished",
+    "LogStarted": "log.started",
+    "WorkspaceBound": "workspace.bound",
+    "WorkspaceLost": "workspace.lost",
+    "DriftAccepted": "drift.accepted",
+    "DriftRestoreChosen": "drift.restore_chosen",
 }
 VERSIONS = {"StepPlanned": 3, "StepSkipped": 2, "JobPlanned": 2, "ItemPlanned": 2}  # the others: 1
 

@@ -34,6 +34,7 @@ def _as_written_by_schema_1(location: str | Path) -> None:
         location,
         "UPDATE jobs SET reads = 4, writes = 0, throttles = 0, wait_ms = 3",
         "DELETE FROM paydesk_schema WHERE version > 1",
+        "DROP TABLE rate_slots",  # what later versions added
     )
 
 
