@@ -21,8 +21,9 @@ and `verify --against` an export taken from the source passes on it. How:
 - Source and target must be two logs: the same file (by identity, whatever path names it) or the same
   database (same name on a server started at the same moment) is refused.
 
-Refusals raise `CopyRefused`, a failure of the target's database during the copy `CopyFailed`; both are one
-line, never show a password (locations are shown by `describe_location`), and mean nothing was written.
+Refusals raise `CopyRefused`; a database failing during the copy, or a copy that would not verify (the
+target's own events damaged), `CopyFailed`. Both are one line, never show a password (locations are shown
+by `describe_location`), and mean nothing was written to the target.
 A copy keeps the log's identity (the hash of its first event): a workspace bound to the log stays bound
 to the copy, so the old log should no longer be used once the team works on the new one.
 """
@@ -63,7 +64,8 @@ class CopyRefused(EventLogError):
 
 
 class CopyFailed(EventLogError):
-    """The target's database failed during the copy; its transaction was rolled back (nothing written)."""
+    """A database failed during the copy, or the copy would not have verified; the target's transaction
+    was rolled back (nothing written)."""
 
 
 class CopyProgress(NamedTuple):
@@ -206,7 +208,7 @@ def _write_target(
         checked = _verify_target(writer, head.seq, report, chunk)
         if not checked.ok or checked.head != head:
             problem = checked.problem or f"its head is {checked.head.seq} where the source's is {head.seq}"
-            raise CopyRefused(
+            raise CopyFailed(
                 f"the copy in {shown_target} would not verify{_at(checked)}: {problem}; "
                 "nothing was written to it"
             )

@@ -152,6 +152,17 @@ def test_an_empty_log_copies_as_an_empty_log(places: tuple[Location, Location]) 
     assert records(target) == []
 
 
+def test_a_log_copies_between_two_databases_of_one_server(postgres_server: PgServer) -> None:
+    source, target = postgres_server.create_database(), postgres_server.create_database()
+    try:
+        fill(source)
+        assert copy_log(source, target).copied == len(records(source))
+        assert records(target) == records(source) and projections(target) == projections(source)
+    finally:
+        for url in (source, target):
+            postgres_server.drop_database(url)
+
+
 # --- refusals: one line, the target unchanged --------------------------------------------------------------
 
 
