@@ -45,6 +45,7 @@ from eventlog.dialect import Connection, is_sqlite
 from eventlog.errors import EventLogError
 from eventlog.events import EVENTS
 from eventlog.gcpause import collector_paused
+from eventlog.listen import CHANNEL
 from eventlog.location import Location, describe_location, is_url, scrub
 from eventlog.projection import Projector
 from eventlog.rebuild import fold_into
@@ -213,6 +214,8 @@ def _write_target(
                 "nothing was written to it"
             )
         jobs = int(writer.execute("SELECT count(*) FROM jobs").fetchone()[0])
+        if there.seq < head.seq and not is_sqlite(writer):  # consoles on the log hear of it (eventlog.listen)
+            writer.execute("SELECT pg_notify(?, ?)", (CHANNEL, str(head.seq)))
         writer.execute("COMMIT")
     except BaseException:
         if writer.in_transaction:

@@ -23,6 +23,7 @@ from eventlog import (
     CopyRefused,
     EventLog,
     EventRecord,
+    LogListener,
     WarningRecorded,
     copy_log,
     describe_location,
@@ -123,6 +124,18 @@ def test_the_copy_can_be_written_to_and_the_source_is_untouched(places: tuple[Lo
         assert copy.verify().ok and copy.replay_check().ok
         assert [job.job_id for job in copy.jobs()] == ["job-1", "job-2", "job-3", "job-4"]
     assert records(source) == original
+
+
+def test_consoles_listening_on_a_database_hear_of_the_copy(tmp_path: Path, postgres_url: str) -> None:
+    source = tmp_path / "paydesk.sqlite"
+    fill(source)
+    EventLog(postgres_url).close()
+    listener = LogListener(postgres_url)
+    try:
+        report = copy_log(source, postgres_url)
+        assert listener.wait(timeout=30) == report.head.seq  # delivered at commit, so waiting is not timing
+    finally:
+        listener.close()
 
 
 def test_progress_reports_each_phase_up_to_its_total(places: tuple[Location, Location]) -> None:
