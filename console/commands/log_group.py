@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -73,7 +72,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--from",
         dest="source",
         metavar="FILE_OR_URL",
-        help="the log to copy (default: the log paydesk uses: --db, $PAYDESK_DB or the data directory's)",
+        help="the log to copy (default: the log the other commands use: --db, $PAYDESK_DB, [log] url, …)",
     )
     copy.add_argument(
         "--to",
@@ -113,15 +112,16 @@ def run_copy(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _location(value: str) -> Location:
+    return value if is_url(value) else Path(value)
+
+
 def _source(args: argparse.Namespace) -> Location:
-    """--from, else the log the other commands use (which may be a URL in $PAYDESK_DB)."""
-    named = args.source or args.db or os.environ.get("PAYDESK_DB")
-    if named and is_url(named):
-        return str(named)
-    path = Path(args.source) if args.source else default_db_path(args.db)
-    if path.is_dir():
-        raise CliError(f"--from {path} is a folder; name the log file in it")
-    return path
+    """--from, else the log the other commands use (--db, $PAYDESK_DB, the configuration's `[log] url`)."""
+    source = _location(args.source) if args.source else default_db_path(args.db, args.config)
+    if isinstance(source, Path) and source.is_dir():
+        raise CliError(f"--from {source} is a folder; name the log file in it")
+    return source
 
 
 def _target(value: str) -> Location:
