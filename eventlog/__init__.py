@@ -14,12 +14,15 @@ source of truth.
 - Modules: location, dialect (the connection subset both backends offer), postgres (psycopg adapter),
   migrations (each with SQLite and PostgreSQL statements), codec (canonical bytes, hash chain, secret
   guards), schema (file checks, migrating), projection (pure fold), rows, tables (projection SQL),
-  rebuild, queries, store, writer, receipt, export, verify, replay.
+  rebuild, queries, store, writer, receipt, export, verify, replay, copy.
+- `copy_log(source, target)` copies a log to another place (a file to PostgreSQL, or back) with its chain
+  intact, in one transaction on the target; `CopyRefused` / `CopyFailed` say why nothing was copied.
 """
 
 from eventlog.amounts import number_properties
 from eventlog.codec import GENESIS_HASH, ChainHead, EventRecord, StoredEvent, canonical_json, json_object
 from eventlog.coordination import SessionLocks
+from eventlog.copy import CopyFailed, CopyProgress, CopyRefused, CopyReport, copy_log
 from eventlog.errors import (
     DamagedLog,
     DiskFull,
@@ -101,6 +104,10 @@ __all__ = [
     "JOB_STATUSES",
     "STEP_STATUSES",
     "ChainHead",
+    "CopyFailed",
+    "CopyProgress",
+    "CopyRefused",
+    "CopyReport",
     "DamagedLog",
     "Difference",
     "DiskFull",
@@ -168,6 +175,7 @@ __all__ = [
     "WriterClosed",
     "WriterStatistics",
     "canonical_json",
+    "copy_log",
     "describe_location",
     "export_head",
     "is_url",

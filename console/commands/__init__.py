@@ -13,6 +13,7 @@ from console.commands import (
     job_cmds,
     ledger_cmd,
     log_cmds,
+    log_group,
     reconcile_cmd,
     run_cmds,
     sandbox_cmd,
@@ -21,6 +22,7 @@ from console.commands import (
 
 def register_all(subparsers: argparse._SubParsersAction[Any]) -> None:
     log_cmds.register(subparsers)
+    log_group.register(subparsers)
     ledger_cmd.register(subparsers)
     ledger_cmd.register_report(subparsers)
     run_cmds.register(subparsers)
