@@ -1,14 +1,17 @@
 """The ledger reconciles on every demo size: both paydays of the demo month committed through the sandbox,
 then every payable's Paid payouts, converted at the demo configuration's exchange rate, add up to its Total,
-and each job paid exactly its plan's money."""
+and each job paid exactly its plan's money. And a reconcile of the month right after finds no drift, reading
+each data source in ⌈n/100⌉ pages and no record one by one."""
 
 from __future__ import annotations
 
+import math
 import tomllib
 from pathlib import Path
 
 import pytest
 
+from engine.kinds import KINDS
 from engine.kinds.commit.kind import commit_planner, commit_spec
 from engine.kinds.commit.params import CommitParams
 from engine.run.jobs import run_job
@@ -37,6 +40,16 @@ async def test_the_ledger_of_both_paydays_reconciles_on_every_demo_size(tmp_path
             async with open_runtime(config_for(sandbox, workspace), db, operator="test") as rt:
                 report = await run_job(rt, commit_spec(params), commit_planner(params))
             assert report.status == "completed", report.error
+        kind = KINDS["reconcile"]
+        async with open_runtime(config_for(sandbox, workspace), db, operator="test") as rt:
+            reconciled = await kind.run(rt, kind.parse({"month": MONTH}), None)
+    # right after paying, Notion holds what the log recorded: no drift, read in ⌈n/100⌉ pages per source
+    assert reconciled.status == "discarded" and reconciled.plan is not None  # nothing to restore
+    assert not reconciled.plan.items and not reconciled.plan.skips
+    queried = [fact for fact in reconciled.preloads if fact.filter is None]
+    assert {fact.data_source for fact in queried} >= {"payables", "payouts", "splits", "refunds"}
+    assert all(fact.requests == max(1, math.ceil(fact.pages / 100)) for fact in queried), queried
+    assert all(fact.filter is None for fact in reconciled.preloads), "no record was read one by one"
     with EventLog(db, read_only=True) as log:
         ledger = build_ledger(log, month=MONTH, per_usd=per_usd)
         without_rates = build_ledger(log, month=MONTH)

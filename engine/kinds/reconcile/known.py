@@ -5,7 +5,8 @@ about it, in log order:
 - a step that succeeded: paydesk wrote `after` ("written");
 - a step skipped because the record already held it: paydesk saw `after` ("seen");
 - a step planned but not (yet) executed, failed, blocked or cancelled: paydesk saw `before` ("seen");
-- an accepted drift (`reconcile --accept`): Notion's value, adopted ("accepted").
+- an accepted drift (`reconcile --accept`): Notion's value, adopted ("accepted");
+- a reconcile's restoring write, once it succeeded (its other steps say nothing of the record).
 A payout's Amount is what the plan that paid (or created) it recorded; a page a job created is known from
 its create. Accepted findings that are not values (a record gone, a cascade broken by hand) are kept too.
 """
@@ -19,7 +20,7 @@ from typing import Any
 
 from engine.kinds.reconcile.params import ReconcileParams
 from engine.workspace import money
-from eventlog import EventLog, JobRow, json_object
+from eventlog import EventLog, ItemRow, JobRow, json_object
 
 SCOPED_KINDS = ("commit", "generate", "sync")  # the jobs whose records a reconcile compares
 ACCEPTED = "drift.accepted"
@@ -89,6 +90,8 @@ def known_state(log: EventLog, params: ReconcileParams) -> KnownState:
             page = _page_of(step.kind, step.target, step.page_id)
             if (page, step.property or "") not in wanted or not step.property:
                 continue
+            if job.kind == "reconcile" and step.status != "succeeded":
+                continue  # a restore not (yet) written, or skipped because its finding was accepted
             value = _loads(step.after if step.status in ("succeeded", "skipped") else step.before)
             how = "written" if step.status == "succeeded" else "seen"
             _keep(
@@ -111,8 +114,7 @@ def known_state(log: EventLog, params: ReconcileParams) -> KnownState:
 def _amounts(log: EventLog, job: JobRow, state: KnownState, wanted: set[tuple[str, str]]) -> None:
     """A commit's payout amounts (recorded in its plan), a generate's created payouts' amounts."""
     for item in log.items(job.job_id):
-        data = json_object(item.data)
-        label = str(data.get("invoice_id") or data.get("order_title") or item.label)
+        data, label = json_object(item.data), _label(item)
         payouts = data.get("payouts")
         if isinstance(payouts, Mapping):
             for page, payout in payouts.items():
@@ -141,6 +143,12 @@ def _remember_amount(
     wanted.add((page, AMOUNT))
     state.pages[page] = "payouts"
     _keep(state, Known("payouts", page, AMOUNT, amount, how, job.job_id, label, seq))
+
+
+def _label(item: ItemRow) -> str:
+    """The item's business key: its invoice id, its source's name, else its label."""
+    data = json_object(item.data)
+    return str(data.get("invoice_id") or data.get("order_title") or data.get("label") or item.label)
 
 
 def _keep(state: KnownState, known: Known) -> None:

@@ -15,8 +15,18 @@ def reconcile_summary(report: JobReport, params: ReconcileParams) -> dict[str, A
     if report.plan is not None:
         for item in report.plan.items:
             findings.append({**_plain(item.data), "item": item.key, "restorable": True})
-        for skip in report.plan.skips:
-            findings.append({"item": skip.key, "kind": skip.kind, "words": skip.reason, "restorable": False})
+        for skip in report.plan.skips:  # a finding reported only: its key is drift:KIND:PAGE:PROPERTY
+            _, _, page, prop = [*skip.key.split(":", 3), "", "", "", ""][:4]
+            findings.append(
+                {
+                    "item": skip.key,
+                    "kind": skip.kind,
+                    "page": page,
+                    "prop": prop,
+                    "words": skip.reason,
+                    "restorable": False,
+                }
+            )
     return {
         "job_id": report.job_id,
         "status": report.status,
