@@ -34,7 +34,7 @@ def _configured_log(config: str | None) -> str | None:
     try:
         with default_config_path(config).open("rb") as file:
             raw = tomllib.load(file)
-    except (OSError, tomllib.TOMLDecodeError):
+    except (OSError, ValueError):  # unreadable, not UTF-8, not TOML: reported where it is loaded
         return None
     section = raw.get("log")
     url = section.get("url") if isinstance(section, dict) else None

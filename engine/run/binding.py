@@ -41,6 +41,7 @@ from eventlog import (
 )
 
 BINDING_SOURCE = "payables"
+SETTLE_MAX_S = 10.0  # the longest a claim waits before it reads its mark again
 _MARK = re.compile(r"paydesk log ([0-9a-f]{32}) at (.*?) pays this workspace")
 ID_CHARS = 32
 
@@ -135,15 +136,18 @@ async def ensure_owner(
     claim: bool,
     source: Mapping[str, Any] | None = None,
 ) -> bool:
-    """Raise NotBound unless this log owns the workspace; claim it when unbound and `claim`. Returns
-    whether this call claimed it. `source` is the payables data source when the caller has just read it."""
+    """Whether this log owns the workspace (False: nobody does, and `claim` was not asked); raises NotBound
+    when another log owns it. With `claim`, an unbound workspace is claimed: the mark is written, and read
+    again after a settling time long enough for a log that claimed at the same moment to have written its
+    own; the last writer owns it, the other is refused. `source` is the payables data source when the
+    caller has just read it (a claim always reads afresh)."""
     me = await this_log(rt)
-    if source is None:
+    if source is None or claim:
         source, owner = await read_owner(rt.gateway, rt, counters)
     else:
         owner = owner_of(source)
     if owner is not None and owner.log_id == me.log_id:
-        return False
+        return True
     if owner is not None:
         lost = await rt.read_log(lambda log: _was_bound(log, me.log_id))
         if lost:
@@ -161,9 +165,19 @@ async def ensure_owner(
             f"this workspace is paid from {owner.describe()}, not from this log ({printable(me.label)}); "
             "run paydesk with that log (--db), or move the workspace here with `paydesk bind --take-over`"
         )
-    if claim:
-        await _write_mark(rt, job_id, source, me, counters, previous=None)
-    return claim
+    if not claim:
+        return False
+    started = trio.current_time()
+    await _write_mark(rt, job_id, source, me, counters, previous=None)
+    took = trio.current_time() - started
+    await trio.sleep(min(SETTLE_MAX_S, max(1.0 / rt.config.notion.rate + 0.25, 4 * took)))
+    _, owner = await read_owner(rt.gateway, rt, counters)
+    if owner is None or owner.log_id != me.log_id:
+        who = owner.describe() if owner is not None else "nobody (its mark was removed)"
+        raise NotBound(
+            f"this workspace is paid from {who}: that log claimed it at the same moment as this one"
+        )
+    return True
 
 
 async def take_over(rt: Runtime, job_id: str, counters: RequestCounters) -> tuple[Owner, Owner | None]:

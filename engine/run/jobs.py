@@ -226,9 +226,8 @@ async def run_job(
             problems = await check_workspace(rt.gateway, rt.config, spec.data_sources, counters, seen)
             if problems:
                 raise JobRefused("the workspace does not match what paydesk needs: " + "; ".join(problems))
-            claimed = await ensure_owner(  # a dry run claims nothing: it writes nothing
-                rt, job_id, counters, claim=not dry_run, source=seen.get(BINDING_SOURCE)
-            )
+            # refused at once if another log owns the workspace; an unbound one is claimed when executing
+            owned = await ensure_owner(rt, job_id, counters, claim=False, source=seen.get(BINDING_SOURCE))
             plan = await planner(Preloader(rt.gateway, rt.config, counters, report, rt.read_log))
         except (
             JobRefused,
@@ -272,7 +271,7 @@ async def run_job(
                 raise
         fresh = Freshness(rt.gateway, rt.config.data_sources, counters, items, since=since)
         status, error = await execute_plan(
-            rt, job_id, items, states, counters, workers, cancel, progress, fresh, confirm_owner=claimed
+            rt, job_id, items, states, counters, workers, cancel, progress, fresh, confirm_owner=not owned
         )
         return JobReport(job_id, status, items, states, plan, counters, error=error, preloads=facts)
 
@@ -292,7 +291,7 @@ async def execute_plan(
 ) -> tuple[str, str | None]:
     """Execute `items` to their outcomes and record how the job ended: (status, error).
 
-    With `confirm_owner` (a stored plan, or a workspace this job has just claimed), first read the
+    With `confirm_owner` (a stored plan, or a workspace nobody owned when it was planned), first read the
     workspace's mark again: refused (the plan stays, to be executed later) unless this log owns it, or
     claims it now."""
     env = envelope(rt, job_id)

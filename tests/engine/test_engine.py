@@ -48,6 +48,7 @@ async def test_start_runs_any_registered_kind_by_name(demo: Demo, tmp_path: Path
         "commit": {"month": MONTH, "batch": 15, "today": f"{MONTH}-20"},
         "generate": {"type": "refund", "month": MONTH},
         "sync": {"month": MONTH},
+        "reconcile": {"month": MONTH},
     }
     assert set(given) == set(KINDS)
     async with open_engine(demo.config, tmp_path / "log.sqlite", environ={}) as engine:
@@ -64,7 +65,7 @@ async def test_start_refuses_an_unknown_kind_or_parameters_the_kind_cannot_take(
     demo: Demo, tmp_path: Path
 ) -> None:
     async with open_engine(demo.config, tmp_path / "log.sqlite", environ={}) as engine:
-        with pytest.raises(JobRefused, match="no job kind 'payday'; known: commit, generate, sync"):
+        with pytest.raises(JobRefused, match="no job kind 'payday'; known: commit, generate, sync, reconcile"):
             engine.start("payday", {"month": MONTH})
         with pytest.raises(JobRefused, match="--month must be YYYY-MM"):
             engine.start("sync", {"month": "January"})
