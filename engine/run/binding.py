@@ -112,12 +112,13 @@ LOG_EVENTS_JOB = "log"  # the job_id of events about the log itself, not a job
 async def this_log(rt: Runtime) -> Owner:
     """This log's identity and label (a log without any event yet is given its first, `LogStarted`)."""
     label = log_label(rt.db_path)
-    log_id = await rt.read_log(log_id_of)
-    if log_id is None:
+    if rt.log_id is None:
+        rt.log_id = await rt.read_log(log_id_of)
+    if rt.log_id is None:
         await rt.recorder.record(LogStarted(job_id=LOG_EVENTS_JOB, operator=rt.operator, label=label))
-        log_id = await rt.read_log(log_id_of)
-        assert log_id is not None
-    return Owner(log_id, label)
+        rt.log_id = await rt.read_log(log_id_of)
+        assert rt.log_id is not None
+    return Owner(rt.log_id, label)
 
 
 async def read_owner(

@@ -46,6 +46,7 @@ class Runtime:
     recorder: Recorder
     operator: str
     coordination: Coordination
+    log_id: str | None = None  # the log's identity, once read (engine.run.binding)
 
     async def read_log(self, query: Callable[[EventLog], T]) -> T:
         """Run `query` on a read-only view of the log, in a worker thread."""

@@ -56,30 +56,32 @@ async def test_a_poll_that_cannot_open_the_log_does_not_stop_the_job(
         slow = replace(config, notion=replace(config.notion, rate=2.0, burst=1))  # lasts several polls
         db = tmp_path / "log.sqlite"
         async with open_local_runtime(notion, slow, db) as rt:
-            calls = refuse_polls(rt, db, range(2, 5))  # read 1 checks for interrupted jobs; then the watcher
+            # read 1 checks for interrupted jobs, read 2 is the log's identity (the workspace's owner); then
+            # the watcher
+            calls = refuse_polls(rt, db, range(3, 6))
             params = commit_params(15)
             report = await run_job(rt, commit_spec(params), commit_planner(params))
     assert report.status == "completed"
-    assert len(calls) >= 6, "the watcher polled on after the refused reads"
+    assert len(calls) >= 7, "the watcher polled on after the refused reads"
 
 
 @pytest.mark.trio
 async def test_a_cancel_requested_after_refused_polls_is_still_noticed(
     tmp_path: Path, autojump_clock: trio.abc.Clock
 ) -> None:
-    """Read 1 checks for interrupted jobs, polls 2 and 3 are refused, poll 4 is the baseline, and the cancel
-    is recorded just before poll 5. Writes after the first wait for poll 5, so the job has work left whatever
+    """Read 1 checks for interrupted jobs, read 2 is the log's identity, polls 3 and 4 are refused, poll 5 is
+    the baseline, and the cancel is recorded just before poll 6. Writes after the first wait for poll 5, so the job has work left whatever
     the machine's speed (under the autojump clock, time runs on while a poll's thread reads the log)."""
     async with open_local_notion(tmp_path) as notion:
         _, config = await seed_local_demo(notion)
         db = tmp_path / "log.sqlite"
         async with open_local_runtime(notion, config, db) as rt:
-            calls = refuse_polls(rt, db, range(2, 4))
+            calls = refuse_polls(rt, db, range(3, 5))
             refusing = rt.read_log
             fifth_poll = trio.Event()
 
             async def cancelling(query: Callable[[EventLog], Any]) -> Any:
-                if len(calls) == 4:  # this is poll 5: the cancel is requested after the baseline
+                if len(calls) == 5:  # this is poll 6: the cancel is requested after the baseline
                     with EventLog(db, read_only=True) as log:
                         (job,) = log.jobs()
                     await request_cancel(db, job.job_id)
@@ -103,7 +105,7 @@ async def test_a_cancel_requested_after_refused_polls_is_still_noticed(
             rt.gateway.update_page = held_update  # type: ignore[method-assign]
             params = commit_params(15)
             report = await run_job(rt, commit_spec(params), commit_planner(params))
-    assert len(calls) >= 5
+    assert len(calls) >= 6
     assert report.status == "cancelled", "noticed after two refused polls and a baseline"
     statuses = {state.status for state in report.states.values()}
     assert "succeeded" in statuses and "cancelled" in statuses
