@@ -427,3 +427,6 @@ class NotificationFailed(Event):
     reason: str
     http_status: int | None = None
     answer: str = ""
+
+
+VOCABULARY = (*VOCABULARY, NotificationDelivered, NotificationFailed)
