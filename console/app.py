@@ -121,6 +121,7 @@ class PaydeskApp(App[int]):
         self._collector = CollectorPolicy()
         self._changed: set[str] = set()  # jobs changed since the screens were last told
         self._told: set[tuple[str, int]] = set()  # the runs whose end a toast announced
+        self._notices_told = 0  # the engine's notifications (engine.run.notify) a toast announced
 
     # ---- lifetime -----------------------------------------------------------------------------------
 
@@ -201,6 +202,7 @@ class PaydeskApp(App[int]):
         self._changed = set()
         self.snapshot = snapshot
         self._announce_ends(snapshot)
+        self._announce_notices()
         if not self.screen_stack:  # a last update can arrive while the app is closing its screens
             return
         screen = self.screen  # the screens below catch up when they show again (PaydeskScreen)
@@ -215,6 +217,19 @@ class PaydeskApp(App[int]):
                 continue
             self._told.add(run)
             self.run_worker(self._toast_end(job), group="job-ends")
+
+    def _announce_notices(self) -> None:
+        """A toast for each notification the engine delivered to the webhook, or gave up on."""
+        engine = self.host.engine if self.host is not None else None
+        notices = engine.rt.notifier.notices if engine is not None and engine.rt.notifier else []
+        for notice in notices[self._notices_told :]:
+            told = f"{notice.to} was told" if notice.delivered else f"could not tell {notice.to}"
+            text = f"job {notice.job_id}: {told}" + (f": {notice.reason}" if notice.reason else "")
+            title = "Notified" if notice.delivered else "Notification failed"
+            severity: SeverityLevel = "information" if notice.delivered else "warning"
+            self.journal.append(f"notice {notice.job_id}: {text}")
+            self.notify(printable(text), title=title, severity=severity, timeout=15, markup=False)
+        self._notices_told = len(notices)
 
     async def _toast_end(self, job: JobSnapshot) -> None:
         job_id = job.job_id

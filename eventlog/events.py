@@ -397,3 +397,36 @@ VOCABULARY: tuple[type[Event], ...] = (
     DriftAccepted,
     DriftRestoreChosen,
 )
+
+
+# --- notifications: a job that needs people said so (engine.run.notify) ------------------------------------
+
+
+@EVENTS.register
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NotificationDelivered(Event):
+    """The webhook took the message about how the job ended (`about`: the job's status) after `attempts`
+    requests; `answer` is the start of what it answered. The webhook's URL is never recorded."""
+
+    TYPE = "notification.delivered"
+    about: str
+    attempts: int
+    http_status: int
+    answer: str = ""
+
+
+@EVENTS.register
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NotificationFailed(Event):
+    """The message about how the job ended was not delivered: `reason` in words, the last HTTP status (None
+    when no answer came) and the start of the last answer. The job's outcome is not changed by it."""
+
+    TYPE = "notification.failed"
+    about: str
+    attempts: int
+    reason: str
+    http_status: int | None = None
+    answer: str = ""
+
+
+VOCABULARY = (*VOCABULARY, NotificationDelivered, NotificationFailed)

@@ -24,6 +24,7 @@ from engine.run.binding import BINDING_SOURCE, NotBound, ensure_owner
 from engine.run.executor import execute, initial_states
 from engine.run.freshness import Freshness, utc_now
 from engine.run.locks import Lock, LockHeld, LogLinked
+from engine.run.notify import announce_end
 from engine.run.plan import Item, Plan
 from engine.run.plan_codec import plan_events
 from engine.run.preload import Preloader, PreloadFact
@@ -241,6 +242,7 @@ async def run_job(
             await rt.recorder.flush()
             await record_stats(rt, job_id, counters)
             await rt.recorder.record(JobFinished(**env, status="failed", error=message))
+            announce_end(rt, job_id)
             raise JobRefused(message) from None
         except BaseException:  # stopped (quit, Ctrl-C) before a plan was stored: nothing to resume
             with trio.CancelScope(shield=True):
@@ -343,6 +345,7 @@ async def execute_plan(
         status = outcome(states, cancelled=ctx.cancel.is_set())
     await record_stats(rt, job_id, counters)
     await rt.recorder.record(JobFinished(**env, status=status, error=error))  # type: ignore[arg-type]
+    announce_end(rt, job_id)  # in the background: the webhook hears of a job that needs people
     return status, error
 
 

@@ -21,6 +21,7 @@ import trio
 from engine.notion.gateway import NotionGateway, RetryPolicy, open_gateway
 from engine.notion.ratelimit import FileSlots, SessionSlots, SlotStore
 from engine.run.locks import Coordination, locks_dir
+from engine.run.notify import Notifier, open_notifier
 from engine.run.recorder import Recorder
 from engine.workspace.config import Config
 from eventlog import EventLog, GroupCommitWriter, Location
@@ -47,6 +48,7 @@ class Runtime:
     operator: str
     coordination: Coordination
     log_id: str | None = None  # the log's identity, once read (engine.run.binding)
+    notifier: Notifier | None = None  # tells the webhook of jobs that need people (engine.run.notify)
 
     async def read_log(self, query: Callable[[EventLog], T]) -> T:
         """Run `query` on a read-only view of the log, in a worker thread."""
@@ -67,8 +69,9 @@ async def open_runtime(
     policy: RetryPolicy | None = None,
     secrets: Sequence[str] = (),
 ) -> AsyncIterator[Runtime]:
-    """`secrets` (e.g. an LLM key) join the Notion token among the values the log refuses to hold."""
-    secrets = [s for s in (config.token, *secrets) if s]
+    """`secrets` (e.g. an LLM key) join the Notion token and the webhook's URL among the values the log
+    refuses to hold. Leaving waits for notifications still being delivered (engine.run.notify)."""
+    secrets = [s for s in (config.token, config.notify.webhook_url, *secrets) if s]
     writer = await trio.to_thread.run_sync(lambda: GroupCommitWriter(db_path, secrets=secrets))
     coordination: Coordination | None = None
     slots: SlotStore | None = None
@@ -76,9 +79,11 @@ async def open_runtime(
         coordination = await trio.to_thread.run_sync(lambda: Coordination(db_path))
         slots = shared_slots(config, coordination) if config.notion.share_limit else None
         async with open_gateway(config.notion, config.token, policy=policy, slots=slots) as gateway:
-            yield Runtime(
+            rt = Runtime(
                 config, db_path, gateway, Recorder(writer), operator or current_operator(), coordination
             )
+            async with open_notifier(rt) as rt.notifier:
+                yield rt
     finally:
         with trio.CancelScope(shield=True):
             await trio.to_thread.run_sync(writer.close)

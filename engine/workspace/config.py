@@ -18,6 +18,11 @@
     [exchange]                             # optional: how many units of a currency make one USD; the
     per_usd = { VND = "25000" }            # ledger reconciles USD payables over payouts in other currencies
 
+    [notify]                               # optional: a job ending with failures, blocked items or
+    webhook_url = "https://hooks.slack.com/…"  # drift posts one message here (PAYDESK_WEBHOOK_URL wins);
+    attempts = 5                           # a secret like the token, shown https://hooks.slack.com/***
+    limit_s = 30                           # deliveries give up after this long (engine.run.notify)
+
     [data_sources]                         # logical name -> data source id, all ten required
     payables = "…"
 
@@ -25,7 +30,7 @@
     "Payment Status" = "Status"
 
 Loading is pure apart from reading the file and the environment; every problem is a `ConfigError` whose
-message names the file, the key and what to do. The token is never part of a message.
+message names the file, the key and what to do. The token and the webhook URL are never part of a message.
 """
 
 from __future__ import annotations
@@ -59,6 +64,7 @@ DEFAULT_RATE, DEFAULT_BURST = 3.0, 3
 DEFAULT_BASE_URL = "https://api.notion.com"
 DEFAULT_NOTION_VERSION = "2025-09-03"
 DEFAULT_PLAN_MAX_AGE = timedelta(hours=1)
+DEFAULT_NOTIFY_ATTEMPTS, DEFAULT_NOTIFY_LIMIT_S = 5, 30.0
 
 
 class ConfigError(Exception):
@@ -78,6 +84,27 @@ class NotionSettings:
 
 
 @dataclass(frozen=True)
+class NotifySettings:
+    """Where a job that needs people says so (engine.run.notify). No URL: nothing is sent."""
+
+    webhook_url: str = field(default="", repr=False)  # a secret: never logged, exported or shown
+    attempts: int = DEFAULT_NOTIFY_ATTEMPTS
+    limit_s: float = DEFAULT_NOTIFY_LIMIT_S  # a delivery still failing after this long gives up
+    base_delay_s: float = 1.0  # the first backoff (then doubled, with jitter, up to max_delay_s)
+    max_delay_s: float = 8.0
+    timeout_s: float = 10.0  # one request's
+
+
+def redacted_url(url: str) -> str:
+    """A webhook URL as it may be shown: its scheme and host, the rest hidden (`https://hooks.slack.com/***`)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return "***"
+    host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
+    return f"{scheme}://{host}/***"
+
+
+@dataclass(frozen=True)
 class Config:
     notion: NotionSettings
     data_sources: Mapping[str, str]
@@ -90,6 +117,7 @@ class Config:
     plan_max_age: timedelta = DEFAULT_PLAN_MAX_AGE  # a dry run's plan older than this is not executed
     limits: Mapping[str, Decimal] = field(default_factory=dict)  # currency -> most a job may move
     per_usd: Mapping[str, Decimal] = field(default_factory=dict)  # currency -> units in one USD
+    notify: NotifySettings = field(default_factory=NotifySettings)
 
     def prop(self, logical: str, default_name: str) -> str:
         """The workspace's name for a property known by its default name."""
@@ -140,6 +168,7 @@ def config_from_mapping(
     llm_raw = _table(raw, "llm", where, required=False)
     limits_raw = _table(raw, "limits", where, required=False)
     exchange_raw = _table(raw, "exchange", where, required=False)
+    notify_raw = _table(raw, "notify", where, required=False)
 
     notion = NotionSettings(
         base_url=_string(notion_raw, "base_url", f"{where} [notion]", DEFAULT_BASE_URL).rstrip("/"),
@@ -180,7 +209,26 @@ def config_from_mapping(
         plan_max_age=timedelta(minutes=max_age),
         limits=_amounts(limits_raw, "limits", "max_per_job", where, example='USD = "50000"', zero=True),
         per_usd=_amounts(exchange_raw, "exchange", "per_usd", where, example='VND = "25000"', zero=False),
+        notify=_notify(notify_raw, env, where),
     )
+
+
+def _notify(table: Mapping[str, Any], env: Mapping[str, str], where: str) -> NotifySettings:
+    """`[notify]`; PAYDESK_WEBHOOK_URL wins over `webhook_url`. A bad URL is named only by its host."""
+    url = env.get("PAYDESK_WEBHOOK_URL", "").strip()
+    origin = "PAYDESK_WEBHOOK_URL"
+    if not url:
+        value = table.get("webhook_url", "")
+        if not isinstance(value, str):
+            raise ConfigError(f"{where} [notify] webhook_url must be a string (an https:// URL)")
+        url, origin = value.strip(), f"{where} [notify] webhook_url"
+    if url and (not url.startswith(("http://", "https://")) or not url.split("://", 1)[1].split("/")[0]):
+        raise ConfigError(f"{origin} ({redacted_url(url)}) must be an https:// URL, e.g. a Slack webhook's")
+    attempts = int(
+        _positive_number(table, "attempts", f"{where} [notify]", DEFAULT_NOTIFY_ATTEMPTS, integer=True)
+    )
+    limit_s = _positive_number(table, "limit_s", f"{where} [notify]", DEFAULT_NOTIFY_LIMIT_S)
+    return NotifySettings(webhook_url=url, attempts=attempts, limit_s=limit_s)
 
 
 def _amounts(

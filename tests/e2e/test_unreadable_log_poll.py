@@ -70,8 +70,9 @@ async def test_a_cancel_requested_after_refused_polls_is_still_noticed(
     tmp_path: Path, autojump_clock: trio.abc.Clock
 ) -> None:
     """Read 1 checks for interrupted jobs, read 2 is the log's identity, polls 3 and 4 are refused, poll 5 is
-    the baseline, and the cancel is recorded just before poll 6. Writes after the first wait for poll 5, so the job has work left whatever
-    the machine's speed (under the autojump clock, time runs on while a poll's thread reads the log)."""
+    the baseline, and the cancel is recorded just before poll 6. Writes after the first wait for poll 6, so
+    the job has work left whatever the machine's speed (under the autojump clock, time runs on while a
+    poll's thread reads the log)."""
     async with open_local_notion(tmp_path) as notion:
         _, config = await seed_local_demo(notion)
         db = tmp_path / "log.sqlite"

@@ -38,6 +38,8 @@ STABLE_NAMES = {
     "WorkspaceLost": "workspace.lost",
     "DriftAccepted": "drift.accepted",
     "DriftRestoreChosen": "drift.restore_chosen",
+    "NotificationDelivered": "notification.delivered",
+    "NotificationFailed": "notification.failed",
 }
 VERSIONS = {"StepPlanned": 3, "StepSkipped": 2, "JobPlanned": 2, "ItemPlanned": 2}  # the others: 1
 
