@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 import trio
 
 from engine.run.jobs import JobSpec, Planner, run_job
+from engine.run.notify import announce_end
 from engine.run.progress import JobProgress
 from engine.run.report import JobReport
 from engine.run.runtime import Runtime
@@ -85,8 +86,9 @@ class JobKind(Generic[P, S]):
         progress: JobProgress | None = None,
         allow_over_limit: bool = False,
     ) -> JobReport:
-        """Create, plan and (unless `dry_run`) execute a job of this kind (see `engine.run.jobs.run_job`)."""
-        return await run_job(
+        """Create, plan and (unless `dry_run`) execute a job of this kind (see `engine.run.jobs.run_job`).
+        A kind that only plans (reconcile) announces what it found to the webhook (engine.run.notify)."""
+        report = await run_job(
             rt,
             self.spec(params),
             self.planner(params, setup),
@@ -97,6 +99,9 @@ class JobKind(Generic[P, S]):
             progress=progress,
             allow_over_limit=allow_over_limit,
         )
+        if self.plans_only and report.plan is not None:
+            announce_end(rt, report.job_id, drift=len(report.plan.items) + len(report.plan.skips))
+        return report
 
 
 # ---- reading parameters every kind takes -------------------------------------------------------------------

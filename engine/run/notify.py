@@ -100,6 +100,12 @@ def message_text(row: JobRow, counts: Mapping[str, int], totals: Mapping[str, st
         then = (row.error or "see `paydesk show`").strip()
         if len(then) > 300:
             then = then[:299] + "…"
+    elif counts["drift"] and row.kind == "reconcile":
+        first = f"{who} found {counts['drift']} drift between the log and Notion"
+        then = (
+            f"`paydesk reconcile --accept {row.job_id} --item … --reason …` or "
+            f"`paydesk reconcile --restore {row.job_id} --reason …` (`paydesk show {row.job_id}` lists them)."
+        )
     else:
         ended = "ended with failures" if row.status == "completed_with_failures" else f"ended {row.status}"
         first = f"{who} {ended}: {shown or 'nothing done'}{moves}"

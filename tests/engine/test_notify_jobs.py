@@ -12,12 +12,14 @@ from typing import Any
 
 import pytest
 
+from engine.kinds import KINDS
 from engine.run.jobs import JobRefused
 from engine.run.recovery import resume_job, retry_job
 from engine.run.runtime import open_runtime
 from engine.workspace.config import Config, NotifySettings
 from eventlog import EventLog, SecretRejected, WarningRecorded
-from tests.engine.conftest import Demo
+from tests.engine.conftest import MONTH, Demo
+from tests.engine.hand import open_hand
 from tests.engine.helpers import PATIENT, open_admin, run_commit
 from tests.engine.receiver import SECRET_PATH, Answer, refusing_url, serve_receiver
 
@@ -165,3 +167,26 @@ async def test_the_log_refuses_an_event_holding_the_webhook_url(demo: Demo, tmp_
             with pytest.raises(SecretRejected) as refused:
                 await rt.recorder.record(leaky)
     assert receiver.url not in str(refused.value)
+
+
+async def test_a_reconcile_that_finds_drift_posts_one_message_a_clean_one_none(
+    demo: Demo, tmp_path: Path
+) -> None:
+    db = tmp_path / "log.sqlite"
+    kind = KINDS["reconcile"]
+    with serve_receiver() as receiver:
+        config = notified(demo.config, receiver.url)
+        paid = await run_commit(config, db, batch=15)
+        async with open_runtime(config, db, operator="alice") as rt:
+            clean = await kind.run(rt, kind.parse({"month": MONTH}), None)
+        assert receiver.messages == [] and clean.plan is not None and not clean.plan.items
+        target = next(s.target for s in paid.plan.steps if s.logical == "payouts" and s.before != s.after)  # type: ignore[union-attr]
+        async with open_hand(demo.sandbox.base_url, demo.sandbox.token, demo.workspace.data_sources) as hand:
+            await hand.set_option(target, "Status", "status", "Pending")
+        async with open_runtime(config, db, operator="alice") as rt:
+            drift = await kind.run(rt, kind.parse({"month": MONTH}), None)
+    (message,) = receiver.messages
+    assert message["kind"] == "reconcile" and message["job_id"] == drift.job_id
+    assert message["counts"]["drift"] == 2  # the payout set back, and its payable's cascade
+    assert "drift between the log and Notion" in message["text"] and "--restore" in message["text"]
+    assert [t for t, _ in notification_events(db, drift.job_id)] == ["notification.delivered"]
