@@ -14,10 +14,12 @@ source of truth.
 - Modules: location, dialect (the connection subset both backends offer), postgres (psycopg adapter),
   migrations (each with SQLite and PostgreSQL statements), codec (canonical bytes, hash chain, secret
   guards), schema (file checks, migrating), projection (pure fold), rows, tables (projection SQL),
-  rebuild, queries, store, writer, receipt, export, verify, replay.
+  rebuild, queries, store, writer, receipt, export, verify, replay, asof (`EventLog.as_of`: the projections
+  as of an event, an `AsOfView`; `Projections` is what both offer).
 """
 
 from eventlog.amounts import number_properties
+from eventlog.asof import AsOfView, Projections
 from eventlog.codec import GENESIS_HASH, ChainHead, EventRecord, StoredEvent, canonical_json, json_object
 from eventlog.coordination import SessionLocks
 from eventlog.errors import (
@@ -98,6 +100,7 @@ __all__ = [
     "ITEM_STATUSES",
     "JOB_STATUSES",
     "STEP_STATUSES",
+    "AsOfView",
     "ChainHead",
     "DamagedLog",
     "Difference",
@@ -137,6 +140,7 @@ __all__ = [
     "PlanRefreshed",
     "PreloadCompleted",
     "PreloadRow",
+    "Projections",
     "ReadOnlyLog",
     "Receipt",
     "ReplayReport",
