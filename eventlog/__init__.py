@@ -14,12 +14,14 @@ source of truth.
 - Modules: location, dialect (the connection subset both backends offer), postgres (psycopg adapter),
   migrations (each with SQLite and PostgreSQL statements), codec (canonical bytes, hash chain, secret
   guards), schema (file checks, migrating), projection (pure fold), rows, tables (projection SQL),
-  rebuild, queries, store, writer, receipt, export, verify, replay, copy.
+  rebuild, queries, store, writer, receipt, export, verify, replay, copy, asof (`EventLog.as_of`: the
+  projections as of an event, an `AsOfView`; `Projections` is what both offer).
 - `copy_log(source, target)` copies a log to another place (a file to PostgreSQL, or back) with its chain
   intact, in one transaction on the target; `CopyRefused` / `CopyFailed` say why nothing was copied.
 """
 
 from eventlog.amounts import number_properties
+from eventlog.asof import AsOfView, Projections
 from eventlog.codec import GENESIS_HASH, ChainHead, EventRecord, StoredEvent, canonical_json, json_object
 from eventlog.coordination import SessionLocks
 from eventlog.copy import CopyFailed, CopyProgress, CopyRefused, CopyReport, copy_log
@@ -105,6 +107,7 @@ __all__ = [
     "ITEM_STATUSES",
     "JOB_STATUSES",
     "STEP_STATUSES",
+    "AsOfView",
     "ChainHead",
     "CopyFailed",
     "CopyProgress",
@@ -152,6 +155,7 @@ __all__ = [
     "PlanRefreshed",
     "PreloadCompleted",
     "PreloadRow",
+    "Projections",
     "ReadOnlyLog",
     "Receipt",
     "ReplayReport",

@@ -41,6 +41,10 @@ HEAD = "SELECT seq, hash FROM events WHERE seq = (SELECT max(seq) FROM events)"
 ITEM = f"SELECT {', '.join(ITEM_COLUMNS)} FROM items WHERE job_id = ? AND item_key = ?"
 EVENTS_TAIL = f"SELECT {RECORD_COLUMNS} FROM events WHERE seq > ? ORDER BY seq DESC LIMIT ?"
 NO_LIMIT = 2**62  # a LIMIT no table reaches (SQLite reads a negative one as none, PostgreSQL refuses it)
+SEQS_OF_JOB = "SELECT seq FROM events WHERE job_id = ? ORDER BY seq"
+RECORDED_AT = "SELECT recorded_at FROM events WHERE seq = ?"
+LAST_SEQ_OF_JOB_AT = "SELECT max(seq) FROM events WHERE job_id = ? AND recorded_at <= ?"
+LAST_SEQ_AT = "SELECT max(seq) FROM events WHERE recorded_at <= ?"  # a scan: for the command line only
 LIVE_STATUSES = ("created", "planned", "running")
 JOBS_CHANGED = (
     f"SELECT {', '.join(JOB_COLUMNS)} FROM jobs "
@@ -69,6 +73,9 @@ CONSOLE_QUERIES: dict[str, tuple[str, tuple[object, ...]]] = {
     "events_tail": (EVENTS_TAIL, (0, 10)),
     "jobs_changed": (JOBS_CHANGED, (0, *LIVE_STATUSES)),
     "events_of_job_by_type": (_events_of_job_by_type(2), ("j", "preload.completed", "job.resumed")),
+    "seqs_of_job": (SEQS_OF_JOB, ("j",)),
+    "recorded_at": (RECORDED_AT, (1,)),
+    "last_seq_of_job_at": (LAST_SEQ_OF_JOB_AT, ("j", "2026-01-16T09:30:00.000000Z")),
 }
 """Every console query with sample arguments, for the query-plan test."""
 
@@ -147,3 +154,21 @@ def records_of_types(conn: Connection, types: Sequence[str]) -> Iterator[EventRe
     sql = f"SELECT {RECORD_COLUMNS} FROM events WHERE type IN ({marks}) ORDER BY seq"
     for row in conn.execute(sql, tuple(types)):
         yield EventRecord(*row)
+
+
+def seqs_of_job(conn: Connection, job_id: str) -> list[int]:
+    return [int(row[0]) for row in conn.execute(SEQS_OF_JOB, (job_id,))]
+
+
+def recorded_at(conn: Connection, seq: int) -> str | None:
+    row = conn.execute(RECORDED_AT, (seq,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def last_seq_at(conn: Connection, moment: str, job_id: str | None = None) -> int:
+    """The last event recorded at or before `moment` (the log's time form), of `job_id` if given; 0: none."""
+    if job_id is None:
+        row = conn.execute(LAST_SEQ_AT, (moment,)).fetchone()
+    else:
+        row = conn.execute(LAST_SEQ_OF_JOB_AT, (job_id, moment)).fetchone()
+    return 0 if row is None or row[0] is None else int(row[0])

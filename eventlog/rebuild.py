@@ -1,5 +1,7 @@
 """Recomputing projections from the events: a full rebuild, catching up from the tracking position, and
-folding one log's events into another database's projection tables (used by `replay --check`).
+folding one log's events (all of them, or one job's) into another database's projection tables — a scratch
+in-memory copy (`scratch_database`) for `replay --check` and for the projections as of an event
+(`eventlog.asof`).
 
 Events are streamed in sequence order, folded in memory by the same `Projector` live appends use, and the
 changed rows are written in bulk every `chunk` events. The cyclic garbage collector is paused meanwhile
@@ -9,8 +11,9 @@ changed rows are written in bulk every `chunk` events. The cyclic garbage collec
 from __future__ import annotations
 
 import json
+import sqlite3
 
-from eventlog import tables
+from eventlog import schema, tables
 from eventlog.dialect import Connection
 from eventlog.gcpause import collector_paused
 from eventlog.projection import Projector
@@ -20,7 +23,24 @@ _FOLD_SQL = (
     "SELECT seq, recorded_at, type, job_id, item_key, step_key, operator, version, payload FROM events "
     "WHERE seq > ? AND seq <= ? ORDER BY seq"
 )
+_FOLD_JOB_SQL = (
+    "SELECT seq, recorded_at, type, job_id, item_key, step_key, operator, version, payload FROM events "
+    "WHERE job_id = ? AND seq > ? AND seq <= ? ORDER BY seq"
+)
 MAX_SEQ = 2**63 - 1
+
+
+def scratch_database() -> sqlite3.Connection:
+    """An in-memory SQLite database with the log's schema (every migration's SQLite statements), empty."""
+    copy = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        for migration in schema.MIGRATIONS:
+            for statement in migration.statements:
+                copy.execute(statement)
+    except BaseException:
+        copy.close()
+        raise
+    return copy
 
 
 def fold_into(
@@ -31,10 +51,12 @@ def fold_into(
     *,
     after: int,
     to_seq: int | None = None,
+    job_id: str | None = None,
     chunk: int = 100_000,
     cache_rows: int = 500_000,
 ) -> int:
-    """Fold the events of `source` with `after < seq ≤ to_seq` into `target`'s tables; return how many.
+    """Fold the events of `source` with `after < seq ≤ to_seq` (only those of `job_id`, if given) into
+    `target`'s tables; return how many.
 
     The caller owns the transaction on `target`.
     """
@@ -43,7 +65,11 @@ def fold_into(
     upcast = registry.upcast
     apply = projector.apply
     count = 0
-    cursor = source.execute(_FOLD_SQL, (after, MAX_SEQ if to_seq is None else to_seq))
+    last = MAX_SEQ if to_seq is None else to_seq
+    if job_id is None:
+        cursor = source.execute(_FOLD_SQL, (after, last))
+    else:
+        cursor = source.execute(_FOLD_JOB_SQL, (job_id, after, last))
     while rows := cursor.fetchmany(chunk):
         for seq, at, type_name, job_id, item_key, step_key, operator, version, payload in rows:
             data = loads(payload)

@@ -6,16 +6,15 @@ into it by the same code live appends use, then both sides are compared table by
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from eventlog import queries, schema, tables
+from eventlog import queries, tables
 from eventlog.codec import GENESIS_HASH, ChainHead
 from eventlog.dialect import Connection
 from eventlog.projection import Projector
-from eventlog.rebuild import fold_into
+from eventlog.rebuild import fold_into, scratch_database
 from eventlog.registry import EventRegistry
 
 
@@ -61,11 +60,8 @@ class ReplayReport:
 
 def replay_check(conn: Connection, registry: EventRegistry, *, limit: int = 100) -> ReplayReport:
     """Rebuild from `conn`'s events into a scratch copy and report up to `limit` differences."""
-    copy = sqlite3.connect(":memory:", isolation_level=None)
+    copy = scratch_database()
     try:
-        for migration in schema.MIGRATIONS:
-            for statement in migration.statements:
-                copy.execute(statement)
         conn.execute("BEGIN")
         try:
             row = conn.execute(queries.HEAD).fetchone()

@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import TextIO
 
 from eventlog import queries, rebuild, schema, tables
+from eventlog.asof import AsOfView
 from eventlog.bulk import BulkInsert
 from eventlog.codec import (
     GENESIS_HASH,
@@ -302,6 +303,27 @@ class EventLog:
     def records_of_item(self, job_id: str, item_key: str) -> list[EventRecord]:
         """Like `events_of_item`, undecoded: the stored columns."""
         return queries.records_of_item(self._conn, job_id, item_key)
+
+    # --- as of an event ---------------------------------------------------------------------------------
+
+    def as_of(self, seq: int, *, job_id: str | None = None) -> AsOfView:
+        """The projections as they were once event `seq` was appended (a `seq` past the last event is
+        the last), rebuilt from the events into a scratch copy; of `job_id` only, if given (folding only its
+        events). The live projections are not read. Close the view when done (see `eventlog.asof`)."""
+        return AsOfView(self._conn, self.registry, seq, job_id=job_id)
+
+    def seq_at(self, moment: datetime, job_id: str | None = None) -> int:
+        """The last event recorded at or before `moment` (timezone-aware), of `job_id` if given (through
+        its index; without, a scan of the log); 0 when there is none."""
+        return queries.last_seq_at(self._conn, format_time(moment), job_id)
+
+    def seqs_of_job(self, job_id: str) -> list[int]:
+        """The sequence numbers of a job's events, in order (from its index alone)."""
+        return queries.seqs_of_job(self._conn, job_id)
+
+    def recorded_at(self, seq: int) -> str | None:
+        """When event `seq` was appended (the log's time form), or None if there is no such event."""
+        return queries.recorded_at(self._conn, seq)
 
     # --- audit --------------------------------------------------------------------------------------------
 

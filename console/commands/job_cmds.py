@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import trio
@@ -31,7 +32,7 @@ from engine import (
     resume_job,
     retry_job,
 )
-from eventlog import printable
+from eventlog import EventLog, ItemRow, JobRow, StepRow, printable
 
 EXIT_OK, EXIT_COULD_NOT_RUN = 0, 1
 
@@ -40,6 +41,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     show = subparsers.add_parser("show", help="a job's items and steps with their outcomes")
     show.add_argument("job", metavar="JOB")
     show.add_argument("--json", action="store_true", help="print JSON")
+    show.add_argument(
+        "--as-of",
+        metavar="SEQ|TIME",
+        help="the job as it was once event SEQ was recorded, or at TIME (ISO, UTC if no zone is given): "
+        "rebuilt from the log's events alone",
+    )
     show.set_defaults(handler=run_show)
 
     cancel = subparsers.add_parser("cancel", help="ask a running job to stop (it can be resumed)")
@@ -107,6 +114,8 @@ def _known_job(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
 
 def run_show(args: argparse.Namespace) -> int:
     _known_job(args)
+    if args.as_of is not None:
+        return _show_as_of(args, _as_of_point(args.as_of))
     with open_log(args) as log:
         assert log is not None
         job = log.job(args.job)
@@ -114,22 +123,85 @@ def run_show(args: argparse.Namespace) -> int:
         items = log.items(args.job)
         steps = log.steps(args.job)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "job": dataclasses.asdict(job),
-                    "items": [dataclasses.asdict(i) for i in items],
-                    "steps": [dataclasses.asdict(s) for s in steps],
-                },
-                indent=2,
-            )
-        )
+        _print_json(job, items, steps, {})
         return EXIT_OK
-    status = effective_status(log_path(args.db, args.config), job.job_id, job.status)
+    _print_job(job, effective_status(log_path(args.db, args.config), job.job_id, job.status), items, steps)
+    return EXIT_OK
+
+
+def _as_of_point(text: str) -> int | datetime:
+    """`--as-of`: an event's sequence number, or a time (naive: UTC)."""
+    if text.isdigit():
+        return int(text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise CliError(
+            f"--as-of takes an event number or an ISO time such as 2026-01-16T09:30 (UTC unless it names "
+            f"its zone), not {printable(text)!r}"
+        ) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _show_as_of(args: argparse.Namespace, point: int | datetime) -> int:
+    """`show --as-of`: the job rebuilt from its events up to the one asked for (never its live rows)."""
+    with open_log(args) as log:
+        assert log is not None
+        seq, recorded_at = _event_as_of(log, args.job, point)
+        with log.as_of(seq, job_id=args.job) as view:
+            job = view.job(args.job)
+            assert job is not None  # the job's first event is at or before seq
+            items = view.items(args.job)
+            steps = view.steps(args.job)
+    if args.json:
+        _print_json(job, items, steps, {"as_of": {"seq": seq, "recorded_at": recorded_at}})
+        return EXIT_OK
+    print(f"as of event {seq} (recorded at {recorded_at})")
+    _print_job(job, job.status, items, steps)  # the status the log gave then, not a lock looked at now
+    return EXIT_OK
+
+
+def _event_as_of(log: EventLog, job_id: str, point: int | datetime) -> tuple[int, str]:
+    """The event `point` names (for a time, the job's last event recorded then) and when it was recorded;
+    a CliError when the log has no such event or the job did not exist yet."""
+    seqs = log.seqs_of_job(job_id)
+    created, created_at = seqs[0], log.recorded_at(seqs[0])
+    if isinstance(point, datetime):
+        seq = log.seq_at(point, job_id)
+        asked = point.astimezone(UTC).isoformat()
+    else:
+        seq, asked = point, f"event {point}"
+        last = log.head().seq
+        if seq > last:
+            raise CliError(f"the log has no event {seq} yet: its last is event {last}")
+    if seq < created:
+        raise CliError(
+            f"job {job_id} did not exist yet as of {asked}: it was created at event {created} ({created_at})"
+        )
+    recorded_at = log.recorded_at(seq)
+    assert recorded_at is not None
+    return seq, recorded_at
+
+
+def _print_json(job: JobRow, items: list[ItemRow], steps: list[StepRow], head: dict[str, Any]) -> None:
+    print(
+        json.dumps(
+            {
+                **head,
+                "job": dataclasses.asdict(job),
+                "items": [dataclasses.asdict(i) for i in items],
+                "steps": [dataclasses.asdict(s) for s in steps],
+            },
+            indent=2,
+        )
+    )
+
+
+def _print_job(job: JobRow, status: str, items: list[ItemRow], steps: list[StepRow]) -> None:
     print(f"{job.job_id}  {job.kind}  {status}  params {printable(job.params)}")
     if job.error:
         print(f"  {printable(job.error)}")
-    by_item: dict[str, list[Any]] = {}
+    by_item: dict[str, list[StepRow]] = {}
     for step in steps:
         by_item.setdefault(step.item_key, []).append(step)
     for item in items:
@@ -141,7 +213,6 @@ def run_show(args: argparse.Namespace) -> int:
             if step.last_error and step.error_code and step.error_code not in step.last_error:
                 detail = f"{step.error_code}: {detail}"  # Notion's code with its message
             print(f"  {step.status:<10} {printable(step.label or step.step_key)}  {printable(detail)}")
-    return EXIT_OK
 
 
 def run_cancel(args: argparse.Namespace) -> int:

@@ -11,7 +11,14 @@ from dataclasses import dataclass
 
 from textual.binding import Binding
 
-_BINDING_KEYS = {"?": "question_mark", "/": "slash"}  # what the operator reads -> Textual's key name
+_BINDING_KEYS = {  # what the operator reads -> Textual's key name
+    "?": "question_mark",
+    "/": "slash",
+    "[": "left_square_bracket",
+    "]": "right_square_bracket",
+    "{": "left_curly_bracket",
+    "}": "right_curly_bracket",
+}
 
 
 @dataclass(frozen=True)
@@ -122,6 +129,46 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("ctrl+k", "cancel", "Cancel job", "ask the job to stop (resumable)", True, "JobScreen"),
     ActionSpec(
         "ctrl+d", "discard", "Discard plan", "throw away a dry run's plan nobody executed", True, "JobScreen"
+    ),
+    ActionSpec(
+        "t",
+        "time_travel",
+        "Time travel",
+        "the job as it was after each of its events, rebuilt from the log: [ ] one event back or forward, "
+        "{ } ten; t or escape returns to live (nothing can be written meanwhile)",
+        where="JobScreen",
+    ),
+    ActionSpec(
+        "[",
+        "step_back",
+        "One event back",
+        "the job as it was one event earlier",
+        where="JobScreen",
+        show=False,
+    ),
+    ActionSpec(
+        "]",
+        "step_forward",
+        "One event on",
+        "the job as it was one event later",
+        where="JobScreen",
+        show=False,
+    ),
+    ActionSpec(
+        "{",
+        "leap_back",
+        "Ten events back",
+        "the job as it was ten events earlier",
+        where="JobScreen",
+        show=False,
+    ),
+    ActionSpec(
+        "}",
+        "leap_forward",
+        "Ten events on",
+        "the job as it was ten events later",
+        where="JobScreen",
+        show=False,
     ),
     ActionSpec(
         "ctrl+r", "retry", "Retry this item", "retry this item's failed and blocked steps", True, "ItemScreen"

@@ -26,6 +26,7 @@ from eventlog import (
     ItemRow,
     JobRow,
     Location,
+    Projections,
     ReplayReport,
     StepRow,
     VerifyReport,
@@ -172,7 +173,7 @@ def step_failure(step: StepRow) -> str:
     return f"{step.error_code}: {message}" if step.error_code else message
 
 
-def failures_of(log: EventLog, job_id: str, items: Iterable[ItemRow], limit: int = 100) -> dict[str, str]:
+def failures_of(log: Projections, job_id: str, items: Iterable[ItemRow], limit: int = 100) -> dict[str, str]:
     """The Notion error (`code: message`) of the first failed step of each failed item (of the first `limit`
     of them): an item's last error may be a step blocked behind the failure."""
     found: dict[str, str] = {}
@@ -383,7 +384,7 @@ def filter_items(rows: Sequence[ItemRow], outcome: str) -> list[ItemRow]:
 PENDING_SCAN = 2000  # pending items looked at for those with nothing to do (all of them, but in a huge run)
 
 
-def nothing_to_do_items(log: EventLog, job_id: str, limit: int = PENDING_SCAN) -> list[ItemRow]:
+def nothing_to_do_items(log: Projections, job_id: str, limit: int = PENDING_SCAN) -> list[ItemRow]:
     """The job's items planned with no step at all (the log keeps them pending; the engine skips them)."""
     return [row for row in log.items(job_id, "pending", limit=limit) if item_status(row) == "skipped"]
 

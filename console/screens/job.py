@@ -1,7 +1,13 @@
-"""The Job screen: the job's figures, its items filterable by outcome, and the selected item's cascade."""
+"""The Job screen: the job's figures, its items filterable by outcome, and the selected item's cascade.
+
+Time travel (t, then [ ] { }) shows the same screen as the job was after one of its events: the rows are
+rebuilt from the log's events by `EventLog.as_of` (on the reader thread, which alone touches the view),
+never read from the live projections; nothing can be written meanwhile; t or escape returns to live.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
@@ -12,29 +18,49 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Static, Tree
 
 from console.hosting import EngineSnapshot
-from console.screens.actions import bindings
+from console.screens.actions import WRITING, bindings
 from console.screens.base import PaydeskScreen
 from console.screens.cascade_view import show_cascade
 from console.screens.data import (
     ITEM_COLUMNS,
     OUTCOMES,
     cascade,
+    clock_text,
     failures_of,
     filter_items,
     item_cells,
     item_name,
     job_summary,
     nothing_to_do_items,
+    parse_time,
 )
 from console.screens.list_table import ListTable
 from console.screens.throttle import Throttle
 from console.widgets.key_bar import KeyBar
 from console.widgets.tables import add_columns, cursor_key, sync_rows
 from console.widgets.text_update import show_text
-from eventlog import EventLog, ItemRow, JobRow, StepRow
+from eventlog import AsOfView, EventLog, ItemRow, JobRow, Projections, StepRow
 
 MAX_ROWS = 500  # a table of more rows is slow to build and no one scrolls it: filter instead
 ENGINE_REFRESH_S = 1.0  # re-read the job at most this often while the engine runs it
+LEAP = 10  # events a { or } moves through
+
+Rows = tuple[JobRow | None, list[ItemRow], int, dict[str, str]]
+
+
+@dataclass(frozen=True)
+class Moment:
+    """Where time travel stands: after the job's `index`-th event of `count`, the log's event `seq`,
+    recorded at `recorded_at`."""
+
+    index: int
+    count: int
+    seq: int
+    recorded_at: str | None
+
+    def describe(self) -> str:
+        at = clock_text(self.recorded_at)
+        return f"as of event {self.index} of {self.count} ({at} UTC, log event {self.seq})"
 
 
 class JobScreen(PaydeskScreen):
@@ -57,6 +83,11 @@ class JobScreen(PaydeskScreen):
         self._again = False
         self._engine_refresh = Throttle(self, ENGINE_REFRESH_S, self.reload)
         self._columns_ready = False  # on_mount ran (a screen is on the stack, and told of the engine, before)
+        self.travelling = False  # time travel: the rows shown are as of `moment`, rebuilt from the events
+        self.moment: Moment | None = None  # what the rows shown are as of (None: live)
+        self._index: int | None = None  # the job's event to show, 1-based (None: not known yet)
+        self._from_end = 0  # until it is known: how many events before the job's last one
+        self._view: AsOfView | None = None  # the rebuilt rows (made and read on the reader thread only)
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f"Job {self.job_id}"), id="title")
@@ -91,10 +122,10 @@ class JobScreen(PaydeskScreen):
     @work(group="job-load")
     async def _load(self) -> None:
         job_id = self.job_id
-
         status = None if self.outcome == "all" else self.outcome
+        travelling, index, from_end = self.travelling, self._index, self._from_end
 
-        def query(log: EventLog) -> tuple[JobRow | None, list[ItemRow], int, dict[str, str]]:
+        def rows(log: Projections) -> Rows:
             # Only the rows the table shows: a job of 50,000 items opens as fast as one of 50.
             idle = nothing_to_do_items(log, job_id)
             items = log.items(job_id, status, limit=MAX_ROWS + 1)
@@ -102,22 +133,63 @@ class JobScreen(PaydeskScreen):
                 items = (idle + items)[: MAX_ROWS + 1]
             return log.job(job_id), items, len(idle), failures_of(log, job_id, items)
 
-        nothing: tuple[JobRow | None, list[ItemRow], int, dict[str, str]] = (None, [], 0, {})
+        def query(log: EventLog) -> tuple[Rows, Moment | None]:
+            if not travelling:
+                self._drop_view()
+                return rows(log), None
+            seqs = log.seqs_of_job(job_id)
+            if not seqs:
+                return nothing, None
+            count = len(seqs)
+            at = max(1, min(count + from_end if index is None else index, count))
+            view = self._view_at(log, seqs[at - 1])
+            return rows(view), Moment(at, count, view.seq, view.recorded_at)
+
+        nothing: Rows = (None, [], 0, {})
+        default: tuple[Rows, Moment | None] = (nothing, None)
         try:
-            self.job, self.items, self.nothing_to_do, self.failures = await self.console.reader.read(
-                query, nothing
-            )
+            found, moment = await self.console.reader.read(query, default)
         finally:
             self._loading = False
-        if self.on_stack:
-            self.render_all()
+        if travelling == self.travelling:  # else the mode changed meanwhile: the next read shows it
+            self.job, self.items, self.nothing_to_do, self.failures = found
+            if travelling and moment is not None and self._index is None:  # just entered: steps pressed
+                extra = self._from_end - from_end  # meanwhile count from the event now known
+                self._index, self._from_end = max(1, min(moment.index + extra, moment.count)), 0
+            self.moment = moment
+            if self.on_stack:
+                self.render_all()
         if self._again:
             self._again = False
             self.reload()
 
+    def _view_at(self, log: EventLog, seq: int) -> AsOfView:
+        """The job as of event `seq` (on the reader thread): the view kept, moved there, or a new one."""
+        if self._view is None:
+            self._view = log.as_of(seq, job_id=self.job_id)
+        elif self._view.seq != seq:
+            self._view.move_to(seq)
+        return self._view
+
+    def _drop_view(self) -> None:
+        """Free the rebuilt rows once live again (on the reader thread)."""
+        if self._view is not None:
+            self._view.close()
+            self._view = None
+
     def render_all(self) -> None:
+        moment = self.moment
+        title = Text(f"Job {self.job_id}")
+        if moment is not None:
+            title.append("  ")
+            title.append(moment.describe(), "reverse")
+            title.append("   [ ] one event  { } ten  t live")
+        show_text(self.query_one("#title", Static), title)
         if self.job is None:
             summary = Text(f"no job {self.job_id} in the log")
+        elif moment is not None:  # as it was then: "now" is the event's time, the engine's count not yet
+            then = parse_time(moment.recorded_at) or self.console.now()
+            summary = job_summary(self.job, then, nothing_to_do=self.nothing_to_do)
         else:
             live = self.console.live_progress().get(self.job_id)
             summary = job_summary(self.job, self.console.now(), nothing_to_do=self.nothing_to_do, live=live)
@@ -174,13 +246,66 @@ class JobScreen(PaydeskScreen):
     @work(group="cascade", exclusive=True)
     async def _load_cascade(self, item_key: str) -> None:
         job_id = self.job_id
-        steps: list[StepRow] = await self.console.reader.read(lambda log: log.steps(job_id, item_key), [])
+        travelling = self.travelling
+
+        def query(log: EventLog) -> list[StepRow]:
+            source: Projections = self._view if travelling and self._view is not None else log
+            return source.steps(job_id, item_key)
+
+        steps: list[StepRow] = await self.console.reader.read(query, [])
         if not self.on_stack or self._cascade_shown == (item_key, steps):
             return
         self._cascade_shown = (item_key, steps)
         show_cascade(self.query_one("#cascade", Tree), cascade(steps))
 
     # ---- actions ----------------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Nothing is written from the past: time travel hides every action that writes."""
+        if self.travelling and action in WRITING:
+            return False
+        return super().check_action(action, parameters)
+
+    def action_time_travel(self) -> None:
+        if self.travelling:
+            self._go_live()
+        else:
+            self._travel(0)
+
+    def action_step_back(self) -> None:
+        self._travel(-1)
+
+    def action_step_forward(self) -> None:
+        self._travel(1)
+
+    def action_leap_back(self) -> None:
+        self._travel(-LEAP)
+
+    def action_leap_forward(self) -> None:
+        self._travel(LEAP)
+
+    def action_back(self) -> None:
+        if self.travelling:
+            self._go_live()
+        else:
+            super().action_back()
+
+    def _travel(self, events: int) -> None:
+        """Show the job `events` events later (earlier if negative); from live, counted from its last."""
+        if not self.travelling:
+            self.travelling, self._index, self._from_end = True, None, events
+            self.refresh_bindings()
+        elif self._index is None:
+            self._from_end += events
+        else:
+            count = self.moment.count if self.moment is not None else self._index
+            self._index = max(1, min(self._index + events, count))
+        self.reload()
+
+    def _go_live(self) -> None:
+        self.travelling, self._index, self._from_end = False, None, 0
+        self.refresh_bindings()
+        self.reload()
 
     def action_cycle_filter(self) -> None:
         self.outcome = OUTCOMES[(OUTCOMES.index(self.outcome) + 1) % len(OUTCOMES)]
