@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: all setup demo test test-tools check lint format typecheck layering bench chaos clean
+.PHONY: all setup demo test test-tools check lint format typecheck layering bench bench-team chaos clean
 
 all: check test
 
@@ -59,6 +59,11 @@ bench: $(STAMP)
 	$(BIN)/python bench/generate.py
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/console.py
+	$(BIN)/python bench/team.py
+
+# 1, 2 and 4 paydesk processes sharing one rate limit against a sandbox limited like Notion (about 10 minutes)
+bench-team: $(STAMP)
+	$(BIN)/python bench/team.py
 
 # the full chaos run (200 seeds over commit, generate and sync, about 40 minutes), the operators' journeys
 # in their long form (400 random journeys of 30 steps) and the 10,000-entry soak; the suite runs short forms
