@@ -20,6 +20,7 @@ gateway), `engine.workspace` (configuration, schema and the record rules kinds s
 from engine.engine import Engine, EngineStatistics, RunningJob, open_engine, read_setups
 from engine.kinds import KINDS, InvalidParams, JobKind
 from engine.kinds.reconcile.decide import Decided, accept_findings, choose_restore
+from engine.kinds.reconcile.history import History, HistoryLine, record_history
 from engine.notion.failures import NotionFailure
 from engine.notion.filter_text import describe_filter
 from engine.run.binding import Binding, NotBound, Owner, bind_workspace
@@ -67,6 +68,8 @@ __all__ = [
     "Decided",
     "Engine",
     "EngineStatistics",
+    "History",
+    "HistoryLine",
     "InvalidParams",
     "Item",
     "JobKind",
@@ -113,6 +116,7 @@ __all__ = [
     "over_limits",
     "parse_workers",
     "read_setups",
+    "record_history",
     "request_cancel",
     "resume_job",
     "retry_job",

@@ -10,6 +10,7 @@ from console.commands import (
     bind_cmd,
     console_cmd,
     demo_cmd,
+    history_cmd,
     job_cmds,
     ledger_cmd,
     log_cmds,
@@ -28,6 +29,7 @@ def register_all(subparsers: argparse._SubParsersAction[Any]) -> None:
     run_cmds.register(subparsers)
     bind_cmd.register(subparsers)
     reconcile_cmd.register(subparsers)
+    history_cmd.register(subparsers)
     job_cmds.register(subparsers)
     sandbox_cmd.register(subparsers)
     console_cmd.register(subparsers)

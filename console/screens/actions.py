@@ -174,6 +174,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "ctrl+r", "retry", "Retry this item", "retry this item's failed and blocked steps", True, "ItemScreen"
     ),
     ActionSpec(
+        "h",
+        "history",
+        "Record history",
+        "everything paydesk ever did to this record across all jobs, and the last reconcile's finding",
+        where="ItemScreen",
+        short="History",
+    ),
+    ActionSpec(
         "enter",
         "show_event",
         "Event in full",

@@ -31,7 +31,8 @@ from console.screens.list_table import ListTable
 from console.screens.throttle import Throttle
 from console.widgets.key_bar import KeyBar
 from console.widgets.tables import Column, add_columns, cell, cursor_key, sync_rows
-from eventlog import EventLog, ItemRow, JobRow, printable
+from engine import record_history
+from eventlog import EventLog, ItemRow, JobRow, json_object, printable
 
 TIMELINE_COLUMNS = (Column("seq"), Column("at"), Column("event"), Column("detail"))
 ENGINE_REFRESH_S = 1.0  # re-read the item at most this often while the engine runs its job
@@ -140,6 +141,27 @@ class ItemScreen(PaydeskScreen):
         if line is not None:
             title = f"{line.what}: {item_name(self.item) if self.item else self.item_key}"
             self.app.push_screen(ReportScreen(printable(title), printable(line.full), markup=False))
+
+    def action_history(self) -> None:
+        """What paydesk ever did to this item's record (its invoice id's, else its first step's page)."""
+        self._history()
+
+    @work(group="item-history", exclusive=True)
+    async def _history(self) -> None:
+        item_key, name = self.item_key, item_name(self.item) if self.item is not None else self.item_key
+
+        def query(log: EventLog) -> list[str]:
+            item = log.item(self.job_id, item_key)
+            invoice = json_object(item.data).get("invoice_id") if item is not None else None
+            steps = log.steps(self.job_id, item_key)
+            key = str(invoice) if invoice else (steps[0].page_id or steps[0].target if steps else item_key)
+            return record_history(log, key).text()
+
+        lines = await self.console.reader.read(query, ["the log cannot be read"])
+        if self.on_stack:
+            self.app.push_screen(
+                ReportScreen(printable(f"History of {name}"), "\n".join(lines), markup=False)
+            )
 
     def action_retry(self) -> None:
         if self.job is not None:

@@ -119,6 +119,23 @@ async def test_drift_is_found_accepted_restored_and_gone(served: Served) -> None
         decisions = [r.type for r in log.records_of_types(("drift.accepted", "drift.restore_chosen"))]
     assert decisions.count("drift.accepted") == len(keep) and decisions.count("drift.restore_chosen") == 1
 
+    # the set-back payout's history: paid by the commit, drift found, written back by the restore
+    told = await served.paydesk("history", set_back, "--json")
+    assert told.returncode == 0, told.stderr.decode()
+    history = json.loads(told.stdout)
+    written = [(e["job_id"], e["what"]) for e in history["events"] if e["what"] == "written"]
+    assert [job_id.split("-")[0] for job_id, _ in written] == ["commit", "reconcile"]
+    assert all(e["request_id"] for e in history["events"] if e["what"] == "written")
+    assert "found Notion as the log recorded it" in history["last_reconcile"]
+    # the payable paid by hand: seen Pending by the dry run, then its drift adopted with the reason
+    invoice = next(f["words"].split(":")[0] for f in found["findings"] if f["kind"] == "unexplained")
+    told = await served.paydesk("history", invoice)
+    assert told.returncode == 0, told.stderr.decode()
+    text = told.stdout.decode()
+    assert "drift accepted" in text and "paid by bank" in text and "planned" in text
+    unknown = await served.paydesk("history", "INVC-209901-NOBODY-XXXX")
+    assert unknown.returncode == 1 and "holds nothing about" in unknown.stderr.decode()
+
 
 async def test_a_month_without_jobs_reads_nothing_and_finds_nothing(served: Served) -> None:
     before = (await served.stats())["totals"]["reads"]
