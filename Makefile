@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: all setup demo test test-tools check lint format typecheck layering bench bench-team chaos clean
+.PHONY: all setup demo test test-tools check lint format typecheck layering bench bench-team chaos chaos-team clean
 
 all: check test
 
@@ -65,12 +65,19 @@ bench: $(STAMP)
 bench-team: $(STAMP)
 	$(BIN)/python bench/team.py
 
-# the full chaos run (200 seeds over commit, generate and sync, about 40 minutes), the operators' journeys
-# in their long form (400 random journeys of 30 steps) and the 10,000-entry soak; the suite runs short forms
-chaos: $(STAMP)
+# the full chaos run (200 seeds over commit, generate and sync, about 40 minutes), its team mode (100 seeds
+# of two machines on one PostgreSQL log, about 15 minutes), the operators' journeys in their long form (400
+# random journeys of 30 steps) and the 10,000-entry soak; the suite runs short forms
+chaos: $(STAMP) chaos-team
 	$(BIN)/python bench/chaos.py --seeds 200
 	PAYDESK_JOURNEYS=long $(BIN)/python -m pytest -q -p no:randomly tests/e2e/journeys
 	$(BIN)/python bench/soak.py
+
+# team mode: two paydesk machines (homes of their own) share a PostgreSQL log, a database per seed, on a
+# server started from Debian's binaries for the run (tests/pgserver.py); kills hit either machine, the other
+# or the same one recovers, and some resumes are tried by both at once
+chaos-team: $(STAMP) test-tools
+	$(BIN)/python bench/chaos.py --team --seeds 100
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build *.egg-info

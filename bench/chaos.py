@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/chaos.py [--seeds 200] [--first-seed 1] [--seed-list 3,5,8] [--flow sync]
                                     [--quick] [--max-seconds 5400] [--seed-timeout 180]
+                                    [--team | --team-url postgresql://user@host:port/postgres]
 
 Each seed, deterministic from the seed alone (flow, faults, latency, LLM failures, kill points):
 
@@ -43,7 +44,23 @@ Each seed, deterministic from the seed alone (flow, faults, latency, LLM failure
    A seed that does not finish within `--seed-timeout` seconds counts as a failure. A paydesk command that
    could not run (exit 1) is kept with its last line in the seed's `command_errors`, for diagnosis.
 
-Prints one line per seed and a table per flow, and writes bench/results/chaos.json. `--quick` runs 5 seeds.
+Team mode (`--team`, or `--team-url` naming a server's admin database; bench/chaos_team.py): two paydesk
+"machines", each with a home directory of its own, share one PostgreSQL log (a fresh database per seed,
+on a server started for the run from tests/pgserver.py unless `--team-url` names one). From the seed, in
+a stream of its own (the seed's other draws stay those above): the machine that starts the job (the kills
+hit whichever machine runs the command), whether each recovery command runs on the other machine or on
+the same one restarted, and, for about a third of the seeds, the first recovery not to be killed is run
+by both machines at the same moment. After a kill the harness waits for the dead process's database
+session to end (its locks with it) before it looks. The invariants above hold, `verify` and `replay
+--check` read the PostgreSQL log (one from each machine), and also:
+   - no job ran in two processes at once: every process has an operator name of its own, and from a
+     `job.started`/`job.resumed`/`job.retry_requested` on, each event of the job is that process's until
+     the next such event; no run begins on a job that finished completed;
+   - of a recovery tried by both machines at once, the one that does not run it exits 1 with one line
+     (`paydesk: error: …`), no traceback; what each did is kept in the seed's `concurrent`.
+
+Prints one line per seed and a table per flow, and writes bench/results/chaos.json (chaos_team.json in team
+mode). `--quick` runs 5 seeds.
 `--max-seconds` stops starting new seeds after that long.
 """
 
@@ -61,13 +78,14 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import trio
 from notion_client import AsyncClient
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -75,6 +93,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.chaos_team import (  # noqa: E402
+    MACHINES,
+    Machines,
+    choose_team,
+    job_records,
+    open_team_server,
+    refusal_line,
+    runs_that_overlap,
+    seed_database,
+    starts_by,
+)
 from engine.kinds.commit.kind import commit_planner, commit_spec  # noqa: E402
 from engine.kinds.commit.params import CommitParams  # noqa: E402
 from engine.kinds.generate.kind import generate_planner, generate_spec  # noqa: E402
@@ -90,7 +119,7 @@ from engine.run.plan import Plan  # noqa: E402
 from engine.run.preload import Preloader, PreloadFact  # noqa: E402
 from engine.run.runtime import open_runtime  # noqa: E402
 from engine.workspace.config import Config, load_config  # noqa: E402
-from eventlog import EventLog, JobRow  # noqa: E402
+from eventlog import EventLog, JobRow, Location, describe_location, is_url  # noqa: E402
 from sandbox.demo import DemoWorkspace, render_config, seed_demo  # noqa: E402
 from sandbox.limits import limits_for  # noqa: E402
 from sandbox.options import SandboxOptions  # noqa: E402
@@ -105,6 +134,7 @@ PAYOUT_LINKS = ("00 Task Order", "01 Refund", "02 Invoice Split")
 WATCHED = ("payables", "payouts", "splits", "refunds")
 MAX_ROUNDS = 6
 COMMAND_TIMEOUT_S = 150
+RELEASE_S = 15.0
 SEED_TIMEOUT_S = 180.0
 LLM_MODELS = ("stub-a", "stub-b")
 LLM_KEY = "sk-chaos-not-a-secret"
@@ -153,6 +183,10 @@ class SeedResult:
     phase: str = ""
     failures: list[str] = field(default_factory=list)
     command_errors: list[str] = field(default_factory=list)  # paydesk commands that exited 1, and why
+    machines: list[str] = field(default_factory=list)  # team mode: the machine of each command, in order
+    concurrent: str | None = None  # team mode: what the resume tried by both machines at once came to
+    elsewhere: int = 0  # team mode: recovery commands run by the other machine than the last command's
+    restarted: int = 0  # team mode: recovery commands run by the same machine, restarted
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # seconds spent per phase
     _since: float = field(default_factory=time.monotonic, repr=False)
@@ -656,10 +690,19 @@ def _norm(page_id: str | None) -> str:
     return (page_id or "").replace("-", "").lower()
 
 
-def newest_job(db: Path) -> JobRow | None:
+def log_exists(db: Location) -> bool:
+    """Whether the log has been made yet (a team's database is made before the seed, its schema by paydesk:
+    a read-only open of a database without it is refused)."""
+    if not is_url(db):
+        return Path(db).exists()
+    with psycopg.connect(str(db)) as conn:
+        return conn.execute("SELECT to_regclass('public.events') IS NOT NULL").fetchone() == (True,)
+
+
+def newest_job(db: Location) -> JobRow | None:
     """The newest job as `paydesk jobs` shows it (a job the log calls running that nobody holds is
     interrupted), read in-process: the harness's own bookkeeping, not a paydesk command under test."""
-    if not db.exists():
+    if not log_exists(db):
         return None
     with EventLog(db, read_only=True) as log:
         jobs = log.jobs()
@@ -669,8 +712,8 @@ def newest_job(db: Path) -> JobRow | None:
     return jobs[-1]
 
 
-def steps_in(db: Path) -> list[Any]:
-    if not db.exists():
+def steps_in(db: Location) -> list[Any]:
+    if not log_exists(db):
         return []
     with EventLog(db, read_only=True) as log:
         return [step for job in log.jobs() for step in log.steps(job.job_id)]
@@ -737,14 +780,17 @@ async def totals(sandbox: RunningSandbox) -> dict[str, Any]:
     return stats
 
 
-async def run_and_kill(rig: Rig, argv: tuple[str, ...], kind: str, count: int) -> bool:
-    """Run `paydesk argv` and SIGKILL it after `count` more requests of `kind`; False if it ended first."""
+async def run_and_kill(
+    rig: Rig, argv: tuple[str, ...], kind: str, count: int, machine: str | None = None
+) -> bool:
+    """Run `paydesk argv` (on `machine`, in team mode) and SIGKILL it after `count` more requests of `kind`;
+    False if it ended first."""
     sandbox = rig.sandbox
-    errors = rig.db.parent / "kill-stderr.txt"
+    errors = rig.workdir / "kill-stderr.txt"
     with errors.open("wb") as stderr:
         process = await trio.lowlevel.open_process(
             [sys.executable, "-m", "console.cli", *argv],
-            env=rig.env,
+            env=rig.env_of(machine),
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=stderr,
@@ -774,13 +820,24 @@ class Rig:
     sandbox: RunningSandbox
     ws: DemoWorkspace
     env: dict[str, str]
-    db: Path
+    db: Location  # a SQLite file, or (team mode) the seed's PostgreSQL database
     recorder: WriteRecorder
     before: Snapshot
     result: SeedResult
+    workdir: Path
+    machines: Machines | None = None  # team mode: the two machines sharing the log
+    concurrent_pending: bool = False  # team mode: a recovery is still to be tried by both machines at once
 
-    async def paydesk(self, *args: str) -> subprocess.CompletedProcess[bytes]:
-        done = await paydesk(self.env, *args)
+    def env_of(self, machine: str | None) -> dict[str, str]:
+        """The environment of a new paydesk process (of `machine`, in team mode)."""
+        if self.machines is None or machine is None:
+            return self.env
+        operator, env = self.machines.env(machine)
+        self.result.machines.append(operator)
+        return env
+
+    async def paydesk(self, *args: str, machine: str | None = None) -> subprocess.CompletedProcess[bytes]:
+        done = await paydesk(self.env_of(machine), *args)
         self.note(args, done.returncode, done.stderr)
         return done
 
@@ -790,6 +847,20 @@ class Rig:
             last = (stderr.decode(errors="replace").strip().splitlines() or ["(no message)"])[-1]
             self.result.command_errors.append(f"{args[0]} exited {code}: {last[:300]}")
 
+    async def wait_for_release(self) -> None:
+        """Team mode: wait until the killed process's database session has ended (its locks with it), as
+        another machine would before it sees the job interrupted; a session outliving its process for
+        `RELEASE_S` is a failure (the job could not be resumed)."""
+        with trio.move_on_after(RELEASE_S):
+            while True:
+                job = await trio.to_thread.run_sync(newest_job, self.db)
+                if job is None or job.status not in ("created", "running"):
+                    return
+                await trio.sleep(0.05)
+        self.result.failures.append(
+            f"a killed process's locks were still held {RELEASE_S:g} s after the kill"
+        )
+
     @property
     def logical_of(self) -> dict[str, str]:
         return {_norm(source): logical for logical, source in self.ws.data_sources.items()}
@@ -797,6 +868,8 @@ class Rig:
     async def after_kill(self) -> None:
         """The invariants that hold at any moment, checked right after a kill."""
         self.result.kills += 1
+        if self.machines is not None:
+            await self.wait_for_release()
         now = await read_snapshot(self.sandbox, self.ws)
         if self.result.flow == "commit":
             self.result.failures += [f"after a kill: {p}" for p in parents_paid_too_early(self.before, now)]
@@ -827,15 +900,62 @@ async def finish_the_job(rig: Rig, argv: tuple[str, ...], kill_again: tuple[str,
         else:  # interrupted, planned, running (a dead process), cancelled
             result.resumes += 1
             command = ("resume", job.job_id, "--json")
+        both = rig.concurrent_pending and kill_again is None and command[0] in ("resume", "retry")
+        machine: str | None = None
+        if rig.machines is not None and not both:
+            last, machine = rig.machines.last, rig.machines.next_recovery()
+            result.elsewhere += machine != last
+            result.restarted += machine == last
         if kill_again is not None:
             result.enter(f"{command[0]}, to be killed at {kill_again[0]}:{kill_again[1]}")
-            if await run_and_kill(rig, command, *kill_again):
+            if await run_and_kill(rig, command, *kill_again, machine):
                 await rig.after_kill()
             kill_again = None
+        elif both and job is not None:
+            rig.concurrent_pending = False
+            result.enter(f"{command[0]} on both machines at once")
+            await both_at_once(rig, command, job.job_id)
         else:
             result.enter(command[0])
-            await rig.paydesk(*command)
+            await rig.paydesk(*command, machine=machine)
     result.failures.append(f"the job was not completed after {MAX_ROUNDS} rounds")
+
+
+async def both_at_once(rig: Rig, command: tuple[str, ...], job_id: str) -> None:
+    """Team mode: both machines run `command` (a resume or retry of `job_id`) at the same moment. One of
+    them runs it; the other is refused in one line (`paydesk: error: …`), or, when the first had finished
+    before it looked, finds nothing left to do. Two runs of the job at once are caught by
+    `runs_that_overlap`, at the end; here, every refusal must be one line and the outcome is kept."""
+    assert rig.machines is not None
+    started: dict[str, tuple[str, dict[str, str]]] = {m: rig.machines.env(m) for m in MACHINES}
+    rig.result.machines += [operator for operator, _ in started.values()]
+    done: dict[str, subprocess.CompletedProcess[bytes]] = {}
+
+    async def run_on(machine: str) -> None:
+        done[machine] = await paydesk(started[machine][1], *command)
+
+    async with trio.open_nursery() as nursery:
+        for machine in MACHINES:
+            nursery.start_soon(run_on, machine)
+    records = await trio.to_thread.run_sync(job_records, str(rig.db))
+    ran = starts_by(records, job_id, {operator for operator, _ in started.values()})
+    said: list[str] = []
+    for machine in MACHINES:
+        answer = done[machine]
+        rig.note(command, answer.returncode, answer.stderr)
+        operator = started[machine][0]
+        if answer.returncode in (0, 2):
+            said.append(f"{operator} exited {answer.returncode}")
+            continue
+        line = refusal_line(answer.stderr.decode(errors="replace"))
+        if answer.returncode != 1 or line is None:
+            rig.result.failures.append(
+                f"{command[0]} on both machines: {operator} exited {answer.returncode} without a one-line "
+                f"refusal: {answer.stderr.decode(errors='replace').strip()[-400:]!r}"
+            )
+            line = "(no one-line refusal)"
+        said.append(f"{operator} refused: {line.removeprefix('paydesk: error: ')[:160]}")
+    rig.result.concurrent = f"{command[0]}: ran by {', '.join(ran) or 'none'}; " + "; ".join(said)
 
 
 # ---- one seed --------------------------------------------------------------------------------------------
@@ -896,12 +1016,19 @@ async def reference_run(seed: int, choices: Choices, workdir: Path) -> Snapshot:
         return await read_snapshot(twin, ws)
 
 
-async def run_seed(seed: int, workdir: Path, forced: str | None, limit_s: float) -> SeedResult:
+async def run_seed(
+    seed: int, workdir: Path, forced: str | None, limit_s: float, team_admin: str | None = None
+) -> SeedResult:
+    """One seed; in team mode (`team_admin`: the PostgreSQL server's admin URL) on a database of its own."""
     result = SeedResult(seed, flow=flow_of(seed, forced))
     started = time.monotonic()
     with trio.move_on_after(limit_s) as scope:
         try:
-            await _run_seed(seed, workdir, forced, result)
+            if team_admin is None:
+                await _run_seed(seed, workdir, forced, result)
+            else:
+                with seed_database(team_admin, seed) as url:
+                    await _run_seed(seed, workdir, forced, result, url)
         except Exception as err:  # a broken harness is reported as the seed's failure, not a crash
             result.failures.append(
                 f"the harness failed in phase {result.phase!r}: {type(err).__name__}: {err}"
@@ -912,7 +1039,9 @@ async def run_seed(seed: int, workdir: Path, forced: str | None, limit_s: float)
     return result
 
 
-async def _run_seed(seed: int, workdir: Path, forced: str | None, result: SeedResult) -> None:
+async def _run_seed(
+    seed: int, workdir: Path, forced: str | None, result: SeedResult, team_url: str | None = None
+) -> None:
     result.enter("reference")
     probe = choose(seed, 1, forced)  # the flow, faults and LLM failures do not depend on the plan's size
     reference = await reference_run(seed, probe, workdir)
@@ -934,10 +1063,11 @@ async def _run_seed(seed: int, workdir: Path, forced: str | None, result: SeedRe
             f"{choices.kill_again[0]}:{choices.kill_again[1]}" if choices.kill_again else None
         )
 
+        db: Location = team_url if team_url is not None else workdir / "log.sqlite"
         env = {k: v for k, v in os.environ.items() if "LLM" not in k and k != "OPENROUTER_API_KEY"}
         env |= {
             "PAYDESK_CONFIG": str(workdir / "paydesk.toml"),
-            "PAYDESK_DB": str(workdir / "log.sqlite"),
+            "PAYDESK_DB": str(db),
             "PAYDESK_HOME": str(workdir / "home"),
             "NOTION_TOKEN": sandbox.token,
             **(llm_env(sandbox) if choices.flow == "sync" else {}),
@@ -962,7 +1092,12 @@ async def _run_seed(seed: int, workdir: Path, forced: str | None, result: SeedRe
             await admin(sandbox, "POST", "faults", {"targeted": permanent})
             result.permanent = [f"{next(iter(f.values()))}:{f['status']}" for f in permanent]
         await admin(sandbox, "POST", "stats/reset")
-        rig = Rig(sandbox, ws, env, workdir / "log.sqlite", recorder, before, result)
+        team = choose_team(seed) if team_url is not None else None
+        machines = Machines(env, team_url, workdir, team) if team_url is not None and team else None
+        rig = Rig(
+            sandbox, ws, env, db, recorder, before, result, workdir, machines, bool(team and team.concurrent)
+        )
+        starter = team.starter if team is not None else None
 
         argv = argv_of(choices.flow)
         result.runs += 1
@@ -970,7 +1105,7 @@ async def _run_seed(seed: int, workdir: Path, forced: str | None, result: SeedRe
         if label is not None:
             # Plan, then a person makes one of its writes by hand, then the plan is executed.
             result.enter("run --dry-run")
-            await rig.paydesk(*argv, "--dry-run")
+            await rig.paydesk(*argv, "--dry-run", machine=starter)
             result.enter("by hand")
             result.hand_edit = label
             by_hand = hand_candidates(plan)[label]
@@ -988,12 +1123,12 @@ async def _run_seed(seed: int, workdir: Path, forced: str | None, result: SeedRe
                 result.failures.append(f"made by hand, then sent again: {label} ({len(again)} writes)")
         elif choices.kill is not None:
             result.enter(f"run, to be killed at {result.kill_at}")
-            if await run_and_kill(rig, argv, *choices.kill):
+            if await run_and_kill(rig, argv, *choices.kill, starter):
                 await rig.after_kill()
             await finish_the_job(rig, argv, choices.kill_again)
         else:
             result.enter("run")
-            await rig.paydesk(*argv)
+            await rig.paydesk(*argv, machine=starter)
             await finish_the_job(rig, argv, choices.kill_again)
 
         result.enter("checking")
@@ -1011,10 +1146,15 @@ async def _run_seed(seed: int, workdir: Path, forced: str | None, result: SeedRe
         steps = await trio.to_thread.run_sync(steps_in, rig.db)
         result.failures += writes_without_events(recorder.writes, steps, rig.logical_of, final=True)
         result.failures += texts_not_as_planned(plan, steps, now)
+        if team_url is not None:  # no two processes ran one job at once
+            result.failures += runs_that_overlap(await trio.to_thread.run_sync(job_records, team_url))
     result.enter("verify and replay --check")
 
     async def audit(*check: str) -> None:
-        done = await paydesk(env, *check)
+        # in team mode, on a machine each: verify on A, replay on B, both reading the PostgreSQL log
+        machines = rig.machines
+        where = machines.env("a" if check[0] == "verify" else "b")[1] if machines else env
+        done = await paydesk(where, *check)
         if done.returncode != 0:
             result.failures.append(
                 f"`paydesk {' '.join(check)}` exited {done.returncode}: "
@@ -1070,6 +1210,7 @@ def aggregate(results: list[SeedResult]) -> dict[str, Any]:
         "invariant_failures": sum(len(r.failures) for r in results),
         "commands_that_could_not_run": sum(len(r.command_errors) for r in results),
         "seeds_failed": [r.seed for r in results if r.failures],
+        "seeds_timed_out": [r.seed for r in results if any("timed out" in f for f in r.failures)],
         "seconds_min": min(seconds, default=0.0),
         "seconds_max": max(seconds, default=0.0),
         "seconds_total": round(sum(seconds), 1),
@@ -1092,9 +1233,24 @@ def summary(results: list[SeedResult], elapsed: float, args: argparse.Namespace)
         "elapsed_s": round(elapsed, 1),
         "seconds_per_seed": round(elapsed / len(results), 2) if results else None,
         **aggregate(results),
+        "team": team_aggregate(results) if args.team or args.team_url is not None else None,
         "by_flow": by_flow,
         "load_average": os.getloadavg(),
         "results": [{k: v for k, v in asdict(r).items() if not k.startswith("_")} for r in results],
+    }
+
+
+def team_aggregate(results: list[SeedResult]) -> dict[str, Any]:
+    """Team mode: how the commands were spread over the two machines."""
+    concurrent = [r.concurrent for r in results if r.concurrent]
+    return {
+        "processes": sum(len(r.machines) for r in results),
+        "machine_switches": sum(r.elsewhere for r in results),
+        "same_machine_restarts": sum(r.restarted for r in results),
+        "concurrent_recoveries": len(concurrent),
+        "concurrent_refused": sum(c.count(" refused: ") for c in concurrent),
+        "concurrent_refused_running": sum(c.count("running in another paydesk process") for c in concurrent),
+        "concurrent_seeds": [r.seed for r in results if r.concurrent],
     }
 
 
@@ -1122,15 +1278,22 @@ def seeds_of(args: argparse.Namespace) -> list[int]:
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     results: list[SeedResult] = []
     started = time.monotonic()
-    print(HEADER, flush=True)
-    for seed in seeds_of(args):
-        if time.monotonic() - started > args.max_seconds:
-            print(f"stopping: --max-seconds {args.max_seconds} reached before seed {seed}", file=sys.stderr)
-            break
-        with tempfile.TemporaryDirectory(prefix=f"chaos-{seed}-") as tmp:
-            result = await run_seed(seed, Path(tmp), args.flow, args.seed_timeout)
-        results.append(result)
-        print(line(result), flush=True)
+    team = args.team or args.team_url is not None
+    with open_team_server(args.team_url) if team else nullcontext(None) as team_admin:
+        if team:
+            where = describe_location(team_admin or "")
+            print(f"team mode: two machines on one PostgreSQL log per seed, on {where}", flush=True)
+        print(HEADER, flush=True)
+        for seed in seeds_of(args):
+            if time.monotonic() - started > args.max_seconds:
+                print(
+                    f"stopping: --max-seconds {args.max_seconds} reached before seed {seed}", file=sys.stderr
+                )
+                break
+            with tempfile.TemporaryDirectory(prefix=f"chaos-{seed}-") as tmp:
+                result = await run_seed(seed, Path(tmp), args.flow, args.seed_timeout, team_admin)
+            results.append(result)
+            print(line(result), flush=True)
     elapsed = time.monotonic() - started
     report = summary(results, elapsed, args)
     print()
@@ -1142,6 +1305,14 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         f"of {report['kills_planned']} planned; resumes {report['resumes']}; retries {report['retries']}; "
         f"invariant failures {report['invariant_failures']}"
     )
+    if team:
+        print(
+            f"team: {report['team']['machine_switches']} recoveries on the other machine, "
+            f"{report['team']['same_machine_restarts']} on the same one restarted; "
+            f"{report['team']['concurrent_recoveries']} recoveries tried by both machines at once "
+            f"({report['team']['concurrent_refused']} refusals, "
+            f"{report['team']['concurrent_refused_running']} of them as the other machine was running it)"
+        )
     return report
 
 
@@ -1170,8 +1341,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--seed-timeout", type=float, default=SEED_TIMEOUT_S, help="a seed taking longer fails (seconds)"
     )
-    parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "chaos.json"))
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--team",
+        action="store_true",
+        help="team mode: two machines on one PostgreSQL log per seed, on a server started for the run",
+    )
+    parser.add_argument(
+        "--team-url",
+        help="team mode on this PostgreSQL server: its admin URL (a database per seed is created there)",
+    )
+    parser.add_argument(
+        "--output", help="the JSON report (default bench/results/chaos.json, chaos_team.json)"
+    )
+    args = parser.parse_args(argv)
+    if args.output is None:
+        team = args.team or args.team_url is not None
+        args.output = str(ROOT / "bench" / "results" / ("chaos_team.json" if team else "chaos.json"))
+    return args
 
 
 if __name__ == "__main__":

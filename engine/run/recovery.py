@@ -229,6 +229,18 @@ def _resolve_in_doubt(
     return resolved
 
 
+def _resumable(stored: StoredJob) -> StoredJob:
+    """`stored`, unless its job cannot be resumed (JobRefused, saying why)."""
+    row = stored.row
+    if row.status == "discarded":
+        raise JobRefused(f"job {row.job_id} was discarded ({row.error}); plan again with `paydesk run …`")
+    if row.status in ("created", "failed") and not stored.items:
+        raise JobRefused(f"job {row.job_id} never got a plan ({row.status}); start a new job instead")
+    if row.status == "completed":
+        raise JobRefused(f"job {row.job_id} is completed: nothing to resume")
+    return stored
+
+
 async def resume_job(
     rt: Runtime,
     job_id: str,
@@ -241,17 +253,12 @@ async def resume_job(
 ) -> JobReport:
     """Finish a job that stopped, or execute a dry run's stored plan (one moving more than `[limits]`
     allow only with `allow_over_limit`)."""
-    stored = await _stored(rt, job_id)
-    row = stored.row
-    if row.status == "discarded":
-        raise JobRefused(f"job {job_id} was discarded ({row.error}); plan again with `paydesk run …`")
-    if row.status in ("created", "failed") and not stored.items:
-        raise JobRefused(f"job {job_id} never got a plan ({row.status}); start a new job instead")
-    if row.status == "completed":
-        raise JobRefused(f"job {job_id} is completed: nothing to resume")
-    with JobLocks(rt, job_id, row.selection_key, row.kind):
+    stored = _resumable(await _stored(rt, job_id))
+    with JobLocks(rt, job_id, stored.row.selection_key, stored.row.kind):
+        # Read again now that no other run can start: another process may have run the job (to its end)
+        # between the first read and the lock.
+        stored = _resumable(await _stored(rt, job_id))
         if stored.never_started:
-            stored = await _stored(rt, job_id)  # read again now that no other run can start
             reason = stale_reason(stored.row, stored.others, now or utc_now(), rt.config.plan_max_age)
             if reason is not None:
                 raise JobRefused(reason)
@@ -274,6 +281,20 @@ async def resume_job(
         return JobReport(job_id, status, stored.items, states, None, counters, error=error)
 
 
+def _retryable(stored: StoredJob, item_keys: Sequence[str]) -> StoredJob:
+    """`stored`, unless its job (or one of `item_keys`) cannot be retried (JobRefused, saying why)."""
+    job_id = stored.row.job_id
+    if stored.row.status == "discarded":
+        raise JobRefused(f"job {job_id} was discarded ({stored.row.error}); plan again with `paydesk run …`")
+    if stored.never_started:
+        raise JobRefused(f"job {job_id} is a dry run nobody executed: `paydesk resume {job_id}` executes it")
+    known = {item.key for item in stored.items}
+    unknown = [key for key in item_keys if key not in known]
+    if unknown:
+        raise JobRefused(f"job {job_id} has no item {', '.join(unknown)}; `paydesk show {job_id}` lists them")
+    return stored
+
+
 async def retry_job(
     rt: Runtime,
     job_id: str,
@@ -285,17 +306,11 @@ async def retry_job(
     progress: JobProgress | None = None,
 ) -> JobReport:
     """Run a job's failed and blocked steps (of `item_keys`, or of every item) again."""
-    stored = await _stored(rt, job_id)
-    if stored.row.status == "discarded":
-        raise JobRefused(f"job {job_id} was discarded ({stored.row.error}); plan again with `paydesk run …`")
-    if stored.never_started:
-        raise JobRefused(f"job {job_id} is a dry run nobody executed: `paydesk resume {job_id}` executes it")
-    known = {item.key for item in stored.items}
-    unknown = [key for key in item_keys if key not in known]
-    if unknown:
-        raise JobRefused(f"job {job_id} has no item {', '.join(unknown)}; `paydesk show {job_id}` lists them")
-    chosen = [i for i in stored.items if not item_keys or i.key in item_keys]
+    stored = _retryable(await _stored(rt, job_id), item_keys)
     with JobLocks(rt, job_id, stored.row.selection_key, stored.row.kind):
+        # Read again under the lock: another process may have run the job between the first read and now.
+        stored = _retryable(await _stored(rt, job_id), item_keys)
+        chosen = [i for i in stored.items if not item_keys or i.key in item_keys]
         counters = RequestCounters()
         states = logged_states(stored)
         again = [

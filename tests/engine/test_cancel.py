@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import trio
 
 from engine.kinds.commit.kind import commit_planner, commit_spec
-from engine.run.jobs import CANCEL_POLL_S, run_job
+from engine.run.jobs import CANCEL_POLL_S, JobRefused, run_job
 from engine.run.recovery import resume_job
 from engine.run.report import JobReport
 from engine.run.runtime import Runtime, open_runtime
@@ -139,6 +140,40 @@ async def test_resuming_a_job_cancelled_through_the_log_finishes_it(demo: Demo, 
         resumed = await resume_job(rt, report.job_id)
     assert resumed.status == "completed"
     assert await read_back(demo) == expected_after(before, [report.plan], TODAY)
+
+
+async def test_a_resume_that_read_the_job_before_another_resume_finished_it_is_refused(
+    demo: Demo, tmp_path: Path
+) -> None:
+    """Two machines resume one job at once: the second reads the job, the first finishes it and lets its
+    lock go, then the second takes the lock. It must go by the log as it is once it holds the lock (the job
+    is completed), not by what it read before: it is refused, and the job has one resume."""
+    db = tmp_path / "log.sqlite"
+    async with open_runtime(slowed(demo.config, 100.0), db, operator="test", policy=PATIENT) as rt:
+        report = await commit_until(rt, writes=8, stop=trio.Event())
+    assert report.status == "cancelled"
+    first_done: list[JobReport] = []
+    async with (
+        open_runtime(demo.config, db, operator="first", policy=PATIENT) as first,
+        open_runtime(demo.config, db, operator="second", policy=PATIENT) as second,
+    ):
+        read_log = second.read_log
+
+        async def read_then_lose_the_race(query: Any) -> Any:
+            found = await read_log(query)
+            if not first_done:  # between the second's read and its lock, the first runs the job to its end
+                first_done.append(await resume_job(first, report.job_id))
+            return found
+
+        second.read_log = read_then_lose_the_race  # type: ignore[method-assign]
+        with pytest.raises(JobRefused, match="is completed: nothing to resume"):
+            await resume_job(second, report.job_id)
+    assert first_done[0].status == "completed"
+    with EventLog(db, read_only=True) as log:
+        resumes = [r.operator for r in log.records_of_job(report.job_id, ["job.resumed"])]
+        job = log.job(report.job_id)
+    assert resumes == ["first"]
+    assert job is not None and job.status == "completed"
 
 
 # ---- a long throttle is not a cancellation ------------------------------------------------------------
