@@ -32,7 +32,7 @@ from console.screens.throttle import Throttle
 from console.widgets.key_bar import KeyBar
 from console.widgets.tables import Column, add_columns, cell, cursor_key, sync_rows
 from engine import record_history
-from eventlog import EventLog, ItemRow, JobRow, json_object, printable
+from eventlog import EventLog, ItemRow, JobRow, printable
 
 TIMELINE_COLUMNS = (Column("seq"), Column("at"), Column("event"), Column("detail"))
 ENGINE_REFRESH_S = 1.0  # re-read the item at most this often while the engine runs its job
@@ -151,11 +151,8 @@ class ItemScreen(PaydeskScreen):
         item_key, name = self.item_key, item_name(self.item) if self.item is not None else self.item_key
 
         def query(log: EventLog) -> list[str]:
-            item = log.item(self.job_id, item_key)
-            invoice = json_object(item.data).get("invoice_id") if item is not None else None
-            steps = log.steps(self.job_id, item_key)
-            key = str(invoice) if invoice else (steps[0].page_id or steps[0].target if steps else item_key)
-            return record_history(log, key).text()
+            pages = {step.page_id or step.target for step in log.steps(self.job_id, item_key)}
+            return record_history(log, name, pages=pages).text()
 
         lines = await self.console.reader.read(query, ["the log cannot be read"])
         if self.on_stack:

@@ -75,12 +75,13 @@ def _norm(page: str) -> str:
     return page.replace("-", "").lower()
 
 
-def record_history(log: EventLog, key: str) -> History:
-    """The history of the record `key` (a page id or an invoice id); no pages when the log never saw it."""
+def record_history(log: EventLog, key: str, *, pages: Iterable[str] | None = None) -> History:
+    """The history of the record `key` (a page id or an invoice id; an id that is neither is taken as a
+    page id), or of the `pages` given; no lines when the log never saw them."""
     history = History(key)
     steps_by_job: dict[str, list[Any]] = {}
-    wanted: set[str] = set()
-    by_page = _PAGE_ID.match(key.strip()) is not None
+    wanted: set[str] = {_norm(page) for page in pages or ()}
+    by_page = pages is not None or _PAGE_ID.match(key.strip()) is not None
     for job in log.jobs():
         steps = log.steps(job.job_id)
         steps_by_job[job.job_id] = steps
@@ -89,7 +90,9 @@ def record_history(log: EventLog, key: str) -> History:
         for item in log.items(job.job_id):
             if json_object(item.data).get("invoice_id") == key.strip():
                 wanted.update(_norm(s.page_id or s.target) for s in steps if s.item_key == item.item_key)
-    if by_page:
+    if not wanted:  # no page id, and no invoice id a job planned: take it as a page id as it is
+        by_page = True
+    if by_page and pages is None:
         wanted.add(_norm(key.strip()))
     records: list[tuple[EventRecord, str, str]] = []  # (event, data source, page)
     for job_id, steps in steps_by_job.items():
