@@ -28,7 +28,7 @@ import httpx
 import pytest
 import trio
 
-from eventlog import EventLog, JobCreated
+from eventlog import EventLog, JobCreated, ReadOnlyLog
 from sandbox.demo import DemoWorkspace, render_config
 from sandbox.options import SandboxOptions
 from sandbox.serve import write_config_file
@@ -179,7 +179,7 @@ async def test_a_read_only_log_reads_everything_and_writes_nothing(setup: Setup)
             assert [j.job_id for j in log.jobs()] == [job]
             assert log.items(job) and log.steps(job) and log.preloads(job)
             assert log.verify().ok
-            with pytest.raises(sqlite3.OperationalError, match="readonly") as refused:
+            with pytest.raises(ReadOnlyLog, match="opened read-only") as refused:
                 log.append(
                     [JobCreated(job_id="intruder", operator="x", kind="commit", params={}, selection_key="s")]
                 )

@@ -165,7 +165,7 @@ async def plan(side: Side, name: str) -> Any:
         facts.append(fact)
 
     async with side.runtime() as rt:
-        loader = Preloader(rt.gateway, rt.config, RequestCounters(), report)
+        loader = Preloader(rt.gateway, rt.config, RequestCounters(), report, rt.read_log)
         return await kind.planner(kind.parse(DEMO_PARAMS[name]), kind.setup(rt.config, {}))(loader)
 
 
@@ -218,10 +218,28 @@ def events_in(db: Path) -> list[str]:
 # ---- the contract ----------------------------------------------------------------------------------------
 
 
-@pytest.fixture(params=sorted(DEMO_PARAMS))
+@pytest.fixture(params=sorted(name for name in DEMO_PARAMS if not KINDS[name].plans_only))
 def kind(request: pytest.FixtureRequest) -> str:
     name: str = request.param
     return name
+
+
+@pytest.fixture(params=sorted(name for name in DEMO_PARAMS if KINDS[name].plans_only))
+def planning_kind(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
+
+
+async def test_a_kind_that_only_plans_never_writes_and_plans_alike_twice(
+    template: Path, tmp_path: Path, planning_kind: str, autojump_clock: trio.abc.Clock
+) -> None:
+    async with open_side(template, tmp_path) as side:
+        assert (await run(side, "commit")).status == "completed"  # something for it to look at
+        sent, after = side.writes(), side.snapshot()
+        assert await plan(side, planning_kind) == await plan(side, planning_kind)
+        report = await run(side, planning_kind)
+        assert report.status in ("planned", "discarded")
+        assert side.writes() == sent and side.snapshot() == after
 
 
 async def test_planning_twice_on_an_unchanged_workspace_gives_equal_plans_and_writes_nothing(

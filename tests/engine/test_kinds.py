@@ -14,8 +14,8 @@ from engine.kinds.sync.params import SyncParams
 from engine.workspace.config import Config, NotionSettings
 
 
-def test_the_registry_holds_commit_generate_and_sync_under_their_own_names() -> None:
-    assert list(KINDS) == ["commit", "generate", "sync"]
+def test_the_registry_holds_its_kinds_under_their_own_names() -> None:
+    assert list(KINDS) == ["commit", "generate", "sync", "reconcile"]
     assert all(kind.name == name for name, kind in KINDS.items())
 
 
@@ -57,4 +57,4 @@ def test_only_sync_reads_a_setup_with_a_secret_from_the_environment() -> None:
     config = Config(notion=NotionSettings(), data_sources={}, llm={"models": ["m"]})
     env = {"PAYDESK_LLM_API_KEY": "sk-test"}
     secrets = {name: kind.secrets(kind.setup(config, env)) for name, kind in KINDS.items()}
-    assert secrets == {"commit": (), "generate": (), "sync": ("sk-test",)}
+    assert secrets == {"commit": (), "generate": (), "sync": ("sk-test",), "reconcile": ()}
