@@ -61,12 +61,17 @@ class EmptySource:
 
 @dataclass
 class Changes:
-    """Rows changed since the last `take_changes`, each once (written whole), plus preloads to insert."""
+    """Rows changed since the last `take_changes`, each once (written whole), plus preloads to insert.
+
+    `moved_jobs` and `moved_items` name the rows among them whose indexed columns may have changed (a job's
+    `created_seq`, an item's `status`): the others can be written without touching those indexes."""
 
     jobs: list[JobRow] = field(default_factory=list)
     items: list[ItemRow] = field(default_factory=list)
     steps: list[StepRow] = field(default_factory=list)
     preloads: list[PreloadRow] = field(default_factory=list)
+    moved_jobs: set[str] = field(default_factory=set)
+    moved_items: set[tuple[str, str]] = field(default_factory=set)
 
 
 Scope = tuple[JobRow, ItemRow, StepRow]
@@ -109,6 +114,8 @@ class Projector:
         self._dirty_items: dict[tuple[str, str], ItemRow] = {}
         self._dirty_steps: dict[tuple[str, str, str], Scope] = {}  # their jobs and items changed too
         self._preloads: list[PreloadRow] = []
+        self._moved_jobs: set[str] = set()
+        self._moved_items: set[tuple[str, str]] = set()
         self._handlers: dict[str, Handler] = {
             "job.created": self._job_created,
             "preload.completed": self._preload_completed,
@@ -164,8 +171,16 @@ class Projector:
             jobs[job.job_id] = job
             items[(item.job_id, item.item_key)] = item
             steps.append(step)
-        changes = Changes(list(jobs.values()), list(items.values()), steps, self._preloads)
+        changes = Changes(
+            list(jobs.values()),
+            list(items.values()),
+            steps,
+            self._preloads,
+            self._moved_jobs,
+            self._moved_items,
+        )
         self._dirty_jobs, self._dirty_items, self._dirty_steps, self._preloads = {}, {}, {}, []
+        self._moved_jobs, self._moved_items = set(), set()
         return changes
 
     def size(self) -> int:
@@ -234,8 +249,7 @@ class Projector:
         scope = self._steps[key] = (job, item, step)
         return scope
 
-    @staticmethod
-    def _move(job: JobRow, item: ItemRow, step: StepRow, status: str) -> None:
+    def _move(self, job: JobRow, item: ItemRow, step: StepRow, status: str) -> None:
         old = step.status
         if old == status:
             return
@@ -250,16 +264,17 @@ class Projector:
         old = item.status
         if new != old:
             item.status = new
+            self._moved_items.add((item.job_id, item.item_key))
             old_i, new_i = _JOB_ITEM_COUNT[old], _JOB_ITEM_COUNT[new]
             setattr(job, old_i, getattr(job, old_i) - 1)
             setattr(job, new_i, getattr(job, new_i) + 1)
 
-    @staticmethod
-    def _restatus(job: JobRow, item: ItemRow) -> None:
+    def _restatus(self, job: JobRow, item: ItemRow) -> None:
         new = item_status(item)
         old = item.status
         if new != old:
             item.status = new
+            self._moved_items.add((item.job_id, item.item_key))
             old_i, new_i = _JOB_ITEM_COUNT[old], _JOB_ITEM_COUNT[new]
             setattr(job, old_i, getattr(job, old_i) - 1)
             setattr(job, new_i, getattr(job, new_i) + 1)
@@ -270,6 +285,7 @@ class Projector:
         job = self._job(job_id, seq)
         job.kind, job.params, job.selection_key = p["kind"], canonical_json(p["params"]), p["selection_key"]
         job.operator, job.created_at, job.created_seq = operator, at, seq
+        self._moved_jobs.add(job_id)
 
     def _preload_completed(self, seq: int, at: str, job_id: str, _i: Any, _s: Any, _o: Any, p: Any) -> None:
         job = self._job(job_id, seq)

@@ -2,6 +2,12 @@
 
 Each batch of changes is written with a few multi-row statements per table (see `eventlog.bulk`; one row
 per touched job, item or step), in the caller's transaction, together with the tracking position.
+
+A row already in its table is updated without the columns of a secondary index (a job's `created_seq`, an
+item's `status` and `planned_seq`) unless the projector says they may have changed: setting an indexed
+column, even to its value, rewrites the index entry, so every write of a job would dirty a page of
+`jobs_by_creation` and every write of an item one of `items_by_status` — pages the WAL then writes again at
+every commit.
 """
 
 from __future__ import annotations
@@ -41,17 +47,29 @@ def _select(table: str, columns: tuple[str, ...], key: tuple[str, ...]) -> str:
     return f"SELECT {', '.join(columns)} FROM {table} WHERE {where}"
 
 
-def _on_conflict(columns: tuple[str, ...], key: tuple[str, ...]) -> str:
-    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
+def _on_conflict(columns: tuple[str, ...], key: tuple[str, ...], kept: tuple[str, ...] = ()) -> str:
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key and c not in kept)
     return f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
 
 
-def _upsert(table: str, columns: tuple[str, ...], key: tuple[str, ...], row_type: type[Any]) -> BulkInsert:
-    return BulkInsert(table, columns, nullable=nullable(row_type), on_conflict=_on_conflict(columns, key))
+def _upsert(
+    table: str,
+    columns: tuple[str, ...],
+    key: tuple[str, ...],
+    row_type: type[Any],
+    kept: tuple[str, ...] = (),
+) -> BulkInsert:
+    """An upsert of whole rows; a row already there keeps its `kept` columns."""
+    on_conflict = _on_conflict(columns, key, kept)
+    return BulkInsert(table, columns, nullable=nullable(row_type), on_conflict=on_conflict)
 
 
+_JOB_INDEXED = ("created_seq",)  # jobs_by_creation
+_ITEM_INDEXED = ("status", "planned_seq")  # items_by_status
 _UPSERT_JOBS = _upsert("jobs", JOB_COLUMNS, JOB_KEY, JobRow)
+_UPSERT_JOBS_IN_PLACE = _upsert("jobs", JOB_COLUMNS, JOB_KEY, JobRow, _JOB_INDEXED)
 _UPSERT_ITEMS = _upsert("items", ITEM_COLUMNS, ITEM_KEY, ItemRow)
+_UPSERT_ITEMS_IN_PLACE = _upsert("items", ITEM_COLUMNS, ITEM_KEY, ItemRow, _ITEM_INDEXED)
 _UPSERT_STEPS = _upsert("steps", STEP_COLUMNS, STEP_KEY, StepRow)
 _INSERT_PRELOADS = BulkInsert("preloads", PRELOAD_COLUMNS, nullable=nullable(PreloadRow))
 _SELECT_JOB = _select("jobs", JOB_COLUMNS, JOB_KEY)
@@ -87,12 +105,27 @@ def write_changes(conn: Connection, changes: Changes, position: int) -> None:
     """Write the changed rows and move the tracking position (inside the caller's transaction).
 
     Every changed row is upserted whole (the projector holds all its columns): with the rows bound in
-    chunks, that costs less than updating the changed columns of rows already written.
+    chunks, that costs less than updating the changed columns of rows already written. Indexed columns are
+    left out of the update where the projector knows they have not moved (see the module docstring); a job's
+    `created_seq` and an item's `planned_seq` are set when the row is made, and an item's status only moves
+    where `moved_items` says so.
     """
     if changes.jobs:
-        _UPSERT_JOBS.run(conn, flat_values(map(job_values, changes.jobs)))
+        moved_jobs = changes.moved_jobs
+        moved = [job for job in changes.jobs if job.job_id in moved_jobs]
+        in_place = [job for job in changes.jobs if job.job_id not in moved_jobs] if moved else changes.jobs
+        if moved:
+            _UPSERT_JOBS.run(conn, flat_values(map(job_values, moved)))
+        if in_place:
+            _UPSERT_JOBS_IN_PLACE.run(conn, flat_values(map(job_values, in_place)))
     if changes.items:
-        _UPSERT_ITEMS.run(conn, flat_values(map(item_values, changes.items)))
+        moved_items = changes.moved_items
+        moved_rows = [item for item in changes.items if (item.job_id, item.item_key) in moved_items]
+        rest = [item for item in changes.items if (item.job_id, item.item_key) not in moved_items]
+        if moved_rows:
+            _UPSERT_ITEMS.run(conn, flat_values(map(item_values, moved_rows)))
+        if rest:
+            _UPSERT_ITEMS_IN_PLACE.run(conn, flat_values(map(item_values, rest)))
     if changes.steps:
         _UPSERT_STEPS.run(conn, flat_values(map(step_values, changes.steps)))
     if changes.preloads:

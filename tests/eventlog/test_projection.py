@@ -173,3 +173,27 @@ def test_unknown_event_types_only_move_the_position() -> None:
     projector = Projector()
     projector.apply(7, "t", "test.other", "j", None, None, OP, {})
     assert (projector.position, projector.take_changes()) == (7, Changes())
+
+
+def test_only_rows_whose_indexed_columns_moved_are_named_moved() -> None:
+    projector = Projector()
+    for seq, event in enumerate(
+        [*planned_job("j", {"a": ["a1", "a2"], "b": ["b1"]}), step(StepStarted, "a1", attempt=1)], start=1
+    ):
+        projector.apply(
+            seq, "t", event.TYPE, event.job_id, event.item_key, event.step_key, OP, EVENTS.payload_of(event)
+        )
+    first = projector.take_changes()
+    assert (first.moved_jobs, first.moved_items) == ({"j"}, {("j", "a")})
+    for seq, event in enumerate(
+        [step(StepSucceeded, "a1", value="Paid"), step(StepStarted, "b1", attempt=1)], start=100
+    ):
+        projector.apply(
+            seq, "t", event.TYPE, event.job_id, event.item_key, event.step_key, OP, EVENTS.payload_of(event)
+        )
+    second = projector.take_changes()
+    assert ({item.item_key for item in second.items}, second.moved_jobs, second.moved_items) == (
+        {"a", "b"},
+        set(),
+        {("j", "b")},  # a stayed running (a2 still planned); b moved from pending to running
+    )
