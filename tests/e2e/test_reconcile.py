@@ -108,6 +108,7 @@ async def test_drift_is_found_accepted_restored_and_gone(served: Served) -> None
     assert accepted.returncode == 0, accepted.stderr.decode()
     restored = await served.paydesk("reconcile", "--restore", job, "--reason", "undo hand edits")
     assert restored.returncode == 0, restored.stderr.decode()
+    assert "2 findings written back" in restored.stdout.decode(), restored.stdout.decode()
     async with served.hand() as hand:
         assert status(await hand.page(set_back), "Status") == "Paid"
         assert (await hand.page(changed_amount))["properties"]["Amount"]["number"] != 1.5

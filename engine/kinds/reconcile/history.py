@@ -115,7 +115,7 @@ def record_history(log: EventLog, key: str, *, pages: Iterable[str] | None = Non
         if record.type == "drift.accepted" and _norm(page) in wanted:
             records.append((record, "", page))
     records.sort(key=lambda entry: entry[0].seq)
-    history.pages = sorted({page for _, _, page in records} | (wanted if by_page else set()))
+    history.pages = sorted({_norm(page) for _, _, page in records} | (wanted if by_page else set()))
     history.lines = [_line(record, logical, page) for record, logical, page in records]
     history.state = _last_reconcile(log, wanted)
     return history

@@ -12,6 +12,18 @@ def reconcile_summary(report: JobReport, params: ReconcileParams) -> dict[str, A
     """`{"job_id", "status", "compared", "drift", "findings": [...]}`; each finding with its kind, record,
     property, logged value, value now, last edit and whether it can be restored."""
     findings: list[dict[str, Any]] = []
+    if report.plan is None:  # a restore (the stored plan executed): what it wrote back
+        outcomes = [report.item_status(item) for item in report.items]
+        return {
+            "job_id": report.job_id,
+            "status": report.status,
+            "scope": params.describe(),
+            "restored": outcomes.count("succeeded"),
+            "accepted_or_already": outcomes.count("skipped"),
+            "failed": sum(1 for o in outcomes if o not in ("succeeded", "skipped")),
+            "drift": 0,
+            "findings": [],
+        }
     if report.plan is not None:
         for item in report.plan.items:
             findings.append({**_plain(item.data), "item": item.key, "restorable": True})
@@ -45,6 +57,13 @@ def _plain(data: Any) -> dict[str, Any]:
 def reconcile_text(report: JobReport, summary: dict[str, Any]) -> list[str]:
     """`job …: 3 findings in the records of the jobs of 2026-01`, each finding, then what to do."""
     count = summary["drift"]
+    if "restored" in summary:
+        failed = f", {summary['failed']} not restored (`paydesk show {summary['job_id']}` says why)"
+        return [
+            f"job {summary['job_id']}: {summary['status']} - {summary['restored']} findings written back, "
+            f"{summary['accepted_or_already']} accepted or already as logged"
+            + (failed if summary["failed"] else "")
+        ]
     if not count:
         return [f"job {summary['job_id']}: no drift: Notion holds what the log recorded ({summary['scope']})"]
     lines = [f"job {summary['job_id']}: {count} finding{'s' * (count != 1)} in {summary['scope']}"]
