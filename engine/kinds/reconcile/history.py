@@ -57,7 +57,7 @@ class History:
 
     def text(self) -> list[str]:
         """The history in lines for a terminal or a console dialog (text from Notion escaped)."""
-        count = f"{len(self.lines)} events on {len(self.pages)} records"
+        count = f"{len(self.lines)} events on {len(self.pages)} record{'s' * (len(self.pages) != 1)}"
         lines = [printable(f"history of {self.key}: {count}")]
         for line in self.lines:
             request = f"  request {line.request_id}" if line.request_id else ""
