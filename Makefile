@@ -71,6 +71,7 @@ bench-team: $(STAMP)
 chaos: $(STAMP) chaos-team
 	$(BIN)/python bench/chaos.py --seeds 200
 	PAYDESK_JOURNEYS=long $(BIN)/python -m pytest -q -p no:randomly tests/e2e/journeys
+	PAYDESK_LONG=1 $(BIN)/python -m pytest -q tests/engine/test_ledger_demo.py
 	$(BIN)/python bench/soak.py
 
 # team mode: two paydesk machines (homes of their own) share a PostgreSQL log, a database per seed, on a
