@@ -92,6 +92,12 @@ OPTIONS: tuple[KindOption, ...] = (
         "sync",
         fields=("month", "payday", "contractor", "force", "hours_only"),
     ),
+    KindOption(
+        "reconcile",
+        "reconcile: compare the month's records with Notion; executing writes the logged values back",
+        "reconcile",
+        fields=("month", "payday"),
+    ),
 )
 BY_KEY = {option.key: option for option in OPTIONS}
 FIELDS = {  # field id -> the parameter it fills

@@ -20,6 +20,7 @@ from console.screens.job import JobScreen
 from console.screens.jobs import JobsScreen
 from console.screens.new_job import FIELDS, OPTIONS, NewJobScreen
 from console.widgets.tables import row_text
+from engine import KINDS
 from eventlog import EventLog
 from tests.console.conftest import SIZE, ServedDemo, journal_has, showing, wait_until
 
@@ -100,7 +101,8 @@ async def run_palette_command(pilot: Pilot[Any], app: PaydeskApp, title: str) ->
     await pilot.press("enter")
 
 
-@pytest.mark.parametrize("key", OPTION_KEYS)
+# reconcile finds nothing on a fresh demo (no job ran there): its journey is in tests/e2e/test_reconcile
+@pytest.mark.parametrize("key", [o.key for o in OPTIONS if not KINDS[o.kind].plans_only])
 async def test_each_kind_plans_its_items_and_executes_from_the_palette(demo: ServedDemo, key: str) -> None:
     option = next(o for o in OPTIONS if o.key == key)
     app = PaydeskApp(demo.settings(offer_resume=False))
