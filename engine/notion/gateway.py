@@ -78,6 +78,7 @@ class NotionGateway:
         self.totals = RequestCounters()
         self.in_flight = 0
         self.refused: NotionFailure | None = None  # once Notion refuses the token, nothing more is sent
+        self.validation_errors = 0  # requests Notion found invalid (a schema changed under paydesk?)
 
     async def call(
         self,
@@ -136,6 +137,8 @@ class NotionGateway:
                     ceiling = min(self.policy.max_delay, self.policy.base_delay * 2 ** (attempts - 1))
                     await trio.sleep(self._rng.uniform(ceiling / 2, ceiling))
                     continue
+            if failure.code == "validation_error":
+                self.validation_errors += 1
             raise failure
 
     # ---- typed operations -------------------------------------------------------------------------

@@ -144,6 +144,22 @@ async def check_workspace(
     return sorted(problems)
 
 
+async def check_once(rt: Runtime, logicals: Sequence[str], counters: RequestCounters) -> dict[str, Any]:
+    """Check the schema of the data sources in `logicals` that this engine run has not checked yet (all of
+    them again after Notion answered any request with a validation error); raises JobRefused naming every
+    problem. Returns the data sources read now (logical name -> data source object)."""
+    if rt.gateway.validation_errors != rt.checked_at_errors:
+        rt.checked.clear()
+        rt.checked_at_errors = rt.gateway.validation_errors
+    seen: dict[str, Mapping[str, Any]] = {}
+    todo = [logical for logical in logicals if logical not in rt.checked]
+    problems = await check_workspace(rt.gateway, rt.config, todo, counters, seen)
+    if problems:
+        raise JobRefused("the workspace does not match what paydesk needs: " + "; ".join(problems))
+    rt.checked.update(seen)
+    return seen
+
+
 async def doctor(config: Config) -> list[str]:
     """What `paydesk doctor` finds wrong (empty when nothing): Notion refusing the token or out of reach,
     else every data source's schema problems."""
@@ -223,13 +239,12 @@ async def run_job(
             )
 
         try:
-            seen: dict[str, Mapping[str, Any]] = {}
-            problems = await check_workspace(rt.gateway, rt.config, spec.data_sources, counters, seen)
-            if problems:
-                raise JobRefused("the workspace does not match what paydesk needs: " + "; ".join(problems))
-            # refused at once if another log owns the workspace; an unbound one is claimed when executing
+            seen = await check_once(rt, spec.data_sources, counters)
+            # refused at once if another log owns the workspace (its mark read afresh for every job: the
+            # schema check's read when it made one); an unbound one is claimed when executing
             owned = await ensure_owner(rt, job_id, counters, claim=False, source=seen.get(BINDING_SOURCE))
-            plan = await planner(Preloader(rt.gateway, rt.config, counters, report, rt.read_log))
+            loader = Preloader(rt.gateway, rt.config, counters, report, rt.read_log, rt.checked)
+            plan = await planner(loader)
         except (
             JobRefused,
             NotBound,

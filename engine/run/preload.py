@@ -6,13 +6,14 @@ event log. Relations listing more than 25 references are completed through the p
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import trio
 
 from engine.notion.failures import NotionFailure
+from engine.notion.filter_match import MAX_OR
 from engine.notion.gateway import NotionGateway, RequestCounters
 from engine.workspace import props
 from engine.workspace.config import Config
@@ -45,13 +46,17 @@ class Preloader:
         counters: RequestCounters,
         report: Report,
         read_log: LogReader | None = None,
+        sources: Mapping[str, Mapping[str, Any]] | None = None,
     ):
+        """`sources`: data source objects by logical name as this engine run's schema check read them
+        (what `synced_property` answers from; without them, every relation counts as one-way)."""
         self.gateway = gateway
         self.config = config
         self.counters = counters
         self.report = report
         self.requests = 0
         self._read_log = read_log
+        self.sources: Mapping[str, Mapping[str, Any]] = sources if sources is not None else {}
 
     async def read_log(self, query: Callable[[EventLog], T]) -> T:
         """`query` on a read-only view of the job's event log (for a kind that compares Notion with it)."""
@@ -69,6 +74,31 @@ class Preloader:
         ms = round((trio.current_time() - start) * 1000)
         await self.report(PreloadFact(logical, filter, len(pages), requests, ms))
         return pages
+
+    def synced_property(self, logical: str, name: str) -> str | None:
+        """The property of the related data source that mirrors relation `name` of `logical` (a two-way
+        relation), as the schema check read it; None when the relation is one-way or its schema unknown."""
+        schema = self.sources.get(logical, {}).get("properties")
+        prop = schema.get(name) if isinstance(schema, Mapping) else None
+        relation = prop.get("relation") if isinstance(prop, Mapping) else None
+        if not isinstance(relation, Mapping) or relation.get("type") != "dual_property":
+            return None
+        dual = relation.get("dual_property")
+        synced = dual.get("synced_property_name") if isinstance(dual, Mapping) else None
+        return synced if isinstance(synced, str) and synced else None
+
+    async def query_any(
+        self, logical: str, clauses: Sequence[dict[str, Any]], also: dict[str, Any] | None = None
+    ) -> list[Page]:
+        """The pages matching any of `clauses` (and `also`, when given): the clauses `or`-ed a hundred to a
+        query, each query paginated; every page once. No clause: no query."""
+        found: dict[str, Page] = {}
+        for start in range(0, len(clauses), MAX_OR):
+            chunk = list(clauses[start : start + MAX_OR])
+            either = chunk[0] if len(chunk) == 1 else {"or": chunk}
+            for page in await self.query(logical, either if also is None else {"and": [either, also]}):
+                found.setdefault(props.page_id(page), page)
+        return list(found.values())
 
     async def complete_relation(self, page: Page, name: str) -> list[str]:
         """Every id of a relation property, fetching beyond the 25 a page object lists."""

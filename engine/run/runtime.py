@@ -10,11 +10,11 @@ from __future__ import annotations
 import getpass
 import hashlib
 import os
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import trio
 
@@ -49,6 +49,10 @@ class Runtime:
     coordination: Coordination
     log_id: str | None = None  # the log's identity, once read (engine.run.binding)
     notifier: Notifier | None = None  # tells the webhook of jobs that need people (engine.run.notify)
+    # the data sources whose schema this run found as paydesk needs them, by logical name, and the
+    # gateway's count of validation errors then: one more, and they are checked again (engine.run.jobs)
+    checked: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    checked_at_errors: int = 0
 
     async def read_log(self, query: Callable[[EventLog], T]) -> T:
         """Run `query` on a read-only view of the log, in a worker thread."""

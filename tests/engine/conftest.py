@@ -18,6 +18,7 @@ from sandbox.server import RunningSandbox, open_sandbox
 
 MONTH = "2026-01"
 BINDING_WRITE = 1  # the first job of a log that writes marks the workspace as paid from that log, once
+BINDING_READS = 2  # and reads the mark before writing it and again after settling (engine.run.binding)
 QUIET = logging.getLogger("tests.engine.seed")
 QUIET.addHandler(logging.NullHandler())
 QUIET.propagate = False

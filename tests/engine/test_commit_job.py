@@ -9,18 +9,24 @@ import httpx
 import pytest
 import trio
 
-from engine.kinds.commit.kind import commit_planner, commit_spec
+from engine.kinds.commit.kind import DATA_SOURCES, commit_planner, commit_spec
 from engine.kinds.commit.params import CommitParams
 from engine.kinds.commit.report import commit_summary
+from engine.notion.failures import NotionFailure
 from engine.notion.gateway import RetryPolicy
 from engine.run.jobs import run_job
 from engine.run.recovery import retry_job
 from engine.run.report import JobReport
 from engine.run.runtime import open_runtime
 from eventlog import EventLog
-from tests.engine.conftest import BINDING_WRITE, MONTH, Demo
+from tests.engine.conftest import BINDING_READS, BINDING_WRITE, MONTH, Demo
 
 pytestmark = pytest.mark.trio
+
+SCHEMA = "GET /v1/data_sources/{data_source_id}"
+QUERY = "POST /v1/data_sources/{data_source_id}/query"
+RETRIEVE = "GET /v1/pages/{page_id}"
+RELATION_PAGE = "GET /v1/pages/{page_id}/properties/{property_id}"
 
 FAST_RETRIES = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.02)
 
@@ -70,12 +76,58 @@ async def test_a_commit_pays_every_record_of_the_batch_leaf_first_with_the_fewes
     # writes its mark into the workspace (the payables data source's description) once.
     assert totals["writes"] == report.plan.writes_needed() + BINDING_WRITE == report.counters.writes
     assert stats["by_route"]["PATCH /v1/data_sources/{data_source_id}"]["count"] == BINDING_WRITE
-    assert totals["reads"] == report.counters.reads
+    # and the reads: one schema check per data source, the mark read twice more to claim the workspace, and
+    # one paginated query per data source (the small demo's fit in a page each), children already Paid
+    # and the items of a payable listing more than 25 included: nothing retrieved one by one
+    routes = {route: row["count"] for route, row in stats["by_route"].items()}
+    assert routes[SCHEMA] == len(DATA_SOURCES) + BINDING_READS
+    assert routes[QUERY] == len(DATA_SOURCES)
+    assert RETRIEVE not in routes and RELATION_PAGE not in routes
+    assert totals["reads"] == report.counters.reads == 2 * len(DATA_SOURCES) + BINDING_READS
     summary = commit_summary(report, params())
     assert summary["updated"] == len(report.items) and summary["failed"] == 0 and summary["errors"] == []
     for item in report.items:
         for step in item.steps:
             assert await status_of(demo, step.target) == "Paid"
+
+
+async def reset_stats(demo: Demo) -> None:
+    async with httpx.AsyncClient(base_url=demo.sandbox.base_url) as http:
+        await http.post("/_sandbox/stats/reset")
+
+
+async def test_a_second_job_in_one_engine_run_checks_no_schema_and_reads_only_the_workspaces_mark(
+    demo: Demo, tmp_path: Path
+) -> None:
+    async with open_runtime(demo.config, tmp_path / "log.sqlite", operator="test", policy=FAST_RETRIES) as rt:
+        first = await run_job(rt, commit_spec(params(1)), commit_planner(params(1)))
+        await reset_stats(demo)
+        second = await run_job(rt, commit_spec(params(15)), commit_planner(params(15)))
+    assert first.status == second.status == "completed" and second.plan is not None
+    stats = await demo.stats()
+    routes = {route: row["count"] for route, row in stats["by_route"].items()}
+    assert routes[SCHEMA] == 1, "no schema check: only the mark, read afresh for every job"
+    assert routes[QUERY] == len(DATA_SOURCES) and RETRIEVE not in routes
+    assert second.counters.reads == 1 + len(DATA_SOURCES)
+    assert second.counters.writes == second.plan.writes_needed()
+
+
+async def test_a_validation_error_from_notion_has_the_next_job_check_every_schema_again(
+    demo: Demo, tmp_path: Path
+) -> None:
+    async with open_runtime(demo.config, tmp_path / "log.sqlite", operator="test", policy=FAST_RETRIES) as rt:
+        await run_job(rt, commit_spec(params(1)), commit_planner(params(1)), dry_run=True)
+        with pytest.raises(NotionFailure) as refused:  # as when a property changed type under paydesk
+            await rt.gateway.query_all(
+                demo.config.data_sources["payables"],
+                {"property": "Payment Status", "select": {"equals": "x"}},
+            )
+        assert refused.value.code == "validation_error"
+        await reset_stats(demo)
+        again = await run_job(rt, commit_spec(params(15)), commit_planner(params(15)), dry_run=True)
+    assert again.status == "planned"
+    routes = {route: row["count"] for route, row in (await demo.stats())["by_route"].items()}
+    assert routes[SCHEMA] == len(DATA_SOURCES)
 
 
 async def test_running_the_same_commit_again_writes_nothing(demo: Demo, tmp_path: Path) -> None:

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from engine.kinds.commit.kind import DATA_SOURCES
 from engine.run.plan import Item, Step
 from engine.run.recovery import resume_job
 from engine.run.report import JobReport
 from engine.run.runtime import open_runtime
-from tests.engine.conftest import BINDING_WRITE, Demo
+from tests.engine.conftest import BINDING_READS, BINDING_WRITE, Demo
 from tests.engine.helpers import (
     PATIENT,
     TODAY,
@@ -139,6 +140,11 @@ async def test_a_commit_writes_each_record_not_yet_paid_exactly_once_and_nothing
     assert stats["totals"]["writes"] == len(pending) + BINDING_WRITE == report.counters.writes
     assert stats["by_route"]["PATCH /v1/pages/{page_id}"]["count"] == len(pending)
     assert "POST /v1/pages" not in stats["by_route"], "a commit creates nothing"
+    # every record read in one paginated query per data source, those already Paid and the items beyond
+    # the 25 a payable lists included; the first job of the log claims the workspace (two more reads)
+    assert "GET /v1/pages/{page_id}" not in stats["by_route"]
+    assert "GET /v1/pages/{page_id}/properties/{property_id}" not in stats["by_route"]
+    assert stats["totals"]["reads"] == 2 * len(DATA_SOURCES) + BINDING_READS == report.counters.reads
     succeeded = {s.target for s in report.plan.steps if report.states[s.key].status == "succeeded"}
     assert succeeded == pending
     assert await read_back(demo) == expected_after(before, [report.plan], TODAY)

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from engine.kinds.generate.kind import generate_planner, generate_spec
+from engine.kinds.generate.kind import DATA_SOURCES, generate_planner, generate_spec
 from engine.kinds.generate.params import GenerateParams, generate_params
 from engine.kinds.generate.report import generate_summary
 from engine.notion.gateway import RetryPolicy
@@ -16,7 +16,7 @@ from engine.run.jobs import run_job
 from engine.run.report import JobReport
 from engine.run.runtime import open_runtime
 from engine.run.selection import keys_overlap
-from tests.engine.conftest import BINDING_WRITE, MONTH, Demo
+from tests.engine.conftest import BINDING_READS, BINDING_WRITE, MONTH, Demo
 
 pytestmark = pytest.mark.trio
 
@@ -55,6 +55,10 @@ async def test_payroll_creates_one_payout_per_order_completes_it_and_a_second_ru
     assert (
         totals["writes"] == report.counters.writes == 6 * (1 + 2 + 1) + BINDING_WRITE
     )  # payout, lines, order
+    # reads: one schema check per data source, the workspace's mark (payroll does not check payables) and
+    # twice more to claim it, and one query per data source (orders twice: the Orders and their line items)
+    schemas = len(DATA_SOURCES["payroll"])
+    assert totals["reads"] == report.counters.reads == schemas + 1 + BINDING_READS + schemas + 1
     for item in report.items:
         detail = next(d for d in summary["details"] if d.get("source_id") == item.key)
         payout = await page(demo, detail["payout_id"])

@@ -3,7 +3,8 @@ in ⌈n/100⌉ paginated queries, joined in memory.
 
 The month's Orders are read in full (by Date in the month or by a title ending in `:: YYYYMM`), so an Order
 is found however many line items the month has; their line items come from one query of the month's
-Timesheet line items, completed beyond the 25 references a page lists and retrieved when dated elsewhere.
+Timesheet line items (not made when the month has no Order yet), completed beyond the 25 references a page
+lists and retrieved when dated elsewhere.
 """
 
 from __future__ import annotations
@@ -43,6 +44,11 @@ async def preload_sync(loader: Preloader, params: SyncParams) -> SyncSnapshot:
     async def run(name: str, logical: str, flt: dict[str, Any] | None) -> None:
         found[name] = await loader.query(logical, flt)
 
+    async def run_orders() -> None:
+        """The month's Orders, then (only when there are some) the month's Timesheet line items."""
+        await run("orders", "orders", orders_filter(params, config))
+        found["items"] = await loader.query("orders", items) if found["orders"] else []
+
     items = {
         "and": [
             {"property": config.prop("orders", "Type"), "select": {"equals": "Timesheet"}},
@@ -54,8 +60,7 @@ async def preload_sync(loader: Preloader, params: SyncParams) -> SyncSnapshot:
         nursery.start_soon(run, "contractors", "contractors", None)
         nursery.start_soon(run, "projects", "projects", None)
         nursery.start_soon(run, "deployments", "deployments", None)
-        nursery.start_soon(run, "orders", "orders", orders_filter(params, config))
-        nursery.start_soon(run, "items", "orders", items)
+        nursery.start_soon(run_orders)
         if params.batch is not None:
             active = {"property": config.prop("rates", "Status"), "status": {"equals": "Active"}}
             nursery.start_soon(run, "rates", "rates", active)
