@@ -33,7 +33,7 @@ test-tools:
 		|| echo "warning: could not install postgresql (not root?); the PostgreSQL tests will be skipped"
 
 test: $(STAMP) test-tools
-	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist worksteal $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
