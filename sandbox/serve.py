@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import notion_client
@@ -28,7 +29,9 @@ from sandbox.demo.shape import SIZES
 from sandbox.faults import parse_fault_spec
 from sandbox.limits import limits_for
 from sandbox.options import SandboxOptions
-from sandbox.server import RunningSandbox, open_sandbox
+
+if TYPE_CHECKING:  # the server (Hypercorn, the routes) loads only when a sandbox is served, not for --help
+    from sandbox.server import RunningSandbox
 
 SEEDS = ("demo",)
 DEFAULT_PORT = 8765
@@ -163,6 +166,8 @@ async def serve_sandbox(settings: ServeSettings, *, announce: Callable[[str], No
 
 async def _serve_until(stop: trio.Event, settings: ServeSettings, say: Callable[[str], None]) -> None:
     try:
+        from sandbox.server import open_sandbox
+
         async with open_sandbox(
             settings.data_dir, settings.options, host=settings.host, port=settings.port
         ) as running:

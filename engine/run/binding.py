@@ -168,10 +168,13 @@ async def ensure_owner(
         )
     if not claim:
         return False
-    started = trio.current_time()
+    started, waited = trio.current_time(), counters.wait_s
     await _write_mark(rt, job_id, source, me, counters, previous=None)
-    took = trio.current_time() - started
-    await trio.sleep(min(SETTLE_MAX_S, max(1.0 / rt.config.notion.rate + 0.25, 4 * took)))
+    round_trip = max(0.0, trio.current_time() - started - (counters.wait_s - waited))
+    # a log that read the workspace unbound just before our mark landed writes its own within one slot of
+    # the rate limit and a round trip; wait that (twice the round trip, and a margin), then read again
+    settle = 1.0 / rt.config.notion.rate + 2 * round_trip + 0.1
+    await trio.sleep(min(SETTLE_MAX_S, settle))
     _, owner = await read_owner(rt.gateway, rt, counters)
     if owner is None or owner.log_id != me.log_id:
         who = owner.describe() if owner is not None else "nobody (its mark was removed)"
