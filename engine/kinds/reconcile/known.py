@@ -20,7 +20,7 @@ from typing import Any
 
 from engine.kinds.reconcile.params import ReconcileParams
 from engine.workspace import money
-from eventlog import EventLog, ItemRow, JobRow, json_object
+from eventlog import EventLog, ItemRow, JobRow, StepRow, json_object
 
 SCOPED_KINDS = ("commit", "generate", "sync")  # the jobs whose records a reconcile compares
 ACCEPTED = "drift.accepted"
@@ -76,12 +76,13 @@ def known_state(log: EventLog, params: ReconcileParams) -> KnownState:
     wanted: set[tuple[str, str]] = set()
     for job in chosen_jobs(log, params):
         state.jobs.append(job.job_id)
-        for step in log.steps(job.job_id):
+        steps = log.steps(job.job_id)
+        for step in steps:
             page = _page_of(step.kind, step.target, step.page_id)
             if page and step.property:
                 wanted.add((page, step.property))
                 state.pages[page] = step.data_source
-        _amounts(log, job, state, wanted)
+        _amounts(log, job, steps, state, wanted)
     if not wanted:
         return state
     for job in log.jobs():  # later jobs (a restore, another commit) may have written the same records
@@ -111,8 +112,14 @@ def known_state(log: EventLog, params: ReconcileParams) -> KnownState:
     return state
 
 
-def _amounts(log: EventLog, job: JobRow, state: KnownState, wanted: set[tuple[str, str]]) -> None:
-    """A commit's payout amounts (recorded in its plan), a generate's created payouts' amounts."""
+def _amounts(
+    log: EventLog, job: JobRow, steps: list[StepRow], state: KnownState, wanted: set[tuple[str, str]]
+) -> None:
+    """A commit's payout amounts (recorded in its plan), a generate's created payouts' amounts (`steps`:
+    the job's, read once)."""
+    by_item: dict[str, list[StepRow]] = {}
+    for step in steps:
+        by_item.setdefault(step.item_key, []).append(step)
     for item in log.items(job.job_id):
         data, label = json_object(item.data), _label(item)
         payouts = data.get("payouts")
@@ -122,7 +129,7 @@ def _amounts(log: EventLog, job: JobRow, state: KnownState, wanted: set[tuple[st
                     amount = money.amount(payout["amount"])
                     _remember_amount(state, wanted, page, amount, "seen", job, label, item.planned_seq)
         if job.kind == "generate" and data.get("amount") is not None:
-            for step in log.steps(job.job_id, item.item_key):
+            for step in by_item.get(item.item_key, ()):
                 if step.kind == "create" and step.data_source == "payouts" and step.page_id:
                     amount = money.amount(data["amount"])
                     _remember_amount(
