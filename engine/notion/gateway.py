@@ -22,6 +22,7 @@ from notion_client import AsyncClient
 
 from engine.notion.failures import Disposition, NotionFailure, ResponseShapeError, classify
 from engine.notion.ratelimit import SlotStore, TokenBucket
+from engine.notion.transport import LifoTransport
 from engine.workspace.config import NotionSettings
 
 T = TypeVar("T")
@@ -270,8 +271,7 @@ async def open_gateway(
 ) -> AsyncIterator[NotionGateway]:
     """A gateway with its own httpx client, closed on exit (in-flight requests are cancelled with it).
     `slots` is where its token bucket's schedule lives (shared with other processes), else in memory."""
-    limits = httpx.Limits(max_connections=32, max_keepalive_connections=32)
-    http = httpx.AsyncClient(limits=limits)
+    http = httpx.AsyncClient(transport=LifoTransport(max_connections=32))
     client = AsyncClient(
         client=http,
         auth=token,
