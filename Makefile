@@ -58,6 +58,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/commit.py
 	$(BIN)/python bench/generate.py
 	$(BIN)/python bench/sync.py
+	$(BIN)/python bench/commit_large.py
 	$(BIN)/python bench/console.py
 	$(BIN)/python bench/team.py
 
