@@ -114,11 +114,13 @@ def _made_elsewhere(item: Item, step: Step, states: Mapping[str, StepState]) -> 
     """Why `step` is skipped when a create it depends on found its source's page made outside this job (by
     hand, by another job): the source already has its record, so the item is left as planning it now would
     leave it ("already exists"), and nothing after the create is written."""
-    creates = {s.key: s for s in item.steps if s.kind == "create" and s.source is not None}
     for key in step.depends_on:
-        create, state = creates.get(key), states[key]
-        if create is not None and state.status == "skipped" and state.page_id:
-            return f"not written: {create.label} already exists (page {state.page_id}), made outside this job"
+        state = states[key]
+        if state.status != "skipped" or not state.page_id:
+            continue  # the common case, checked first: most steps depend on none that were skipped
+        for create in item.steps:
+            if create.key == key and create.kind == "create" and create.source is not None:
+                return f"not written: {create.label} already exists (page {state.page_id}), made outside this job"
     return None
 
 
