@@ -120,7 +120,8 @@ def _made_elsewhere(item: Item, step: Step, states: Mapping[str, StepState]) -> 
             continue  # the common case, checked first: most steps depend on none that were skipped
         for create in item.steps:
             if create.key == key and create.kind == "create" and create.source is not None:
-                return f"not written: {create.label} already exists (page {state.page_id}), made outside this job"
+                made = f"page {state.page_id}"
+                return f"not written: {create.label} already exists ({made}), made outside this job"
     return None
 
 
