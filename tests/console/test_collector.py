@@ -1,36 +1,103 @@
-"""The console's garbage-collector policy: applied once while the app runs, and undone after."""
+"""The console's garbage-collector policy: applied once while the app runs and undone after; and, walked
+through the app, closed screens do not stay alive for every full collection to traverse."""
 
 from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from textual._styles_cache import StylesCache
+from textual.color import Color
+from textual.widget import Widget
+from textual.widgets import DataTable
 
-from console.collector import FULL_AFTER, CollectorPolicy
+from console.collector import CollectorPolicy, forget_closed_widgets
+from console.screens.job import JobScreen
+from console.screens.jobs import JobsScreen
+from tests.console.conftest import SIZE, showing, wait_until
+from tests.console.synth import synthesize
+from tests.console.test_snapshots import console
 
 
 @pytest.fixture
-def threshold() -> Iterator[tuple[int, int, int]]:
-    saved = gc.get_threshold()
-    yield saved
-    gc.set_threshold(*saved)
+def clean_collector() -> Iterator[None]:
+    threshold = gc.get_threshold()
+    yield
     gc.unfreeze()
+    gc.set_threshold(*threshold)
+    if forget_closed_widgets in gc.callbacks:
+        gc.callbacks.remove(forget_closed_widgets)
 
 
-def test_apply_freezes_what_exists_and_spaces_out_full_collections(threshold: tuple[int, int, int]) -> None:
+@pytest.mark.usefixtures("clean_collector")
+def test_apply_freezes_what_exists_and_hooks_full_collections_once() -> None:
     kept = [object() for _ in range(10)]
+    threshold = gc.get_threshold()
     policy = CollectorPolicy()
     policy.apply()
+    policy.apply()  # twice is once
     assert gc.get_freeze_count() >= len(kept)
-    assert gc.get_threshold() == (threshold[0], threshold[1], FULL_AFTER)
-    policy.apply()  # twice is once: restore still gives back the thresholds from before
+    assert gc.callbacks.count(forget_closed_widgets) == 1
+    assert gc.get_threshold() == threshold  # Python's own schedule
     policy.restore()
-    assert gc.get_threshold() == threshold
+    assert forget_closed_widgets not in gc.callbacks
     assert gc.get_freeze_count() == 0
 
 
-def test_restore_without_apply_changes_nothing(threshold: tuple[int, int, int]) -> None:
-    gc.set_threshold(700, 10, 10)
+@pytest.mark.usefixtures("clean_collector")
+def test_restore_without_apply_changes_nothing() -> None:
+    callbacks = list(gc.callbacks)
     CollectorPolicy().restore()
-    assert gc.get_threshold() == (700, 10, 10)
+    assert gc.callbacks == callbacks
+
+
+def test_only_a_full_collection_empties_the_memo() -> None:
+    memo = StylesCache.get_inner_outer
+    memo.cache_clear()
+    gc.callbacks.append(forget_closed_widgets)
+    try:
+        memo(StylesCache(), Color(1, 2, 3), Color(4, 5, 6))  # type: ignore[arg-type]
+        gc.collect(1)
+        assert memo.cache_info().currsize == 1
+        gc.collect()
+        assert memo.cache_info().currsize == 0
+    finally:
+        gc.callbacks.remove(forget_closed_widgets)
+
+
+def live_styles_caches() -> tuple[int, int]:
+    """(styles caches alive, widgets alive) after a full collection."""
+    gc.collect()
+    caches = widgets = 0
+    for thing in gc.get_objects():
+        if isinstance(thing, StylesCache):
+            caches += 1
+        elif isinstance(thing, Widget):
+            widgets += 1
+    return caches, widgets
+
+
+@pytest.mark.asyncio
+async def test_jobs_opened_and_closed_many_times_leave_nothing_behind(tmp_path: Path) -> None:
+    """An operator opens a job, moves in it and goes back, fifteen times: what each Job screen drew is
+    freed with it, so the styles caches alive are those of the widgets alive (before the fix: fifteen
+    screens' worth, each with every line it last rendered)."""
+    db = tmp_path / "paydesk.sqlite"
+    synthesize(db)
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        jobs = app.screen.query_one("#jobs", DataTable)
+        await wait_until(pilot, lambda: jobs.row_count == 3)
+        for _ in range(15):
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: showing(app, JobScreen))
+            await wait_until(pilot, lambda: app.screen.query_one("#items", DataTable).row_count > 1)
+            await pilot.press("down", "up")
+            await pilot.pause()
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: showing(app, JobsScreen))
+        await pilot.pause()
+        caches, widgets = live_styles_caches()
+        assert caches <= widgets + 5, (caches, widgets)
