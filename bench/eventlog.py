@@ -435,6 +435,13 @@ def main() -> int:
         # floor: raw read + decode of every row
         raw = sqlite3.connect(db)
         rows = raw.execute(f"SELECT {RECORD_COLUMNS} FROM events ORDER BY seq").fetchall()
+        event_indexes = [  # the floor's table gets the indexes the log's has, whatever the schema version
+            sql
+            for (sql,) in raw.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'"
+                " AND sql IS NOT NULL"
+            )
+        ]
         raw.close()
 
         def read_decode() -> None:
@@ -454,7 +461,8 @@ def main() -> int:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-            for statement in MIGRATIONS[0].statements[:3]:  # the events table and its two indexes
+            conn.execute(MIGRATIONS[0].statements[0])  # the events table
+            for statement in event_indexes:
                 conn.execute(statement)
             start = time.perf_counter()
             conn.execute("BEGIN IMMEDIATE")

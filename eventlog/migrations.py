@@ -229,7 +229,18 @@ _V3 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3)
+# One index on the events instead of two: each append wrote a leaf of `events_by_item` at a random place
+# (item keys are page ids), a page the WAL then carried at every commit. A job's events are found through
+# `events_by_job`; an item's by scanning its job's entries there, which hold the item key (no row read for
+# the events of other items).
+_V4_STATEMENTS = (
+    "DROP INDEX events_by_item",
+    "DROP INDEX events_by_job",
+    "CREATE INDEX events_by_job ON events (job_id, seq, item_key)",
+)
+_V4 = Migration(4, sqlite=_V4_STATEMENTS, postgres=_V4_STATEMENTS)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4)
 """Forward migrations in order; the last one's version is the schema this paydesk writes."""
 
 

@@ -207,3 +207,32 @@ def test_a_server_that_goes_away_mid_append_fails_that_transaction_in_one_line(
     with EventLog(postgres_url) as log:
         assert log.verify().ok and log.replay_check().ok
         assert stored.seq == log.head().seq == len(planned_job("job-1", {"a": ["a1"]})) + 1
+
+
+def _event_indexes(location: str | Path) -> list[tuple[object, ...]]:
+    if isinstance(location, Path):
+        query = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql NOTNULL"
+    else:
+        query = "SELECT indexname FROM pg_indexes WHERE tablename = 'events' AND indexname <> 'events_pkey'"
+    return sorted(raw_rows(location, query))
+
+
+def test_a_log_of_schema_3_keeps_one_index_on_its_events_and_finds_an_items_events(
+    log_location: str | Path,
+) -> None:
+    with EventLog(log_location) as log:
+        log.append(small_history())
+        item_key = next(e.item_key for e in small_history() if e.item_key is not None)
+        of_item = [s.seq for s in log.events_of_item("job-1", item_key)]
+    raw_execute(
+        log_location,
+        "DROP INDEX events_by_job",
+        "CREATE INDEX events_by_job ON events (job_id, seq)",
+        "CREATE INDEX events_by_item ON events (job_id, item_key, seq) WHERE item_key IS NOT NULL",
+        "DELETE FROM paydesk_schema WHERE version > 3",
+    )
+    assert _event_indexes(log_location) == [("events_by_item",), ("events_by_job",)]
+    with EventLog(log_location) as log:
+        assert [s.seq for s in log.events_of_item("job-1", item_key)] == of_item and of_item
+        assert log.verify().ok and log.replay_check().ok
+    assert _event_indexes(log_location) == [("events_by_job",)]

@@ -34,7 +34,10 @@ def _as_written_by_schema_1(location: str | Path) -> None:
         location,
         "UPDATE jobs SET reads = 4, writes = 0, throttles = 0, wait_ms = 3",
         "DELETE FROM paydesk_schema WHERE version > 1",
-        "DROP TABLE rate_slots",  # what later versions added
+        "DROP TABLE rate_slots",  # what later versions added, and the indexes they replaced
+        "DROP INDEX events_by_job",
+        "CREATE INDEX events_by_job ON events (job_id, seq)",
+        "CREATE INDEX events_by_item ON events (job_id, item_key, seq) WHERE item_key IS NOT NULL",
     )
 
 
