@@ -96,6 +96,35 @@ def item_status(item: ItemRow) -> str:
     return "succeeded" if item.n_succeeded else "skipped"
 
 
+_HANDLERS: dict[str, str] = {
+    "job.created": "_job_created",
+    "preload.completed": "_preload_completed",
+    "job.planned": "_job_planned",
+    "job.started": "_job_started",
+    "job.cancel_requested": "_job_cancel_requested",
+    "job.resumed": "_job_resumed",
+    "job.retry_requested": "_retry_requested",
+    "job.warning_recorded": "_warning_recorded",
+    "gateway.stats": "_gateway_stats",
+    "job.finished": "_job_finished",
+    "job.discarded": "_job_discarded",
+    "item.planned": "_item_planned",
+    "item.skipped": "_item_skipped",
+    "step.planned": "_step_planned",
+    "step.started": "_step_started",
+    "step.succeeded": "_step_succeeded",
+    "step.skipped": "_step_skipped",
+    "step.failed": "_step_failed",
+    "step.blocked": "_step_blocked",
+    "step.cancelled": "_step_cancelled",
+    "step.resolved": "_step_resolved",
+}
+"""Event type name → the `Projector` method that folds it. Looked up per call (`Projector.handlers`), not
+kept on the projector as bound methods: those would make every projector a reference cycle, which only the
+cyclic garbage collector frees — walking every row the projector held, a third of a second after a
+rebuild of 100,000 events."""
+
+
 class Projector:
     """Folds events into job, item and step rows held in memory; see the module docstring for the rules.
 
@@ -116,37 +145,15 @@ class Projector:
         self._preloads: list[PreloadRow] = []
         self._moved_jobs: set[str] = set()
         self._moved_items: set[tuple[str, str]] = set()
-        self._handlers: dict[str, Handler] = {
-            "job.created": self._job_created,
-            "preload.completed": self._preload_completed,
-            "job.planned": self._job_planned,
-            "job.started": self._job_started,
-            "job.cancel_requested": self._job_cancel_requested,
-            "job.resumed": self._job_resumed,
-            "job.retry_requested": self._retry_requested,
-            "job.warning_recorded": self._warning_recorded,
-            "gateway.stats": self._gateway_stats,
-            "job.finished": self._job_finished,
-            "job.discarded": self._job_discarded,
-            "item.planned": self._item_planned,
-            "item.skipped": self._item_skipped,
-            "step.planned": self._step_planned,
-            "step.started": self._step_started,
-            "step.succeeded": self._step_succeeded,
-            "step.skipped": self._step_skipped,
-            "step.failed": self._step_failed,
-            "step.blocked": self._step_blocked,
-            "step.cancelled": self._step_cancelled,
-            "step.resolved": self._step_resolved,
-        }
 
     # --- driving the fold ---------------------------------------------------------------------------------
 
     @property
     def handlers(self) -> dict[str, Handler]:
         """Type name → the fold of one event of that type. Calling the handler directly is `apply`
-        without moving the position (a caller folding many events sets `position` after them)."""
-        return self._handlers
+        without moving the position (a caller folding many events sets `position` after them). A new dict
+        per call: keep it for a batch of events, not on the projector (see `_HANDLERS`)."""
+        return {name: getattr(self, method) for name, method in _HANDLERS.items()}
 
     def apply(
         self,
@@ -161,9 +168,9 @@ class Projector:
     ) -> None:
         """Fold one (current-version) event. Types the projections do not show only move the position."""
         self.position = seq
-        handler = self._handlers.get(type_name)
-        if handler is not None:
-            handler(seq, recorded_at, job_id, item_key, step_key, operator, payload)
+        method = _HANDLERS.get(type_name)
+        if method is not None:
+            getattr(self, method)(seq, recorded_at, job_id, item_key, step_key, operator, payload)
 
     def take_changes(self) -> Changes:
         jobs, items, steps = self._dirty_jobs, self._dirty_items, []
