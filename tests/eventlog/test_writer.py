@@ -26,6 +26,7 @@ from eventlog import (
     WarningRecorded,
     WriterClosed,
 )
+from eventlog import writer as writer_module
 from eventlog.writer import CHECKPOINT_EVENTS
 from tests.eventlog.eventlog_histories import OP, planned_job
 
@@ -194,3 +195,25 @@ def test_an_idle_writer_checkpoints_what_it_wrote_into_the_database_file(tmp_pat
         while in_the_file() < len(events) and time.monotonic() < deadline:
             time.sleep(0.01)
         assert in_the_file() == len(events)
+
+
+def test_a_busy_writer_waits_a_moment_so_submissions_on_their_way_share_its_next_transaction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pauses: list[float] = []
+    later: list[Receipt[list[StoredEvent]]] = []
+
+    def arrivals_meanwhile(seconds: float) -> None:  # what arrives while the writer waits
+        pauses.append(seconds)
+        later.extend(writer.submit([warning("j", n)]) for n in range(3))
+
+    monkeypatch.setattr(writer_module, "_pause", arrivals_meanwhile)
+    monkeypatch.setattr(writer_module, "BUSY_WINDOW_S", 3600.0)  # every commit counts as just now
+    with GroupCommitWriter(tmp_path / "log.sqlite", commit_delay_s=0.25) as writer:
+        writer.submit([warning("j", 0)]).result(timeout=30)
+        assert pauses == [], "a submission to an idle writer is committed at once"
+        writer.submit([warning("j", 1)]).result(timeout=30)
+        assert pauses == [0.25]
+        assert [receipt.result(timeout=30)[0].seq for receipt in later] == [3, 4, 5]
+        stats = writer.statistics()
+    assert (stats.submissions, stats.transactions) == (5, 2)
