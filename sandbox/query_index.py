@@ -14,6 +14,7 @@ What an index answers (the condition's key, per property type):
 - relation: `contains`, filed under each related page id as stored (a related page in the trash is still
   filed; the filter then drops it, as the relation value leaves it out).
 
+Pages in the trash are not filed (`sandbox.query_upkeep` drops them); a query never lists them.
 An `and` is answered by its narrowest answerable part, an `or` only when every part is answerable (by the
 union of theirs); an empty compound matches every page. `EqualityIndex` files pages by `(seq, page id)` in
 creation order, so that a bucket lists its pages in query order without sorts.

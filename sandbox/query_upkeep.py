@@ -1,0 +1,191 @@
+"""Keeping a store's query indexes current: built once, then brought up to date with each page written.
+
+Every change to a page goes through `SandboxStore.mark`, which journals the page's id
+(`SandboxStore.journal`). An index remembers how far into the journal it has filed; before it answers a
+query, it re-files the pages journalled since (and those listed in the data source since, such as the pages
+loaded at open), one by one.
+So a write costs the indexes nothing until one is used, and then a binary search or two per written page:
+an index is built from every page only the first time, after its property changes type or sort options,
+or when it fell behind the journal's cut (`JOURNAL_LIMIT` pages written since it was last used).
+
+Indexes kept per data source:
+- the pages in creation order (`creation_slots`): what a query without sorts walks;
+- an equality index per property a filter can narrow by (`sandbox.query_index`);
+- an order index per property or timestamp a query sorts by first (`sandbox.query_order`).
+
+A page in the trash is filed in none of them (a query never lists it). `warm` builds them all for every
+data source, so that the first query after the server opens finds them ready.
+"""
+
+from __future__ import annotations
+
+import json
+import weakref
+from bisect import bisect_right
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sandbox.property_values import property_value
+from sandbox.query_common import Property
+from sandbox.query_index import INDEXED, EqualityIndex, Slot
+from sandbox.query_order import ORDERABLE, OrderIndex
+from sandbox.records import DataSource, Page
+from sandbox.sorting import timestamp_component, value_reader
+from sandbox.store import SandboxStore
+
+OPTION_TYPES = ("select", "status", "multi_select")
+Index = EqualityIndex | OrderIndex
+
+
+@dataclass
+class _Creation:
+    """A data source's pages in creation order: `seqs` parallel to the store's `pages_by_source` list."""
+
+    listed: list[str] | None = None
+    seqs: list[int] = field(default_factory=list)
+    in_order: bool = True
+
+
+@dataclass
+class _Kept:
+    index: Index
+    described: str  # what the index was built for: rebuilt when this changes
+    journal: int  # the store's journal position filed up to
+    listed: int  # how many of the data source's pages were filed
+
+
+@dataclass
+class _Indexes:
+    creation: dict[str, _Creation] = field(default_factory=dict)
+    kept: dict[tuple[str, str, str], _Kept] = field(default_factory=dict)
+
+
+_INDEXES: weakref.WeakKeyDictionary[SandboxStore, _Indexes] = weakref.WeakKeyDictionary()
+
+
+def _indexes(store: SandboxStore) -> _Indexes:
+    return _INDEXES.setdefault(store, _Indexes())
+
+
+def creation_slots(store: SandboxStore, source: DataSource, after: int) -> Iterator[Slot]:
+    """The data source's pages created after sequence `after`, in creation order (trashed ones included)."""
+    live = _indexes(store)
+    listed = store.pages_by_source.get(source.id, [])
+    creation = live.creation.get(source.id)
+    if creation is None or creation.listed is not listed or len(creation.seqs) > len(listed):
+        creation = live.creation[source.id] = _Creation(listed)
+    seqs = creation.seqs
+    for page_id in listed[len(seqs) :]:
+        seq = store.pages[page_id].seq
+        creation.in_order = creation.in_order and (not seqs or seqs[-1] < seq)
+        seqs.append(seq)
+    if not creation.in_order:  # not appended in creation order (never by the sandbox itself)
+        return (slot for slot in sorted(zip(seqs, listed, strict=True)) if slot[0] > after)
+    return ((seqs[index], listed[index]) for index in range(bisect_right(seqs, after), len(seqs)))
+
+
+def equality_index(store: SandboxStore, source: DataSource, prop_id: str) -> EqualityIndex:
+    """The equality index of the property `prop_id` (of a type in `INDEXED`), current."""
+    prop = _property(source, prop_id)
+    prop_type = prop["type"]
+
+    def inner(page: Page) -> Any:
+        if prop_type == "relation":  # filed by the related ids as stored
+            return page.values.get(prop_id, [])
+        return property_value(store, page, source, prop, 0).get(prop_type)
+
+    def build() -> Index:
+        return EqualityIndex(INDEXED[prop_type][1])
+
+    kept = _current(store, source, ("equality", prop_id), prop_type, build, inner)
+    assert isinstance(kept, EqualityIndex)
+    return kept
+
+
+def property_order(store: SandboxStore, source: DataSource, prop_id: str) -> OrderIndex:
+    """The order index of the property `prop_id` (of a type in `ORDERABLE`), current."""
+    prop = _property(source, prop_id)
+    prop_type = prop["type"]
+    config = prop.get(prop_type)
+    config = config if isinstance(config, dict) else {}
+    described = json.dumps([prop_type, config.get("options") if prop_type in OPTION_TYPES else None])
+
+    def inner(page: Page) -> Any:
+        return property_value(store, page, source, prop, 0).get(prop_type)
+
+    def build() -> Index:
+        return OrderIndex(value_reader(Property(prop["name"], prop_id, prop_type, config)))
+
+    kept = _current(store, source, ("order", prop_id), described, build, inner)
+    assert isinstance(kept, OrderIndex)
+    return kept
+
+
+def timestamp_order(store: SandboxStore, source: DataSource, field_name: str) -> OrderIndex:
+    """The order index of the pages' `created_time` or `last_edited_time`, current."""
+
+    def inner(page: Page) -> Any:
+        return page.created_time if field_name == "created_time" else page.last_edited_time
+
+    def build() -> Index:
+        return OrderIndex(timestamp_component)
+
+    kept = _current(store, source, ("timestamp", field_name), field_name, build, inner)
+    assert isinstance(kept, OrderIndex)
+    return kept
+
+
+def warm(store: SandboxStore) -> None:
+    """Build every index of every data source now (each property a filter can narrow by or a query can
+    sort by, and both timestamps), rather than on the first query that needs it."""
+    for source in list(store.sources.values()):
+        creation_slots(store, source, -1)
+        for prop in list(source.properties.values()):
+            if prop["type"] in INDEXED:
+                equality_index(store, source, prop["id"])
+            if prop["type"] in ORDERABLE:
+                property_order(store, source, prop["id"])
+        for field_name in ("created_time", "last_edited_time"):
+            timestamp_order(store, source, field_name)
+
+
+def _property(source: DataSource, prop_id: str) -> dict[str, Any]:
+    name = source.by_id.get(prop_id) or prop_id
+    prop: dict[str, Any] = source.properties[name]
+    return prop
+
+
+def _current(
+    store: SandboxStore,
+    source: DataSource,
+    key: tuple[str, str],
+    described: str,
+    build: Callable[[], Index],
+    inner: Callable[[Page], Any],
+) -> Index:
+    """The index kept under `key` for the data source, built if need be, then caught up with the journal."""
+    live = _indexes(store)
+    listed = store.pages_by_source.get(source.id, [])
+    full = (source.id, *key)
+    held = live.kept.get(full)
+    if (
+        held is None
+        or held.described != described
+        or held.journal < store.journal_start
+        or held.listed > len(listed)
+    ):
+        held = _Kept(build(), described, store.journal_end, 0)
+        live.kept[full] = held
+    if held.journal == store.journal_end and held.listed == len(listed):
+        return held.index
+    changed = store.journal[held.journal - store.journal_start :]
+    index = held.index
+    for page_id in dict.fromkeys([*changed, *listed[held.listed :]]):
+        page = store.pages.get(page_id)
+        if page is None or page.in_trash or page.data_source_id != source.id:
+            index.drop(page_id)
+        else:
+            index.file(page_id, page.seq, inner(page))
+    held.journal, held.listed = store.journal_end, len(listed)
+    return held.index
