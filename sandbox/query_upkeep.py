@@ -14,7 +14,8 @@ Indexes kept per data source:
 - an order index per property or timestamp a query sorts by first (`sandbox.query_order`).
 
 A page in the trash is filed in none of them (a query never lists it). `warm` builds them all for every
-data source, so that the first query after the server opens finds them ready.
+data source (but the timestamp orders, built on first use), so that the first query after the server opens
+finds them ready.
 """
 
 from __future__ import annotations
@@ -137,8 +138,8 @@ def timestamp_order(store: SandboxStore, source: DataSource, field_name: str) ->
 
 
 def warm(store: SandboxStore) -> None:
-    """Build every index of every data source now (each property a filter can narrow by or a query can
-    sort by, and both timestamps), rather than on the first query that needs it."""
+    """Build the indexes of every data source now (each property a filter can narrow by or a query can
+    sort by), rather than on the first query that needs them. Timestamp orders are built on first use."""
     for source in list(store.sources.values()):
         creation_slots(store, source, -1)
         for prop in list(source.properties.values()):
@@ -146,8 +147,6 @@ def warm(store: SandboxStore) -> None:
                 equality_index(store, source, prop["id"])
             if prop["type"] in ORDERABLE:
                 property_order(store, source, prop["id"])
-        for field_name in ("created_time", "last_edited_time"):
-            timestamp_order(store, source, field_name)
 
 
 def _property(source: DataSource, prop_id: str) -> dict[str, Any]:
