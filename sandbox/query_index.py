@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import uuid
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from heapq import merge
 from operator import itemgetter
@@ -167,6 +167,11 @@ class EqualityIndex:
             del bucket[bisect_left(bucket, (seq, page_id))]
             if not bucket:
                 del self._buckets[key]
+
+    def filed_under(self, page_id: str, keys: Collection[Hashable]) -> bool:
+        """Whether the page is filed under one of `keys`."""
+        filed = self._filed.get(page_id)
+        return filed is not None and any(key in keys for key in filed[1])
 
     def buckets(self, keys: Sequence[Hashable]) -> list[list[Slot]]:
         """The non-empty buckets of `keys`."""

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,7 +38,7 @@ from sandbox.query import PreparedQuery, QueryRow, matching_entries, next_cursor
 from sandbox.query_common import resolve_property
 from sandbox.query_index import Probe, Probes, Slot, probes, slots_after
 from sandbox.query_order import ORDERABLE, Group, OrderIndex
-from sandbox.query_upkeep import creation_slots, equality_index, property_order, timestamp_order
+from sandbox.query_upkeep import candidate_test, candidates, creation_slots, property_order, timestamp_order
 from sandbox.records import DataSource, Page
 from sandbox.sorting import NUMERIC_TYPES, Component, Entry, first_after, ordered
 from sandbox.store import SandboxStore
@@ -75,7 +75,8 @@ def query_source(
     if first is None:
         return page_after(_snapshot(store, source, query, found, body, now), query)
     index, descending, negated = first
-    return _walked(store, source, query, index, descending, negated)
+    test = _candidate_test(store, source, probes(body.get("filter"), source.properties))
+    return _walked(store, source, query, index, descending, negated, test)
 
 
 def query_row(store: SandboxStore, page: Page, source: DataSource) -> QueryRow:
@@ -109,11 +110,18 @@ class _LazyProperties(dict[str, Any]):
 
 
 def _matching(
-    store: SandboxStore, source: DataSource, query: PreparedQuery, slots: Iterable[Slot]
+    store: SandboxStore,
+    source: DataSource,
+    query: PreparedQuery,
+    slots: Iterable[Slot],
+    candidate: Callable[[str], bool] | None = None,
 ) -> Iterator[QueryRow]:
-    """The rows of `slots` that are visible and match the filter, in the order of `slots`."""
+    """The rows of `slots` that are visible and match the filter, in the order of `slots`; with
+    `candidate`, only pages it holds for a candidate are read at all."""
     predicate = query.predicate
     for _, page_id in slots:
+        if candidate is not None and not candidate(page_id):
+            continue
         page = store.pages.get(page_id)
         if page is None or page.in_trash or page.data_source_id != source.id:
             continue
@@ -123,11 +131,15 @@ def _matching(
 
 
 def _first_rows(
-    store: SandboxStore, source: DataSource, query: PreparedQuery, slots: Iterable[Slot]
+    store: SandboxStore,
+    source: DataSource,
+    query: PreparedQuery,
+    slots: Iterable[Slot],
+    candidate: Callable[[str], bool] | None = None,
 ) -> Answer:
     """The page of the first matches among `slots` (already in query order after the cursor)."""
     window: list[QueryRow] = []
-    for row in _matching(store, source, query, slots):
+    for row in _matching(store, source, query, slots, candidate):
         if len(window) == query.page_size:
             last = window[-1]
             return (
@@ -160,8 +172,10 @@ def _walked(
     index: OrderIndex,
     descending: bool,
     negated: bool,
+    candidate: Callable[[str], bool] | None,
 ) -> Answer:
-    """The page after the cursor, walking the first sort's order index group by group."""
+    """The page after the cursor, walking the first sort's order index group by group (reading only the
+    pages `candidate` holds for candidates, if given)."""
     position = query.position
     try:
         after: tuple[Component, int] | None = None
@@ -172,10 +186,10 @@ def _walked(
     except TypeError:
         raise invalid_cursor(str(query.cursor)) from None
     if len(query.plan.readers) == 1:
-        return _first_rows(store, source, query, _chained(groups))
+        return _first_rows(store, source, query, _chained(groups), candidate)
     window: list[Entry] = []
     for group in groups:
-        rows = [(row.seq, row.page) for row in _matching(store, source, query, group.slots)]
+        rows = [(row.seq, row.page) for row in _matching(store, source, query, group.slots, candidate)]
         entries = ordered(rows, query.plan)
         start = 0
         if group.resumed and position is not None:
@@ -223,12 +237,28 @@ def _snapshot(
     return entries
 
 
+def _candidate_test(store: SandboxStore, source: DataSource, found: Probes) -> Callable[[str], bool] | None:
+    """Whether a page (by id) may match what indexes answer of the filter (None: any page may)."""
+    if found is None:
+        return None
+    if isinstance(found, Probe):
+        return candidate_test(store, source, found)
+    parts = [_candidate_test(store, source, part) for part in found.parts]
+    if found.all_of:
+        answered = [part for part in parts if part is not None]
+        return (lambda page_id: all(test(page_id) for test in answered)) if answered else None
+    if any(part is None for part in parts):
+        return None
+    tests = [part for part in parts if part is not None]
+    return lambda page_id: any(test(page_id) for test in tests)
+
+
 def _narrowed(store: SandboxStore, source: DataSource, found: Probes) -> list[list[Slot]] | None:
     """The index buckets holding every candidate for `found` (None: every page is one)."""
     if found is None:
         return None
     if isinstance(found, Probe):
-        return equality_index(store, source, found.prop_id).buckets(found.keys)
+        return candidates(store, source, found)
     parts = [_narrowed(store, source, part) for part in found.parts]
     if not found.all_of:
         return None if any(part is None for part in parts) else [b for part in parts if part for b in part]

@@ -10,7 +10,8 @@ as `sandbox.sorting` orders them:
   the empties (last in both directions).
 
 So a sort on the property walks the groups from a cursor's position on: a page costs the pages it walks,
-never the data source. With more sorts, each group of the first is put in order by the others when it is
+never the data source. The groups also answer equality filters on text and numbers (`equal_to`), in place
+of an equality index. With more sorts, each group of the first is put in order by the others when it is
 walked (`sandbox.query_live`). Filing, re-filing and dropping a page cost a binary search in its group
 and, for a value no other page holds, in the sorted values.
 
@@ -22,7 +23,7 @@ page could move them without the index knowing.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter
@@ -102,6 +103,32 @@ class OrderIndex:
         if key is not None and not group:
             del self._groups[key]
             self._values.remove(key)
+
+    def equal_to(self, keys: Iterable[Hashable], text: bool) -> list[list[Slot]]:
+        """The non-empty groups an equality filter may match, as `sandbox.query_index` files pages: by number
+        (None: empty), or with `text` by the text ignoring case (its value's first part; "": empty)."""
+        found: list[list[Slot]] = []
+        for key in dict.fromkeys(keys):
+            if key is None or (text and key == ""):
+                found.append(self._empty)
+            elif not text:
+                found.append(self._groups.get((0, key), []))
+            else:
+                for value in self._values.irange(minimum=(0, (key,))):
+                    if value[1][0] != key:
+                        break
+                    found.append(self._groups[value])
+        return [group for group in found if group]
+
+    def filed_equal(self, page_id: str, keys: Collection[Hashable], text: bool) -> bool:
+        """Whether the page is in one of the groups `equal_to(keys, text)` gives."""
+        filed = self._filed.get(page_id)
+        if filed is None:
+            return False
+        value = filed[1]
+        if value is None:
+            return ("" if text else None) in keys
+        return (value[1][0] if text else value[1]) in keys
 
     def groups(self, descending: bool, after: tuple[Component, int] | None = None) -> Iterator[Group]:
         """The groups in sort order (`descending` or not, empties last), from the position `after` (an

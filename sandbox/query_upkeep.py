@@ -10,8 +10,9 @@ or when it fell behind the journal's cut (`JOURNAL_LIMIT` pages written since it
 
 Indexes kept per data source:
 - the pages in creation order (`creation_slots`): what a query without sorts walks;
-- an equality index per property a filter can narrow by (`sandbox.query_index`);
-- an order index per property or timestamp a query sorts by first (`sandbox.query_order`).
+- an order index per property or timestamp a query sorts by first (`sandbox.query_order`), which also
+  answers equality filters on text and numbers;
+- an equality index per other property a filter can narrow by (`sandbox.query_index`): options, relations.
 
 A page in the trash is filed in none of them (a query never lists it). `warm` builds them all for every
 data source (but the timestamp orders, built on first use), so that the first query after the server opens
@@ -27,15 +28,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from sandbox.filters_tree import TEXT_TYPES
 from sandbox.property_values import property_value
 from sandbox.query_common import Property
-from sandbox.query_index import INDEXED, EqualityIndex, Slot
+from sandbox.query_index import INDEXED, EqualityIndex, Probe, Slot
 from sandbox.query_order import ORDERABLE, OrderIndex
 from sandbox.records import DataSource, Page
 from sandbox.sorting import timestamp_component, value_reader
 from sandbox.store import SandboxStore
 
 OPTION_TYPES = ("select", "status", "multi_select")
+BY_ORDER = TEXT_TYPES | {"number", "unique_id"}  # equality filters answered by the order index
 Index = EqualityIndex | OrderIndex
 
 
@@ -84,6 +87,26 @@ def creation_slots(store: SandboxStore, source: DataSource, after: int) -> Itera
     if not creation.in_order:  # not appended in creation order (never by the sandbox itself)
         return (slot for slot in sorted(zip(seqs, listed, strict=True)) if slot[0] > after)
     return ((seqs[index], listed[index]) for index in range(bisect_right(seqs, after), len(seqs)))
+
+
+def candidates(store: SandboxStore, source: DataSource, probe: Probe) -> list[list[Slot]]:
+    """The buckets holding every page that may match `probe`, each in creation order: from the property's
+    order index for text and numbers, else from its equality index."""
+    if probe.prop_type in BY_ORDER:
+        order = property_order(store, source, probe.prop_id)
+        return order.equal_to(probe.keys, text=probe.prop_type in TEXT_TYPES)
+    return equality_index(store, source, probe.prop_id).buckets(probe.keys)
+
+
+def candidate_test(store: SandboxStore, source: DataSource, probe: Probe) -> Callable[[str], bool]:
+    """Whether a page (by id) is in `candidates(store, source, probe)`: a dictionary look-up, no rendering."""
+    keys = frozenset(probe.keys)
+    if probe.prop_type in BY_ORDER:
+        order = property_order(store, source, probe.prop_id)
+        text = probe.prop_type in TEXT_TYPES
+        return lambda page_id: order.filed_equal(page_id, keys, text)
+    index = equality_index(store, source, probe.prop_id)
+    return lambda page_id: index.filed_under(page_id, keys)
 
 
 def equality_index(store: SandboxStore, source: DataSource, prop_id: str) -> EqualityIndex:
@@ -143,7 +166,7 @@ def warm(store: SandboxStore) -> None:
     for source in list(store.sources.values()):
         creation_slots(store, source, -1)
         for prop in list(source.properties.values()):
-            if prop["type"] in INDEXED:
+            if prop["type"] in INDEXED and prop["type"] not in BY_ORDER:
                 equality_index(store, source, prop["id"])
             if prop["type"] in ORDERABLE:
                 property_order(store, source, prop["id"])

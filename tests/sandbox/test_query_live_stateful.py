@@ -109,7 +109,7 @@ class QueryMachine(RuleBasedStateMachine):
         values: dict[str, Any] = {
             "Name": {"title": [{"text": {"content": f"Row {name % 4}"}}]},
             "Status": {"select": {"name": STATUSES[status]} if status < 3 else None},
-            "Tags": {"multi_select": [{"name": TAGS[note]}] if note < 3 else []},
+            "Tags": {"multi_select": [{"name": tag} for tag in self.tags(name, note)]},
             "Due": {"date": {"start": f"2026-01-{1 + amount * 2:02}"} if amount < 4 else None},
         }
         if "Note" in schema:
@@ -121,6 +121,13 @@ class QueryMachine(RuleBasedStateMachine):
         if self.ids:
             values["Link"] = {"relation": [{"id": self.ids[(name + amount) % len(self.ids)]}]}
         return values
+
+    @staticmethod
+    def tags(name: int, note: int) -> list[str]:
+        """No tag, one, or two."""
+        if note == 3:
+            return []
+        return list(dict.fromkeys([TAGS[note], TAGS[(note + name) % 3]] if name % 2 else [TAGS[note]]))
 
     def create(self, name: int, status: int, amount: int, note: int) -> None:
         body = {
