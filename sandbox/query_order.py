@@ -104,6 +104,16 @@ class OrderIndex:
             del self._groups[key]
             self._values.remove(key)
 
+    def rerank(self, read: Callable[[Any], Component], unknown: int, refile: Callable[[str], None]) -> None:
+        """Read values with `read` from now on: the same ranks as before for the options the old schema
+        knew, options appended after them. Only the pages holding rank `unknown` (an option the old schema
+        lacked) can move: each is handed to `refile`, which files it again."""
+        self._read = read
+        stale = [value for value in self._values if _holds(value[1], unknown)]
+        for value in stale:
+            for _, page_id in list(self._groups.get(value, ())):
+                refile(page_id)
+
     def equal_to(self, keys: Iterable[Hashable], text: bool) -> list[list[Slot]]:
         """The non-empty groups an equality filter may match, as `sandbox.query_index` files pages: by number
         (None: empty), or with `text` by the text ignoring case (its value's first part; "": empty)."""
@@ -162,3 +172,10 @@ class OrderIndex:
     def _resumed(self, key: Value, seq: int) -> Group:
         slots = self._groups[key]
         return Group(key, slots, bisect_right(slots, seq, key=itemgetter(0)), resumed=True)
+
+
+def _holds(value: Any, rank: int) -> bool:
+    """Whether an option value (a rank, or a tuple of them for multi_select) holds `rank`."""
+    if isinstance(value, tuple):
+        return rank in value
+    return bool(value == rank)

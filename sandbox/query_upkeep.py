@@ -128,12 +128,18 @@ def equality_index(store: SandboxStore, source: DataSource, prop_id: str) -> Equ
 
 
 def property_order(store: SandboxStore, source: DataSource, prop_id: str) -> OrderIndex:
-    """The order index of the property `prop_id` (of a type in `ORDERABLE`), current."""
+    """The order index of the property `prop_id` (of a type in `ORDERABLE`), current.
+
+    Options ranks are positions in the schema's list: when options are only appended (as a page write
+    naming a new option does), only the pages whose option the old list lacked can move, and only they
+    are re-filed; any other change to the options rebuilds the index."""
     prop = _property(source, prop_id)
     prop_type = prop["type"]
     config = prop.get(prop_type)
     config = config if isinstance(config, dict) else {}
-    described = json.dumps([prop_type, config.get("options") if prop_type in OPTION_TYPES else None])
+    options = config.get("options") if prop_type in OPTION_TYPES else None
+    named = [_option_key(option) for option in options] if isinstance(options, list) else None
+    described = json.dumps([prop_type, named])
 
     def inner(page: Page) -> Any:
         return property_value(store, page, source, prop, 0).get(prop_type)
@@ -141,9 +147,23 @@ def property_order(store: SandboxStore, source: DataSource, prop_id: str) -> Ord
     def build() -> Index:
         return OrderIndex(value_reader(Property(prop["name"], prop_id, prop_type, config)))
 
-    kept = _current(store, source, ("order", prop_id), described, build, inner)
+    def adapt(before: str, index: Index, refile: Callable[[str], None]) -> bool:
+        old_type, known = json.loads(before)
+        if old_type != prop_type or known is None or named is None or not isinstance(index, OrderIndex):
+            return False
+        if len(known) >= len(named) or named[: len(known)] != known:
+            return False
+        index.rerank(value_reader(Property(prop["name"], prop_id, prop_type, config)), len(known), refile)
+        return True
+
+    kept = _current(store, source, ("order", prop_id), described, build, inner, adapt)
     assert isinstance(kept, OrderIndex)
     return kept
+
+
+def _option_key(option: Any) -> list[Any] | None:
+    """What an option's sort rank depends on: its id and name."""
+    return [option.get("id"), option.get("name")] if isinstance(option, dict) else None
 
 
 def timestamp_order(store: SandboxStore, source: DataSource, field_name: str) -> OrderIndex:
@@ -185,29 +205,39 @@ def _current(
     described: str,
     build: Callable[[], Index],
     inner: Callable[[Page], Any],
+    adapt: Callable[[str, Index, Callable[[str], None]], bool] | None = None,
 ) -> Index:
-    """The index kept under `key` for the data source, built if need be, then caught up with the journal."""
+    """The index kept under `key` for the data source, built if need be, then caught up with the journal.
+
+    When the description changed, `adapt` (given the old one, the index, and a function that re-files a page)
+    may bring the index up to date in place rather than have it rebuilt: it says whether it did."""
     live = _indexes(store)
     listed = store.pages_by_source.get(source.id, [])
     full = (source.id, *key)
     held = live.kept.get(full)
-    if (
-        held is None
-        or held.described != described
-        or held.journal < store.journal_start
-        or held.listed > len(listed)
-    ):
+
+    def refile(page_id: str) -> None:
+        assert held is not None
+        page = store.pages.get(page_id)
+        if page is None or page.in_trash or page.data_source_id != source.id:
+            held.index.drop(page_id)
+        else:
+            held.index.file(page_id, page.seq, inner(page))
+
+    if held is not None and (held.journal < store.journal_start or held.listed > len(listed)):
+        held = None
+    if held is not None and held.described != described:
+        if adapt is not None and adapt(held.described, held.index, refile):
+            held.described = described
+        else:
+            held = None
+    if held is None:
         held = _Kept(build(), described, store.journal_end, 0)
         live.kept[full] = held
     if held.journal == store.journal_end and held.listed == len(listed):
         return held.index
     changed = store.journal[held.journal - store.journal_start :]
-    index = held.index
     for page_id in dict.fromkeys([*changed, *listed[held.listed :]]):
-        page = store.pages.get(page_id)
-        if page is None or page.in_trash or page.data_source_id != source.id:
-            index.drop(page_id)
-        else:
-            index.file(page_id, page.seq, inner(page))
+        refile(page_id)
     held.journal, held.listed = store.journal_end, len(listed)
     return held.index

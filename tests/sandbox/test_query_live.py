@@ -17,7 +17,9 @@ from sandbox.filters_tree import Predicate
 from sandbox.pages import create_page, update_page
 from sandbox.query import QueryError, matching_entries, prepare_query, run_query
 from sandbox.query_live import query_row, query_source
+from sandbox.query_upkeep import property_order
 from sandbox.records import DataSource
+from sandbox.schema_changes import apply_changes
 from sandbox.store import SandboxStore
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
@@ -338,3 +340,25 @@ def test_a_cursor_made_for_other_sorts_is_refused_and_one_past_a_trashed_page_st
     workspace.write("trash", 1, 0)  # the page the cursor points after
     rest, _, more = workspace.query({"sorts": sorts, "start_cursor": cursor})
     assert (first, rest, more) == (workspace.ids[:2], workspace.ids[2:], False)
+
+
+def test_a_write_that_adds_an_option_keeps_the_order_index_and_moves_only_pages_of_unknown_options() -> None:
+    workspace = Workspace()
+    for index in range(12):
+        workspace.create((index, index % 3, index % 5, 0, 0))  # Open, Paid, Held in turn
+    sorts = {"sorts": [{"property": "Status", "direction": "ascending"}]}
+    status = workspace.source.properties["Status"]
+    kept = [option for option in status["select"]["options"] if option["name"] != "Held"]
+    with workspace.store.writing():
+        apply_changes(workspace.store, workspace.source, {"Status": {"select": {"options": kept}}})
+    assert workspace.query(sorts) == workspace.reference(sorts)  # Held is unknown now: last but empties
+    index = property_order(workspace.store, workspace.source, status["id"])
+    page = workspace.store.pages[workspace.ids[4]]
+    update_page(
+        workspace.store, page, {"properties": {"Status": {"select": {"name": "Late"}}}}
+    )  # a new option
+    assert [option["name"] for option in status["select"]["options"]] == ["Open", "Paid", "Late"]
+    assert property_order(workspace.store, workspace.source, status["id"]) is index
+    results = workspace.query(sorts)
+    assert results == workspace.reference(sorts)
+    assert results[0].index(workspace.ids[4]) < results[0].index(workspace.ids[2])  # Late before Held

@@ -108,7 +108,7 @@ class QueryMachine(RuleBasedStateMachine):
         schema = self.source.properties
         values: dict[str, Any] = {
             "Name": {"title": [{"text": {"content": f"Row {name % 4}"}}]},
-            "Status": {"select": {"name": STATUSES[status]} if status < 3 else None},
+            "Status": {"select": None if status == 3 else {"name": [*STATUSES, "", "Late"][status]}},
             "Tags": {"multi_select": [{"name": tag} for tag in self.tags(name, note)]},
             "Due": {"date": {"start": f"2026-01-{1 + amount * 2:02}"} if amount < 4 else None},
         }
@@ -136,7 +136,7 @@ class QueryMachine(RuleBasedStateMachine):
         }
         self.ids.append(create_page(self.store, body).id)
 
-    @rule(name=st.integers(0, 9), status=st.integers(0, 3), amount=st.integers(0, 4), note=st.integers(0, 3))
+    @rule(name=st.integers(0, 9), status=st.integers(0, 4), amount=st.integers(0, 4), note=st.integers(0, 3))
     def create_row(self, name: int, status: int, amount: int, note: int) -> None:
         self.create(name, status, amount, note)
 
@@ -151,7 +151,7 @@ class QueryMachine(RuleBasedStateMachine):
         page = self.store.pages[self.ids[pick % len(self.ids)]]
         if page.in_trash:
             return
-        properties = self.values(value + pick, value, value + pick % 2, value)
+        properties = self.values(value + pick, value + pick % 2, value + pick % 2, value)
         if which in properties:
             update_page(self.store, page, {"properties": {which: properties[which]}})
 
@@ -163,7 +163,16 @@ class QueryMachine(RuleBasedStateMachine):
 
     @rule(
         change=st.sampled_from(
-            ["reverse statuses", "add Late", "rename Note", "retype Amount", "drop Note", "add Note", "tag d"]
+            [
+                "reverse statuses",
+                "add Late",
+                "drop Held",
+                "rename Note",
+                "retype Amount",
+                "drop Note",
+                "add Note",
+                "tag d",
+            ]
         )
     )
     def change_schema(self, change: str) -> None:
@@ -175,6 +184,9 @@ class QueryMachine(RuleBasedStateMachine):
             changes = {
                 "Status": {"select": {"options": [*schema["Status"]["select"]["options"], {"name": "Late"}]}}
             }
+        elif change == "drop Held":  # pages holding it keep it: an option the schema lacks sorts last
+            kept = [option for option in schema["Status"]["select"]["options"] if option["name"] != "Held"]
+            changes = {"Status": {"select": {"options": kept}}}
         elif change == "rename Note":
             name = "Memo" if "Note" in schema else "Note"
             changes = {"Memo" if name == "Note" else "Note": {"name": name}}
