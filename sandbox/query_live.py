@@ -62,7 +62,8 @@ def query_source(
     if store.query_lag_ms > 0:
         rows = [query_row(store, page, source) for page in store.visible_rows(source)]
         return page_after(matching_entries(rows, query), query)
-    found = _narrowed(store, source, probes(body.get("filter"), source.properties))
+    probed = probes(body.get("filter"), source.properties)
+    found = _narrowed(store, source, probed)
     if not query.plan.readers:
         after = -1 if query.position is None else query.position.seq
         slots = creation_slots(store, source, after) if found is None else slots_after(found, after)
@@ -75,8 +76,8 @@ def query_source(
     if first is None:
         return page_after(_snapshot(store, source, query, found, body, now), query)
     index, descending, negated = first
-    test = _candidate_test(store, source, probes(body.get("filter"), source.properties))
-    return _walked(store, source, query, index, descending, negated, test)
+    candidate = _candidate_test(store, source, probed)
+    return _walked(store, source, query, index, descending, negated, candidate)
 
 
 def query_row(store: SandboxStore, page: Page, source: DataSource) -> QueryRow:
