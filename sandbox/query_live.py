@@ -8,8 +8,10 @@
 - a filter an equality index can answer (`sandbox.query_index`) walks only the pages filed under the wanted
   keys; when those are few (`FEW`), a sorted query simply puts them in order;
 - a sort whose first property keeps its value to itself (`sandbox.query_order.ORDERABLE`, and timestamps)
-  walks that property's order index from the cursor's position on, the filter run on each page walked;
-  further sorts put each group of equal first values in order as it is walked;
+  walks that property's order index from the cursor's position on, the filter run on each page walked
+  (after a dictionary look-up in the filter's equality indexes, when it has some); further sorts put each
+  group of equal first values in order as it is walked, so a page then costs the groups it touches (with a
+  first sort of few distinct values, such as a status, that is a good part of the data source);
 - a sort first on a relation, a formula or a rollup (whose values follow other pages) puts every match in
   order and keeps that as a snapshot while the store does not change (`SandboxStore.generation`): further
   pages are a binary search from the cursor's position, but the first page after any write pays for
