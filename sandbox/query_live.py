@@ -10,8 +10,9 @@
 - a sort whose first property keeps its value to itself (`sandbox.query_order.ORDERABLE`, and timestamps)
   walks that property's order index from the cursor's position on, the filter run on each page walked
   (after a dictionary look-up in the filter's equality indexes, when it has some); further sorts put each
-  group of equal first values in order as it is walked, so a page then costs the groups it touches (with a
-  first sort of few distinct values, such as a status, that is a good part of the data source);
+  group of equal first values in order as it is walked, so a page then costs the groups it touches; when
+  one holds more than `BIG_GROUP` pages (a first sort of few distinct values, such as a status), the
+  query is served by the snapshot below instead;
 - a sort first on a relation, a formula or a rollup (whose values follow other pages) puts every match in
   order and keeps that as a snapshot while the store does not change (`SandboxStore.generation`): further
   pages are a binary search from the cursor's position, but the first page after any write pays for
@@ -47,6 +48,7 @@ from sandbox.store import SandboxStore
 
 SNAPSHOTS = 4  # ordered results kept per store, for sorts no index answers
 FEW = 1_000  # candidates a sorted query puts in order itself rather than walking an order index
+BIG_GROUP = 2_000  # ties of a first sort that further sorts order page after page (more: the snapshot)
 
 Answer = tuple[list[dict[str, Any]], str | None, bool]
 _SNAPSHOTS: weakref.WeakKeyDictionary[SandboxStore, dict[tuple[Any, ...], tuple[int, list[Entry]]]] = (
@@ -79,7 +81,10 @@ def query_source(
         return page_after(_snapshot(store, source, query, found, body, now), query)
     index, descending, negated = first
     candidate = _candidate_test(store, source, probed)
-    return _walked(store, source, query, index, descending, negated, candidate)
+    walked = _walked(store, source, query, index, descending, negated, candidate)
+    if walked is None:  # ties of the first sort too many to order page after page
+        return page_after(_snapshot(store, source, query, found, body, now), query)
+    return walked
 
 
 def query_row(store: SandboxStore, page: Page, source: DataSource) -> QueryRow:
@@ -176,9 +181,10 @@ def _walked(
     descending: bool,
     negated: bool,
     candidate: Callable[[str], bool] | None,
-) -> Answer:
+) -> Answer | None:
     """The page after the cursor, walking the first sort's order index group by group (reading only the
-    pages `candidate` holds for candidates, if given)."""
+    pages `candidate` holds for candidates, if given). With further sorts, None when the page would need a
+    group of more than `BIG_GROUP` pages put in order (the snapshot serves it better)."""
     position = query.position
     try:
         after: tuple[Component, int] | None = None
@@ -192,6 +198,8 @@ def _walked(
         return _first_rows(store, source, query, _chained(groups), candidate)
     window: list[Entry] = []
     for group in groups:
+        if len(group.slots) > BIG_GROUP:
+            return None
         rows = [(row.seq, row.page) for row in _matching(store, source, query, group.slots, candidate)]
         entries = ordered(rows, query.plan)
         start = 0

@@ -86,20 +86,23 @@ class QueryMachine(RuleBasedStateMachine):
         self.store.add_relation(self.source_id, "Link", self.source_id)
         self.ids: list[str] = []
         self.paginations: list[dict[str, Any]] = []  # bodies with the cursor of their next page
-        self.few = sandbox.query_live.FEW
+        self.few, self.big_group = sandbox.query_live.FEW, sandbox.query_live.BIG_GROUP
 
     @property
     def source(self) -> DataSource:
         return self.store.sources[self.source_id]
 
-    @initialize(few=st.sampled_from([0, 4, 1_000]), rows=st.integers(0, 12))
-    def start(self, few: int, rows: int) -> None:
+    @initialize(
+        few=st.sampled_from([0, 4, 1_000]), big_group=st.sampled_from([1, 3, 2_000]), rows=st.integers(0, 12)
+    )
+    def start(self, few: int, big_group: int, rows: int) -> None:
         sandbox.query_live.FEW = few  # how many equality candidates are sorted directly, not walked
+        sandbox.query_live.BIG_GROUP = big_group  # ties of a first sort ordered page by page, not snapshot
         for index in range(rows):
             self.create(index, index % 4, index % 5, index % 3)
 
     def teardown(self) -> None:
-        sandbox.query_live.FEW = self.few
+        sandbox.query_live.FEW, sandbox.query_live.BIG_GROUP = self.few, self.big_group
         self.store.close()
 
     # ------------------------------------------------------------------ writes
