@@ -17,8 +17,10 @@ The server runs in its own process (`paydesk sandbox serve`).
    after draining the burst; accepted requests per second over the configured rate must be within 5 %.
 3. Query pages at scale (`bench/sandbox_query.py`): 100-row query pages over data sources of
    `--query-sizes` rows (default 1 k, 10 k, 100 k; seeded straight into the store), one request at a time,
-   `--query-pages` requests per shape, beside floors measured in the same run (a bare round trip, rendering
-   100 rows, a raw pass over the rows) and the load average. The bar: p95 at most 20 ms per page.
+   `--query-pages` requests per shape (all, status filter, sort, lookup, filter + sort), first from the
+   server's opening, then with a page update before each query page; beside floors measured in the same run
+   (a bare round trip, rendering 100 rows, a raw pass over the rows), the server's start-up time and memory,
+   and the load average. The bar: p95 at most 20 ms per page, with or without writes between pages.
    `--part query` runs only this part, `--part throughput` only 1 and 2.
 
 CPU time per request is reported for both processes (client: this process; server: /proc), so a missed bar
@@ -58,6 +60,7 @@ from sandbox_query import (  # noqa: E402
     SHAPES,
     Floors,
     QueryFigure,
+    Startup,
     measure_floors,
     measure_shape,
     print_query_table,
@@ -103,6 +106,18 @@ class Server:
     base_url: str
     config: Path
     pid: int
+    started_s: float  # from spawning the process to its ready line
+
+    def rss_mb(self) -> float | None:
+        """The server process's resident memory (Linux /proc), or None where unknown."""
+        try:
+            status = Path(f"/proc/{self.pid}/status").read_text()
+        except OSError:
+            return None
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return None
 
     def cpu_seconds(self) -> float | None:
         """CPU time the server process has used so far (Linux /proc), or None where unknown."""
@@ -129,6 +144,7 @@ async def server(data_dir: Path, *args: str) -> AsyncIterator[Server]:
         str(data_dir),
     ]
     env = {**os.environ, "NOTION_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
+    spawned = time.perf_counter()
     process = await trio.lowlevel.open_process([*command, *args], stdout=subprocess.PIPE, env=env, cwd=ROOT)
     try:
         assert process.stdout is not None
@@ -140,7 +156,8 @@ async def server(data_dir: Path, *args: str) -> AsyncIterator[Server]:
                     raise SystemExit(f"the sandbox exited before it was ready: {buffer!r}")
                 buffer += chunk
         line = buffer.split(b"\n", 1)[0].decode()
-        yield Server(line.removeprefix(READY).split(" ", 1)[0], config, process.pid)
+        started = time.perf_counter() - spawned
+        yield Server(line.removeprefix(READY).split(" ", 1)[0], config, process.pid, started)
     finally:
         process.send_signal(signal.SIGTERM)
         with trio.fail_after(60):
@@ -366,8 +383,10 @@ async def measure_rate_hold(data_dir: Path, seconds: float, rps: float = 10.0, b
 
 async def measure_queries(
     data_dir: Path, sizes: list[int], pages: int
-) -> tuple[list[Floors], list[QueryFigure]]:
-    """Query pages at each size in `sizes`, each workspace served by its own server process."""
+) -> tuple[list[Startup], list[Floors], list[QueryFigure]]:
+    """Query pages at each size in `sizes`, each workspace served by its own server process: each shape
+    first as is, from the server's opening, then with a write before each page."""
+    startups: list[Startup] = []
     floors: list[Floors] = []
     figures: list[QueryFigure] = []
     for rows in sizes:
@@ -375,15 +394,23 @@ async def measure_queries(
         source = seed_rows(data_dir / f"rows-{rows}", rows)
         print(f"seeded {rows} rows in {time.perf_counter() - started:.1f} s", file=sys.stderr)
         async with server(data_dir / f"rows-{rows}", "--rps", "0") as served:
+            rss = served.rss_mb()
+            startups.append(
+                Startup(rows, round(served.started_s, 2), round(rss or 0.0, 1), round(os.getloadavg()[0], 2))
+            )
             client = client_for(served.base_url)
             try:
                 floor = await measure_floors(client, source, rows)
                 floors.append(floor)
                 for shape in SHAPES:
                     figures.append(await measure_shape(client, source, rows, shape, pages, floor))
+                head = await client.data_sources.query(data_source_id=source, page_size=100)
+                written = [page["id"] for page in head["results"]][::7]
+                for shape in SHAPES:
+                    figures.append(await measure_shape(client, source, rows, shape, pages, floor, written))
             finally:
                 await client.aclose()
-    return floors, figures
+    return startups, floors, figures
 
 
 def cpu_ceiling(row: Throughput) -> float | None:
@@ -431,6 +458,7 @@ async def main_async(args: argparse.Namespace) -> int:
         )
     throughput: list[Throughput] = []
     rate: RateHold | None = None
+    startups: list[Startup] = []
     floors: list[Floors] = []
     figures: list[QueryFigure] = []
     with tempfile.TemporaryDirectory(prefix="paydesk-bench-") as tmp:
@@ -441,7 +469,7 @@ async def main_async(args: argparse.Namespace) -> int:
             rate = await measure_rate_hold(Path(tmp) / "rate", args.rate_seconds)
         if args.part in ("all", "query"):
             sizes = [int(size) for size in args.query_sizes.split(",") if size]
-            floors, figures = await measure_queries(Path(tmp) / "query", sizes, args.query_pages)
+            startups, floors, figures = await measure_queries(Path(tmp) / "query", sizes, args.query_pages)
     passed = True
     if rate is not None:
         shares = split(args.concurrency, args.processes)
@@ -460,7 +488,7 @@ async def main_async(args: argparse.Namespace) -> int:
         passed = all(r.per_second >= THROUGHPUT_BAR for r in throughput if r.name in ("retrieve", "update"))
         passed = passed and abs(rate.ratio - 1) <= RATE_TOLERANCE
     if figures:
-        print_query_table(floors, figures, QUERY_PAGE_BAR_MS)
+        print_query_table(startups, floors, figures, QUERY_PAGE_BAR_MS)
         passed = passed and all(fig.p95_ms <= QUERY_PAGE_BAR_MS for fig in figures)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
@@ -489,6 +517,7 @@ async def main_async(args: argparse.Namespace) -> int:
                     {**asdict(row), "cpu_ceiling_per_second": cpu_ceiling(row)} for row in throughput
                 ],
                 "rate_limit": None if rate is None else asdict(rate),
+                "query_startups": [asdict(startup) for startup in startups],
                 "query_floors": [asdict(floor) for floor in floors],
                 "query_pages": [asdict(fig) for fig in figures],
                 "passed": passed,

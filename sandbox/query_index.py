@@ -14,6 +14,7 @@ What an index answers (the condition's key, per property type):
 - relation: `contains`, filed under each related page id as stored (a related page in the trash is still
   filed; the filter then drops it, as the relation value leaves it out).
 
+Pages in the trash are not filed (`sandbox.query_upkeep` drops them); a query never lists them.
 An `and` is answered by its narrowest answerable part, an `or` only when every part is answerable (by the
 union of theirs); an empty compound matches every page. `EqualityIndex` files pages by `(seq, page id)` in
 creation order, so that a bucket lists its pages in query order without sorts.
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import uuid
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from heapq import merge
 from operator import itemgetter
@@ -166,6 +167,11 @@ class EqualityIndex:
             del bucket[bisect_left(bucket, (seq, page_id))]
             if not bucket:
                 del self._buckets[key]
+
+    def filed_under(self, page_id: str, keys: Collection[Hashable]) -> bool:
+        """Whether the page is filed under one of `keys`."""
+        filed = self._filed.get(page_id)
+        return filed is not None and any(key in keys for key in filed[1])
 
     def buckets(self, keys: Sequence[Hashable]) -> list[list[Slot]]:
         """The non-empty buckets of `keys`."""

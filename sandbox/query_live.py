@@ -6,68 +6,59 @@
 - without sorts (creation order), it walks the pages from the cursor on, in creation order, and stops as
   soon as it holds one page more than the page size: a page costs the rows it walks, not the data source;
 - a filter an equality index can answer (`sandbox.query_index`) walks only the pages filed under the wanted
-  keys; indexes are built on first use, then kept current from the store's journal of changed pages;
-- with sorts, the matches are put in order once and kept as a snapshot while the store does not change
-  (`SandboxStore.generation`): each further page is a binary search from the cursor's position. Any write
-  drops the snapshot, and the next page orders the matches again, over the pages as they are then.
+  keys; when those are few (`FEW`), a sorted query simply puts them in order;
+- a sort whose first property keeps its value to itself (`sandbox.query_order.ORDERABLE`, and timestamps)
+  walks that property's order index from the cursor's position on, the filter run on each page walked
+  (after a dictionary look-up in the filter's equality indexes, when it has some); further sorts put each
+  group of equal first values in order as it is walked, so a page then costs the groups it touches; when
+  one holds more than `BIG_GROUP` pages (a first sort of few distinct values, such as a status), the
+  query is served by the snapshot below instead;
+- a sort first on a relation, a formula or a rollup (whose values follow other pages) puts every match in
+  order and keeps that as a snapshot while the store does not change (`SandboxStore.generation`): further
+  pages are a binary search from the cursor's position, but the first page after any write pays for
+  the whole order again.
 
-So pagination keeps its semantics: a cursor resumes strictly after the last row it returned, in the order
-of the pages as they are at the next request. Pages written between two requests show as they are then:
-a page created after the cursor's position (always the case without sorts) is listed, a trashed one is not,
-one whose sort value moved across the position is listed twice or not at all, the rest exactly once.
-With a query lag (`query_lag_ms`, which hides pages by wall-clock age) the reference evaluation runs as is.
+Indexes are kept current page by page from the store's journal of written pages (`sandbox.query_upkeep`),
+never rebuilt for a page write. So pagination keeps its semantics: a cursor resumes strictly after the last
+row it returned, in the order of the pages as they are at the next request. Pages written between two
+requests show as they are then: a page created after the cursor's position (always the case without sorts)
+is listed, a trashed one is not, one whose sort value moved across the position is listed twice or not at
+all, the rest exactly once. With a query lag (`query_lag_ms`, which hides pages by wall-clock age) the
+reference evaluation runs as is.
 """
 
 from __future__ import annotations
 
 import json
 import weakref
-from bisect import bisect_right
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from sandbox.cursor import invalid_cursor
 from sandbox.property_values import property_value
 from sandbox.query import PreparedQuery, QueryRow, matching_entries, next_cursor, page_after, prepare_query
-from sandbox.query_index import INDEXED, EqualityIndex, Probe, Probes, Slot, probes, slots_after
+from sandbox.query_common import resolve_property
+from sandbox.query_index import Probe, Probes, Slot, probes, slots_after
+from sandbox.query_order import ORDERABLE, Group, OrderIndex
+from sandbox.query_upkeep import candidate_test, candidates, creation_slots, property_order, timestamp_order
 from sandbox.records import DataSource, Page
-from sandbox.sorting import Entry
+from sandbox.sorting import NUMERIC_TYPES, Component, Entry, first_after, ordered
 from sandbox.store import SandboxStore
 
-SNAPSHOTS = 4  # ordered results kept per store
+SNAPSHOTS = 4  # ordered results kept per store, for sorts no index answers
+FEW = 1_000  # candidates a sorted query puts in order itself rather than walking an order index
+BIG_GROUP = 2_000  # ties of a first sort that further sorts order page after page (more: the snapshot)
 
-
-@dataclass
-class _Creation:
-    """A data source's pages in creation order: `seqs` parallel to the store's `pages_by_source` list."""
-
-    listed: list[str] | None = None
-    seqs: list[int] = field(default_factory=list)
-    in_order: bool = True
-
-
-@dataclass
-class _Index:
-    index: EqualityIndex
-    prop: str  # the property's definition when filed (JSON); another definition files afresh
-    journal: int  # the store's journal position filed up to
-    listed: int  # how many of the data source's pages were filed
-
-
-@dataclass
-class _Live:
-    creation: dict[str, _Creation] = field(default_factory=dict)
-    indexes: dict[tuple[str, str], _Index] = field(default_factory=dict)
-    snapshots: dict[tuple[Any, ...], tuple[int, list[Entry]]] = field(default_factory=dict)
-
-
-_LIVE: weakref.WeakKeyDictionary[SandboxStore, _Live] = weakref.WeakKeyDictionary()
+Answer = tuple[list[dict[str, Any]], str | None, bool]
+_SNAPSHOTS: weakref.WeakKeyDictionary[SandboxStore, dict[tuple[Any, ...], tuple[int, list[Entry]]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def query_source(
     store: SandboxStore, source: DataSource, body: Any, *, now: datetime | None = None
-) -> tuple[list[dict[str, Any]], str | None, bool]:
+) -> Answer:
     """The page of `source`'s query `body` after its cursor: `(pages, next_cursor, has_more)`, as
     `run_query` gives over the data source's visible pages; a QueryError for a body Notion refuses."""
     now = now or datetime.now(UTC)
@@ -75,18 +66,25 @@ def query_source(
     if store.query_lag_ms > 0:
         rows = [query_row(store, page, source) for page in store.visible_rows(source)]
         return page_after(matching_entries(rows, query), query)
-    live = _LIVE.setdefault(store, _Live())
-    found = _narrowed(store, live, source, probes(body.get("filter"), source.properties))
-    if query.plan.readers:
-        return page_after(_ordered(store, live, source, query, found, body, now), query)
-    after = -1 if query.position is None else query.position.seq
-    slots = _creation_slots(store, live, source, after) if found is None else slots_after(found, after)
-    window: list[Entry] = []
-    for row in _matching(store, source, query, slots):
-        if len(window) == query.page_size:
-            return [entry[2] for entry in window], next_cursor(query, window[-1]), True
-        window.append(((), row.seq, row.page))
-    return [entry[2] for entry in window], None, False
+    probed = probes(body.get("filter"), source.properties)
+    found = _narrowed(store, source, probed)
+    if not query.plan.readers:
+        after = -1 if query.position is None else query.position.seq
+        slots = creation_slots(store, source, after) if found is None else slots_after(found, after)
+        return _first_rows(store, source, query, slots)
+    if found is not None and sum(map(len, found)) <= FEW:
+        return page_after(
+            matching_entries(_matching(store, source, query, slots_after(found, -1)), query), query
+        )
+    first = _first_order(store, source, body["sorts"][0])
+    if first is None:
+        return page_after(_snapshot(store, source, query, found, body, now), query)
+    index, descending, negated = first
+    candidate = _candidate_test(store, source, probed)
+    walked = _walked(store, source, query, index, descending, negated, candidate)
+    if walked is None:  # ties of the first sort too many to order page after page
+        return page_after(_snapshot(store, source, query, found, body, now), query)
+    return walked
 
 
 def query_row(store: SandboxStore, page: Page, source: DataSource) -> QueryRow:
@@ -120,11 +118,18 @@ class _LazyProperties(dict[str, Any]):
 
 
 def _matching(
-    store: SandboxStore, source: DataSource, query: PreparedQuery, slots: Iterator[Slot]
+    store: SandboxStore,
+    source: DataSource,
+    query: PreparedQuery,
+    slots: Iterable[Slot],
+    candidate: Callable[[str], bool] | None = None,
 ) -> Iterator[QueryRow]:
-    """The rows of `slots` that are visible and match the filter, in the order of `slots`."""
+    """The rows of `slots` that are visible and match the filter, in the order of `slots`; with
+    `candidate`, only pages it holds for a candidate are read at all."""
     predicate = query.predicate
     for _, page_id in slots:
+        if candidate is not None and not candidate(page_id):
+            continue
         page = store.pages.get(page_id)
         if page is None or page.in_trash or page.data_source_id != source.id:
             continue
@@ -133,9 +138,90 @@ def _matching(
             yield row
 
 
-def _ordered(
+def _first_rows(
     store: SandboxStore,
-    live: _Live,
+    source: DataSource,
+    query: PreparedQuery,
+    slots: Iterable[Slot],
+    candidate: Callable[[str], bool] | None = None,
+) -> Answer:
+    """The page of the first matches among `slots` (already in query order after the cursor)."""
+    window: list[QueryRow] = []
+    for row in _matching(store, source, query, slots, candidate):
+        if len(window) == query.page_size:
+            last = window[-1]
+            return (
+                [row.page for row in window],
+                next_cursor(query, (query.plan.key(last.page), last.seq, {})),
+                True,
+            )
+        window.append(row)
+    return [row.page for row in window], None, False
+
+
+def _first_order(
+    store: SandboxStore, source: DataSource, sort: dict[str, Any]
+) -> tuple[OrderIndex, bool, bool] | None:
+    """The order index of the first sort, whether it is descending and whether the sort's components are
+    negated (a descending sort on numbers); None when no index keeps that order."""
+    descending = sort["direction"] == "descending"
+    if "timestamp" in sort:
+        return timestamp_order(store, source, sort["timestamp"]), descending, descending
+    prop = resolve_property(source.properties, sort["property"], "body.sorts[0].property", sort=True)
+    if prop.type not in ORDERABLE:
+        return None
+    return property_order(store, source, prop.id), descending, descending and prop.type in NUMERIC_TYPES
+
+
+def _walked(
+    store: SandboxStore,
+    source: DataSource,
+    query: PreparedQuery,
+    index: OrderIndex,
+    descending: bool,
+    negated: bool,
+    candidate: Callable[[str], bool] | None,
+) -> Answer | None:
+    """The page after the cursor, walking the first sort's order index group by group (reading only the
+    pages `candidate` holds for candidates, if given). With further sorts, None when the page would need a
+    group of more than `BIG_GROUP` pages put in order (the snapshot serves it better)."""
+    position = query.position
+    try:
+        after: tuple[Component, int] | None = None
+        if position is not None:
+            empty, rank, value = position.key[0]
+            after = ((empty, -rank, -value) if negated and not empty else (empty, rank, value), position.seq)
+        groups = index.groups(descending, after)
+    except TypeError:
+        raise invalid_cursor(str(query.cursor)) from None
+    if len(query.plan.readers) == 1:
+        return _first_rows(store, source, query, _chained(groups), candidate)
+    window: list[Entry] = []
+    for group in groups:
+        if len(group.slots) > BIG_GROUP:
+            return None
+        rows = [(row.seq, row.page) for row in _matching(store, source, query, group.slots, candidate)]
+        entries = ordered(rows, query.plan)
+        start = 0
+        if group.resumed and position is not None:
+            try:
+                start = first_after(entries, query.plan, position.key, position.seq)
+            except TypeError:
+                raise invalid_cursor(str(query.cursor)) from None
+        for entry in entries[start:]:
+            if len(window) == query.page_size:
+                return [entry[2] for entry in window], next_cursor(query, window[-1]), True
+            window.append(entry)
+    return [entry[2] for entry in window], None, False
+
+
+def _chained(groups: Iterable[Group]) -> Iterator[Slot]:
+    for group in groups:
+        yield from group
+
+
+def _snapshot(
+    store: SandboxStore,
     source: DataSource,
     query: PreparedQuery,
     found: list[list[Slot]] | None,
@@ -143,83 +229,49 @@ def _ordered(
     now: datetime,
 ) -> list[Entry]:
     """Every match in query order, from the snapshot while the store has not changed since it was made."""
+    snapshots = _SNAPSHOTS.setdefault(store, {})
     key = (
         source.id,
         json.dumps(body.get("filter"), sort_keys=True),
         json.dumps(body.get("sorts"), sort_keys=True),
         now.date(),  # relative date filters move with the day
     )
-    kept = live.snapshots.get(key)
+    kept = snapshots.get(key)
     if kept is not None and kept[0] == store.generation:
         return kept[1]
-    slots = _creation_slots(store, live, source, -1) if found is None else slots_after(found, -1)
+    slots = creation_slots(store, source, -1) if found is None else slots_after(found, -1)
     entries = matching_entries(_matching(store, source, query, slots), query)
-    live.snapshots.pop(key, None)
-    live.snapshots[key] = (store.generation, entries)
-    while len(live.snapshots) > SNAPSHOTS:
-        del live.snapshots[next(iter(live.snapshots))]
+    snapshots.pop(key, None)
+    snapshots[key] = (store.generation, entries)
+    while len(snapshots) > SNAPSHOTS:
+        del snapshots[next(iter(snapshots))]
     return entries
 
 
-def _creation_slots(store: SandboxStore, live: _Live, source: DataSource, after: int) -> Iterator[Slot]:
-    """The data source's pages created after sequence `after`, in creation order."""
-    listed = store.pages_by_source.get(source.id, [])
-    creation = live.creation.get(source.id)
-    if creation is None or creation.listed is not listed or len(creation.seqs) > len(listed):
-        creation = live.creation[source.id] = _Creation(listed)
-    seqs = creation.seqs
-    for page_id in listed[len(seqs) :]:
-        seq = store.pages[page_id].seq
-        creation.in_order = creation.in_order and (not seqs or seqs[-1] < seq)
-        seqs.append(seq)
-    if not creation.in_order:  # not appended in creation order (never by the sandbox itself)
-        yield from (slot for slot in sorted(zip(seqs, listed, strict=True)) if slot[0] > after)
-        return
-    for index in range(bisect_right(seqs, after), len(seqs)):
-        yield seqs[index], listed[index]
+def _candidate_test(store: SandboxStore, source: DataSource, found: Probes) -> Callable[[str], bool] | None:
+    """Whether a page (by id) may match what indexes answer of the filter (None: any page may)."""
+    if found is None:
+        return None
+    if isinstance(found, Probe):
+        return candidate_test(store, source, found)
+    parts = [_candidate_test(store, source, part) for part in found.parts]
+    if found.all_of:
+        answered = [part for part in parts if part is not None]
+        return (lambda page_id: all(test(page_id) for test in answered)) if answered else None
+    if any(part is None for part in parts):
+        return None
+    tests = [part for part in parts if part is not None]
+    return lambda page_id: any(test(page_id) for test in tests)
 
 
-def _narrowed(store: SandboxStore, live: _Live, source: DataSource, found: Probes) -> list[list[Slot]] | None:
+def _narrowed(store: SandboxStore, source: DataSource, found: Probes) -> list[list[Slot]] | None:
     """The index buckets holding every candidate for `found` (None: every page is one)."""
     if found is None:
         return None
     if isinstance(found, Probe):
-        return _index(store, live, source, found).buckets(found.keys)
-    parts = [_narrowed(store, live, source, part) for part in found.parts]
+        return candidates(store, source, found)
+    parts = [_narrowed(store, source, part) for part in found.parts]
     if not found.all_of:
         return None if any(part is None for part in parts) else [b for part in parts if part for b in part]
     answered = [part for part in parts if part is not None]
     return min(answered, key=lambda part: sum(map(len, part))) if answered else None
-
-
-def _index(store: SandboxStore, live: _Live, source: DataSource, probe: Probe) -> EqualityIndex:
-    """The index of the probed property, brought up to date with the store's journal."""
-    name = source.by_id.get(probe.prop_id) or probe.prop_id
-    prop = source.properties[name]
-    described = json.dumps(prop, sort_keys=True, default=str)
-    listed = store.pages_by_source.get(source.id, [])
-    held = live.indexes.get((source.id, probe.prop_id))
-    if (
-        held is None
-        or held.prop != described
-        or held.journal < store.journal_start
-        or held.listed > len(listed)
-    ):
-        held = _Index(EqualityIndex(INDEXED[probe.prop_type][1]), described, store.journal_end, 0)
-        live.indexes[(source.id, probe.prop_id)] = held
-    changed = store.journal[held.journal - store.journal_start :] if held.journal < store.journal_end else []
-    for page_id in dict.fromkeys([*changed, *listed[held.listed :]]):
-        page = store.pages.get(page_id)
-        if page is None or page.data_source_id != source.id:
-            held.index.drop(page_id)
-        else:
-            held.index.file(page_id, page.seq, _inner(store, page, source, prop))
-    held.journal, held.listed = store.journal_end, len(listed)
-    return held.index
-
-
-def _inner(store: SandboxStore, page: Page, source: DataSource, prop: dict[str, Any]) -> Any:
-    """What an index files a page by: its relation ids as stored, else the value a filter reads."""
-    if prop["type"] == "relation":
-        return page.values.get(prop["id"], [])
-    return property_value(store, page, source, prop, 0).get(prop["type"])

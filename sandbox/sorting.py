@@ -112,7 +112,7 @@ def _sort_reader(sort: Any, path: str, schema: Mapping[str, Any]) -> tuple[Reade
         field = sort["timestamp"]
         if field not in TIMESTAMPS:
             raise invalid(f"{path}.timestamp", '`"created_time"` or `"last_edited_time"`', field)
-        return (lambda page: _date(page.get(field))), f"timestamp:{field}", True
+        return (lambda page: timestamp_component(page.get(field))), f"timestamp:{field}", True
     if "property" not in sort:
         raise undefined(f"{path}.property", f"{path}.timestamp")
     prop = resolve_property(schema, sort["property"], f"{path}.property", sort=True)
@@ -121,7 +121,7 @@ def _sort_reader(sort: Any, path: str, schema: Mapping[str, Any]) -> tuple[Reade
 
 def _property_reader(prop: Property) -> Reader:
     name, prop_type = prop.name, prop.type
-    read = _value_reader(prop)
+    read = value_reader(prop)
 
     def reader(page: Mapping[str, Any]) -> Component:
         try:
@@ -133,7 +133,8 @@ def _property_reader(prop: Property) -> Reader:
     return reader
 
 
-def _value_reader(prop: Property) -> Callable[[Any], Component]:
+def value_reader(prop: Property) -> Callable[[Any], Component]:
+    """The ascending sort component of a value of `prop` (its inner part, `value[prop.type]`)."""
     prop_type = prop.type
     if prop_type in ("title", "rich_text", "url", "email", "phone_number"):
         return _text
@@ -142,7 +143,7 @@ def _value_reader(prop: Property) -> Callable[[Any], Component]:
     if prop_type == "checkbox":
         return lambda inner: (False, 0, int(inner is True))
     if prop_type in ("date", "created_time", "last_edited_time"):
-        return _date
+        return timestamp_component
     if prop_type in ("select", "status", "multi_select"):
         return _options_reader(prop)
     if prop_type in ("people", "created_by", "last_edited_by"):
@@ -166,7 +167,8 @@ def _number(inner: Any) -> Component:
     return EMPTY if number is None else (False, 0, number)
 
 
-def _date(inner: Any) -> Component:
+def timestamp_component(inner: Any) -> Component:
+    """The ascending sort component of a date value or a timestamp."""
     moment = moment_of(inner)
     return EMPTY if moment is None else (False, 0, moment.epoch)
 
@@ -226,7 +228,7 @@ def _formula(inner: Any) -> Component:
     if result_type == "boolean":
         return (False, 2, int(value is True))
     if result_type == "date":
-        return _with_rank(_date(value), 3)
+        return _with_rank(timestamp_component(value), 3)
     return EMPTY
 
 
@@ -237,7 +239,7 @@ def _rollup(inner: Any) -> Component:
     if result_type == "number":
         return _number(inner.get("number"))
     if result_type == "date":
-        return _with_rank(_date(inner.get("date")), 1)
+        return _with_rank(timestamp_component(inner.get("date")), 1)
     if result_type == "array":
         return _with_rank(_count(inner.get("array")), 2)
     return EMPTY

@@ -74,7 +74,8 @@ class SandboxStore:
         self.generation = 0
         self.page_cache: dict[str, tuple[int, dict[str, Any]]] = {}
         # The ids of the pages marked changed, in order, from absolute position `journal_start` on: what
-        # query indexes (`sandbox.query_live`) catch up from. Cut when long; an index behind the cut rebuilds.
+        # query indexes (`sandbox.query_upkeep`) catch up from. Cut when long; an index behind the cut
+        # rebuilds.
         self.journal: list[str] = []
         self.journal_start = 0
         self._dirty: dict[str, tuple[str, Any]] = {}

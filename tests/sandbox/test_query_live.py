@@ -17,7 +17,9 @@ from sandbox.filters_tree import Predicate
 from sandbox.pages import create_page, update_page
 from sandbox.query import QueryError, matching_entries, prepare_query, run_query
 from sandbox.query_live import query_row, query_source
+from sandbox.query_upkeep import property_order
 from sandbox.records import DataSource
+from sandbox.schema_changes import apply_changes
 from sandbox.store import SandboxStore
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
@@ -258,20 +260,47 @@ def test_an_equality_filter_reads_only_the_pages_filed_under_its_key(
     assert evaluations == 101 and results == large.everything(linked)[:100]
 
 
-def test_a_sorted_query_orders_the_matches_once_and_reads_no_page_for_the_next_pages(
-    large: Workspace, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("direction", ["ascending", "descending"])
+def test_a_sorted_query_reads_about_as_many_pages_as_it_returns_even_right_after_a_write(
+    direction: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    workspace = Workspace()
+    for index in range(1_000):
+        workspace.create((index % 4, index % 3, index % 5, index % 7, index % 4))
     body = {
-        "filter": {"property": "Amount", "number": {"greater_than": 0}},
-        "sorts": [{"property": "Note", "direction": "descending"}],
+        "filter": {"property": "Amount", "number": {"greater_than": 0}},  # 4 pages in 5
+        "sorts": [{"property": "Note", "direction": direction}],
         "page_size": 100,
     }
-    _, cursor, _ = large.query(body)
+    _, cursor, _ = workspace.query(body)
     with counted_filter_evaluations(monkeypatch) as count:
-        for _ in range(3):
-            results, cursor, more = large.query({**body, "start_cursor": cursor})
+        for page in range(3):
+            workspace.write("amount", page * 31, page)  # the order index re-files one page, no more
+            results, cursor, more = workspace.query({**body, "start_cursor": cursor})
             assert len(results) == 100 and more
-    assert count[0] == 0
+    assert count[0] <= 3 * 130  # about 125 pages walked per page of 100
+
+
+def test_a_sort_on_two_properties_walks_the_groups_of_the_first_one_only_as_far_as_the_page(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    workspace = Workspace()
+    for index in range(1_000):
+        workspace.create((index % 50, index % 3, index % 5, index % 7, index % 4))  # Name: 50 values
+    body = {
+        "filter": {"property": "Amount", "number": {"greater_than": -1}},
+        "sorts": [
+            {"property": "Name", "direction": "descending"},
+            {"property": "Amount", "direction": "ascending"},
+        ],
+        "page_size": 30,
+    }
+    _, cursor, _ = workspace.query(body)
+    with counted_filter_evaluations(monkeypatch) as count:
+        results, _, more = workspace.query({**body, "start_cursor": cursor})
+        evaluations = count[0]
+    assert len(results) == 30 and more and results == workspace.everything(body)[30:60]
+    assert evaluations <= 60  # the two groups of 20 pages (one of them resumed) that hold the page
 
 
 def test_a_write_between_pages_is_seen_by_the_next_page_as_before() -> None:
@@ -311,3 +340,25 @@ def test_a_cursor_made_for_other_sorts_is_refused_and_one_past_a_trashed_page_st
     workspace.write("trash", 1, 0)  # the page the cursor points after
     rest, _, more = workspace.query({"sorts": sorts, "start_cursor": cursor})
     assert (first, rest, more) == (workspace.ids[:2], workspace.ids[2:], False)
+
+
+def test_a_write_that_adds_an_option_keeps_the_order_index_and_moves_only_pages_of_unknown_options() -> None:
+    workspace = Workspace()
+    for index in range(12):
+        workspace.create((index, index % 3, index % 5, 0, 0))  # Open, Paid, Held in turn
+    sorts = {"sorts": [{"property": "Status", "direction": "ascending"}]}
+    status = workspace.source.properties["Status"]
+    kept = [option for option in status["select"]["options"] if option["name"] != "Held"]
+    with workspace.store.writing():
+        apply_changes(workspace.store, workspace.source, {"Status": {"select": {"options": kept}}})
+    assert workspace.query(sorts) == workspace.reference(sorts)  # Held is unknown now: last but empties
+    index = property_order(workspace.store, workspace.source, status["id"])
+    page = workspace.store.pages[workspace.ids[4]]
+    update_page(
+        workspace.store, page, {"properties": {"Status": {"select": {"name": "Late"}}}}
+    )  # a new option
+    assert [option["name"] for option in status["select"]["options"]] == ["Open", "Paid", "Late"]
+    assert property_order(workspace.store, workspace.source, status["id"]) is index
+    results = workspace.query(sorts)
+    assert results == workspace.reference(sorts)
+    assert results[0].index(workspace.ids[4]) < results[0].index(workspace.ids[2])  # Late before Held

@@ -1,0 +1,243 @@
+"""Keeping a store's query indexes current: built once, then brought up to date with each page written.
+
+Every change to a page goes through `SandboxStore.mark`, which journals the page's id
+(`SandboxStore.journal`). An index remembers how far into the journal it has filed; before it answers a
+query, it re-files the pages journalled since (and those listed in the data source since, such as the pages
+loaded at open), one by one.
+So a write costs the indexes nothing until one is used, and then a binary search or two per written page:
+an index is built from every page only the first time, after its property changes type or sort options,
+or when it fell behind the journal's cut (`JOURNAL_LIMIT` pages written since it was last used).
+
+Indexes kept per data source:
+- the pages in creation order (`creation_slots`): what a query without sorts walks;
+- an order index per property or timestamp a query sorts by first (`sandbox.query_order`), which also
+  answers equality filters on text and numbers;
+- an equality index per other property a filter can narrow by (`sandbox.query_index`): options, relations.
+
+A page in the trash is filed in none of them (a query never lists it). `warm` builds them all for every
+data source (but the timestamp orders, built on first use), so that the first query after the server opens
+finds them ready.
+"""
+
+from __future__ import annotations
+
+import json
+import weakref
+from bisect import bisect_right
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sandbox.filters_tree import TEXT_TYPES
+from sandbox.property_values import property_value
+from sandbox.query_common import Property
+from sandbox.query_index import INDEXED, EqualityIndex, Probe, Slot
+from sandbox.query_order import ORDERABLE, OrderIndex
+from sandbox.records import DataSource, Page
+from sandbox.sorting import timestamp_component, value_reader
+from sandbox.store import SandboxStore
+
+OPTION_TYPES = ("select", "status", "multi_select")
+BY_ORDER = TEXT_TYPES | {"number", "unique_id"}  # equality filters answered by the order index
+Index = EqualityIndex | OrderIndex
+
+
+@dataclass
+class _Creation:
+    """A data source's pages in creation order: `seqs` parallel to the store's `pages_by_source` list."""
+
+    listed: list[str] | None = None
+    seqs: list[int] = field(default_factory=list)
+    in_order: bool = True
+
+
+@dataclass
+class _Kept:
+    index: Index
+    described: str  # what the index was built for: rebuilt when this changes
+    journal: int  # the store's journal position filed up to
+    listed: int  # how many of the data source's pages were filed
+
+
+@dataclass
+class _Indexes:
+    creation: dict[str, _Creation] = field(default_factory=dict)
+    kept: dict[tuple[str, str, str], _Kept] = field(default_factory=dict)
+
+
+_INDEXES: weakref.WeakKeyDictionary[SandboxStore, _Indexes] = weakref.WeakKeyDictionary()
+
+
+def _indexes(store: SandboxStore) -> _Indexes:
+    return _INDEXES.setdefault(store, _Indexes())
+
+
+def creation_slots(store: SandboxStore, source: DataSource, after: int) -> Iterator[Slot]:
+    """The data source's pages created after sequence `after`, in creation order (trashed ones included)."""
+    live = _indexes(store)
+    listed = store.pages_by_source.get(source.id, [])
+    creation = live.creation.get(source.id)
+    if creation is None or creation.listed is not listed or len(creation.seqs) > len(listed):
+        creation = live.creation[source.id] = _Creation(listed)
+    seqs = creation.seqs
+    for page_id in listed[len(seqs) :]:
+        seq = store.pages[page_id].seq
+        creation.in_order = creation.in_order and (not seqs or seqs[-1] < seq)
+        seqs.append(seq)
+    if not creation.in_order:  # not appended in creation order (never by the sandbox itself)
+        return (slot for slot in sorted(zip(seqs, listed, strict=True)) if slot[0] > after)
+    return ((seqs[index], listed[index]) for index in range(bisect_right(seqs, after), len(seqs)))
+
+
+def candidates(store: SandboxStore, source: DataSource, probe: Probe) -> list[list[Slot]]:
+    """The buckets holding every page that may match `probe`, each in creation order: from the property's
+    order index for text and numbers, else from its equality index."""
+    if probe.prop_type in BY_ORDER:
+        order = property_order(store, source, probe.prop_id)
+        return order.equal_to(probe.keys, text=probe.prop_type in TEXT_TYPES)
+    return equality_index(store, source, probe.prop_id).buckets(probe.keys)
+
+
+def candidate_test(store: SandboxStore, source: DataSource, probe: Probe) -> Callable[[str], bool]:
+    """Whether a page (by id) is in `candidates(store, source, probe)`: a dictionary look-up, no rendering."""
+    keys = frozenset(probe.keys)
+    if probe.prop_type in BY_ORDER:
+        order = property_order(store, source, probe.prop_id)
+        text = probe.prop_type in TEXT_TYPES
+        return lambda page_id: order.filed_equal(page_id, keys, text)
+    index = equality_index(store, source, probe.prop_id)
+    return lambda page_id: index.filed_under(page_id, keys)
+
+
+def equality_index(store: SandboxStore, source: DataSource, prop_id: str) -> EqualityIndex:
+    """The equality index of the property `prop_id` (of a type in `INDEXED`), current."""
+    prop = _property(source, prop_id)
+    prop_type = prop["type"]
+
+    def inner(page: Page) -> Any:
+        if prop_type == "relation":  # filed by the related ids as stored
+            return page.values.get(prop_id, [])
+        return property_value(store, page, source, prop, 0).get(prop_type)
+
+    def build() -> Index:
+        return EqualityIndex(INDEXED[prop_type][1])
+
+    kept = _current(store, source, ("equality", prop_id), prop_type, build, inner)
+    assert isinstance(kept, EqualityIndex)
+    return kept
+
+
+def property_order(store: SandboxStore, source: DataSource, prop_id: str) -> OrderIndex:
+    """The order index of the property `prop_id` (of a type in `ORDERABLE`), current.
+
+    Options ranks are positions in the schema's list: when options are only appended (as a page write
+    naming a new option does), only the pages whose option the old list lacked can move, and only they
+    are re-filed; any other change to the options rebuilds the index."""
+    prop = _property(source, prop_id)
+    prop_type = prop["type"]
+    config = prop.get(prop_type)
+    config = config if isinstance(config, dict) else {}
+    options = config.get("options") if prop_type in OPTION_TYPES else None
+    named = [_option_key(option) for option in options] if isinstance(options, list) else None
+    described = json.dumps([prop_type, named])
+
+    def inner(page: Page) -> Any:
+        return property_value(store, page, source, prop, 0).get(prop_type)
+
+    def build() -> Index:
+        return OrderIndex(value_reader(Property(prop["name"], prop_id, prop_type, config)))
+
+    def adapt(before: str, index: Index, refile: Callable[[str], None]) -> bool:
+        old_type, known = json.loads(before)
+        if old_type != prop_type or known is None or named is None or not isinstance(index, OrderIndex):
+            return False
+        if len(known) >= len(named) or named[: len(known)] != known:
+            return False
+        index.rerank(value_reader(Property(prop["name"], prop_id, prop_type, config)), len(known), refile)
+        return True
+
+    kept = _current(store, source, ("order", prop_id), described, build, inner, adapt)
+    assert isinstance(kept, OrderIndex)
+    return kept
+
+
+def _option_key(option: Any) -> list[Any] | None:
+    """What an option's sort rank depends on: its id and name."""
+    return [option.get("id"), option.get("name")] if isinstance(option, dict) else None
+
+
+def timestamp_order(store: SandboxStore, source: DataSource, field_name: str) -> OrderIndex:
+    """The order index of the pages' `created_time` or `last_edited_time`, current."""
+
+    def inner(page: Page) -> Any:
+        return page.created_time if field_name == "created_time" else page.last_edited_time
+
+    def build() -> Index:
+        return OrderIndex(timestamp_component)
+
+    kept = _current(store, source, ("timestamp", field_name), field_name, build, inner)
+    assert isinstance(kept, OrderIndex)
+    return kept
+
+
+def warm(store: SandboxStore) -> None:
+    """Build the indexes of every data source now (each property a filter can narrow by or a query can
+    sort by), rather than on the first query that needs them. Timestamp orders are built on first use."""
+    for source in list(store.sources.values()):
+        creation_slots(store, source, -1)
+        for prop in list(source.properties.values()):
+            if prop["type"] in INDEXED and prop["type"] not in BY_ORDER:
+                equality_index(store, source, prop["id"])
+            if prop["type"] in ORDERABLE:
+                property_order(store, source, prop["id"])
+
+
+def _property(source: DataSource, prop_id: str) -> dict[str, Any]:
+    name = source.by_id.get(prop_id) or prop_id
+    prop: dict[str, Any] = source.properties[name]
+    return prop
+
+
+def _current(
+    store: SandboxStore,
+    source: DataSource,
+    key: tuple[str, str],
+    described: str,
+    build: Callable[[], Index],
+    inner: Callable[[Page], Any],
+    adapt: Callable[[str, Index, Callable[[str], None]], bool] | None = None,
+) -> Index:
+    """The index kept under `key` for the data source, built if need be, then caught up with the journal.
+
+    When the description changed, `adapt` (given the old one, the index, and a function that re-files a page)
+    may bring the index up to date in place rather than have it rebuilt: it says whether it did."""
+    live = _indexes(store)
+    listed = store.pages_by_source.get(source.id, [])
+    full = (source.id, *key)
+    held = live.kept.get(full)
+
+    def refile(page_id: str) -> None:
+        assert held is not None
+        page = store.pages.get(page_id)
+        if page is None or page.in_trash or page.data_source_id != source.id:
+            held.index.drop(page_id)
+        else:
+            held.index.file(page_id, page.seq, inner(page))
+
+    if held is not None and (held.journal < store.journal_start or held.listed > len(listed)):
+        held = None
+    if held is not None and held.described != described:
+        if adapt is not None and adapt(held.described, held.index, refile):
+            held.described = described
+        else:
+            held = None
+    if held is None:
+        held = _Kept(build(), described, store.journal_end, 0)
+        live.kept[full] = held
+    if held.journal == store.journal_end and held.listed == len(listed):
+        return held.index
+    changed = store.journal[held.journal - store.journal_start :]
+    for page_id in dict.fromkeys([*changed, *listed[held.listed :]]):
+        refile(page_id)
+    held.journal, held.listed = store.journal_end, len(listed)
+    return held.index
