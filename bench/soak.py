@@ -21,7 +21,8 @@ or the payable over them); the job's progress and the console count these. The p
    (`App.simulate_key`) until the first frame composed while the screen shows its effect, timed as
    bench/console.py times it (bench/console_frames.py); Pilot's own `press` waits for the whole app to be
    idle, which says more about the timers than about what the operator sees. The Jobs table's progress cell
-   is recorded each cycle.
+   is recorded each cycle, and the length of every full garbage collection of the console's process (one
+   stops the console for as long).
 5. At the end: the job completed with every entry settled (succeeded or skipped, none failed: the faults
    are all transient), every planned target is Paid in the workspace (read with the faults off),
    `paydesk verify` and `paydesk replay --check` pass.
@@ -34,6 +35,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import math
 import os
@@ -41,7 +43,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,7 +79,7 @@ KEY_LIMIT_S = 60.0  # a key whose effect has not shown after this long fails the
 
 def shape_for(entries: int) -> DemoShape:
     """A workspace whose batch-15 commit has at least `entries` steps (about 2 per payout item + 1)."""
-    items = MAX_ITEMS if entries >= 40 * MAX_ITEMS else max(4, entries // 20)
+    items = MAX_ITEMS if entries >= 40 * MAX_ITEMS else min(MAX_ITEMS, max(4, entries // 20))
     in_batch = math.ceil(entries / (2 * items) * 1.05) + 1
     contractors = 2 * in_batch  # every other contractor is paid on the 15th
     return DemoShape(
@@ -225,6 +227,28 @@ class ConsoleReport:
     after_job: int = 0
     progress_cells: list[tuple[float, str, str]] = field(default_factory=list)  # (s, status, progress)
     errors: list[str] = field(default_factory=list)
+    full_collections: list[float] = field(default_factory=list)  # the console process's, in seconds
+
+
+@contextlib.contextmanager
+def full_collections_timed(into: list[float]) -> Iterator[None]:
+    """Note how long each full garbage collection of this (the console's) process takes meanwhile: one
+    stops the console for as long, whatever key is pressed then."""
+    begun = [0.0]
+
+    def timed(phase: str, info: dict[str, Any]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            begun[0] = time.perf_counter()
+        else:
+            into.append(time.perf_counter() - begun[0])
+
+    gc.callbacks.append(timed)
+    try:
+        yield
+    finally:
+        gc.callbacks.remove(timed)
 
 
 async def drive_console(
@@ -232,16 +256,24 @@ async def drive_console(
 ) -> None:
     """Open the console read-only once the job has a plan, and run key cycles until the job is over (and
     two more after, so that a short job still gets a few)."""
+    from console.app import ConsoleSettings, PaydeskApp
+
+    await progress.planned.wait()
+    app = PaydeskApp(ConsoleSettings(db_path=db, config=None, read_only=True, default_month=MONTH))
+    with full_collections_timed(report.full_collections):
+        await run_key_cycles(app, progress, started, done, report)
+
+
+async def run_key_cycles(
+    app: Any, progress: Progress, started: float, done: asyncio.Event, report: ConsoleReport
+) -> None:
     from textual.widgets import DataTable
 
     from bench.console_frames import FrameClock
-    from console.app import ConsoleSettings, PaydeskApp
     from console.screens.job import JobScreen
     from console.screens.jobs import JobsScreen
     from console.widgets.tables import row_text
 
-    await progress.planned.wait()
-    app = PaydeskApp(ConsoleSettings(db_path=db, config=None, read_only=True, default_month=MONTH))
     async with app.run_test(size=SIZE) as pilot:
         clock = FrameClock(app)
 
@@ -569,6 +601,8 @@ async def run(args: argparse.Namespace, tmp: Path, ready: dict[str, Any]) -> dic
             "progress_cells_distinct": len(dict.fromkeys(shown)),
             "progress_cells": console.progress_cells[:: max(1, len(console.progress_cells) // 12)],
             "errors": console.errors,
+            "full_collections": len(console.full_collections),
+            "full_collection_max_ms": round(max(console.full_collections, default=0.0) * 1000, 1),
         },
         "checks": checks,
         "every_target_paid": paid,
@@ -596,7 +630,9 @@ def print_report(report: dict[str, Any]) -> None:
     print(
         f"console: {console['cycles_during_job']} cycles during the job, key latency p50 "
         f"{latency.get('p50_ms')} ms, p95 {latency.get('p95_ms')} ms, max {latency.get('max_ms')} ms; "
-        f"{console['progress_cells_distinct']} distinct progress cells"
+        f"{console['progress_cells_distinct']} distinct progress cells; "
+        f"{console['full_collections']} full garbage collections in the console's process, the longest "
+        f"{console['full_collection_max_ms']} ms"
     )
     print(
         "every target Paid:",

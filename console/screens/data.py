@@ -272,14 +272,15 @@ def job_cells(row: JobRow, now: datetime, live: LiveProgress | None = None) -> t
 
 def job_progress(row: JobRow, live: LiveProgress | None = None) -> tuple[int, int]:
     """(steps settled, steps) of the whole job: the log's counts, or while it runs here the engine's
-    fresher count of this run on top of what earlier runs settled (a resume's run has only the rest)."""
+    fresher count of this run on top of what earlier runs settled (a resume's run has only the rest) —
+    never fewer than the log's, which can be ahead of the engine's last report (a job just finished)."""
     done = row.steps_total - row.steps_planned - row.steps_started
     total = row.steps_total
     if live is not None and live.total:
         if live.total > total:  # the log does not hold the plan yet
             return live.done, live.total
         earlier = total - live.total
-        return min(total, earlier + live.done), total
+        return max(done, min(total, earlier + live.done)), total
     return done, total
 
 

@@ -274,6 +274,8 @@ def test_progress_after_a_resume_counts_what_earlier_runs_settled() -> None:
     assert job_progress(row) == (8, 12)
     assert job_progress(row, LiveProgress(done=2, total=4)) == (10, 12)  # this run has only the 4 left
     assert job_progress(JobRow("j"), LiveProgress(done=1, total=5)) == (1, 5)  # no plan in the log yet
+    finished = JobRow("j", steps_succeeded=6, steps_failed=1, steps_blocked=2)  # the log is ahead of the
+    assert job_progress(finished, LiveProgress(done=8, total=9)) == (9, 9)  # engine's last report of it
     assert duration_text(None, None, FIXED_NOW) == "—"  # a plan nobody executed took no time
 
 
