@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import trio
 from textual import events, work
 from textual.app import App, SystemCommand
+from textual.await_complete import AwaitComplete
 from textual.binding import BindingType
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from console.collector import CollectorPolicy
+from console.collector import CollectorPolicy, release_rendering
 from console.hosting import (
     CommandAnswered,
     EngineHost,
@@ -301,6 +302,13 @@ class PaydeskApp(App[int]):
         return self.now().date().isoformat()
 
     # ---- navigation ---------------------------------------------------------------------------------
+
+    def pop_screen(self) -> AwaitComplete:
+        """Close the top screen, letting go of what it drew at once (`collector.release_rendering`)."""
+        closing = self.screen
+        popped = super().pop_screen()
+        release_rendering(closing)
+        return popped
 
     def open_job(self, job_id: str, *, replace: bool = False) -> None:
         if replace and len(self.screen_stack) > 2:

@@ -11,7 +11,7 @@ import pytest
 from textual._styles_cache import StylesCache
 from textual.color import Color
 from textual.widget import Widget
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Tree
 
 from console.collector import CollectorPolicy, forget_closed_widgets
 from console.screens.job import JobScreen
@@ -101,3 +101,23 @@ async def test_jobs_opened_and_closed_many_times_leave_nothing_behind(tmp_path: 
         await pilot.pause()
         caches, widgets = live_styles_caches()
         assert caches <= widgets + 5, (caches, widgets)
+
+
+@pytest.mark.asyncio
+async def test_a_closed_job_screen_lets_go_of_its_rows_and_cascade(tmp_path: Path) -> None:
+    db = tmp_path / "paydesk.sqlite"
+    synthesize(db)
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        jobs = app.screen.query_one("#jobs", DataTable)
+        await wait_until(pilot, lambda: jobs.row_count == 3)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: showing(app, JobScreen))
+        closed = app.screen
+        items = closed.query_one("#items", DataTable)
+        cascade = closed.query_one("#cascade", Tree)
+        await wait_until(pilot, lambda: items.row_count > 1 and len(cascade.root.children) > 0)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: showing(app, JobsScreen))
+        assert (items.row_count, len(cascade.root.children)) == (0, 0)
+        assert jobs.row_count == 3  # the screen shown again keeps its own
