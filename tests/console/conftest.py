@@ -20,6 +20,7 @@ from console.app import ConsoleSettings, PaydeskApp
 from engine.workspace.config import Config
 from sandbox.options import SandboxOptions
 from sandbox.server import open_sandbox
+from tests.console.synth import synthesize
 from tests.engine.conftest import MONTH, config_for, seed_into
 
 FIXED_NOW = datetime(2026, 1, 16, 9, 30, tzinfo=UTC)
@@ -117,3 +118,11 @@ def showing(app: PaydeskApp, screen_type: type[Screen[Any]]) -> bool:
 
 def journal_has(app: PaydeskApp, prefix: str) -> bool:
     return any(line.startswith(prefix) for line in app.journal)
+
+
+@pytest.fixture
+def log_db(tmp_path: Path) -> Path:
+    """A synthesized log of three finished commit jobs (tests.console.synth), the last with a failure."""
+    db = tmp_path / "paydesk.sqlite"
+    synthesize(db)
+    return db

@@ -6,10 +6,12 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual._styles_cache import StylesCache
 from textual.color import Color
+from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import DataTable, Tree
 
@@ -17,7 +19,6 @@ from console.collector import CollectorPolicy, forget_closed_widgets
 from console.screens.job import JobScreen
 from console.screens.jobs import JobsScreen
 from tests.console.conftest import SIZE, showing, wait_until
-from tests.console.synth import synthesize
 from tests.console.test_snapshots import console
 
 
@@ -79,21 +80,27 @@ def live_styles_caches() -> tuple[int, int]:
     return caches, widgets
 
 
+async def open_first_job(pilot: Pilot[Any]) -> JobScreen:
+    """From the Jobs screen of the synthesized log: Enter, until the Job screen lists its items."""
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: showing(pilot.app, JobScreen))
+    screen = pilot.app.screen
+    assert isinstance(screen, JobScreen)
+    await wait_until(pilot, lambda: screen.query_one("#items", DataTable).row_count > 1)
+    return screen
+
+
 @pytest.mark.asyncio
-async def test_jobs_opened_and_closed_many_times_leave_nothing_behind(tmp_path: Path) -> None:
+async def test_jobs_opened_and_closed_many_times_leave_nothing_behind(log_db: Path) -> None:
     """An operator opens a job, moves in it and goes back, fifteen times: what each Job screen drew is
     freed with it, so the styles caches alive are those of the widgets alive (before the fix: fifteen
     screens' worth, each with every line it last rendered)."""
-    db = tmp_path / "paydesk.sqlite"
-    synthesize(db)
-    app = console(db)
+    app = console(log_db)
     async with app.run_test(size=SIZE) as pilot:
         jobs = app.screen.query_one("#jobs", DataTable)
         await wait_until(pilot, lambda: jobs.row_count == 3)
         for _ in range(15):
-            await pilot.press("enter")
-            await wait_until(pilot, lambda: showing(app, JobScreen))
-            await wait_until(pilot, lambda: app.screen.query_one("#items", DataTable).row_count > 1)
+            await open_first_job(pilot)
             await pilot.press("down", "up")
             await pilot.pause()
             await pilot.press("escape")
@@ -104,16 +111,12 @@ async def test_jobs_opened_and_closed_many_times_leave_nothing_behind(tmp_path: 
 
 
 @pytest.mark.asyncio
-async def test_a_closed_job_screen_lets_go_of_its_rows_and_cascade(tmp_path: Path) -> None:
-    db = tmp_path / "paydesk.sqlite"
-    synthesize(db)
-    app = console(db)
+async def test_a_closed_job_screen_lets_go_of_its_rows_and_cascade(log_db: Path) -> None:
+    app = console(log_db)
     async with app.run_test(size=SIZE) as pilot:
         jobs = app.screen.query_one("#jobs", DataTable)
         await wait_until(pilot, lambda: jobs.row_count == 3)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: showing(app, JobScreen))
-        closed = app.screen
+        closed = await open_first_job(pilot)
         items = closed.query_one("#items", DataTable)
         cascade = closed.query_one("#cascade", Tree)
         await wait_until(pilot, lambda: items.row_count > 1 and len(cascade.root.children) > 0)

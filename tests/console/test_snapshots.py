@@ -17,7 +17,6 @@ from textual.widgets import DataTable, Input, Tree
 from console.app import ConsoleSettings, PaydeskApp
 from console.screens.log import LogScreen
 from tests.console.conftest import FIXED_NOW, wait_until
-from tests.console.synth import synthesize
 
 TERMINALS = {"80x24": (80, 24), "140x40": (140, 40), "200x50": (200, 50)}  # the smallest, usual and large
 Snap = Callable[..., bool]
@@ -26,13 +25,6 @@ Snap = Callable[..., bool]
 @pytest.fixture(params=sorted(TERMINALS))
 def terminal(request: pytest.FixtureRequest) -> tuple[int, int]:
     return TERMINALS[str(request.param)]
-
-
-@pytest.fixture
-def log_db(tmp_path: Path) -> Path:
-    db = tmp_path / "paydesk.sqlite"
-    synthesize(db)
-    return db
 
 
 def console(db: Path, *, read_only: bool = True) -> PaydeskApp:

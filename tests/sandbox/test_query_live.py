@@ -37,10 +37,10 @@ PROPERTIES: dict[str, Any] = {
 class Workspace:
     """A store with one data source (a relation `Link` to itself) and the ids of its pages by creation."""
 
-    def __init__(self) -> None:
+    def __init__(self, properties: dict[str, Any] = PROPERTIES) -> None:
         self.store = SandboxStore.open_memory()
         database = self.store.create_database("Rows")
-        self.source_id = self.store.create_data_source(database, "Rows", PROPERTIES)
+        self.source_id = self.store.create_data_source(database, "Rows", properties)
         self.store.add_relation(self.source_id, "Link", self.source_id)
         self.ids: list[str] = []
 

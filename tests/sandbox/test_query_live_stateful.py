@@ -6,7 +6,6 @@ of paginations started earlier, and compares every answer (pages, cursor, has_mo
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import HealthCheck, settings
@@ -20,19 +19,10 @@ from sandbox.query import QueryError, run_query
 from sandbox.query_live import query_row, query_source
 from sandbox.records import DataSource
 from sandbox.schema_changes import apply_changes
-from sandbox.store import SandboxStore
+from tests.sandbox.test_query_live import NOW, STATUSES, TAGS, Workspace
+from tests.sandbox.test_query_live import PROPERTIES as WORKSPACE_PROPERTIES
 
-NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
-STATUSES = ["Open", "Paid", "Held"]
-TAGS = ["a", "b", "c"]
-PROPERTIES: dict[str, Any] = {
-    "Name": {"title": {}},
-    "Status": {"select": {"options": [{"name": name} for name in STATUSES]}},
-    "Amount": {"number": {}},
-    "Note": {"rich_text": {}},
-    "Tags": {"multi_select": {"options": [{"name": name} for name in TAGS]}},
-    "Due": {"date": {}},
-}
+PROPERTIES: dict[str, Any] = {**WORKSPACE_PROPERTIES, "Due": {"date": {}}}
 Answer = tuple[list[str], str | None, bool] | str  # the page's ids, cursor and has_more, or the error
 
 FILTERS: list[Callable[[int, str], dict[str, Any]]] = [
@@ -80,11 +70,8 @@ SORTS: list[list[dict[str, Any]]] = [
 class QueryMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.store = SandboxStore.open_memory()
-        database = self.store.create_database("Rows")
-        self.source_id = self.store.create_data_source(database, "Rows", PROPERTIES)
-        self.store.add_relation(self.source_id, "Link", self.source_id)
-        self.ids: list[str] = []
+        space = Workspace(PROPERTIES)  # the rows' store, data source and relation, as test_query_live's
+        self.store, self.source_id, self.ids = space.store, space.source_id, space.ids
         self.paginations: list[dict[str, Any]] = []  # bodies with the cursor of their next page
         self.few, self.big_group = sandbox.query_live.FEW, sandbox.query_live.BIG_GROUP
 
