@@ -18,7 +18,7 @@ gateway), `engine.workspace` (configuration, schema and the record rules kinds s
 """
 
 from engine.engine import Engine, EngineStatistics, RunningJob, open_engine, read_setups
-from engine.kinds import KINDS, InvalidParams, JobKind
+from engine.kinds import KINDS, InvalidParams, JobKind, undecided
 from engine.kinds.reconcile.decide import Decided, accept_findings, choose_restore
 from engine.kinds.reconcile.history import History, HistoryLine, record_history
 from engine.notion.failures import NotionFailure
@@ -123,4 +123,5 @@ __all__ = [
     "run_job",
     "steps_left",
     "totals_text",
+    "undecided",
 ]

@@ -25,7 +25,7 @@ from typing import Any
 
 import trio
 
-from engine.kinds import KINDS, InvalidParams
+from engine.kinds import KINDS, InvalidParams, undecided
 from engine.notion.ratelimit import BucketStatistics
 from engine.run.jobs import JobRefused, new_job_id
 from engine.run.progress import JobProgress
@@ -133,7 +133,12 @@ class Engine:
         return self._launch(
             job,
             lambda: resume_job(
-                self.rt, job_id, cancel=job.cancel, progress=job.progress, allow_over_limit=allow_over_limit
+                self.rt,
+                job_id,
+                cancel=job.cancel,
+                progress=job.progress,
+                allow_over_limit=allow_over_limit,
+                undecided=undecided,
             ),
         )
 

@@ -31,6 +31,7 @@ from engine import (
     request_cancel,
     resume_job,
     retry_job,
+    undecided,
 )
 from eventlog import EventLog, ItemRow, JobRow, StepRow, printable
 
@@ -262,7 +263,7 @@ def run_resume(args: argparse.Namespace) -> int:
         config,
         db,
         lambda rt, progress: resume_job(
-            rt, args.job, progress=progress, allow_over_limit=args.allow_over_limit
+            rt, args.job, progress=progress, allow_over_limit=args.allow_over_limit, undecided=undecided
         ),
         job_id=args.job,
     )

@@ -21,9 +21,18 @@ from engine.kinds.commit.kind import COMMIT
 from engine.kinds.generate.kind import GENERATE
 from engine.kinds.reconcile.kind import RECONCILE
 from engine.kinds.sync.kind import SYNC
+from eventlog import EventLog, JobRow
 
 KINDS: Mapping[str, JobKind[Any, Any]] = MappingProxyType(
     {kind.name: kind for kind in (COMMIT, GENERATE, SYNC, RECONCILE)}
 )
 
-__all__ = ["KINDS", "InvalidParams", "JobKind"]
+
+def undecided(log: EventLog, job: JobRow) -> str | None:
+    """Why the plan of `job` may not be executed yet: its kind waits for an operator's decision (None: it
+    may). What `resume_job` asks before executing a dry run's plan."""
+    kind = KINDS.get(job.kind)
+    return None if kind is None or kind.undecided is None else kind.undecided(log, job.job_id)
+
+
+__all__ = ["KINDS", "InvalidParams", "JobKind", "undecided"]

@@ -20,6 +20,7 @@ from engine.run.progress import JobProgress
 from engine.run.report import JobReport
 from engine.run.runtime import Runtime
 from engine.workspace.config import Config
+from eventlog import EventLog
 
 P = TypeVar("P")
 S = TypeVar("S")
@@ -68,6 +69,9 @@ class JobKind(Generic[P, S]):
     setup: Callable[[Config, Mapping[str, str]], S]
     secrets: Callable[[S], tuple[str, ...]]
     plans_only: bool = False  # its jobs are always dry runs (reconcile: an operator decides what is written)
+    # A plans-only kind's answer to "may this plan be executed now?": why not yet (None: it may), read from
+    # the log — reconcile's restoring writes wait for `paydesk reconcile --restore … --reason …`.
+    undecided: Callable[[EventLog, str], str | None] | None = None
 
     def parse(self, given: Mapping[str, Any] | argparse.Namespace) -> P:
         """The parameters from a mapping or from the command line's parsed arguments."""

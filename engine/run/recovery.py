@@ -13,7 +13,7 @@ away (`paydesk discard JOB`).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -250,9 +250,11 @@ async def resume_job(
     progress: JobProgress | None = None,
     now: datetime | None = None,
     allow_over_limit: bool = False,
+    undecided: Callable[[EventLog, JobRow], str | None] | None = None,
 ) -> JobReport:
     """Finish a job that stopped, or execute a dry run's stored plan (one moving more than `[limits]`
-    allow only with `allow_over_limit`)."""
+    allow only with `allow_over_limit`; one whose kind waits for an operator's decision only once
+    `undecided`, `engine.kinds.undecided` for the engine and the command line, says none is awaited)."""
     stored = _resumable(await _stored(rt, job_id))
     with JobLocks(rt, job_id, stored.row.selection_key, stored.row.kind):
         # Read again now that no other run can start: another process may have run the job (to its end)
@@ -264,6 +266,11 @@ async def resume_job(
                 raise JobRefused(reason)
             if not allow_over_limit:
                 refuse_over_limit(rt, job_id, json_object(stored.row.totals))
+            if undecided is not None:
+                row = stored.row
+                waiting = await rt.read_log(lambda log: undecided(log, row))
+                if waiting is not None:
+                    raise JobRefused(waiting)
         counters = RequestCounters()
         states = logged_states(stored)
         for state in states.values():

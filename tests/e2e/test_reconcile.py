@@ -100,6 +100,13 @@ async def test_drift_is_found_accepted_restored_and_gone(served: Served) -> None
     assert by_kind["gone"]["page"] == trashed
     job = found["job_id"]
 
+    # Resumed as any dry run (the console offers it so): refused until somebody decides, nothing written.
+    sent = await served.writes()
+    undecided = await served.paydesk("resume", job)
+    assert undecided.returncode == 1
+    assert f"reconcile --restore {job} --reason" in undecided.stderr.decode()
+    assert await served.writes() == sent
+
     # The payable paid by hand was paid by bank transfer: accept it (and its cascade) and the trashed refund.
     keep = [f["item"] for f in found["findings"] if by_hand["id"] in f["item"] or f["kind"] == "gone"]
     accepted = await served.paydesk(

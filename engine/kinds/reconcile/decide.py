@@ -88,6 +88,18 @@ def accept_findings(
     return Decided(job_id, chosen)
 
 
+def restore_undecided(log: EventLog, job_id: str) -> str | None:
+    """Why a reconcile's restoring plan may not be executed yet: nobody chose to restore, with a reason
+    (`JobKind.undecided`). Resuming it otherwise would write the logged values back with no decision in
+    the audit trail."""
+    if next(log.records_of_job(job_id, ["drift.restore_chosen"]), None) is not None:
+        return None
+    return (
+        f"job {job_id} is a reconcile's findings: `paydesk reconcile --restore {job_id} --reason …` writes "
+        f"the logged values back, `--accept {job_id} --item … --reason …` adopts Notion's"
+    )
+
+
 def choose_restore(location: Location, job_id: str, reason: str, operator: str) -> Decided:
     """Record that the open findings are to be restored (the caller then executes the job's plan)."""
     if not reason.strip():

@@ -5,6 +5,7 @@ plan (an event), and nothing is written until the operator accepts or restores (
 from __future__ import annotations
 
 from engine.kinds.base import JobKind, no_secrets, no_setup
+from engine.kinds.reconcile.decide import restore_undecided
 from engine.kinds.reconcile.drift import find_drift, restore_plan
 from engine.kinds.reconcile.params import ReconcileParams, add_reconcile_arguments, reconcile_params
 from engine.kinds.reconcile.preload import preload_reconcile
@@ -60,4 +61,5 @@ RECONCILE: JobKind[ReconcileParams, None] = JobKind(
     setup=no_setup,
     secrets=no_secrets,
     plans_only=True,
+    undecided=restore_undecided,
 )
