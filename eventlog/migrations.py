@@ -240,7 +240,42 @@ _V4_STATEMENTS = (
 )
 _V4 = Migration(4, sqlite=_V4_STATEMENTS, postgres=_V4_STATEMENTS)
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4)
+
+# Items and steps in the order they were planned: version 1 kept them ordered by their keys (page ids, so
+# at random), and each commit of a running job rewrote one page per item or step it touched. Workers take
+# items in plan order, so the rows a commit touches now lie side by side, on a few pages. The old primary
+# key stays unique (the projector's upserts and lookups go through it). PostgreSQL keeps its rows in heaps,
+# in the order they were written, whatever the key: nothing to change there.
+def _in_plan_order(table: str, key: str, indexes: tuple[str, ...]) -> tuple[str, ...]:
+    """SQLite statements remaking version 1's `table` (a table without row ids keyed by `key`) as a table
+    with row ids where `key` is unique, its rows copied in plan order, its `indexes` made again."""
+    old = next(s for s in _V1.sqlite if s.startswith(f"CREATE TABLE {table} ("))
+    new = old.replace(f"CREATE TABLE {table} (", f"CREATE TABLE {table}_v5 (", 1)
+    new = new.replace(f"PRIMARY KEY ({key})", f"UNIQUE ({key})", 1).replace(", WITHOUT ROWID", "", 1)
+    assert new.count("UNIQUE") == 1 and "WITHOUT ROWID" not in new, f"version 1's {table} changed"
+    return (
+        new,
+        f"INSERT INTO {table}_v5 SELECT * FROM {table} ORDER BY planned_seq",
+        f"DROP TABLE {table}",
+        f"ALTER TABLE {table}_v5 RENAME TO {table}",
+        *indexes,
+    )
+
+
+_V5 = Migration(
+    5,
+    sqlite=(
+        *_in_plan_order(
+            "items",
+            "job_id, item_key",
+            ("CREATE INDEX items_by_status ON items (job_id, status, planned_seq)",),
+        ),
+        *_in_plan_order("steps", "job_id, item_key, step_key", ()),
+    ),
+    postgres=(),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5)
 """Forward migrations in order; the last one's version is the schema this paydesk writes."""
 
 
