@@ -241,38 +241,63 @@ _V4_STATEMENTS = (
 _V4 = Migration(4, sqlite=_V4_STATEMENTS, postgres=_V4_STATEMENTS)
 
 
-# Items and steps in the order they were planned: version 1 kept them ordered by their keys (page ids, so
-# at random), and each commit of a running job rewrote one page per item or step it touched. Workers take
-# items in plan order, so the rows a commit touches now lie side by side, on a few pages. The old primary
-# key stays unique (the projector's upserts and lookups go through it). PostgreSQL keeps its rows in heaps,
-# in the order they were written, whatever the key: nothing to change there.
-def _in_plan_order(table: str, key: str, indexes: tuple[str, ...]) -> tuple[str, ...]:
-    """SQLite statements remaking version 1's `table` (a table without row ids keyed by `key`) as a table
-    with row ids where `key` is unique, its rows copied in plan order, its `indexes` made again."""
-    old = next(s for s in _V1.sqlite if s.startswith(f"CREATE TABLE {table} ("))
-    new = old.replace(f"CREATE TABLE {table} (", f"CREATE TABLE {table}_v5 (", 1)
-    new = new.replace(f"PRIMARY KEY ({key})", f"UNIQUE ({key})", 1).replace(", WITHOUT ROWID", "", 1)
-    assert new.count("UNIQUE") == 1 and "WITHOUT ROWID" not in new, f"version 1's {table} changed"
-    return (
-        new,
-        f"INSERT INTO {table}_v5 SELECT * FROM {table} ORDER BY planned_seq",
-        f"DROP TABLE {table}",
-        f"ALTER TABLE {table}_v5 RENAME TO {table}",
-        *indexes,
-    )
-
-
+# Items and steps in the order they were planned, a step's plan apart from its state. Version 1 kept items
+# and steps ordered by their keys (page ids, so at random), each step's plan and state in one row: every
+# commit of a running job rewrote a page for each item and step it touched. Workers take items in plan
+# order, so the rows a commit touches now lie side by side, and a step's events after its plan rewrite
+# only its small `step_states` row (keyed by the step's `planned_seq`, the seq of the event that made it,
+# which no other step shares). The old primary keys stay unique: the projector's upserts and lookups go
+# through them. PostgreSQL keeps rows in heaps, in the order they were written: it only splits the steps.
+_STEP_STATES = """CREATE TABLE step_states (
+    planned_seq {integer} PRIMARY KEY, status TEXT NOT NULL, attempts {integer} NOT NULL, value TEXT,
+    reason TEXT, last_error TEXT, error_code TEXT, http_status {integer}, retryable {integer},
+    request_id TEXT, page_id TEXT, started_at TEXT, finished_at TEXT, updated_seq {integer} NOT NULL
+){strict}"""
+_STATE_COLUMNS = (
+    "status, attempts, value, reason, last_error, error_code, http_status, retryable, request_id, page_id, "
+    "started_at, finished_at, updated_seq"
+)
+_PLAN_COLUMNS = (
+    "job_id, item_key, step_key, kind, data_source, label, target, property, before, after, depends_on, "
+    "planned_seq"
+)
 _V5 = Migration(
     5,
     sqlite=(
-        *_in_plan_order(
-            "items",
-            "job_id, item_key",
-            ("CREATE INDEX items_by_status ON items (job_id, status, planned_seq)",),
-        ),
-        *_in_plan_order("steps", "job_id, item_key, step_key", ()),
+        """CREATE TABLE items_v5 (
+            job_id TEXT NOT NULL, item_key TEXT NOT NULL, label TEXT NOT NULL, kind TEXT NOT NULL,
+            data TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL, last_error TEXT,
+            skip_reason TEXT,
+            n_planned INTEGER NOT NULL, n_started INTEGER NOT NULL, n_succeeded INTEGER NOT NULL,
+            n_skipped INTEGER NOT NULL, n_failed INTEGER NOT NULL, n_blocked INTEGER NOT NULL,
+            n_cancelled INTEGER NOT NULL,
+            planned_seq INTEGER NOT NULL, updated_seq INTEGER NOT NULL,
+            UNIQUE (job_id, item_key)
+        ) STRICT""",
+        "INSERT INTO items_v5 SELECT * FROM items ORDER BY planned_seq",
+        "DROP TABLE items",
+        "ALTER TABLE items_v5 RENAME TO items",
+        "CREATE INDEX items_by_status ON items (job_id, status, planned_seq)",
+        """CREATE TABLE steps_v5 (
+            job_id TEXT NOT NULL, item_key TEXT NOT NULL, step_key TEXT NOT NULL, kind TEXT NOT NULL,
+            data_source TEXT NOT NULL, label TEXT NOT NULL, target TEXT NOT NULL, property TEXT,
+            before TEXT NOT NULL, after TEXT NOT NULL, depends_on TEXT NOT NULL,
+            planned_seq INTEGER PRIMARY KEY,
+            UNIQUE (job_id, item_key, step_key)
+        ) STRICT""",
+        _STEP_STATES.format(integer="INTEGER", strict=" STRICT"),
+        f"INSERT INTO steps_v5 ({_PLAN_COLUMNS}) SELECT {_PLAN_COLUMNS} FROM steps ORDER BY planned_seq",
+        f"INSERT INTO step_states (planned_seq, {_STATE_COLUMNS}) "
+        f"SELECT planned_seq, {_STATE_COLUMNS} FROM steps ORDER BY planned_seq",
+        "DROP TABLE steps",
+        "ALTER TABLE steps_v5 RENAME TO steps",
     ),
-    postgres=(),
+    postgres=(
+        _STEP_STATES.format(integer="BIGINT", strict=""),
+        f"INSERT INTO step_states (planned_seq, {_STATE_COLUMNS}) "
+        f"SELECT planned_seq, {_STATE_COLUMNS} FROM steps",
+        "ALTER TABLE steps " + ", ".join(f"DROP COLUMN {column}" for column in _STATE_COLUMNS.split(", ")),
+    ),
 )
 
 MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5)

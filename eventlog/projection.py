@@ -64,7 +64,9 @@ class Changes:
     """Rows changed since the last `take_changes`, each once (written whole), plus preloads to insert.
 
     `moved_jobs` and `moved_items` name the rows among them whose indexed columns may have changed (a job's
-    `created_seq`, an item's `status`): the others can be written without touching those indexes."""
+    `created_seq`, an item's `status`): the others can be written without touching those indexes.
+    `planned_steps` names the steps whose plan (the columns of `steps`, not of `step_states`) is new or
+    changed."""
 
     jobs: list[JobRow] = field(default_factory=list)
     items: list[ItemRow] = field(default_factory=list)
@@ -72,6 +74,7 @@ class Changes:
     preloads: list[PreloadRow] = field(default_factory=list)
     moved_jobs: set[str] = field(default_factory=set)
     moved_items: set[tuple[str, str]] = field(default_factory=set)
+    planned_steps: set[tuple[str, str, str]] = field(default_factory=set)
 
 
 Scope = tuple[JobRow, ItemRow, StepRow]
@@ -145,6 +148,7 @@ class Projector:
         self._preloads: list[PreloadRow] = []
         self._moved_jobs: set[str] = set()
         self._moved_items: set[tuple[str, str]] = set()
+        self._planned_steps: set[tuple[str, str, str]] = set()
 
     # --- driving the fold ---------------------------------------------------------------------------------
 
@@ -185,9 +189,10 @@ class Projector:
             self._preloads,
             self._moved_jobs,
             self._moved_items,
+            self._planned_steps,
         )
         self._dirty_jobs, self._dirty_items, self._dirty_steps, self._preloads = {}, {}, {}, []
-        self._moved_jobs, self._moved_items = set(), set()
+        self._moved_jobs, self._moved_items, self._planned_steps = set(), set(), set()
         return changes
 
     def size(self) -> int:
@@ -250,6 +255,7 @@ class Projector:
         step = None if self._complete else self._source.load_step(job_id, item_key, step_key)
         if step is None:
             step = StepRow(job_id, item_key, step_key, planned_seq=seq)
+            self._planned_steps.add(key)
             item.n_planned += 1
             job.steps_planned += 1
             self._restatus(job, item)
@@ -383,6 +389,7 @@ class Projector:
         self, seq: int, _a: str, job_id: str, item_key: Any, step_key: Any, _o: Any, p: Any
     ) -> None:
         step = self._scope(seq, job_id, item_key, step_key)[2]
+        self._planned_steps.add((job_id, item_key or "", step_key or ""))
         step.kind, step.target, step.property = p["kind"], p["target"], p["property"]
         step.data_source, step.label = p.get("data_source", ""), p.get("label", "")
         before, after = p["before"], p["after"]

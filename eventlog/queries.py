@@ -14,6 +14,7 @@ from eventlog.rows import (
     JOB_COLUMNS,
     PRELOAD_COLUMNS,
     STEP_COLUMNS,
+    STEPS_JOINED,
     ItemRow,
     JobRow,
     PreloadRow,
@@ -29,9 +30,10 @@ ITEMS_BY_STATUS = (
     f"SELECT {', '.join(ITEM_COLUMNS)} FROM items WHERE job_id = ? AND status = ? "
     "ORDER BY planned_seq LIMIT ?"
 )
-STEPS_OF_JOB = f"SELECT {', '.join(STEP_COLUMNS)} FROM steps WHERE job_id = ? ORDER BY planned_seq"
+STEPS_OF_JOB = f"SELECT {', '.join(STEP_COLUMNS)} FROM {STEPS_JOINED} WHERE job_id = ? ORDER BY planned_seq"
 STEPS_OF_ITEM = (
-    f"SELECT {', '.join(STEP_COLUMNS)} FROM steps WHERE job_id = ? AND item_key = ? ORDER BY planned_seq"
+    f"SELECT {', '.join(STEP_COLUMNS)} FROM {STEPS_JOINED} WHERE job_id = ? AND item_key = ? "
+    "ORDER BY planned_seq"
 )
 PRELOADS_OF_JOB = f"SELECT {', '.join(PRELOAD_COLUMNS)} FROM preloads WHERE job_id = ? ORDER BY seq"
 EVENTS_AFTER = f"SELECT {RECORD_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?"

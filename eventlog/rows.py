@@ -164,4 +164,14 @@ PRELOAD_COLUMNS = columns(PreloadRow)
 JOB_KEY = ("job_id",)
 ITEM_KEY = ("job_id", "item_key")
 STEP_KEY = ("job_id", "item_key", "step_key")
+STEP_STATE_COLUMNS = (
+    *STEP_COLUMNS[STEP_COLUMNS.index("status") : STEP_COLUMNS.index("planned_seq")],
+    "updated_seq",
+)
+"""What a step's events after its plan change, kept apart in `step_states` (keyed by `planned_seq`), so
+that a running job's commits rewrite only these small rows, not the step's plan."""
+STEP_PLAN_COLUMNS = tuple(column for column in STEP_COLUMNS if column not in STEP_STATE_COLUMNS)
+"""What a step's plan sets once, kept in `steps`."""
+STEPS_JOINED = "steps JOIN step_states USING (planned_seq)"
+"""Where a whole `StepRow` is read from."""
 PRELOAD_KEY = ("seq",)

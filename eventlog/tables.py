@@ -26,6 +26,9 @@ from eventlog.rows import (
     PRELOAD_COLUMNS,
     STEP_COLUMNS,
     STEP_KEY,
+    STEP_PLAN_COLUMNS,
+    STEP_STATE_COLUMNS,
+    STEPS_JOINED,
     ItemRow,
     JobRow,
     PreloadRow,
@@ -39,12 +42,16 @@ PROJECTION_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "steps": (STEP_COLUMNS, STEP_KEY),
     "preloads": (PRELOAD_COLUMNS, ("seq",)),
 }
-"""Table name → (columns in order, primary key)."""
+"""Projection name → (columns in order, primary key). Each is a table, but for `steps`: its plans and
+their states, kept in two tables (`STEPS_JOINED`)."""
+
+_FROM = {"steps": STEPS_JOINED}
+_STORED = ("jobs", "items", "steps", "step_states", "preloads")
 
 
 def _select(table: str, columns: tuple[str, ...], key: tuple[str, ...]) -> str:
     where = " AND ".join(f"{c} = ?" for c in key)
-    return f"SELECT {', '.join(columns)} FROM {table} WHERE {where}"
+    return f"SELECT {', '.join(columns)} FROM {_FROM.get(table, table)} WHERE {where}"
 
 
 def _on_conflict(columns: tuple[str, ...], key: tuple[str, ...], kept: tuple[str, ...] = ()) -> str:
@@ -70,7 +77,8 @@ _UPSERT_JOBS = _upsert("jobs", JOB_COLUMNS, JOB_KEY, JobRow)
 _UPSERT_JOBS_IN_PLACE = _upsert("jobs", JOB_COLUMNS, JOB_KEY, JobRow, _JOB_INDEXED)
 _UPSERT_ITEMS = _upsert("items", ITEM_COLUMNS, ITEM_KEY, ItemRow)
 _UPSERT_ITEMS_IN_PLACE = _upsert("items", ITEM_COLUMNS, ITEM_KEY, ItemRow, _ITEM_INDEXED)
-_UPSERT_STEPS = _upsert("steps", STEP_COLUMNS, STEP_KEY, StepRow)
+_UPSERT_STEP_PLANS = _upsert("steps", STEP_PLAN_COLUMNS, STEP_KEY, StepRow)
+_UPSERT_STEP_STATES = _upsert("step_states", ("planned_seq", *STEP_STATE_COLUMNS), ("planned_seq",), StepRow)
 _INSERT_PRELOADS = BulkInsert("preloads", PRELOAD_COLUMNS, nullable=nullable(PreloadRow))
 _SELECT_JOB = _select("jobs", JOB_COLUMNS, JOB_KEY)
 _SELECT_ITEM = _select("items", ITEM_COLUMNS, ITEM_KEY)
@@ -78,7 +86,8 @@ _SELECT_STEP = _select("steps", STEP_COLUMNS, STEP_KEY)
 
 job_values = attrgetter(*JOB_COLUMNS)
 item_values = attrgetter(*ITEM_COLUMNS)
-step_values = attrgetter(*STEP_COLUMNS)
+step_plan_values = attrgetter(*STEP_PLAN_COLUMNS)
+step_state_values = attrgetter("planned_seq", *STEP_STATE_COLUMNS)
 preload_values = attrgetter(*PRELOAD_COLUMNS)
 
 
@@ -127,7 +136,11 @@ def write_changes(conn: Connection, changes: Changes, position: int) -> None:
         if rest:
             _UPSERT_ITEMS_IN_PLACE.run(conn, flat_values(map(item_values, rest)))
     if changes.steps:
-        _UPSERT_STEPS.run(conn, flat_values(map(step_values, changes.steps)))
+        planned = changes.planned_steps
+        if planned:
+            plans = [step for step in changes.steps if (step.job_id, step.item_key, step.step_key) in planned]
+            _UPSERT_STEP_PLANS.run(conn, flat_values(map(step_plan_values, plans)))
+        _UPSERT_STEP_STATES.run(conn, flat_values(map(step_state_values, changes.steps)))
     if changes.preloads:
         _INSERT_PRELOADS.run(conn, flat_values(map(preload_values, changes.preloads)))
     set_position(conn, position)
@@ -144,7 +157,7 @@ def position(conn: Connection) -> int:
 
 def clear(conn: Connection) -> None:
     """Empty every projection table and reset the position (inside the caller's transaction)."""
-    for table in PROJECTION_TABLES:
+    for table in _STORED:
         conn.execute(f"DELETE FROM {table}")
     set_position(conn, 0)
 
@@ -152,7 +165,9 @@ def clear(conn: Connection) -> None:
 def rows_in_order(conn: Connection, table: str) -> Cursor:
     """Every row of a projection table, ordered by its primary key (for comparisons)."""
     columns, key = PROJECTION_TABLES[table]
-    return conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {', '.join(key)}")
+    return conn.execute(
+        f"SELECT {', '.join(columns)} FROM {_FROM.get(table, table)} ORDER BY {', '.join(key)}"
+    )
 
 
 def snapshot(conn: Connection) -> dict[str, list[tuple[Any, ...]]]:

@@ -49,3 +49,48 @@ def drop_append_only_triggers(location: str | Path) -> list[str]:
 def tamper(location: str | Path, *statements: str) -> None:
     """Drop the append-only triggers, then run `statements` (an edit of the log's past)."""
     raw_execute(location, *drop_append_only_triggers(location), *statements)
+
+
+_STEP_STATE_COLUMNS = (
+    "status", "attempts", "value", "reason", "last_error", "error_code", "http_status", "retryable",
+    "request_id", "page_id", "started_at", "finished_at", "updated_seq",
+)  # fmt: skip
+_PG_TYPES = {"attempts": "BIGINT", "http_status": "BIGINT", "retryable": "BIGINT", "updated_seq": "BIGINT"}
+
+
+def schema_4_layout(location: str | Path) -> list[str]:
+    """Statements putting back the projection tables schema version 5 remade, as version 4 kept them: items
+    and steps without row ids, in key order, each step's plan and state in one row (for a test that makes a
+    log of an older schema out of a new one; its version rows are for the caller to remove)."""
+    from eventlog import schema  # the statements that made them
+
+    v1 = schema.MIGRATIONS[0].statements_for("postgresql" if is_url(location) else "sqlite")
+    state = ", ".join(_STEP_STATE_COLUMNS)
+    if is_url(location):
+        return [
+            *(
+                f"ALTER TABLE steps ADD COLUMN {column} {_PG_TYPES.get(column, 'TEXT')}"
+                for column in _STEP_STATE_COLUMNS
+            ),
+            f"UPDATE steps SET ({state}) = "
+            f"(SELECT {state} FROM step_states s WHERE s.planned_seq = steps.planned_seq)",
+            "DROP TABLE step_states",
+        ]
+
+    def create(table: str) -> str:
+        return next(s for s in v1 if s.startswith(f"CREATE TABLE {table} ("))
+
+    plan = "job_id, item_key, step_key, kind, data_source, label, target, property, before, after, depends_on"
+    return [
+        "ALTER TABLE items RENAME TO items_v5",
+        create("items"),
+        "INSERT INTO items SELECT * FROM items_v5 ORDER BY job_id, item_key",
+        "DROP TABLE items_v5",
+        "CREATE INDEX items_by_status ON items (job_id, status, planned_seq)",
+        "ALTER TABLE steps RENAME TO steps_v5",
+        create("steps"),
+        f"INSERT INTO steps ({plan}, {state}, planned_seq) SELECT {plan}, {state}, planned_seq"
+        " FROM steps_v5 JOIN step_states USING (planned_seq) ORDER BY job_id, item_key, step_key",
+        "DROP TABLE steps_v5",
+        "DROP TABLE step_states",
+    ]

@@ -21,7 +21,7 @@ from eventlog import (
     schema,
 )
 from eventlog.schema import Migration
-from tests.eventlog.backends import REFUSED_CHANGES, raw_execute, raw_rows
+from tests.eventlog.backends import REFUSED_CHANGES, raw_execute, raw_rows, schema_4_layout
 from tests.eventlog.eventlog_histories import OP, planned_job, small_history
 from tests.pgserver import PgServer
 
@@ -226,6 +226,7 @@ def test_a_log_of_schema_3_keeps_one_index_on_its_events_and_finds_an_items_even
         of_item = [s.seq for s in log.events_of_item("job-1", item_key)]
     raw_execute(
         log_location,
+        *schema_4_layout(log_location),
         "DROP INDEX events_by_job",
         "CREATE INDEX events_by_job ON events (job_id, seq)",
         "CREATE INDEX events_by_item ON events (job_id, item_key, seq) WHERE item_key IS NOT NULL",

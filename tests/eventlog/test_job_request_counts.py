@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from eventlog import EventLog, GatewayStats, JobCreated, OlderSchema, schema
-from tests.eventlog.backends import raw_execute, raw_rows
+from tests.eventlog.backends import raw_execute, raw_rows, schema_4_layout
 
 
 def _job_with_two_runs(path: str | Path) -> None:
@@ -32,6 +32,7 @@ def _as_written_by_schema_1(location: str | Path) -> None:
     """What the release before left: the last run's counts in the projection, schema version 1."""
     raw_execute(
         location,
+        *schema_4_layout(location),
         "UPDATE jobs SET reads = 4, writes = 0, throttles = 0, wait_ms = 3",
         "DELETE FROM paydesk_schema WHERE version > 1",
         "DROP TABLE rate_slots",  # what later versions added, and the indexes they replaced

@@ -1,4 +1,5 @@
-"""Items and steps are kept in the order they were planned (schema version 5), on small pages.
+"""Items and steps are kept in the order they were planned, a step's plan apart from its state (schema
+version 5), on small pages.
 
 A running job's commits each touch the rows of the few items its workers hold. Kept in key order (page ids,
 at random), each of those rows sat on a page of its own, and every commit rewrote all of them in the WAL
@@ -25,6 +26,7 @@ from eventlog import (
 )
 from eventlog.rows import ITEM_COLUMNS
 from eventlog.tables import snapshot
+from tests.eventlog.backends import raw_execute, schema_4_layout
 
 OP = "ops@example.com"
 JOB = "job-1"
@@ -120,37 +122,21 @@ def test_a_running_jobs_commit_rewrites_a_few_small_pages(tmp_path: Path) -> Non
         job = log.job(JOB)
     assert job is not None and job.steps_succeeded == sum(len(steps) for _, steps in plan)
     assert page == schema.PAGE_SIZE == 1024
-    # Measured: 27 frames of 1,024 bytes a commit (28 KB); in key order on 4,096-byte pages, 31 frames
-    # (127 KB). About a third of the new figure is the events themselves and their index.
-    assert frames * (page + 24) / commits < 48 * 1024
+    # Measured: 19 frames of 1,024 bytes a commit (20 KB). Steps and items in key order, each step's plan
+    # and state in one row: 31 frames of 4,096 bytes (127 KB); in plan order, in one row, 1,024-byte pages:
+    # 27 frames (28 KB). About a third of it is the events themselves and their index.
+    assert frames * (page + 24) / commits < 24 * 1024
 
 
 def _as_written_by_schema_4(path: Path) -> None:
-    """Items and steps as version 4 kept them: tables without row ids, in key order."""
-    v1 = schema.MIGRATIONS[0].sqlite
-    statements = ["BEGIN"]
-    for table in ("items", "steps"):
-        create = next(s for s in v1 if s.startswith(f"CREATE TABLE {table} ("))
-        statements += [
-            f"ALTER TABLE {table} RENAME TO {table}_v5",
-            create,
-            f"INSERT INTO {table} SELECT * FROM {table}_v5",
-            f"DROP TABLE {table}_v5",
-        ]
-    statements += [
-        "CREATE INDEX items_by_status ON items (job_id, status, planned_seq)",
-        "DELETE FROM paydesk_schema WHERE version > 4",
-        "COMMIT",
-    ]
-    conn = sqlite3.connect(path, isolation_level=None)
-    for statement in statements:
-        conn.execute(statement)
-    conn.close()
+    raw_execute(path, *schema_4_layout(path), "DELETE FROM paydesk_schema WHERE version > 4")
 
 
 def _layout(path: Path) -> dict[str, str]:
     conn = sqlite3.connect(path)
-    found = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE name IN ('items', 'steps')"))
+    found = dict(
+        conn.execute("SELECT name, sql FROM sqlite_master WHERE name IN ('items', 'steps', 'step_states')")
+    )
     conn.close()
     return found
 
@@ -178,7 +164,8 @@ def test_a_log_of_schema_4_is_remade_in_plan_order_with_its_rows_unchanged(tmp_p
         assert log.replay_check().ok and log.verify().ok
         pending = [row for row in before["items"] if row[ITEM_COLUMNS.index("status")] == "pending"]
         assert len(log.items(JOB, status="pending")) == len(pending) > 0  # items_by_status made again
+    assert sorted(_layout(path)) == ["items", "step_states", "steps"]
     assert not any("WITHOUT ROWID" in sql for sql in _layout(path).values())
-    for table in ("items", "steps"):
+    for table in ("items", "steps", "step_states"):
         seqs = _keys_by_rowid(path, table)
         assert seqs == sorted(seqs) and len(seqs) == len(set(seqs))
