@@ -20,7 +20,7 @@ class LogFileError(EventLogError):
 
     def __init__(self, path: Path | str, reason: str) -> None:
         self.path = path
-        self.reason = reason
+        self.reason = " ".join(reason.split())  # one line, whatever SQLite quoted (a damaged schema's SQL)
         super().__init__(self._describe())
 
     def _describe(self) -> str:

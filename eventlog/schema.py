@@ -242,6 +242,9 @@ def _connect(
     except sqlite3.DatabaseError as err:
         conn.close()
         raise DamagedLog(path, f"SQLite says: {err}") from None
+    except UnicodeDecodeError:  # a damaged page's text, which SQLite hands over as it is
+        conn.close()
+        raise DamagedLog(path, "a text in it is not UTF-8") from None
     except BaseException:
         conn.close()
         raise

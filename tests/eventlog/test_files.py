@@ -126,3 +126,10 @@ def test_two_writers_opening_a_new_log_at_once_both_open_it(tmp_path: Path) -> N
         for thread in threads:
             thread.join()
         assert not errors, errors
+
+
+def test_a_reason_quoting_sqlite_is_told_in_one_line(tmp_path: Path) -> None:
+    """Found fuzzing damaged logs: SQLite quotes a damaged schema's SQL, newlines and all, in its message."""
+    said = "malformed database schema (events) - near 'x':\n  CREATE TABLE events (\n    seq INTEGER\n  )"
+    error = DamagedLog(tmp_path / "log.sqlite", f"SQLite says: {said}")
+    assert "\n" not in str(error) and "CREATE TABLE events ( seq INTEGER )" in str(error)

@@ -9,6 +9,7 @@ and the file's bytes are left exactly as they were.
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -59,7 +60,9 @@ class Pristine(bytes):
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """A real log of 40 jobs (160 events, several SQLite pages), checkpointed into one file."""
     path = tmp_path_factory.mktemp("pristine") / "log.sqlite"
-    with EventLog(path) as log:
+    with EventLog(
+        path, clock=lambda: datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
+    ) as log:  # the same bytes each run
         log.append(history(40))  # type: ignore[arg-type]
     assert (
         not path.with_name("log.sqlite-wal").exists() or path.with_name("log.sqlite-wal").stat().st_size == 0
@@ -131,6 +134,22 @@ def test_bytes_flipped_inside_a_log_never_crash_a_read_command(
     for where, mask in flips:
         damaged[int(where * len(damaged))] ^= mask
     check(tmp_path, bytes(damaged), capsys)  # exit 0, 1 or (verify) 2; one line; the bytes unchanged
+
+
+def test_a_schema_damaged_into_text_that_is_not_utf8_is_refused_in_one_line(
+    tmp_path: Path, pristine: bytes, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by the flips above: SQLite's message about a malformed schema quotes the damaged SQL, bytes
+    that are not UTF-8 included, and Python's sqlite3 then fails to decode the message itself
+    (`UnicodeDecodeError`, not an SQLite error): `paydesk jobs` said "internal error"."""
+    path = tmp_path / "made.sqlite"
+    path.write_bytes(pristine)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA writable_schema = ON")
+    damaged = b"CREATE TABLE preloads (seq INTEGER PRIMARY KEY, job_id \xdfEXT) STRICT"  # its "T" damaged
+    conn.execute("UPDATE sqlite_master SET sql = CAST(? AS TEXT) WHERE name = 'preloads'", (damaged,))
+    conn.close()
+    assert check(tmp_path, path.read_bytes(), capsys) == {1}
 
 
 def sqlite_file(tmp_path: Path, statements: list[str]) -> bytes:
