@@ -20,12 +20,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Static, Tree
+from textual.widgets import DataTable, Static
 
 from console.hosting import EngineSnapshot
 from console.screens.actions import WRITING, bindings
 from console.screens.base import PaydeskScreen
-from console.screens.cascade_view import show_cascade
+from console.screens.cascade_view import CascadeTree, Labelled, labelled
 from console.screens.data import (
     ITEM_COLUMNS,
     OUTCOMES,
@@ -71,6 +71,7 @@ class Opening:
 
     rows: Rows
     first_steps: list[StepRow]
+    first_cascade: list[Labelled]
 
 
 def read_opening(log: Projections, job_id: str) -> Opening:
@@ -78,7 +79,7 @@ def read_opening(log: Projections, job_id: str) -> Opening:
     rows = read_rows(log, job_id, None)
     items = rows[1]
     first_steps = log.steps(job_id, items[0].item_key) if items else []
-    return Opening(rows, first_steps)
+    return Opening(rows, first_steps, labelled(cascade(first_steps)))
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ class JobScreen(PaydeskScreen):
         with Horizontal(id="panes"):
             table: DataTable[Text] = ListTable(id="items")
             yield table
-            tree: Tree[str] = Tree("cascade", id="cascade")
+            tree = CascadeTree("cascade", id="cascade")
             tree.show_root = False  # before it mounts: its cursor stays on no line, whatever it shows first
             yield tree
         yield self.status_bar()
@@ -154,7 +155,7 @@ class JobScreen(PaydeskScreen):
                 first = self.items[0]
                 self._cascade_source = (first.item_key, first)
                 self._cascade_shown = (first.item_key, opening.first_steps)
-                show_cascade(self.query_one("#cascade", Tree), cascade(opening.first_steps))
+                self.query_one("#cascade", CascadeTree).show(opening.first_cascade)
             if self.job is None or self.job.finished_at is None:
                 # It may have moved between the read and now, unheard (only a screen showing is told): read
                 # it again soon, not at once: the frame just composed shows what the operator asked for.
@@ -311,15 +312,21 @@ class JobScreen(PaydeskScreen):
         job_id = self.job_id
         travelling = self.travelling
 
-        def query(log: EventLog) -> list[StepRow]:
-            source: Projections = self._view if travelling and self._view is not None else log
-            return source.steps(job_id, item_key)
+        shown = self._cascade_shown
 
-        steps: list[StepRow] = await self.console.reader.read(query, [])
+        def query(log: EventLog) -> tuple[list[StepRow], list[Labelled] | None]:
+            """The item's steps, and what the tree shows of them unless it shows them already (shaped here,
+            on the reader thread, not on the UI loop the keys need)."""
+            source: Projections = self._view if travelling and self._view is not None else log
+            steps = source.steps(job_id, item_key)
+            return steps, None if shown == (item_key, steps) else labelled(cascade(steps))
+
+        nothing: tuple[list[StepRow], list[Labelled] | None] = ([], [])
+        steps, nodes = await self.console.reader.read(query, nothing)
         if not self.on_stack or self._cascade_shown == (item_key, steps):
             return
         self._cascade_shown = (item_key, steps)
-        show_cascade(self.query_one("#cascade", Tree), cascade(steps))
+        self.query_one("#cascade", CascadeTree).show(nodes if nodes is not None else labelled(cascade(steps)))
 
     # ---- actions ----------------------------------------------------------------------------------------
 

@@ -16,6 +16,8 @@ import pytest
 from textual.widgets import DataTable, Static, Tree
 
 from console.app import PaydeskApp
+from console.screens.cascade_view import labelled
+from console.screens.data import cascade
 from console.screens.job import JobScreen, Opening
 from console.screens.jobs import JobsScreen
 from eventlog import EventLog
@@ -98,7 +100,7 @@ async def test_a_job_opened_from_rows_read_before_it_finished_is_read_again(log_
         assert row is not None and row.finished_at is not None
         running = replace(row, status="running", finished_at=None)
         stale = [replace(item, status="running") for item in items]
-        app.push_screen(JobScreen(job_id, Opening((running, stale, 0, {}), steps)))
+        app.push_screen(JobScreen(job_id, Opening((running, stale, 0, {}), steps, labelled(cascade(steps)))))
         await wait_until(pilot, lambda: showing(app, JobScreen))
         screen = app.screen
         assert isinstance(screen, JobScreen)
