@@ -2,12 +2,17 @@
 
 Rebuilding a `Tree` changes its size and so lays out the whole screen, which redraws every widget on it:
 moving the cursor through items of the same shape (a payable with as many payout items) only relabels the
-nodes, which repaints the lines that changed.
+nodes, which repaints the tree once.
+
+What the tree shows (`labelled`: each node's label and step key) is made where the steps are read, on the
+reader thread: a payable of 100 payout items has some 200 steps, and shaping them on the UI loop at each
+cursor move took the time the next key needed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual.widgets import Tree
@@ -17,34 +22,67 @@ from console.screens.data import CascadeNode
 from eventlog import printable
 
 
-def show_cascade(tree: Tree[str], roots: Sequence[CascadeNode]) -> None:
-    """Make `tree` show `roots` (each step above the steps it depends on)."""
-    if _same_shape(list(tree.root.children), roots):
-        _relabel(list(tree.root.children), roots)
-        return
-    tree.clear()
-    tree.root.expand()
-    for root in roots:
-        _add(tree.root, root)
+@dataclass(frozen=True)
+class Labelled:
+    """A node as the tree shows it: its label (shown literally), its step's key and the nodes below."""
+
+    label: Text
+    key: str
+    children: tuple[Labelled, ...]
 
 
-def _same_shape(nodes: Sequence[TreeNode[str]], wanted: Sequence[CascadeNode]) -> bool:
+def labelled(roots: Sequence[CascadeNode]) -> list[Labelled]:
+    """The labels of `roots` and of every node below (pure: runs on any thread)."""
+    return [
+        Labelled(Text(printable(node.text)), node.step.step_key, tuple(labelled(node.children)))
+        for node in roots
+    ]
+
+
+class CascadeTree(Tree[str]):
+    def show(self, roots: Sequence[Labelled]) -> None:
+        """Show `roots` (each step above the steps it depends on): relabelled in place when the tree has
+        their shape, else rebuilt."""
+        if _same_shape(list(self.root.children), roots):
+            changed: list[tuple[TreeNode[str], Text]] = []
+            _relabel(list(self.root.children), roots, changed)
+            if changed:
+                self._set_labels(changed)
+            return
+        self.clear()
+        self.root.expand()
+        for root in roots:
+            _add(self.root, root)
+
+    def _set_labels(self, changed: Sequence[tuple[TreeNode[str], Text]]) -> None:
+        """Relabel nodes and repaint the tree once. `TreeNode.set_label` queues a repaint of the node's lines
+        for each node (a message each, and a scan of the visible lines): 200 of them at each cursor move
+        through payables of 100 payout items. What it does to the node is done here (textual 8.x: the label,
+        and the count of updates that keys the tree's cache of rendered lines)."""
+        for node, label in changed:
+            node._label = self.process_label(label)
+            node._updates += 1
+        self.refresh()
+
+
+def _same_shape(nodes: Sequence[TreeNode[str]], wanted: Sequence[Labelled]) -> bool:
     return len(nodes) == len(wanted) and all(
         _same_shape(list(node.children), below.children) for node, below in zip(nodes, wanted, strict=True)
     )
 
 
-def _relabel(nodes: Sequence[TreeNode[str]], wanted: Sequence[CascadeNode]) -> None:
+def _relabel(
+    nodes: Sequence[TreeNode[str]], wanted: Sequence[Labelled], changed: list[tuple[TreeNode[str], Text]]
+) -> None:
     for node, below in zip(nodes, wanted, strict=True):
-        label = Text(printable(below.text))
-        if node.label != label:
-            node.set_label(label)
-        node.data = below.step.step_key
-        _relabel(list(node.children), below.children)
+        if node.label != below.label:
+            changed.append((node, below.label))
+        node.data = below.key
+        _relabel(list(node.children), below.children, changed)
 
 
-def _add(parent: TreeNode[str], node: CascadeNode) -> None:
-    child = parent.add(Text(printable(node.text)), data=node.step.step_key, expand=True)
+def _add(parent: TreeNode[str], node: Labelled) -> None:
+    child = parent.add(node.label, data=node.key, expand=True)
     if not node.children:
         child.allow_expand = False
     for below in node.children:

@@ -1,5 +1,10 @@
 """The Job screen: the job's figures, its items filterable by outcome, and the selected item's cascade.
 
+A job is opened from what `read_opening` read first (on the reader thread, before the screen is pushed): the
+screen's first frame already shows the job's figures, its first items and the first item's cascade, rather
+than an empty screen and, a frame later, its rows (bench/soak.py: the two frames were most of the time an
+operator waits for a job to open beside a running job).
+
 Time travel (t, then [ ] { }) shows the same screen as the job was after one of its events: the rows are
 rebuilt from the log's events by `EventLog.as_of` (on the reader thread, which alone touches the view),
 never read from the live projections; nothing can be written meanwhile; t or escape returns to live.
@@ -15,12 +20,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Static, Tree
+from textual.widgets import DataTable, Static
 
 from console.hosting import EngineSnapshot
 from console.screens.actions import WRITING, bindings
 from console.screens.base import PaydeskScreen
-from console.screens.cascade_view import show_cascade
+from console.screens.cascade_view import CascadeTree, Labelled, labelled
 from console.screens.data import (
     ITEM_COLUMNS,
     OUTCOMES,
@@ -48,6 +53,35 @@ LEAP = 10  # events a { or } moves through
 Rows = tuple[JobRow | None, list[ItemRow], int, dict[str, str]]
 
 
+def read_rows(log: Projections, job_id: str, status: str | None) -> Rows:
+    """What the screen shows of the job: its row, its items of `status` (any: None), how many items have
+    nothing to do and the failed items' errors. Only the rows the table shows: a job of 50,000 items opens as
+    fast as one of 50."""
+    idle = nothing_to_do_items(log, job_id)
+    items = log.items(job_id, status, limit=MAX_ROWS + 1)
+    if status == "skipped":  # the items with nothing to do are skipped too
+        items = (idle + items)[: MAX_ROWS + 1]
+    return log.job(job_id), items, len(idle), failures_of(log, job_id, items)
+
+
+@dataclass(frozen=True)
+class Opening:
+    """What a Job screen shows as it opens, read before it is pushed: the rows (every outcome) and the steps
+    of the first item, which the cursor starts on (its cascade)."""
+
+    rows: Rows
+    first_steps: list[StepRow]
+    first_cascade: list[Labelled]
+
+
+def read_opening(log: Projections, job_id: str) -> Opening:
+    """The Job screen's first rows (on the reader thread)."""
+    rows = read_rows(log, job_id, None)
+    items = rows[1]
+    first_steps = log.steps(job_id, items[0].item_key) if items else []
+    return Opening(rows, first_steps, labelled(cascade(first_steps)))
+
+
 @dataclass(frozen=True)
 class Moment:
     """Where time travel stands: after the job's `index`-th event of `count`, the log's event `seq`,
@@ -67,7 +101,9 @@ class JobScreen(PaydeskScreen):
     CSS_PATH = "job.tcss"
     BINDINGS: ClassVar[list[BindingType]] = list(bindings("JobScreen"))
 
-    def __init__(self, job_id: str) -> None:
+    def __init__(self, job_id: str, opening: Opening | None = None) -> None:
+        """`opening`: the job's first rows, read before (`read_opening`), shown in the screen's first frame;
+        without it the screen reads them once mounted (and shows "loading…" meanwhile)."""
         super().__init__()
         self.job_id = job_id
         self.job: JobRow | None = None
@@ -88,15 +124,20 @@ class JobScreen(PaydeskScreen):
         self._index: int | None = None  # the job's event to show, 1-based (None: not known yet)
         self._from_end = 0  # until it is known: how many events before the job's last one
         self._view: AsOfView | None = None  # the rebuilt rows (made and read on the reader thread only)
+        self._opening = opening
+        if opening is not None:
+            self.job, self.items, self.nothing_to_do, self.failures = opening.rows
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f"Job {self.job_id}"), id="title")
-        yield Static("loading…", id="summary")
-        yield Static("", id="filterbar")
+        opened = self._opening is not None
+        yield Static(self._title_text(), id="title")
+        yield Static(self._summary_text() if opened else "loading…", id="summary")
+        yield Static(self._filter_text(len(self._shown())) if opened else "", id="filterbar")
         with Horizontal(id="panes"):
             table: DataTable[Text] = ListTable(id="items")
             yield table
-            tree: Tree[str] = Tree("cascade", id="cascade")
+            tree = CascadeTree("cascade", id="cascade")
+            tree.show_root = False  # before it mounts: its cursor stays on no line, whatever it shows first
             yield tree
         yield self.status_bar()
         yield KeyBar()
@@ -104,9 +145,22 @@ class JobScreen(PaydeskScreen):
     def on_mount(self) -> None:
         table = self.query_one("#items", DataTable)
         add_columns(table, ITEM_COLUMNS)
-        self.query_one("#cascade", Tree).show_root = False
         self._columns_ready = True
-        self.reload()
+        opening, self._opening = self._opening, None
+        if opening is None:
+            self.reload()
+        else:  # shown before the first frame is composed: the rows, the cursor on the first, its cascade
+            self._show_rows()
+            if self.items:
+                first = self.items[0]
+                self._cascade_source = (first.item_key, first)
+                self._cascade_shown = (first.item_key, opening.first_steps)
+                self.query_one("#cascade", CascadeTree).show(opening.first_cascade)
+            if self.job is None or self.job.finished_at is None:
+                # It may have moved between the read and now, unheard (only a screen showing is told): read
+                # it again soon, not at once: the frame just composed shows what the operator asked for.
+                self._engine_refresh.postpone()
+                self._engine_refresh.request()
         table.focus()
 
     def log_changed(self) -> None:
@@ -126,12 +180,7 @@ class JobScreen(PaydeskScreen):
         travelling, index, from_end = self.travelling, self._index, self._from_end
 
         def rows(log: Projections) -> Rows:
-            # Only the rows the table shows: a job of 50,000 items opens as fast as one of 50.
-            idle = nothing_to_do_items(log, job_id)
-            items = log.items(job_id, status, limit=MAX_ROWS + 1)
-            if status == "skipped":  # the items with nothing to do are skipped too
-                items = (idle + items)[: MAX_ROWS + 1]
-            return log.job(job_id), items, len(idle), failures_of(log, job_id, items)
+            return read_rows(log, job_id, status)
 
         def query(log: EventLog) -> tuple[Rows, Moment | None]:
             if not travelling:
@@ -178,23 +227,37 @@ class JobScreen(PaydeskScreen):
             self._view = None
 
     def render_all(self) -> None:
+        show_text(self.query_one("#title", Static), self._title_text())
+        show_text(self.query_one("#summary", Static), self._summary_text())
+        shown = self._show_rows()
+        show_text(self.query_one("#filterbar", Static), self._filter_text(len(shown)))
+        self.show_cascade()
+
+    def _title_text(self) -> Text:
         moment = self.moment
         title = Text(f"Job {self.job_id}")
         if moment is not None:
             title.append("  ")
             title.append(moment.describe(), "reverse")
             title.append("   [ ] one event  { } ten  t live")
-        show_text(self.query_one("#title", Static), title)
+        return title
+
+    def _summary_text(self) -> Text:
+        moment = self.moment
         if self.job is None:
-            summary = Text(f"no job {self.job_id} in the log")
-        elif moment is not None:  # as it was then: "now" is the event's time, the engine's count not yet
+            return Text(f"no job {self.job_id} in the log")
+        if moment is not None:  # as it was then: "now" is the event's time, the engine's count not yet
             then = parse_time(moment.recorded_at) or self.console.now()
-            summary = job_summary(self.job, then, nothing_to_do=self.nothing_to_do)
-        else:
-            live = self.console.live_progress().get(self.job_id)
-            summary = job_summary(self.job, self.console.now(), nothing_to_do=self.nothing_to_do, live=live)
-        show_text(self.query_one("#summary", Static), summary)
-        shown = filter_items(self.items, self.outcome)[:MAX_ROWS]
+            return job_summary(self.job, then, nothing_to_do=self.nothing_to_do)
+        live = self.console.live_progress().get(self.job_id)
+        return job_summary(self.job, self.console.now(), nothing_to_do=self.nothing_to_do, live=live)
+
+    def _shown(self) -> list[ItemRow]:
+        return filter_items(self.items, self.outcome)[:MAX_ROWS]
+
+    def _show_rows(self) -> list[ItemRow]:
+        """Make the items table show the rows of the outcome chosen (only the rows that changed re-shaped)."""
+        shown = self._shown()
         changed: set[str] = set()
         for row in shown:
             failure = self.failures.get(row.item_key)
@@ -204,23 +267,24 @@ class JobScreen(PaydeskScreen):
                 changed.add(row.item_key)
         rows = [(row.item_key, self._shaped[row.item_key][1]) for row in shown]
         sync_rows(self.query_one("#items", DataTable), rows, only=changed)
+        return shown
+
+    def _filter_text(self, shown: int) -> Text:
         total = self.job.items_total if self.job else len(self.items)
         if self.job is None:
-            matching = len(shown)
+            matching = shown
         elif self.outcome == "all":
             matching = total
         else:  # the job row counts its items by status
-            matching = int(getattr(self.job, f"items_{self.outcome}", len(shown)))
+            matching = int(getattr(self.job, f"items_{self.outcome}", shown))
             if self.outcome in ("skipped", "pending"):
                 matching += self.nothing_to_do if self.outcome == "skipped" else -self.nothing_to_do
         more = f" (first {MAX_ROWS} shown)" if matching > MAX_ROWS else ""
-        bar = Text.assemble(
+        return Text.assemble(
             "outcome ",
             (self.outcome, "bold"),
             f" (f cycles): {matching} of {total} items{more}; {len(self.marked)} marked",
         )
-        show_text(self.query_one("#filterbar", Static), bar)
-        self.show_cascade()
 
     def engine_changed(self, snapshot: EngineSnapshot) -> None:
         super().engine_changed(snapshot)
@@ -248,15 +312,21 @@ class JobScreen(PaydeskScreen):
         job_id = self.job_id
         travelling = self.travelling
 
-        def query(log: EventLog) -> list[StepRow]:
-            source: Projections = self._view if travelling and self._view is not None else log
-            return source.steps(job_id, item_key)
+        shown = self._cascade_shown
 
-        steps: list[StepRow] = await self.console.reader.read(query, [])
+        def query(log: EventLog) -> tuple[list[StepRow], list[Labelled] | None]:
+            """The item's steps, and what the tree shows of them unless it shows them already (shaped here,
+            on the reader thread, not on the UI loop the keys need)."""
+            source: Projections = self._view if travelling and self._view is not None else log
+            steps = source.steps(job_id, item_key)
+            return steps, None if shown == (item_key, steps) else labelled(cascade(steps))
+
+        nothing: tuple[list[StepRow], list[Labelled] | None] = ([], [])
+        steps, nodes = await self.console.reader.read(query, nothing)
         if not self.on_stack or self._cascade_shown == (item_key, steps):
             return
         self._cascade_shown = (item_key, steps)
-        show_cascade(self.query_one("#cascade", Tree), cascade(steps))
+        self.query_one("#cascade", CascadeTree).show(nodes if nodes is not None else labelled(cascade(steps)))
 
     # ---- actions ----------------------------------------------------------------------------------------
 

@@ -29,6 +29,10 @@ class Throttle:
         else:
             self._timer = self._owner.set_timer(wait, self._run)
 
+    def postpone(self) -> None:
+        """Count the action as run just now: the next request runs it no sooner than `interval` from now."""
+        self._last = monotonic()
+
     def _run(self) -> None:
         self._timer = None
         self._last = monotonic()

@@ -55,8 +55,9 @@ async def test_resume_executes_a_dry_run_and_retry_all_finishes_a_failed_payout(
 
         await wait_until(pilot, lambda: any(r.status == "completed_with_failures" for r in jobs.rows))
         await pilot.press("enter")
-        assert isinstance(app.screen, JobScreen)
+        await wait_until(pilot, lambda: showing(app, JobScreen))  # pushed once its rows are read
         job_screen = app.screen
+        assert isinstance(job_screen, JobScreen)
         await wait_until(pilot, lambda: job_screen.job is not None)
         await pilot.press("ctrl+r")
         await wait_until(pilot, lambda: showing(app, RetryScreen))

@@ -74,6 +74,7 @@ async def test_jobs_open_into_items_with_their_cascade_and_items_into_their_time
         table = jobs.query_one("#jobs", DataTable)
         assert table.row_count == 1
         await pilot.press("enter")
+        await wait_until(pilot, lambda: showing(app, JobScreen))  # pushed once its rows are read
         job = app.screen
         assert isinstance(job, JobScreen)
         await wait_until(pilot, lambda: job.query_one("#items", DataTable).row_count > 0)

@@ -15,7 +15,7 @@ from console.screens.item import ItemScreen
 from console.screens.job import JobScreen
 from console.widgets.tables import row_text
 from eventlog import EventLog
-from tests.console.conftest import FIXED_NOW, wait_until
+from tests.console.conftest import FIXED_NOW, showing, wait_until
 from tests.console.synth import Ticking, commit_job
 
 pytestmark = pytest.mark.asyncio
@@ -64,6 +64,7 @@ async def test_a_failure_message_with_markup_is_shown_literally(markup_log: Path
         jobs = app.screen.query_one("#jobs", DataTable)
         await wait_until(pilot, lambda: jobs.row_count == 1)
         await pilot.press("enter")
+        await wait_until(pilot, lambda: showing(app, JobScreen))  # pushed once its rows are read
         job = app.screen
         assert isinstance(job, JobScreen)
         items = job.query_one("#items", DataTable)

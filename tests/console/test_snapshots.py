@@ -15,8 +15,9 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Tree
 
 from console.app import ConsoleSettings, PaydeskApp
+from console.screens.job import JobScreen
 from console.screens.log import LogScreen
-from tests.console.conftest import FIXED_NOW, wait_until
+from tests.console.conftest import FIXED_NOW, showing, wait_until
 
 TERMINALS = {"80x24": (80, 24), "140x40": (140, 40), "200x50": (200, 50)}  # the smallest, usual and large
 Snap = Callable[..., bool]
@@ -57,6 +58,7 @@ def steady(
 
 async def open_failed_job(pilot: Pilot[Any]) -> None:
     await pilot.press("enter")
+    await wait_until(pilot, lambda: showing(pilot.app, JobScreen))  # pushed once its rows are read
     items = pilot.app.screen.query_one("#items", DataTable)
     await wait_until(pilot, lambda: items.row_count == 7)
     await pilot.press("f")  # failed only
