@@ -31,6 +31,7 @@ from typing import Any
 
 from sortedcontainers import SortedList
 
+from sandbox.query_common import TrackedDict
 from sandbox.sorting import Component
 
 Slot = tuple[int, str]  # (creation sequence, page id)
@@ -67,7 +68,7 @@ class OrderIndex:
         self._values: SortedList = SortedList()
         self._groups: dict[Value, list[Slot]] = {}
         self._empty: list[Slot] = []
-        self._filed: dict[str, tuple[int, Value | None]] = {}
+        self._filed: TrackedDict[str, tuple[int, Value | None]] = TrackedDict()
 
     def __len__(self) -> int:
         return len(self._filed)
