@@ -31,7 +31,15 @@ from operator import itemgetter
 from typing import Any
 
 from sandbox.filters_tree import TEXT_TYPES
-from sandbox.query_common import normal_id, number_of, option_name, option_names, resolve_property, text_of
+from sandbox.query_common import (
+    TrackedDict,
+    normal_id,
+    number_of,
+    option_name,
+    option_names,
+    resolve_property,
+    text_of,
+)
 
 Slot = tuple[int, str]  # (creation sequence, page id)
 Keys = Callable[[Any], tuple[Hashable, ...]]
@@ -139,7 +147,7 @@ class EqualityIndex:
     def __init__(self, keys_of: Keys) -> None:
         self._keys_of = keys_of
         self._buckets: dict[Hashable, list[Slot]] = {}
-        self._filed: dict[str, tuple[int, tuple[Hashable, ...]]] = {}
+        self._filed: TrackedDict[str, tuple[int, tuple[Hashable, ...]]] = TrackedDict()
 
     def __len__(self) -> int:
         return len(self._filed)

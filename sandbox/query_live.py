@@ -9,10 +9,13 @@
   keys; when those are few (`FEW`), a sorted query simply puts them in order;
 - a sort whose first property keeps its value to itself (`sandbox.query_order.ORDERABLE`, and timestamps)
   walks that property's order index from the cursor's position on, the filter run on each page walked
-  (after a dictionary look-up in the filter's equality indexes, when it has some); further sorts put each
-  group of equal first values in order as it is walked, so a page then costs the groups it touches; when
-  one holds more than `BIG_GROUP` pages (a first sort of few distinct values, such as a status), the
-  query is served by the snapshot below instead;
+  (after a dictionary look-up in the filter's equality indexes, when it has some); with an equality filter
+  an index answers (or an `and` with such parts) whose candidates are at most `FILTERED_SHARE` of the
+  pages, it walks that order restricted to the narrowest part's candidates instead
+  (`sandbox.query_upkeep.filtered_order`), so a page walks about as many pages as it returns however few
+  pages match; further sorts put each group of equal first values in order as it is walked, so a page
+  then costs the groups it touches; when one holds more than `BIG_GROUP` pages (a first sort of few
+  distinct values, such as a status), the query is served by the snapshot below instead;
 - a sort first on a relation, a formula or a rollup (whose values follow other pages) puts every match in
   order and keeps that as a snapshot while the store does not change (`SandboxStore.generation`): further
   pages are a binary search from the cursor's position, but the first page after any write pays for
@@ -33,15 +36,23 @@ import json
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from sandbox.cursor import invalid_cursor
 from sandbox.property_values import property_value
 from sandbox.query import PreparedQuery, QueryRow, matching_entries, next_cursor, page_after, prepare_query
 from sandbox.query_common import resolve_property
-from sandbox.query_index import Probe, Probes, Slot, probes, slots_after
+from sandbox.query_index import Compound, Probe, Probes, Slot, probes, slots_after
 from sandbox.query_order import ORDERABLE, Group, OrderIndex
-from sandbox.query_upkeep import candidate_test, candidates, creation_slots, property_order, timestamp_order
+from sandbox.query_upkeep import (
+    candidate_test,
+    candidates,
+    creation_slots,
+    filtered_order,
+    property_order,
+    timestamp_order,
+)
 from sandbox.records import DataSource, Page
 from sandbox.sorting import NUMERIC_TYPES, Component, Entry, first_after, ordered
 from sandbox.store import SandboxStore
@@ -49,6 +60,7 @@ from sandbox.store import SandboxStore
 SNAPSHOTS = 4  # ordered results kept per store, for sorts no index answers
 FEW = 1_000  # candidates a sorted query puts in order itself rather than walking an order index
 BIG_GROUP = 2_000  # ties of a first sort that further sorts order page after page (more: the snapshot)
+FILTERED_SHARE = 0.5  # candidates of an equality filter, of all pages, up to which a sort walks only them
 
 Answer = tuple[list[dict[str, Any]], str | None, bool]
 _SNAPSHOTS: weakref.WeakKeyDictionary[SandboxStore, dict[tuple[Any, ...], tuple[int, list[Entry]]]] = (
@@ -79,8 +91,11 @@ def query_source(
     first = _first_order(store, source, body["sorts"][0])
     if first is None:
         return page_after(_snapshot(store, source, query, found, body, now), query)
-    index, descending, negated = first
-    candidate = _candidate_test(store, source, probed)
+    index, descending, negated, kind = first
+    narrowest = _narrowest(store, source, probed, len(index))
+    if narrowest is not None:  # walk only the candidates of that part of the filter
+        index = filtered_order(store, source, kind, narrowest)
+    candidate = None if narrowest is probed else _candidate_test(store, source, probed)
     walked = _walked(store, source, query, index, descending, negated, candidate)
     if walked is None:  # ties of the first sort too many to order page after page
         return page_after(_snapshot(store, source, query, found, body, now), query)
@@ -161,16 +176,37 @@ def _first_rows(
 
 def _first_order(
     store: SandboxStore, source: DataSource, sort: dict[str, Any]
-) -> tuple[OrderIndex, bool, bool] | None:
-    """The order index of the first sort, whether it is descending and whether the sort's components are
-    negated (a descending sort on numbers); None when no index keeps that order."""
+) -> tuple[OrderIndex, bool, bool, tuple[str, str]] | None:
+    """The order index of the first sort, whether it is descending, whether the sort's components are
+    negated (a descending sort on numbers) and what the index is kept under (`("order", property id)` or
+    `("timestamp", field)`); None when no index keeps that order."""
     descending = sort["direction"] == "descending"
     if "timestamp" in sort:
-        return timestamp_order(store, source, sort["timestamp"]), descending, descending
+        field = sort["timestamp"]
+        return timestamp_order(store, source, field), descending, descending, ("timestamp", field)
     prop = resolve_property(source.properties, sort["property"], "body.sorts[0].property", sort=True)
     if prop.type not in ORDERABLE:
         return None
-    return property_order(store, source, prop.id), descending, descending and prop.type in NUMERIC_TYPES
+    negated = descending and prop.type in NUMERIC_TYPES
+    return property_order(store, source, prop.id), descending, negated, ("order", prop.id)
+
+
+def _narrowest(store: SandboxStore, source: DataSource, found: Probes, pages: int) -> Probe | None:
+    """The part of the filter a filtered order index serves (`sandbox.query_upkeep.filtered_order`): the
+    filter itself when an index answers it, or the narrowest such part of its `and`; None when there is
+    none, or when its candidates are more than `FILTERED_SHARE` of the `pages` the order index holds (the
+    order index itself then walks few pages that are not candidates)."""
+    if isinstance(found, Probe):
+        parts = [found]
+    elif isinstance(found, Compound) and found.all_of:
+        parts = [part for part in found.parts if isinstance(part, Probe)]
+    else:
+        return None
+    sized = [(sum(map(len, candidates(store, source, part))), part) for part in parts]
+    if not sized:
+        return None
+    size, narrowest = min(sized, key=itemgetter(0))
+    return narrowest if size <= FILTERED_SHARE * pages else None
 
 
 def _walked(

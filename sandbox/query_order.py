@@ -13,7 +13,9 @@ So a sort on the property walks the groups from a cursor's position on: a page c
 never the data source. The groups also answer equality filters on text and numbers (`equal_to`), in place
 of an equality index. With more sorts, each group of the first is put in order by the others when it is
 walked (`sandbox.query_live`). Filing, re-filing and dropping a page cost a binary search in its group
-and, for a value no other page holds, in the sorted values.
+and, for a value no other page holds, in the sorted values. An index can also hold only some of the pages,
+filed under another index's values (`filed`, `fill`, `filed_component`): the order of one equality
+filter's candidates (`sandbox.query_upkeep.filtered_order`).
 
 Only types whose value is the page's own are ordered here (`ORDERABLE`): a relation's count leaves out
 related pages in the trash, and formulas and rollups read other properties and pages, so a write to another
@@ -31,7 +33,8 @@ from typing import Any
 
 from sortedcontainers import SortedList
 
-from sandbox.sorting import Component
+from sandbox.query_common import TrackedDict
+from sandbox.sorting import EMPTY, Component
 
 Slot = tuple[int, str]  # (creation sequence, page id)
 Value = tuple[int, Any]  # a non-empty component's (rank, value): what a group is filed under
@@ -67,7 +70,7 @@ class OrderIndex:
         self._values: SortedList = SortedList()
         self._groups: dict[Value, list[Slot]] = {}
         self._empty: list[Slot] = []
-        self._filed: dict[str, tuple[int, Value | None]] = {}
+        self._filed: TrackedDict[str, tuple[int, Value | None]] = TrackedDict()
 
     def __len__(self) -> int:
         return len(self._filed)
@@ -91,6 +94,31 @@ class OrderIndex:
             group = found
         insort(group, (seq, page_id))
         self._filed[page_id] = (seq, key)
+
+    def fill(self, other: OrderIndex, slots: Iterable[Slot]) -> None:
+        """File into this empty index the pages of `slots` (in creation order: each group is simply appended
+        to) under the values `other` files them under; pages `other` does not hold are left out."""
+        assert not self._filed, "fill an empty index only"
+        groups, empty, filed, held = self._groups, self._empty, self._filed, other._filed.get
+        for slot in slots:
+            seq_key = held(slot[1])
+            if seq_key is None:
+                continue
+            key = seq_key[1]
+            if key is None:
+                empty.append(slot)
+            else:
+                found = groups.get(key)
+                if found is None:
+                    groups[key] = [slot]
+                else:
+                    found.append(slot)
+            filed[slot[1]] = seq_key
+        self._values = SortedList(groups)
+
+    def filed(self, page_id: str) -> tuple[int, Value | None] | None:
+        """The creation sequence and the value (None: empty) the page is filed under; None if it is not."""
+        return self._filed.get(page_id)
 
     def drop(self, page_id: str) -> None:
         """Forget the page (it left the data source or went to the trash)."""
@@ -172,6 +200,12 @@ class OrderIndex:
     def _resumed(self, key: Value, seq: int) -> Group:
         slots = self._groups[key]
         return Group(key, slots, bisect_right(slots, seq, key=itemgetter(0)), resumed=True)
+
+
+def filed_component(value: Value | None) -> Component:
+    """The sort component of a value as `OrderIndex.filed` gives it: the `read` of an index filed from
+    another index's values (`sandbox.query_upkeep.filtered_order`)."""
+    return EMPTY if value is None else (False, value[0], value[1])
 
 
 def _holds(value: Any, rank: int) -> bool:

@@ -12,7 +12,9 @@ Indexes kept per data source:
 - the pages in creation order (`creation_slots`): what a query without sorts walks;
 - an order index per property or timestamp a query sorts by first (`sandbox.query_order`), which also
   answers equality filters on text and numbers;
-- an equality index per other property a filter can narrow by (`sandbox.query_index`): options, relations.
+- an equality index per other property a filter can narrow by (`sandbox.query_index`): options, relations;
+- an order index restricted to the candidates of one equality filter (`filtered_order`), built from the two
+  indexes above on first use and re-filed from them, for the last few (`FILTERED`) filters sorted by.
 
 A page in the trash is filed in none of them (a query never lists it). `warm` builds them all for every
 data source (but the timestamp orders, built on first use), so that the first query after the server opens
@@ -24,22 +26,26 @@ from __future__ import annotations
 import json
 import weakref
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
+from itertools import count
 from typing import Any
 
 from sandbox.filters_tree import TEXT_TYPES
 from sandbox.property_values import property_value
 from sandbox.query_common import Property
-from sandbox.query_index import INDEXED, EqualityIndex, Probe, Slot
-from sandbox.query_order import ORDERABLE, OrderIndex
+from sandbox.query_index import INDEXED, EqualityIndex, Probe, Slot, slots_after
+from sandbox.query_order import ORDERABLE, OrderIndex, filed_component
 from sandbox.records import DataSource, Page
 from sandbox.sorting import timestamp_component, value_reader
 from sandbox.store import SandboxStore
 
 OPTION_TYPES = ("select", "status", "multi_select")
 BY_ORDER = TEXT_TYPES | {"number", "unique_id"}  # equality filters answered by the order index
+FILTERED = 4  # filtered order indexes kept per store (the least recently used is dropped)
 Index = EqualityIndex | OrderIndex
+_BUILDS = count()  # numbers each index built or adapted, so that an index filed from it knows it changed
 
 
 @dataclass
@@ -57,12 +63,14 @@ class _Kept:
     described: str  # what the index was built for: rebuilt when this changes
     journal: int  # the store's journal position filed up to
     listed: int  # how many of the data source's pages were filed
+    build: int = field(default_factory=lambda: next(_BUILDS))
 
 
 @dataclass
 class _Indexes:
     creation: dict[str, _Creation] = field(default_factory=dict)
     kept: dict[tuple[str, str, str], _Kept] = field(default_factory=dict)
+    filtered: OrderedDict[tuple[Hashable, ...], _Kept] = field(default_factory=OrderedDict)
 
 
 _INDEXES: weakref.WeakKeyDictionary[SandboxStore, _Indexes] = weakref.WeakKeyDictionary()
@@ -180,6 +188,57 @@ def timestamp_order(store: SandboxStore, source: DataSource, field_name: str) ->
     return kept
 
 
+def filtered_order(
+    store: SandboxStore, source: DataSource, first: tuple[str, str], probe: Probe
+) -> OrderIndex:
+    """The order index `first` (`("order", property id)` or `("timestamp", field)`) of only the pages in
+    `candidates(store, source, probe)`, current: walked by a sorted query with that equality filter, it
+    lists nothing but candidates, so a page of results walks about as many pages as it returns however
+    few of the data source's pages match.
+
+    It is built from the two indexes it restricts (the candidates' values as the order index files them,
+    no page read), and kept current from the journal as they are, each written page re-filed from them; it
+    is built again when either of them was."""
+    order = (
+        property_order(store, source, first[1])
+        if first[0] == "order"
+        else timestamp_order(store, source, first[1])
+    )
+    wanted = candidate_test(store, source, probe)
+    live = _indexes(store)
+    held_by = ("order" if probe.prop_type in BY_ORDER else "equality", probe.prop_id)
+    described = json.dumps([live.kept[(source.id, *first)].build, live.kept[(source.id, *held_by)].build])
+    full: tuple[Hashable, ...] = (source.id, *first, probe.prop_id, probe.keys)
+    listed = store.pages_by_source.get(source.id, [])
+    held = live.filtered.get(full)
+    if held is not None:
+        live.filtered.move_to_end(full)
+        if held.described != described or held.journal < store.journal_start or held.listed > len(listed):
+            held = None
+    index = OrderIndex(filed_component) if held is None else held.index
+    assert isinstance(index, OrderIndex)
+
+    def refile(page_id: str) -> None:
+        filed = order.filed(page_id)
+        if filed is None or not wanted(page_id):
+            index.drop(page_id)
+        else:
+            index.file(page_id, *filed)
+
+    if held is None:
+        buckets = candidates(store, source, probe)
+        index.fill(order, buckets[0] if len(buckets) == 1 else slots_after(buckets, -1))
+        live.filtered[full] = _Kept(index, described, store.journal_end, len(listed))
+        while len(live.filtered) > FILTERED:
+            live.filtered.popitem(last=False)
+        return index
+    changed = store.journal[held.journal - store.journal_start :]
+    for page_id in dict.fromkeys([*changed, *listed[held.listed :]]):
+        refile(page_id)
+    held.journal, held.listed = store.journal_end, len(listed)
+    return index
+
+
 def warm(store: SandboxStore) -> None:
     """Build the indexes of every data source now (each property a filter can narrow by or a query can
     sort by), rather than on the first query that needs them. Timestamp orders are built on first use."""
@@ -228,7 +287,7 @@ def _current(
         held = None
     if held is not None and held.described != described:
         if adapt is not None and adapt(held.described, held.index, refile):
-            held.described = described
+            held.described, held.build = described, next(_BUILDS)
         else:
             held = None
     if held is None:

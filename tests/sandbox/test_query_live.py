@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sandbox.query
+import sandbox.query_live
 from sandbox.filters_tree import Predicate
 from sandbox.pages import create_page, update_page
 from sandbox.query import QueryError, matching_entries, prepare_query, run_query
@@ -303,6 +304,41 @@ def test_a_sort_on_two_properties_walks_the_groups_of_the_first_one_only_as_far_
     assert evaluations <= 60  # the two groups of 20 pages (one of them resumed) that hold the page
 
 
+@pytest.mark.parametrize("direction", ["ascending", "descending"])
+def test_a_sort_under_an_equality_filter_walks_only_its_matches_even_with_writes_between_pages(
+    direction: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace = Workspace()
+    for index in range(2_000):  # one page in ten is Paid
+        status = 1 if index % 10 == 0 else 2 * (index % 2)
+        workspace.create((index, status, (index * 37) % 101, index % 3, index % 4))
+    monkeypatch.setattr(sandbox.query_live, "FEW", 10)  # 200 candidates: walked, not sorted at once
+    walked = [0]
+    chained = sandbox.query_live._chained
+
+    def counting(groups: Any) -> Iterator[tuple[int, str]]:
+        for slot in chained(groups):
+            walked[0] += 1
+            yield slot
+
+    monkeypatch.setattr(sandbox.query_live, "_chained", counting)
+    body: dict[str, Any] = {
+        "filter": {"property": "Status", "select": {"equals": "Paid"}},
+        "sorts": [{"property": "Amount", "direction": direction}],
+        "page_size": 20,
+    }
+    for page in range(6):
+        if page:
+            workspace.write("status", 10 * page + 3, 1)  # a page becomes Paid
+            workspace.write("amount", 10 * page, page)  # a Paid page moves
+            workspace.write("status", 10 * (page + 7), 0)  # a Paid page is Paid no more
+        answer = workspace.query(body)
+        assert answer == workspace.reference(body)
+        assert answer[2] and answer[1] is not None
+        body["start_cursor"] = answer[1]
+    assert walked[0] <= 6 * 21  # each page walks its 20 matches and the one that says more follow
+
+
 def test_a_write_between_pages_is_seen_by_the_next_page_as_before() -> None:
     workspace = Workspace()
     for index in range(30):
@@ -362,3 +398,25 @@ def test_a_write_that_adds_an_option_keeps_the_order_index_and_moves_only_pages_
     results = workspace.query(sorts)
     assert results == workspace.reference(sorts)
     assert results[0].index(workspace.ids[4]) < results[0].index(workspace.ids[2])  # Late before Held
+
+
+def test_a_filtered_order_follows_its_order_index_rebuilt_for_reordered_options(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    workspace = Workspace()
+    for index in range(40):
+        workspace.create((index, index % 3, index % 5, index // 3 % 3, index % 4))
+    monkeypatch.setattr(sandbox.query_live, "FEW", 0)  # walk the order index restricted to the candidates
+    body = {
+        "filter": {"property": "Note", "rich_text": {"equals": "n1"}},
+        "sorts": [{"property": "Status", "direction": "ascending"}],
+        "page_size": 5,
+    }
+    assert workspace.query(body) == workspace.reference(body)
+    status = workspace.source.properties["Status"]
+    reversed_options = {"Status": {"select": {"options": status["select"]["options"][::-1]}}}
+    with workspace.store.writing():  # the pages' ranks change, none of them is written
+        apply_changes(workspace.store, workspace.source, reversed_options)
+    answer = workspace.query(body)
+    assert answer == workspace.reference(body)
+    assert workspace.store.pages[answer[0][0]].values[status["id"]]["name"] == "Held"

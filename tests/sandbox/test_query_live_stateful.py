@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 import sandbox.query_live
+import sandbox.query_upkeep
 from sandbox.errors import NotionError
 from sandbox.pages import create_page, update_page
 from sandbox.query import QueryError, run_query
@@ -74,22 +75,30 @@ class QueryMachine(RuleBasedStateMachine):
         self.store, self.source_id, self.ids = space.store, space.source_id, space.ids
         self.paginations: list[dict[str, Any]] = []  # bodies with the cursor of their next page
         self.few, self.big_group = sandbox.query_live.FEW, sandbox.query_live.BIG_GROUP
+        self.share, self.filtered = sandbox.query_live.FILTERED_SHARE, sandbox.query_upkeep.FILTERED
 
     @property
     def source(self) -> DataSource:
         return self.store.sources[self.source_id]
 
     @initialize(
-        few=st.sampled_from([0, 4, 1_000]), big_group=st.sampled_from([1, 3, 2_000]), rows=st.integers(0, 12)
+        few=st.sampled_from([0, 4, 1_000]),
+        big_group=st.sampled_from([1, 3, 2_000]),
+        share=st.sampled_from([0.0, 0.5, 1.0]),
+        filtered=st.sampled_from([1, 4]),
+        rows=st.integers(0, 12),
     )
-    def start(self, few: int, big_group: int, rows: int) -> None:
+    def start(self, few: int, big_group: int, share: float, filtered: int, rows: int) -> None:
         sandbox.query_live.FEW = few  # how many equality candidates are sorted directly, not walked
         sandbox.query_live.BIG_GROUP = big_group  # ties of a first sort ordered page by page, not snapshot
+        sandbox.query_live.FILTERED_SHARE = share  # equality candidates (of all pages) walked on their own
+        sandbox.query_upkeep.FILTERED = filtered  # filtered order indexes kept (1: paginations evict theirs)
         for index in range(rows):
             self.create(index, index % 4, index % 5, index % 3)
 
     def teardown(self) -> None:
         sandbox.query_live.FEW, sandbox.query_live.BIG_GROUP = self.few, self.big_group
+        sandbox.query_live.FILTERED_SHARE, sandbox.query_upkeep.FILTERED = self.share, self.filtered
         self.store.close()
 
     # ------------------------------------------------------------------ writes

@@ -3,10 +3,12 @@ from any position on, as pages are filed, re-filed and dropped."""
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import pytest
 
+from sandbox.query_index import INDEXED, EqualityIndex
 from sandbox.query_order import OrderIndex
 from sandbox.sorting import EMPTY, Component
 
@@ -62,3 +64,22 @@ def test_refiling_moves_a_page_and_dropping_removes_it_and_its_group_when_it_was
 def test_a_position_of_another_type_than_the_values_is_refused_at_once(index: OrderIndex) -> None:
     with pytest.raises(TypeError):
         index.groups(False, ((False, 0, "text"), 0))
+
+
+@pytest.mark.parametrize("kind", ["order", "equality"])
+def test_filing_a_page_after_a_full_collection_leaves_no_map_of_every_page_in_the_young_generation(
+    kind: str,
+) -> None:
+    """A full collection untracks plain dicts of atomic values; a write tracking the index's map of pages
+    again would put it in the youngest generation, where each young collection traverses all of it."""
+    built: OrderIndex | EqualityIndex = (
+        OrderIndex(number) if kind == "order" else EqualityIndex(INDEXED["number"][1])
+    )
+    for seq in range(2_000):
+        built.file(f"p{seq}", seq, seq % 7)
+    for _ in range(3):  # nested tuples are untracked from the inside out, one full collection each
+        gc.collect()
+    built.file("p5", 5, 99)  # a page's value written
+    built.file("new", 2_000, 1)  # a page created
+    young = [held for held in gc.get_objects(generation=0) if isinstance(held, dict) and len(held) >= 2_000]
+    assert young == [] and len(built) == 2_001
