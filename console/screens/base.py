@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import ClassVar, cast
 
-from textual import events
+from textual import events, work
 from textual.binding import BindingType
 from textual.screen import Screen
 
@@ -16,6 +16,7 @@ from console.screens.host import ConsoleHost
 from console.widgets.status_bar import StatusBar
 
 NARROW = 100  # columns: below this, side-by-side panes stack (the "narrow" class; see the screens' CSS)
+FOLLOW_S = 1.0  # how often a screen showing a job checks whether another process moved it
 
 
 class PaydeskScreen(Screen[None]):
@@ -41,6 +42,32 @@ class PaydeskScreen(Screen[None]):
         """Still on the screen stack: False once popped or once the app shuts down (its screens lose their
         widgets then): a read finishing after that has nothing left to show."""
         return self.app.is_running and self.is_attached and self in self.app.screen_stack
+
+    def follow_job(self) -> None:
+        """Check each second whether the job this screen shows (`shown_job`) moved, and call `job_moved` if
+        it did: a job another paydesk process runs (the command line, cron) on a SQLite log, which tells no
+        one. A team's log tells the console of every commit (`log_changed`) and is not polled."""
+        if not self.console.settings.team_mode:
+            self.set_interval(FOLLOW_S, self._check_followed)
+
+    def shown_job(self) -> tuple[str, int] | None:
+        """The job this screen follows and the `updated_seq` of its row as shown (-1: not read yet); None
+        when it follows none now."""
+        return None
+
+    def job_moved(self) -> None:
+        """The job `shown_job` names has moved since it was read: read it again."""
+
+    def _check_followed(self) -> None:
+        shown = self.shown_job() if self.is_current else None
+        if shown is not None:
+            self._read_followed(*shown)
+
+    @work(group="follow-job", exclusive=True)
+    async def _read_followed(self, job_id: str, seen: int) -> None:
+        row = await self.console.reader.read(lambda log: log.job(job_id), None)
+        if row is not None and row.updated_seq != seen and self.on_stack:
+            self.job_moved()
 
     def engine_changed(self, snapshot: EngineSnapshot) -> None:
         """The engine published a snapshot (at most every 0.1 s) while this screen shows; screens refresh

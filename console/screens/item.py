@@ -85,6 +85,7 @@ class ItemScreen(PaydeskScreen):
         add_columns(self.query_one("#timeline", DataTable), TIMELINE_COLUMNS)
         self._columns_ready = True
         self.reload()
+        self.follow_job()
         self.query_one("#timeline", DataTable).focus()
 
     def engine_changed(self, snapshot: EngineSnapshot) -> None:
@@ -93,6 +94,12 @@ class ItemScreen(PaydeskScreen):
             self._engine_refresh.request()
 
     def log_changed(self) -> None:
+        self._engine_refresh.request()
+
+    def shown_job(self) -> tuple[str, int] | None:
+        return self.job_id, -1 if self.job is None else self.job.updated_seq
+
+    def job_moved(self) -> None:
         self._engine_refresh.request()
 
     def reload(self) -> None:

@@ -161,9 +161,18 @@ class JobScreen(PaydeskScreen):
                 # it again soon, not at once: the frame just composed shows what the operator asked for.
                 self._engine_refresh.postpone()
                 self._engine_refresh.request()
+        self.follow_job()
         table.focus()
 
     def log_changed(self) -> None:
+        self._engine_refresh.request()
+
+    def shown_job(self) -> tuple[str, int] | None:
+        if self.travelling:  # the job as it was: nothing to follow
+            return None
+        return self.job_id, -1 if self.job is None else self.job.updated_seq
+
+    def job_moved(self) -> None:
         self._engine_refresh.request()
 
     def reload(self) -> None:
