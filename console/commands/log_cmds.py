@@ -111,10 +111,6 @@ def open_log(args: argparse.Namespace) -> Iterator[EventLog | None]:
         raise CliError(
             f"{path} is damaged or unreadable (SQLite says: {said}); point --db at the right file"
         ) from None
-    except UnicodeDecodeError:  # a damaged page can hold text that is not UTF-8; SQLite returns it as it is
-        raise CliError(
-            f"{path} is damaged (a text in it is not UTF-8); point --db at the right file"
-        ) from None
     finally:
         log.close()
 

@@ -44,9 +44,10 @@ class PaydeskScreen(Screen[None]):
         return self.app.is_running and self.is_attached and self in self.app.screen_stack
 
     def follow_job(self) -> None:
-        """Check each second whether the job this screen shows (`shown_job`) moved, and call `job_moved` if
-        it did: a job another paydesk process runs (the command line, cron) on a SQLite log, which tells no
-        one. A team's log tells the console of every commit (`log_changed`) and is not polled."""
+        """Check each second whether the job this screen shows (`shown_job`) moved, and read it again as for
+        any change to the log (`log_changed`) if it did: a job another paydesk process runs (the command
+        line, cron) on a SQLite log, which tells no one. A team's log tells the console of every commit and is
+        not polled."""
         if not self.console.settings.team_mode:
             self.set_interval(FOLLOW_S, self._check_followed)
 
@@ -54,9 +55,6 @@ class PaydeskScreen(Screen[None]):
         """The job this screen follows and the `updated_seq` of its row as shown (-1: not read yet); None
         when it follows none now."""
         return None
-
-    def job_moved(self) -> None:
-        """The job `shown_job` names has moved since it was read: read it again."""
 
     def _check_followed(self) -> None:
         shown = self.shown_job() if self.is_current else None
@@ -67,7 +65,7 @@ class PaydeskScreen(Screen[None]):
     async def _read_followed(self, job_id: str, seen: int) -> None:
         row = await self.console.reader.read(lambda log: log.job(job_id), None)
         if row is not None and row.updated_seq != seen and self.on_stack:
-            self.job_moved()
+            self.log_changed()
 
     def engine_changed(self, snapshot: EngineSnapshot) -> None:
         """The engine published a snapshot (at most every 0.1 s) while this screen shows; screens refresh

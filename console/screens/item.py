@@ -99,9 +99,6 @@ class ItemScreen(PaydeskScreen):
     def shown_job(self) -> tuple[str, int] | None:
         return self.job_id, -1 if self.job is None else self.job.updated_seq
 
-    def job_moved(self) -> None:
-        self._engine_refresh.request()
-
     def reload(self) -> None:
         if self._loading:
             self._again = True
