@@ -62,7 +62,7 @@ from console.screens.jobs import JobsScreen
 from console.screens.log import LogScreen
 from console.screens.new_job import NewJobScreen
 from console.settings import ConsoleSettings as ConsoleSettings  # where the commands and tests import it
-from engine import Engine, display_status, job_page, open_engine, over_limits, steps_left
+from engine import Engine, display_status, job_page, open_engine, over_limits, plan_refusal, steps_left
 from eventlog import EventLog, EventLogError, JobRow, LogListener, Selection, open_export_file, printable
 
 LOG = "log"  # the name of the Log screen the app keeps installed
@@ -410,27 +410,34 @@ class PaydeskApp(App[int]):
 
         self.send(resume, f"resume {job_id}")
 
-    def _with_fresh(self, job: JobRow, then: Callable[[JobRow], None]) -> None:
-        """Run `then` on the job as the log holds it now (a screen's row may be a second old)."""
+    def _with_fresh(self, job: JobRow, then: Callable[[JobRow], None], *, to_resume: bool = False) -> None:
+        """Run `then` on the job as the log holds it now (a screen's row may be a second old). `to_resume`:
+        unless the engine would refuse to resume it before writing anything (a plan gone stale: the operator
+        is told why instead of being asked to confirm what would not run)."""
         if self._refuse_read_only():
             return
-        job_id = job.job_id
+        job_id, max_age = job.job_id, self.settings.plan_max_age
 
-        def query(log: EventLog) -> JobRow | None:
+        def query(log: EventLog) -> tuple[JobRow | None, str | None]:
             row = log.job(job_id)
-            if row is not None:
-                row.status = display_status(log.path, row, datetime.now(UTC), self.settings.plan_max_age)
-            return row
+            if row is None:
+                return None, None
+            now = datetime.now(UTC)
+            row.status = display_status(log.path, row, now, max_age)
+            return row, plan_refusal(log, row, now, max_age) if to_resume else None
 
         async def fetch() -> None:
-            fallback: JobRow | None = job
-            fresh = await self.reader.read(query, fallback)
+            fallback: tuple[JobRow | None, str | None] = (job, None)
+            fresh, refused = await self.reader.read(query, fallback)
+            if refused is not None:
+                self.notify(printable(f"refused: {refused}"), severity="error", markup=False)
+                return
             then(fresh or job)
 
         self.run_worker(fetch(), group="fresh-job")
 
     def request_resume(self, job: JobRow) -> None:
-        self._with_fresh(job, self._ask_resume)
+        self._with_fresh(job, self._ask_resume, to_resume=True)
 
     def _ask_resume(self, job: JobRow) -> None:
         left = steps_left(job)

@@ -36,6 +36,7 @@ from engine.run.progress import JobProgress
 from engine.run.recovery import (
     discard_job,
     display_status,
+    plan_refusal,
     request_cancel,
     resume_job,
     retry_job,
@@ -115,6 +116,7 @@ __all__ = [
     "open_runtime",
     "over_limits",
     "parse_workers",
+    "plan_refusal",
     "read_setups",
     "record_history",
     "request_cancel",

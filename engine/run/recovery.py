@@ -129,6 +129,14 @@ def stale_reason(job: JobRow, others: Sequence[JobRow], now: datetime, max_age: 
     return None
 
 
+def plan_refusal(log: EventLog, row: JobRow, now: datetime, max_age: timedelta) -> str | None:
+    """Why a resume of `row` would be refused before it writes anything (`stale_reason`, which
+    `resume_job` applies to a plan never started), read from `log`; None when it would not be."""
+    if row.started_at is not None:
+        return None
+    return stale_reason(row, [other for other in log.jobs() if other.job_id != row.job_id], now, max_age)
+
+
 def display_status(db_path: Any, job: JobRow, now: datetime, max_age: timedelta) -> str:
     """The status to show: interrupted when the log says running but nobody runs it; expired for a dry
     run's plan older than `max_age`."""
@@ -381,6 +389,7 @@ __all__ = [
     "display_status",
     "load_job",
     "logged_states",
+    "plan_refusal",
     "request_cancel",
     "resume_job",
     "retry_job",

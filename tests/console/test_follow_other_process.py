@@ -121,3 +121,42 @@ async def test_the_job_and_item_screens_follow_a_job_another_process_runs(tmp_pa
             other.append([JobFinished(job_id=JOB, operator=OP, status="completed", error=None)])
         await wait_until(pilot, lambda: "status completed" in _summary(app), limit_s=15)
         assert "items 3: 3 succeeded" in _summary(app)
+
+
+async def test_a_plan_an_overlapping_run_outdated_is_refused_before_any_confirmation(tmp_path: Path) -> None:
+    """Found walking the demo: two dry runs of batch 15, the first executed from the command line, then the
+    second opened in the console: ctrl+e asked "Resume … 156 steps left, moving USD 32,399.00 + VND …", and
+    only once confirmed said the plan was out of date. The engine refuses such a plan before writing
+    anything; the console now says so at once, with the engine's reason, instead of asking."""
+    path = tmp_path / "paydesk.sqlite"
+    stale, ran = "commit-plan", "commit-ran"
+    with EventLog(path) as log:
+        log.append(
+            [
+                JobCreated(
+                    job_id=stale, operator=OP, kind="commit", params={"batch": 15}, selection_key="b15"
+                ),
+                JobPlanned(job_id=stale, operator=OP, items=3, steps=3, totals={}, estimate={}),
+            ]
+        )
+        log.append(  # another run on the same selection, after that plan was made
+            [
+                JobCreated(job_id=ran, operator=OP, kind="commit", params={"batch": 15}, selection_key="b15"),
+                JobPlanned(job_id=ran, operator=OP, items=3, steps=3, totals={}, estimate={}),
+                JobStarted(job_id=ran, operator=OP, workers=2),
+                JobFinished(job_id=ran, operator=OP, status="completed", error=None),
+            ]
+        )
+    app = console(path, read_only=False)  # no config: the engine does not start, nothing moves
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one(DataTable)
+        await wait_until(pilot, lambda: showing(app, JobsScreen) and table.row_count == 2)
+        table.move_cursor(row=[str(key.value) for key in table.rows].index(stale))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: showing(app, JobScreen) and app.screen.job is not None)
+        await pilot.press("ctrl+e")
+        notes = lambda: [note.message for note in app._notifications]  # noqa: E731
+        await wait_until(pilot, lambda: any("refused" in note for note in notes()))
+        (note,) = [note for note in notes() if "refused" in note]
+        assert f"job {ran}" in note and "overlapping selection" in note and f"discard {stale}" in note
+        assert showing(app, JobScreen)  # no confirmation asked
