@@ -54,6 +54,41 @@ def map_amounts(data: Any, convert: Any) -> Any:
     return data
 
 
+def amounts_as_numbers(data: Any) -> Any:
+    """`map_amounts(data, as_number)` for JSON values (dicts and lists, as decoded or as an event holds
+    them), without building anything where no amount is found: the same object is then returned."""
+    kind = type(data)
+    if kind is dict:
+        changed: dict[str, Any] | None = None
+        for key, value in data.items():
+            inner = type(value)
+            if inner is dict or inner is list:
+                new = amounts_as_numbers(value)
+            elif key in AMOUNT_KEYS:
+                new = as_number(value)
+            else:
+                continue
+            if new is not value:
+                if changed is None:
+                    changed = dict(data)
+                changed[key] = new
+        return data if changed is None else changed
+    if kind is list:
+        items = [amounts_as_numbers(value) for value in data]
+        return data if all(new is old for new, old in zip(items, data, strict=True)) else items
+    return data
+
+
+def is_number_property(write: Any, name: Any) -> bool:
+    """Whether `name` is among `number_properties(write)`, without building the set."""
+    if type(write) is not dict:
+        return isinstance(write, Mapping) and name in number_properties(write)
+    value = write.get(name)
+    if type(value) is dict:
+        return "number" in value
+    return isinstance(value, Mapping) and "number" in value
+
+
 def number_properties(write: Any) -> frozenset[str]:
     """The properties a step's write payload sets as numbers."""
     if not isinstance(write, Mapping):

@@ -197,6 +197,37 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _key_is_bad(key: str) -> bool:
+    if len(_key_verdicts) > 10_000:
+        _key_verdicts.clear()
+    bad = _key_verdicts[key] = SECRET_KEY.search(key) is not None
+    return bad
+
+
+def keys_are_fine(value: dict[Any, Any] | list[Any]) -> bool:
+    """Whether every key in `value`, at any depth, is a string that does not look like a secret: the
+    quick question, asked of every payload; `check_keys` says what is wrong (and raises) when it is not."""
+    if type(value) is dict:
+        verdict = _key_verdicts.get
+        for key, inner in value.items():
+            if type(key) is not str:
+                return False
+            bad = verdict(key)
+            if bad is None:
+                bad = _key_is_bad(key)
+            if bad:
+                return False
+            kind = type(inner)
+            if (kind is dict or kind is list) and inner and not keys_are_fine(inner):
+                return False
+        return True
+    for inner in value:
+        kind = type(inner)
+        if (kind is dict or kind is list) and inner and not keys_are_fine(inner):
+            return False
+    return True
+
+
 def check_keys(value: Any, type_name: str, path: str = "") -> None:
     """Reject payload keys that look like secrets or are not strings, at any depth."""
     if type(value) is dict:
@@ -205,9 +236,7 @@ def check_keys(value: Any, type_name: str, path: str = "") -> None:
                 raise InvalidEvent(f"{type_name}: payload key {path}{key!r} is not a string")
             bad = _key_verdicts.get(key)
             if bad is None:
-                if len(_key_verdicts) > 10_000:
-                    _key_verdicts.clear()
-                bad = _key_verdicts[key] = SECRET_KEY.search(key) is not None
+                bad = _key_is_bad(key)
             if bad:
                 raise SecretRejected(
                     f"{type_name}: payload key {path}{key!r} looks like a secret; secrets never enter the log"
@@ -303,7 +332,8 @@ class Encoder:
         if not _SCALARS.issuperset(map(type, values)):
             # field names were checked when the class was registered; nested keys now
             for key, inner in zip(fields, values, strict=True):
-                if type(inner) is dict or type(inner) is list:
+                kind = type(inner)
+                if (kind is dict or kind is list) and inner and not keys_are_fine(inner):
                     check_keys(inner, plan.name, f"{key}.")
         payload = dict(zip(fields, values, strict=False))
         try:

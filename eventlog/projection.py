@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from eventlog.amounts import as_number, map_amounts, number_properties
+from eventlog.amounts import amounts_as_numbers, as_number, is_number_property
 from eventlog.codec import canonical_json, json_value
 from eventlog.rows import ITEM_STATUSES, STEP_STATUSES, ItemRow, JobRow, PreloadRow, StepRow
 
@@ -374,7 +374,7 @@ class Projector:
     def _item_planned(self, seq: int, _a: str, job_id: str, item_key: Any, _s: Any, _o: Any, p: Any) -> None:
         job = self._job(job_id, seq)
         item = self._item(job, item_key, seq)
-        data = map_amounts(p["data"], as_number)  # see eventlog.amounts
+        data = amounts_as_numbers(p["data"])  # see eventlog.amounts
         item.label, item.kind, item.data = p["label"], p["kind"], canonical_json(data)
 
     def _item_skipped(self, seq: int, _a: str, job_id: str, item_key: Any, _s: Any, _o: Any, p: Any) -> None:
@@ -388,22 +388,36 @@ class Projector:
     def _step_planned(
         self, seq: int, _a: str, job_id: str, item_key: Any, step_key: Any, _o: Any, p: Any
     ) -> None:
-        step = self._scope(seq, job_id, item_key, step_key)[2]
-        self._planned_steps.add((job_id, item_key or "", step_key or ""))
+        key = (job_id, item_key or "", step_key or "")
+        scope = self._steps.get(key)
+        if scope is None:
+            scope = self._new_scope(key, seq)
+        job, item, step = scope
+        job.updated_seq = item.updated_seq = step.updated_seq = seq
+        self._dirty_steps[key] = scope
+        self._planned_steps.add(key)
         step.kind, step.target, step.property = p["kind"], p["target"], p["property"]
         step.data_source, step.label = p.get("data_source", ""), p.get("label", "")
         before, after = p["before"], p["after"]
-        if p["property"] in number_properties(p.get("write")):  # see eventlog.amounts
+        if is_number_property(p.get("write"), p["property"]):  # see eventlog.amounts
             before, after = as_number(before), as_number(after)
         step.before, step.after = json_value(before), json_value(after)
         depends_on = p["depends_on"]
-        step.depends_on = "[]" if depends_on == [] else canonical_json(depends_on)
+        step.depends_on = "[]" if not depends_on and type(depends_on) is list else canonical_json(depends_on)
 
     def _step_started(
         self, seq: int, at: str, job_id: str, item_key: Any, step_key: Any, _o: Any, p: Any
     ) -> None:
         job, item, step = self._scope(seq, job_id, item_key, step_key)
-        self._move(job, item, step, "started")
+        if step.status == "planned":  # the move of nearly every start, spelled out (see `_move`)
+            step.status = "started"
+            item.n_planned -= 1
+            item.n_started += 1
+            job.steps_planned -= 1
+            job.steps_started += 1
+            self._restatus(job, item)
+        else:
+            self._move(job, item, step, "started")
         step.attempts += 1
         step.started_at, step.finished_at = at, None
         if step.attempts > item.attempts:
@@ -413,7 +427,15 @@ class Projector:
         self, seq: int, at: str, job_id: str, item_key: Any, step_key: Any, _o: Any, p: Any
     ) -> None:
         job, item, step = self._scope(seq, job_id, item_key, step_key)
-        self._move(job, item, step, "succeeded")
+        if step.status == "started":  # the move of nearly every success, spelled out (see `_move`)
+            step.status = "succeeded"
+            item.n_started -= 1
+            item.n_succeeded += 1
+            job.steps_started -= 1
+            job.steps_succeeded += 1
+            self._restatus(job, item)
+        else:
+            self._move(job, item, step, "succeeded")
         step.value, step.request_id, step.page_id = json_value(p["value"]), p["request_id"], p["page_id"]
         step.finished_at = at
 
