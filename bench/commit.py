@@ -19,8 +19,9 @@ Reported per side: requests, 429s received, wall time, records left unpaid (the 
 that are not Paid afterwards; the plan is computed on each fresh sandbox before its side runs), and for
 paydesk its requests over its request floor (bench/floor.py: computed from the workspace before paydesk
 runs, for two `paydesk run` processes sharing one log) and its wall time over its rate-limit floor (its
-requests ÷ rate). The bar: paydesk sends ≤ 45 % of the requests of the baseline's pattern and ≤ 1.02 × its
-request floor, leaves 0 records unpaid, and takes ≤ 1.03 × its rate-limit floor.
+requests ÷ rate). The bar: paydesk sends ≤ 1.02 × its request floor, leaves 0 records unpaid, and takes
+≤ 1.03 × its rate-limit floor. Its requests over the baseline's pattern are shown beside issue 4's old bar
+(≤ 45 %), which no correct implementation reaches: the writes of the floor alone are more than that.
 Prints a table and writes bench/results/commit.json.
 """
 
@@ -313,7 +314,10 @@ async def main_async(args: argparse.Namespace) -> int:
     ours["wall_over_floor"] = round(ours["wall_s"] / floor, 3)
     ratio_pattern = ours["requests"] / pattern["requests"]
     ratio_limited = ours["requests"] / base["requests"]
-    ok = ratio_pattern <= REQUESTS_BAR and ours["unpaid"] == 0 and ours["wall_over_floor"] <= FLOOR_BAR
+    # Issue 4's "≤ 45 % of the baseline's pattern" is shown, not counted: its writes alone (one per record
+    # not yet Paid, which any correct implementation sends) are more than 45 % of the pattern (issue 4 ended
+    # blocked on it); the request floor below is the bar that replaced it.
+    ok = ours["unpaid"] == 0 and ours["wall_over_floor"] <= FLOOR_BAR
     print(
         f"commit, {args.size} demo workspace, batches 1 and 15: "
         f"latency {latency_text(args)}, {args.rps:g} requests/s"
@@ -331,7 +335,8 @@ async def main_async(args: argparse.Namespace) -> int:
         )
     print("paydesk requests by route: " + ", ".join(f"{r} {n}" for r, n in sorted(ours["by_route"].items())))
     print(
-        f"paydesk requests / baseline's pattern = {ratio_pattern:.1%} (bar ≤ {REQUESTS_BAR:.0%}); "
+        f"paydesk requests / baseline's pattern = {ratio_pattern:.1%} (issue 4 asked ≤ {REQUESTS_BAR:.0%}, "
+        f"below the floor: its writes alone are {request_floor.writes / pattern['requests']:.1%}); "
         f"/ baseline under the limit = {ratio_limited:.1%}"
     )
     ok = report_floor(ours, request_floor, REQUEST_FLOOR_BAR) and ok
