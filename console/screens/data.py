@@ -367,7 +367,9 @@ def job_summary(
             f"{estimate.get('seconds', '-')} s"
         ),
         Text(
-            f"requests {row.reads} reads, {row.writes} writes, {row.retries} retries, "
+            # a run's requests are recorded when it ends: while one runs, they are those of the runs before
+            f"requests{' (of the runs ended so far)' if row.status == 'running' else ''} {row.reads} reads, "
+            f"{row.writes} writes, {row.retries} retries, "
             f"{row.throttles} throttled, {row.wait_ms / 1000:.1f} s queued on the rate limit (all requests' "
             f"waits added up); preload {row.preload_pages} "
             f"pages in {row.preload_requests} requests"

@@ -21,6 +21,7 @@ from console.screens.data import (
     item_name,
     item_status,
     job_progress,
+    job_summary,
     job_words,
     replay_text,
     verify_text,
@@ -277,6 +278,17 @@ def test_progress_after_a_resume_counts_what_earlier_runs_settled() -> None:
     finished = JobRow("j", steps_succeeded=6, steps_failed=1, steps_blocked=2)  # the log is ahead of the
     assert job_progress(finished, LiveProgress(done=8, total=9)) == (9, 9)  # engine's last report of it
     assert duration_text(None, None, FIXED_NOW) == "—"  # a plan nobody executed took no time
+
+
+def test_a_running_jobs_requests_are_said_to_be_those_of_the_runs_ended_so_far() -> None:
+    # found walking the demo: "requests 12 reads, 0 writes" beside "48 succeeded" while the job ran (a
+    # run's requests are recorded when it ends)
+    running = JobRow("j", status="running", reads=12, steps_succeeded=48)
+    line = next(ln for ln in job_summary(running, FIXED_NOW).plain.splitlines() if ln.startswith("requests"))
+    assert line.startswith("requests (of the runs ended so far) 12 reads, 0 writes")
+    ended = JobRow("j", status="completed", reads=21, writes=130)
+    line = next(ln for ln in job_summary(ended, FIXED_NOW).plain.splitlines() if ln.startswith("requests"))
+    assert line.startswith("requests 21 reads, 130 writes")
 
 
 def test_a_job_is_named_in_words_and_its_end_toast_counts_its_items() -> None:
