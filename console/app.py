@@ -441,7 +441,10 @@ class PaydeskApp(App[int]):
 
     def _ask_resume(self, job: JobRow) -> None:
         left = steps_left(job)
-        if job.status in ("completed", "running") or left == 0:
+        if job.status == "running":  # here or in another paydesk: its Job screen follows it
+            self.notify(f"job {job.job_id} is running already: nothing to resume", severity="warning")
+            return
+        if job.status == "completed" or left == 0:
             self.notify(f"job {job.job_id} is {job.status}: nothing to resume", severity="warning")
             return
         totals = ""

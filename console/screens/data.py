@@ -403,6 +403,8 @@ class CascadeNode:
         problem = step.reason or ""
         if step.last_error:
             problem = step_failure(step)
+        if step.status == "succeeded":  # what blocked or failed it before a retry wrote it is history
+            problem = ""
         return f"{step.label or step.step_key} [{step.data_source}] {step.status}" + (
             f" — {problem}" if problem else ""
         )

@@ -16,6 +16,7 @@ from textual.widgets import Button, DataTable, Static
 from console.app import PaydeskApp, end_toast
 from console.screens.data import (
     LiveProgress,
+    cascade,
     duration_text,
     failure_text,
     item_name,
@@ -315,3 +316,22 @@ def test_verify_and_replay_reports_read_as_sentences() -> None:
     assert replay_text(ReplayReport(1234, head, 1234)).startswith(
         "Replaying the 1,234 events rebuilds exactly"
     )
+
+
+def test_a_step_written_by_a_retry_no_longer_shows_why_it_was_blocked() -> None:
+    # found walking the demo: after a refund set back to Approved and a retry, the cascade read
+    # "refund [refunds] succeeded — refund changed in Notion since the plan was made: …"
+    reason = "refund changed in Notion since the plan was made: Status was Approved, is Rejected now"
+    refund = StepRow("j", "i", "refunds:r", label="refund", data_source="refunds", reason=reason)
+    payout = StepRow("j", "i", "payouts:p", label="payout", data_source="payouts", depends_on='["refunds:r"]')
+    payout.reason = "not written because refund is blocked"
+    refund.status = payout.status = "blocked"
+    (node,) = cascade([payout, refund])
+    assert node.text == "payout [payouts] blocked — not written because refund is blocked"
+    assert node.children[0].text == f"refund [refunds] blocked — {reason}"
+    refund.status = payout.status = "succeeded"  # the retry wrote them; the rows keep the old reasons
+    (node,) = cascade([payout, refund])
+    assert (node.text, node.children[0].text) == ("payout [payouts] succeeded", "refund [refunds] succeeded")
+    skipped = StepRow("j", "i", "splits:s", label="invoice split", data_source="splits", status="skipped")
+    skipped.reason = "already Paid"
+    assert cascade([skipped])[0].text == "invoice split [splits] skipped — already Paid"
