@@ -111,16 +111,26 @@ async def test_jobs_opened_and_closed_many_times_leave_nothing_behind(log_db: Pa
 
 
 @pytest.mark.asyncio
-async def test_a_closed_job_screen_lets_go_of_its_rows_and_cascade(log_db: Path) -> None:
+async def test_a_closed_job_screen_lets_go_of_its_rows_and_cascade_unless_kept(log_db: Path) -> None:
+    """The Job screen the app keeps (to show the next job opened) keeps what it drew; one opened over it is
+    not kept, and lets go of its rows and cascade as it closes."""
     app = console(log_db)
     async with app.run_test(size=SIZE) as pilot:
         jobs = app.screen.query_one("#jobs", DataTable)
         await wait_until(pilot, lambda: jobs.row_count == 3)
-        closed = await open_first_job(pilot)
+        kept = await open_first_job(pilot)
+        app.open_job(kept.job_id)  # a job opened over the kept screen: a new one
+        await wait_until(pilot, lambda: app.screen is not kept and showing(app, JobScreen))
+        closed = app.screen
+        assert isinstance(closed, JobScreen)
         items = closed.query_one("#items", DataTable)
         cascade = closed.query_one("#cascade", Tree)
         await wait_until(pilot, lambda: items.row_count > 1 and len(cascade.root.children) > 0)
         await pilot.press("escape")
-        await wait_until(pilot, lambda: showing(app, JobsScreen))
+        await wait_until(pilot, lambda: app.screen is kept)
         assert (items.row_count, len(cascade.root.children)) == (0, 0)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: showing(app, JobsScreen))
+        kept_items = kept.query_one("#items", DataTable)
+        assert kept_items.row_count > 1 and len(kept.query_one("#cascade", Tree).root.children) > 0
         assert jobs.row_count == 3  # the screen shown again keeps its own
