@@ -377,6 +377,8 @@ class JobScreen(PaydeskScreen):
         steps, nodes = await self.console.reader.read(query, nothing)
         if not self.on_stack or shown_since != self._shown_since or self._cascade_shown == (item_key, steps):
             return
+        if self.selected_item() != item_key:  # the cursor moved on meanwhile (keys pressed one after another)
+            return  # the tree is repainted for the item where the cursor is, by that item's own read
         self._cascade_shown = (item_key, steps)
         self.query_one("#cascade", CascadeTree).show(nodes if nodes is not None else labelled(cascade(steps)))
 
