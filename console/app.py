@@ -57,7 +57,7 @@ from console.screens.dialogs import (
 )
 from console.screens.host import ConsoleHost
 from console.screens.item import ItemScreen
-from console.screens.job import JobScreen, read_opening
+from console.screens.job import JobScreen, Opening, read_opening
 from console.screens.jobs import JobsScreen
 from console.screens.log import LogScreen
 from console.screens.new_job import NewJobScreen
@@ -66,6 +66,7 @@ from engine import Engine, display_status, job_page, open_engine, over_limits, p
 from eventlog import EventLog, EventLogError, JobRow, LogListener, Selection, open_export_file, printable
 
 LOG = "log"  # the name of the Log screen the app keeps installed
+JOB = "job"  # the name of the Job screen the app keeps installed (`_job_screen`)
 
 
 class EngineUpdated(Message):
@@ -304,11 +305,17 @@ class PaydeskApp(App[int]):
     # ---- navigation ---------------------------------------------------------------------------------
 
     def pop_screen(self) -> AwaitComplete:
-        """Close the top screen, letting go of what it drew at once (`collector.release_rendering`)."""
+        """Close the top screen, letting go of what it drew at once (`collector.release_rendering`), unless
+        the app keeps it to show again (the Job screen: what it drew is drawn again from its caches when the
+        same job opens again)."""
         closing = self.screen
         popped = super().pop_screen()
-        release_rendering(closing)
+        if not self._kept(closing):
+            release_rendering(closing)
         return popped
+
+    def _kept(self, screen: Screen[Any]) -> bool:
+        return any(self.is_screen_installed(name) and self.get_screen(name) is screen for name in (JOB, LOG))
 
     def open_job(self, job_id: str, *, replace: bool = False) -> None:
         """Push the job's screen once its first rows are read (`_open_job`); with `replace`, in place of the
@@ -327,7 +334,21 @@ class PaydeskApp(App[int]):
             return
         if replace and len(self.screen_stack) > 2:
             self.pop_screen()
-        self.push_screen(JobScreen(job_id, opening))
+        self.push_screen(self._job_screen(job_id, opening))
+
+    def _job_screen(self, job_id: str, opening: Opening | None) -> JobScreen:
+        """The Job screen to push, showing `job_id`: the one the app keeps (installed the first time a job
+        opens), or a new one while the kept one is on the stack (a job opened over it)."""
+        if not self.is_screen_installed(JOB):
+            screen = JobScreen(job_id, opening)
+            self.install_screen(screen, JOB)
+            return screen
+        kept = self.get_screen(JOB)
+        assert isinstance(kept, JobScreen)
+        if kept in self.screen_stack:
+            return JobScreen(job_id, opening)
+        kept.show_job(job_id, opening)
+        return kept
 
     def open_item(self, job_id: str, item_key: str) -> None:
         self.push_screen(ItemScreen(job_id, item_key))

@@ -124,6 +124,7 @@ class JobScreen(PaydeskScreen):
         self._index: int | None = None  # the job's event to show, 1-based (None: not known yet)
         self._from_end = 0  # until it is known: how many events before the job's last one
         self._view: AsOfView | None = None  # the rebuilt rows (made and read on the reader thread only)
+        self._shown_since = 0  # counts the jobs shown (`show_job`): a read for an earlier one is dropped
         self._opening = opening
         if opening is not None:
             self.job, self.items, self.nothing_to_do, self.failures = opening.rows
@@ -149,20 +150,63 @@ class JobScreen(PaydeskScreen):
         opening, self._opening = self._opening, None
         if opening is None:
             self.reload()
-        else:  # shown before the first frame is composed: the rows, the cursor on the first, its cascade
-            self._show_rows()
-            if self.items:
-                first = self.items[0]
-                self._cascade_source = (first.item_key, first)
-                self._cascade_shown = (first.item_key, opening.first_steps)
-                self.query_one("#cascade", CascadeTree).show(opening.first_cascade)
-            if self.job is None or self.job.finished_at is None:
-                # It may have moved between the read and now, unheard (only a screen showing is told): read
-                # it again soon, not at once: the frame just composed shows what the operator asked for.
-                self._engine_refresh.postpone()
-                self._engine_refresh.request()
+        else:
+            self._show_opening(opening)
         self.follow_job()
         table.focus()
+
+    def show_job(self, job_id: str, opening: Opening | None) -> None:
+        """Show `job_id` (another job, or the same again) as a new Job screen would: from its first rows
+        (`read_opening`; None: read them now), every outcome, nothing marked, live, the cursor on the first
+        item. The app keeps one Job screen and shows on it each job opened from the Jobs screen: composing
+        a new one each time (its widgets, their styles, a tree of the first item's steps) was most of what
+        opening a job cost, and left a screen's worth of widgets for each full collection to free."""
+        self._shown_since += 1
+        if job_id != self.job_id:
+            self._shaped.clear()
+        self.job_id = job_id
+        self.job, self.items, self.nothing_to_do, self.failures = (
+            opening.rows if opening is not None else (None, [], 0, {})
+        )
+        self.outcome, self.marked = "all", set()
+        if self.travelling:
+            self.travelling, self.moment, self._index, self._from_end = False, None, None, 0
+            self.refresh_bindings()
+        self._cascade_source = self._cascade_shown = None
+        self._again = False
+        if self._view is not None:  # rebuilt rows kept from time travel: a live read frees them (its thread)
+            self.reload()
+        if not self._columns_ready:  # not mounted yet: on_mount shows it
+            self._opening = opening
+            return
+        show_text(self.query_one("#title", Static), self._title_text())
+        if opening is None:
+            show_text(self.query_one("#summary", Static), Text("loading…"))
+            self.reload()
+        else:
+            show_text(self.query_one("#summary", Static), self._summary_text())
+            self._show_opening(opening)
+        show_text(self.query_one("#filterbar", Static), self._filter_text(len(self._shown())))
+        table = self.query_one("#items", DataTable)
+        if table.row_count:
+            table.move_cursor(row=0, column=0, animate=False)
+        self.query_one("#cascade", CascadeTree).scroll_home(animate=False)
+        table.focus()
+
+    def _show_opening(self, opening: Opening) -> None:
+        """Show the rows read before the screen shows (before its first frame is composed): the rows, the
+        cursor on the first, its cascade."""
+        self._show_rows()
+        if self.items:
+            first = self.items[0]
+            self._cascade_source = (first.item_key, first)
+            self._cascade_shown = (first.item_key, opening.first_steps)
+            self.query_one("#cascade", CascadeTree).show(opening.first_cascade)
+        if self.job is None or self.job.finished_at is None:
+            # It may have moved between the read and now, unheard (only a screen showing is told): read
+            # it again soon, not at once: the frame just composed shows what the operator asked for.
+            self._engine_refresh.postpone()
+            self._engine_refresh.request()
 
     def log_changed(self) -> None:
         self._engine_refresh.request()
@@ -181,7 +225,7 @@ class JobScreen(PaydeskScreen):
 
     @work(group="job-load")
     async def _load(self) -> None:
-        job_id = self.job_id
+        job_id, shown_since = self.job_id, self._shown_since
         status = None if self.outcome == "all" else self.outcome
         travelling, index, from_end = self.travelling, self._index, self._from_end
 
@@ -206,7 +250,9 @@ class JobScreen(PaydeskScreen):
             found, moment = await self.console.reader.read(query, default)
         finally:
             self._loading = False
-        if travelling == self.travelling:  # else the mode changed meanwhile: the next read shows it
+        if shown_since != self._shown_since:  # read for the job shown before: the screen shows another now
+            pass
+        elif travelling == self.travelling:  # else the mode changed meanwhile: the next read shows it
             self.job, self.items, self.nothing_to_do, self.failures = found
             if travelling and moment is not None and self._index is None:  # just entered: steps pressed
                 extra = self._from_end - from_end  # meanwhile count from the event now known
@@ -315,7 +361,7 @@ class JobScreen(PaydeskScreen):
 
     @work(group="cascade", exclusive=True)
     async def _load_cascade(self, item_key: str) -> None:
-        job_id = self.job_id
+        job_id, shown_since = self.job_id, self._shown_since
         travelling = self.travelling
 
         shown = self._cascade_shown
@@ -329,8 +375,10 @@ class JobScreen(PaydeskScreen):
 
         nothing: tuple[list[StepRow], list[Labelled] | None] = ([], [])
         steps, nodes = await self.console.reader.read(query, nothing)
-        if not self.on_stack or self._cascade_shown == (item_key, steps):
+        if not self.on_stack or shown_since != self._shown_since or self._cascade_shown == (item_key, steps):
             return
+        if self.selected_item() != item_key:  # the cursor moved on meanwhile (keys pressed one after another)
+            return  # the tree is repainted for the item where the cursor is, by that item's own read
         self._cascade_shown = (item_key, steps)
         self.query_one("#cascade", CascadeTree).show(nodes if nodes is not None else labelled(cascade(steps)))
 

@@ -4,18 +4,22 @@ through the app, closed screens do not stay alive for every full collection to t
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.segment import Segment
+from rich.style import Style
 from textual._styles_cache import StylesCache
 from textual.color import Color
 from textual.pilot import Pilot
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import DataTable, Tree
 
-from console.collector import CollectorPolicy, forget_closed_widgets
+from console.collector import CollectorPolicy, forget_closed_widgets, uncycle_lines
 from console.screens.job import JobScreen
 from console.screens.jobs import JobsScreen
 from tests.console.conftest import SIZE, showing, wait_until
@@ -111,16 +115,42 @@ async def test_jobs_opened_and_closed_many_times_leave_nothing_behind(log_db: Pa
 
 
 @pytest.mark.asyncio
-async def test_a_closed_job_screen_lets_go_of_its_rows_and_cascade(log_db: Path) -> None:
+async def test_a_closed_job_screen_lets_go_of_its_rows_and_cascade_unless_kept(log_db: Path) -> None:
+    """The Job screen the app keeps (to show the next job opened) keeps what it drew; one opened over it is
+    not kept, and lets go of its rows and cascade as it closes."""
     app = console(log_db)
     async with app.run_test(size=SIZE) as pilot:
         jobs = app.screen.query_one("#jobs", DataTable)
         await wait_until(pilot, lambda: jobs.row_count == 3)
-        closed = await open_first_job(pilot)
+        kept = await open_first_job(pilot)
+        app.open_job(kept.job_id)  # a job opened over the kept screen: a new one
+        await wait_until(pilot, lambda: app.screen is not kept and showing(app, JobScreen))
+        closed = app.screen
+        assert isinstance(closed, JobScreen)
         items = closed.query_one("#items", DataTable)
         cascade = closed.query_one("#cascade", Tree)
         await wait_until(pilot, lambda: items.row_count > 1 and len(cascade.root.children) > 0)
         await pilot.press("escape")
-        await wait_until(pilot, lambda: showing(app, JobsScreen))
+        await wait_until(pilot, lambda: app.screen is kept)
         assert (items.row_count, len(cascade.root.children)) == (0, 0)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: showing(app, JobsScreen))
+        kept_items = kept.query_one("#items", DataTable)
+        assert kept_items.row_count > 1 and len(kept.query_one("#cascade", Tree).root.children) > 0
         assert jobs.row_count == 3  # the screen shown again keeps its own
+
+
+def test_a_line_that_is_its_own_answer_is_not_kept_in_its_own_cache() -> None:
+    """A line cut into one piece, or cropped to all of it, is its own answer: kept in its own cache, it was a
+    reference cycle that only a collection freed. The answers are Textual's own."""
+    uncycle_lines()
+    line = Strip([Segment("abc", Style(bold=True)), Segment("def")], 6)
+    references = sys.getrefcount(line)
+    assert line.divide([6]) == [line] and line.divide([6, 9]) == [line]
+    assert line.crop_extend(0, 6, None) is line and line.crop_extend(-1, 6, None) is line
+    assert sys.getrefcount(line) == references  # nothing holds it but this test
+
+    other = Strip([Segment("abc", Style(bold=True)), Segment("def")], 6)
+    assert [piece.text for piece in line.divide([2, 6])] == [piece.text for piece in other.divide([2, 6])]
+    assert line.crop_extend(1, 8, None).text == "bcdef  "
+    assert line.crop_extend(0, 4, None).text == "abcd"

@@ -1,0 +1,113 @@
+"""The app keeps one Job screen and shows each job opened from the Jobs screen on it (composing one each time
+was most of what opening a job cost beside a running job: bench/soak.py). A job opened again shows as on a
+new screen: its own rows from its first frame, every outcome, nothing marked, the cursor on the first item;
+a read made for the job shown before never lands on it."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Static
+
+from console.screens.job import JobScreen
+from console.screens.jobs import JobsScreen
+from eventlog import EventLog
+from tests.console.conftest import SIZE, showing, wait_until
+from tests.console.test_snapshots import console
+
+pytestmark = pytest.mark.asyncio
+
+
+def items_of(screen: JobScreen) -> list[str]:
+    table = screen.query_one("#items", DataTable)
+    return [str(key.value) for key in table.rows]
+
+
+async def open_row(pilot: Pilot[Any], row: int) -> JobScreen:
+    """From the Jobs screen (newest job first): the job on `row`, until its screen lists its items."""
+    app = pilot.app
+    jobs = app.screen.query_one("#jobs", DataTable)
+    jobs.move_cursor(row=row)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: showing(app, JobScreen))
+    screen = app.screen
+    assert isinstance(screen, JobScreen)
+    await wait_until(pilot, lambda: screen.query_one("#items", DataTable).row_count > 0)
+    return screen
+
+
+async def back(pilot: Pilot[Any]) -> None:
+    await pilot.press("escape")
+    await wait_until(pilot, lambda: showing(pilot.app, JobsScreen))
+
+
+async def test_a_job_opened_again_is_shown_on_the_kept_screen_as_on_a_new_one(log_db: Path) -> None:
+    app = console(log_db)
+    composed: list[JobScreen] = []
+    compose = JobScreen.compose
+
+    def counted(self: JobScreen) -> Any:
+        composed.append(self)
+        return compose(self)
+
+    JobScreen.compose = counted  # type: ignore[method-assign]
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            jobs = app.screen.query_one("#jobs", DataTable)
+            await wait_until(pilot, lambda: jobs.row_count == 3)
+            first = await open_row(pilot, 0)
+            first_job = first.job_id
+            await pilot.press("down", "space", "f")  # the second item marked, the failed items only
+            await wait_until(pilot, lambda: first.outcome == "failed")
+            await back(pilot)
+
+            second = await open_row(pilot, 1)
+            assert second is first and len(composed) == 1  # the same screen, composed once
+            assert second.job_id != first_job
+            with EventLog(log_db, read_only=True) as log:
+                expected = [item.item_key for item in log.items(second.job_id)]
+            assert items_of(second) == expected  # the second job's items, every outcome
+            assert second.outcome == "all" and second.marked == set()
+            table = second.query_one("#items", DataTable)
+            assert table.cursor_row == 0 and table.has_focus
+            summary = str(second.query_one("#summary", Static).render())
+            assert summary.startswith(f"{second.job_id}  status completed")
+            assert str(second.query_one("#title", Static).render()) == f"Job {second.job_id}"
+            await wait_until(pilot, lambda: second._cascade_shown is not None)
+            assert second._cascade_shown is not None and second._cascade_shown[0] == expected[0]
+    finally:
+        JobScreen.compose = compose  # type: ignore[method-assign]
+
+
+async def test_a_read_for_the_job_shown_before_never_lands_on_the_kept_screen(log_db: Path) -> None:
+    """The kept screen reads the job it showed (a follow-up refresh) while the operator opens another: that
+    read ends after the other job is shown, and is dropped."""
+    app = console(log_db)
+    async with app.run_test(size=SIZE) as pilot:
+        jobs = app.screen.query_one("#jobs", DataTable)
+        await wait_until(pilot, lambda: jobs.row_count == 3)
+        screen = await open_row(pilot, 0)
+        first_job = screen.job_id
+        await back(pilot)
+        jobs.move_cursor(row=1)
+        await pilot.pause()
+
+        held = threading.Event()
+        app.reader._executor.submit(held.wait, 30)  # the reader thread waits: reads queue up behind
+        await pilot.press("enter")  # the second job's rows: read first
+        await pilot.pause()
+        screen.reload()  # then a refresh of the first job
+        await pilot.pause()
+        held.set()
+        await wait_until(pilot, lambda: showing(app, JobScreen) and screen.job_id != first_job)
+        await wait_until(pilot, lambda: not screen._loading)
+        await pilot.pause(0.2)
+        with EventLog(log_db, read_only=True) as log:
+            expected = [item.item_key for item in log.items(screen.job_id)]
+            row = log.job(screen.job_id)
+        assert items_of(screen) == expected
+        assert screen.job == row
