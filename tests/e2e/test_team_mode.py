@@ -135,7 +135,10 @@ async def test_a_server_that_goes_away_mid_job_interrupts_it_and_resume_finishes
 
 
 async def test_cancel_reaches_a_job_on_another_machine(tmp_path: Path, postgres_url: str) -> None:
-    async with open_served(tmp_path, rate=2.0) as served:
+    # The job runs at one request a second (half a minute of writes after its reads), so that the other
+    # machine's `jobs` and `cancel` (two processes started one after the other) reach it before it ends even
+    # on a machine under heavy load: at 2 requests/s it ended first once, in a full suite beside benchmarks.
+    async with open_served(tmp_path, rate=1.0) as served:
         ana, ben = machine(served, "ana", postgres_url), machine(served, "ben", postgres_url)
         running = await served.start(*COMMIT_15, env=ana)
         await served.wait_for_writes(running, 2)
