@@ -1,7 +1,8 @@
 """Page objects as the API returns them, with formulas and rollups computed.
 
-Full page objects (every relation reference) are cached per page until the next write anywhere in the store;
-:func:`for_response` trims relations to 25 references and applies ``filter_properties``.
+Full page objects (every relation reference) are cached per page until the next write to what they show
+(`SandboxStore.cached_page`); :func:`for_response` trims relations to 25 references and applies
+``filter_properties``.
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ def page_title(store: SandboxStore, page: Page) -> str:
 
 def full_page(store: SandboxStore, page: Page) -> dict[str, Any]:
     """The page object with every property and every relation reference (no request_id)."""
-    cached = store.page_cache.get(page.id)
-    if cached is not None and cached[0] == store.generation:
-        return cached[1]
+    cached = store.cached_page(page)
+    if cached is not None:
+        return cached
     source = store.sources.get(page.data_source_id) if page.data_source_id else None
     if source is None:
         properties = {"title": {"id": "title", "type": "title", "title": page.values.get("title", [])}}
@@ -55,7 +56,7 @@ def full_page(store: SandboxStore, page: Page) -> dict[str, Any]:
         "public_url": None,
         "archived": page.in_trash,
     }
-    store.page_cache[page.id] = (store.generation, obj)
+    store.cache_page(page, obj)
     return obj
 
 
