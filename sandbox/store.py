@@ -24,6 +24,7 @@ from typing import Any
 import sqlite_utils
 
 from sandbox import relations
+from sandbox.checkpoint import INTERVAL, Checkpointer
 from sandbox.errors import NotionError, not_found, validation
 from sandbox.ids import Clock, iso_ms, new_id
 from sandbox.records import Block, Comment, Database, DataSource, Page
@@ -96,6 +97,7 @@ class SandboxStore:
         self._deleted: set[str] = set()
         self._closed = False
         self._saved_seq = 0
+        self._checkpointer: Checkpointer | None = None
 
     # ---------------------------------------------------------------- lifecycle and persistence
 
@@ -139,6 +141,8 @@ class SandboxStore:
             return
         self.flush()
         self._closed = True
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         self._conn.close()
 
     def _load(self) -> None:
@@ -245,6 +249,23 @@ class SandboxStore:
             raise  # what was pending stays pending
         self._dirty.clear()
         self._saved_seq = self.seq
+        if self._checkpointer is not None:
+            self._checkpointer.committed()
+
+    @property
+    def checkpointer(self) -> Checkpointer | None:
+        """The thread that checkpoints the SQLite log, once `checkpoint_in_background` started it."""
+        return self._checkpointer
+
+    def checkpoint_in_background(self, interval: float = INTERVAL) -> Checkpointer:
+        """From now on, commits never checkpoint the SQLite log: a thread of its own does, every `interval`
+        seconds in which something was committed (`sandbox.checkpoint`), until the store closes. For a
+        store on a file (the server's), once."""
+        if not self._file or self._closed or self._checkpointer is not None:
+            raise ValueError("checkpoint_in_background: a store on a file, open, once")
+        self._conn.execute("PRAGMA wal_autocheckpoint=0")
+        self._checkpointer = Checkpointer(self._file, interval)
+        return self._checkpointer
 
     @contextmanager
     def writing(self) -> Iterator[None]:
