@@ -2,13 +2,14 @@
 
 Full page objects (every relation reference) are cached per page until the next write to what they show
 (`SandboxStore.cached_page`); :func:`for_response` trims relations to 25 references and applies
-``filter_properties``.
+``filter_properties``; :func:`page_text` is the JSON text of the trimmed object, kept with the cached one.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sandbox.json_text import text_of
 from sandbox.property_values import property_value
 from sandbox.records import DataSource, Page
 from sandbox.rich_text import plain_text
@@ -65,6 +66,18 @@ def _url(store: SandboxStore, page: Page, properties: dict[str, Any]) -> str:
     slug = "-".join("".join(c if c.isalnum() else " " for c in title).split())
     compact = page.id.replace("-", "")
     return f"https://www.notion.so/{slug}-{compact}" if slug else f"https://www.notion.so/{compact}"
+
+
+def page_text(store: SandboxStore, page: Page, keep: set[str] | None = None) -> str:
+    """`for_response(full_page(store, page), keep)` as JSON text (`sandbox.json_text.text_of`); without
+    ``keep``, encoded once per rendered object and kept with it."""
+    if keep is not None:
+        return text_of(for_response(full_page(store, page), keep))
+    text = store.cached_text(page)
+    if text is None:
+        text = text_of(for_response(full_page(store, page)))
+        store.cache_text(page, text)
+    return text
 
 
 def for_response(obj: dict[str, Any], keep: set[str] | None = None) -> dict[str, Any]:
