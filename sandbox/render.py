@@ -29,9 +29,16 @@ def page_title(store: SandboxStore, page: Page) -> str:
 
 def full_page(store: SandboxStore, page: Page) -> dict[str, Any]:
     """The page object with every property and every relation reference (no request_id)."""
-    cached = store.cached_page(page)
-    if cached is not None:
-        return cached
+    stamp = store.render_stamp(page)
+    cached = store.page_cache.get(page.id)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    obj = _rendered(store, page)
+    store.page_cache[page.id] = (stamp, obj, None)
+    return obj
+
+
+def _rendered(store: SandboxStore, page: Page) -> dict[str, Any]:
     source = store.sources.get(page.data_source_id) if page.data_source_id else None
     if source is None:
         properties = {"title": {"id": "title", "type": "title", "title": page.values.get("title", [])}}
@@ -39,7 +46,7 @@ def full_page(store: SandboxStore, page: Page) -> dict[str, Any]:
         properties = {
             name: property_value(store, page, source, prop, 0) for name, prop in source.properties.items()
         }
-    obj = {
+    return {
         "object": "page",
         "id": page.id,
         "created_time": page.created_time,
@@ -57,8 +64,6 @@ def full_page(store: SandboxStore, page: Page) -> dict[str, Any]:
         "public_url": None,
         "archived": page.in_trash,
     }
-    store.cache_page(page, obj)
-    return obj
 
 
 def _url(store: SandboxStore, page: Page, properties: dict[str, Any]) -> str:
@@ -73,10 +78,16 @@ def page_text(store: SandboxStore, page: Page, keep: set[str] | None = None) -> 
     ``keep``, encoded once per rendered object and kept with it."""
     if keep is not None:
         return text_of(for_response(full_page(store, page), keep))
-    text = store.cached_text(page)
-    if text is None:
-        text = text_of(for_response(full_page(store, page)))
-        store.cache_text(page, text)
+    stamp = store.render_stamp(page)
+    cached = store.page_cache.get(page.id)
+    if cached is None or cached[0] != stamp:
+        obj = _rendered(store, page)
+    elif cached[2] is None:
+        obj = cached[1]
+    else:
+        return cached[2]
+    text = text_of(for_response(obj))
+    store.page_cache[page.id] = (stamp, obj, text)
     return text
 
 

@@ -77,7 +77,7 @@ class SandboxStore:
         self.query_lag_ms = 0
         self.generation = 0
         # page id -> (the render stamp it was rendered at, the full page object, its JSON text as a response
-        # carries it or None): see `cached_page` and `cached_text`.
+        # carries it or None): kept by `sandbox.render`, current while `render_stamp` gives the same stamp.
         self.page_cache: dict[str, tuple[tuple[int, int, int], dict[str, Any], str | None]] = {}
         # page or data source id -> a number that changes with each write to it (`mark`), and again when
         # the write ends (so that what was rendered in the middle of it is not kept).
@@ -304,30 +304,12 @@ class SandboxStore:
         return self.stamps.get(page.id, 0), schema, self.generation if known[1] else -1
 
     def cached_page(self, page: Page) -> dict[str, Any] | None:
-        """The full page object rendered for ``page`` (`cache_page`), if nothing it depends on was written
-        since; else None."""
+        """The full page object rendered for ``page`` (`sandbox.render.full_page`), if nothing it depends on
+        was written since; else None."""
         cached = self.page_cache.get(page.id)
         if cached is None or cached[0] != self.render_stamp(page):
             return None
         return cached[1]
-
-    def cache_page(self, page: Page, obj: dict[str, Any]) -> None:
-        """Keep ``obj``, the full page object just rendered for ``page``, for `cached_page`."""
-        self.page_cache[page.id] = (self.render_stamp(page), obj, None)
-
-    def cached_text(self, page: Page) -> str | None:
-        """The JSON text kept for the current full page object of ``page`` (`cache_text`), if any."""
-        cached = self.page_cache.get(page.id)
-        if cached is None or cached[0] != self.render_stamp(page):
-            return None
-        return cached[2]
-
-    def cache_text(self, page: Page, text: str) -> None:
-        """Keep ``text``, the page object as a response carries it, with the current full page object of
-        ``page`` (forgotten with it); nothing when that object is not current."""
-        cached = self.page_cache.get(page.id)
-        if cached is not None and cached[0] == self.render_stamp(page):
-            self.page_cache[page.id] = (cached[0], cached[1], text)
 
     def now(self) -> str:
         return iso_ms(self.clock.now_ms())

@@ -31,6 +31,14 @@ def test_an_encoded_list_is_spliced_in_exactly_as_encoding_its_items_gives(items
     assert encode_json(payload) == plain(payload)
 
 
+@pytest.mark.parametrize(
+    "value",
+    [{"a": [1, 2.5, 1e300, -0.0, None, True, 'é\u2028"\\\n']}, "text", 3, [], {1: "int key"}, float("nan")],
+)
+def test_a_text_is_what_json_dumps_gives(value: Any) -> None:
+    assert text_of(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def call(store: SandboxStore, source: str, body: dict[str, Any], query: bytes = b"") -> Call:
     scope = {"type": "http", "query_string": query}
     return Call(store, scope, {"data_source_id": source}, body)
