@@ -6,7 +6,8 @@ which is what makes a request atomic. Writes are committed before the method ret
 ``synchronous=NORMAL``), unless ``deferred_flush`` is set: then they are group-committed by whoever calls
 :meth:`SandboxStore.flush` (the server does, every few milliseconds, and at shutdown). Either way a store
 opened later in the same process on the same file sees every write made before: :meth:`SandboxStore.open`
-flushes the open stores on that file first.
+flushes the open stores on that file first. SQLite checkpoints its log in the commit that makes it long,
+unless :meth:`SandboxStore.checkpoint_in_background` hands that to a thread of its own (the server's store).
 """
 
 from __future__ import annotations
