@@ -30,6 +30,7 @@ from sandbox.errors import (
     missing_version,
     unauthorized,
 )
+from sandbox.json_text import encode_json
 from sandbox.options import SandboxOptions
 from sandbox.routes.table import ROUTES
 from sandbox.store import SandboxStore
@@ -40,10 +41,6 @@ DEFAULT_OPTIONS = SandboxOptions()
 _VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PARAM = re.compile(r"{(\w+)(:path)?}")
 _CONTENT_TYPE = (b"content-type", b"application/json; charset=utf-8")
-
-
-def encode_json(payload: Any) -> bytes:
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 async def send_response(send: Send, status: int, body: bytes, request_id: str, *, head: bool = False) -> None:

@@ -106,9 +106,9 @@ def query_row(store: SandboxStore, page: Page, source: DataSource) -> QueryRow:
     """The row a query filters and sorts: the cached full page object if there is one, else a stand-in
     that renders only the properties the filter and the sorts read (the page is rendered in full only if
     it is returned)."""
-    cached = store.page_cache.get(page.id)
-    if cached is not None and cached[0] == store.generation:
-        return QueryRow(page.seq, cached[1])
+    cached = store.cached_page(page)
+    if cached is not None:
+        return QueryRow(page.seq, cached)
     stand_in = {
         "id": page.id,
         "created_time": page.created_time,

@@ -1,13 +1,15 @@
 """Page objects as the API returns them, with formulas and rollups computed.
 
-Full page objects (every relation reference) are cached per page until the next write anywhere in the store;
-:func:`for_response` trims relations to 25 references and applies ``filter_properties``.
+Full page objects (every relation reference) are cached per page until the next write to what they show
+(`SandboxStore.cached_page`); :func:`for_response` trims relations to 25 references and applies
+``filter_properties``; :func:`page_text` is the JSON text of the trimmed object, kept with the cached one.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sandbox.json_text import text_of
 from sandbox.property_values import property_value
 from sandbox.records import DataSource, Page
 from sandbox.rich_text import plain_text
@@ -27,9 +29,16 @@ def page_title(store: SandboxStore, page: Page) -> str:
 
 def full_page(store: SandboxStore, page: Page) -> dict[str, Any]:
     """The page object with every property and every relation reference (no request_id)."""
+    stamp = store.render_stamp(page)
     cached = store.page_cache.get(page.id)
-    if cached is not None and cached[0] == store.generation:
+    if cached is not None and cached[0] == stamp:
         return cached[1]
+    obj = _rendered(store, page)
+    store.page_cache[page.id] = (stamp, obj, None)
+    return obj
+
+
+def _rendered(store: SandboxStore, page: Page) -> dict[str, Any]:
     source = store.sources.get(page.data_source_id) if page.data_source_id else None
     if source is None:
         properties = {"title": {"id": "title", "type": "title", "title": page.values.get("title", [])}}
@@ -37,7 +46,7 @@ def full_page(store: SandboxStore, page: Page) -> dict[str, Any]:
         properties = {
             name: property_value(store, page, source, prop, 0) for name, prop in source.properties.items()
         }
-    obj = {
+    return {
         "object": "page",
         "id": page.id,
         "created_time": page.created_time,
@@ -55,8 +64,6 @@ def full_page(store: SandboxStore, page: Page) -> dict[str, Any]:
         "public_url": None,
         "archived": page.in_trash,
     }
-    store.page_cache[page.id] = (store.generation, obj)
-    return obj
 
 
 def _url(store: SandboxStore, page: Page, properties: dict[str, Any]) -> str:
@@ -64,6 +71,24 @@ def _url(store: SandboxStore, page: Page, properties: dict[str, Any]) -> str:
     slug = "-".join("".join(c if c.isalnum() else " " for c in title).split())
     compact = page.id.replace("-", "")
     return f"https://www.notion.so/{slug}-{compact}" if slug else f"https://www.notion.so/{compact}"
+
+
+def page_text(store: SandboxStore, page: Page, keep: set[str] | None = None) -> str:
+    """`for_response(full_page(store, page), keep)` as JSON text (`sandbox.json_text.text_of`); without
+    ``keep``, encoded once per rendered object and kept with it."""
+    if keep is not None:
+        return text_of(for_response(full_page(store, page), keep))
+    stamp = store.render_stamp(page)
+    cached = store.page_cache.get(page.id)
+    if cached is None or cached[0] != stamp:
+        obj = _rendered(store, page)
+    elif cached[2] is None:
+        obj = cached[1]
+    else:
+        return cached[2]
+    text = text_of(for_response(obj))
+    store.page_cache[page.id] = (stamp, obj, text)
+    return text
 
 
 def for_response(obj: dict[str, Any], keep: set[str] | None = None) -> dict[str, Any]:

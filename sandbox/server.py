@@ -49,7 +49,8 @@ async def open_sandbox(
     Writes are group-committed (``store.deferred_flush``): answered at once, committed to SQLite within
     FLUSH_INTERVAL seconds, and always before the store closes. Another ``SandboxStore.open`` on the same
     directory in this process flushes this store first, so it sees every answered write; another process
-    may lag by up to FLUSH_INTERVAL (and a killed server loses at most that much).
+    may lag by up to FLUSH_INTERVAL (and a killed server loses at most that much). The SQLite log is
+    checkpointed by a thread of the store's (`SandboxStore.checkpoint_in_background`), never by a commit.
     """
     flush_open_stores(data_dir)  # here, in the trio thread that owns those stores
     store = await trio.to_thread.run_sync(_open_store, data_dir)
@@ -94,10 +95,11 @@ async def open_sandbox(
 
 def _open_store(data_dir: Path) -> SandboxStore:
     """The store, its query indexes built (`sandbox.query_upkeep.warm`), so that the first query of each
-    kind is as fast as the next ones."""
+    kind is as fast as the next ones, its log checkpointed by a thread of its own."""
     store = SandboxStore.open(data_dir, flush_open=False)
     try:
         warm(store)
+        store.checkpoint_in_background()
     except BaseException:
         store.close()
         raise

@@ -6,7 +6,8 @@ which is what makes a request atomic. Writes are committed before the method ret
 ``synchronous=NORMAL``), unless ``deferred_flush`` is set: then they are group-committed by whoever calls
 :meth:`SandboxStore.flush` (the server does, every few milliseconds, and at shutdown). Either way a store
 opened later in the same process on the same file sees every write made before: :meth:`SandboxStore.open`
-flushes the open stores on that file first.
+flushes the open stores on that file first. SQLite checkpoints its log in the commit that makes it long,
+unless :meth:`SandboxStore.checkpoint_in_background` hands that to a thread of its own (the server's store).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 import sqlite_utils
 
 from sandbox import relations
+from sandbox.checkpoint import INTERVAL, Checkpointer
 from sandbox.errors import NotionError, not_found, validation
 from sandbox.ids import Clock, iso_ms, new_id
 from sandbox.records import Block, Comment, Database, DataSource, Page
@@ -32,6 +34,9 @@ from sandbox.schema import build_property, property_type
 
 DB_FILE = "sandbox.sqlite"
 JOURNAL_LIMIT = 200_000
+# Property types whose value reads other pages (or the clock): a page of a data source that has one is
+# rendered again after any write; any other page only after a write to itself or to its data source.
+READS_OTHERS = frozenset({"relation", "rollup", "formula"})
 PEOPLE = (("Ada Operator", "ada@example.com"), ("Bo Approver", "bo@example.com"))
 # SQLite file (resolved) -> the stores open on it in this process, so that a new opener can flush them first.
 _OPEN: dict[str, weakref.WeakSet[SandboxStore]] = {}
@@ -72,7 +77,16 @@ class SandboxStore:
         self.seq = 0
         self.query_lag_ms = 0
         self.generation = 0
-        self.page_cache: dict[str, tuple[int, dict[str, Any]]] = {}
+        # page id -> (the render stamp it was rendered at, the full page object, its JSON text as a response
+        # carries it or None): kept by `sandbox.render`, current while `render_stamp` gives the same stamp.
+        self.page_cache: dict[str, tuple[tuple[int, int, int], dict[str, Any], str | None]] = {}
+        # page or data source id -> a number that changes with each write to it (`mark`), and again when
+        # the write ends (so that what was rendered in the middle of it is not kept).
+        self.stamps: dict[str, int] = {}
+        self._stamp = 0
+        self._writing = 0
+        self._written: set[str] = set()
+        self._reads_others: dict[str, tuple[int, bool]] = {}
         # The ids of the pages marked changed, in order, from absolute position `journal_start` on: what
         # query indexes (`sandbox.query_upkeep`) catch up from. Cut when long; an index behind the cut
         # rebuilds.
@@ -85,6 +99,7 @@ class SandboxStore:
         self._deleted: set[str] = set()
         self._closed = False
         self._saved_seq = 0
+        self._checkpointer: Checkpointer | None = None
 
     # ---------------------------------------------------------------- lifecycle and persistence
 
@@ -128,6 +143,8 @@ class SandboxStore:
             return
         self.flush()
         self._closed = True
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         self._conn.close()
 
     def _load(self) -> None:
@@ -195,6 +212,11 @@ class SandboxStore:
         """Remember ``record`` as changed; it is written at the next :meth:`flush` (and a page is journalled
         for the query indexes). Every change to a record goes through here."""
         self._dirty[record.id] = (kind, record)
+        if kind in ("page", "data_source"):
+            self._stamp += 1
+            self.stamps[record.id] = self._stamp
+            if self._writing:
+                self._written.add(record.id)
         if kind == "page":
             if len(self.journal) >= JOURNAL_LIMIT:
                 self.journal_start += len(self.journal)
@@ -229,17 +251,66 @@ class SandboxStore:
             raise  # what was pending stays pending
         self._dirty.clear()
         self._saved_seq = self.seq
+        if self._checkpointer is not None:
+            self._checkpointer.committed()
+
+    @property
+    def checkpointer(self) -> Checkpointer | None:
+        """The thread that checkpoints the SQLite log, once `checkpoint_in_background` started it."""
+        return self._checkpointer
+
+    def checkpoint_in_background(self, interval: float = INTERVAL) -> Checkpointer:
+        """From now on, commits never checkpoint the SQLite log: a thread of its own does, every `interval`
+        seconds in which something was committed (`sandbox.checkpoint`), until the store closes. For a
+        store on a file (the server's), once."""
+        if not self._file or self._closed or self._checkpointer is not None:
+            raise ValueError("checkpoint_in_background: a store on a file, open, once")
+        self._conn.execute("PRAGMA wal_autocheckpoint=0")
+        self._checkpointer = Checkpointer(self._file, interval)
+        return self._checkpointer
 
     @contextmanager
     def writing(self) -> Iterator[None]:
         """Group the changes of one operation: they invalidate rendered pages and are committed together."""
         self.generation += 1
+        self._writing += 1
         try:
             yield
         finally:
             self.generation += 1
+            self._writing -= 1
+            if self._written:
+                self._stamp += 1
+                for record_id in self._written:
+                    self.stamps[record_id] = self._stamp
+                if not self._writing:
+                    self._written.clear()
             if not self.deferred_flush:
                 self.flush()
+
+    # ---------------------------------------------------------------- rendered pages
+
+    def render_stamp(self, page: Page) -> tuple[int, int, int]:
+        """What a rendered page object of ``page`` depends on: its own writes, its data source's, and (for
+        a data source with a property that reads other pages or the clock) every write (`generation`)."""
+        source_id = page.data_source_id
+        source = self.sources.get(source_id) if source_id else None
+        if source is None:
+            return self.stamps.get(page.id, 0), 0, -1
+        schema = self.stamps.get(source.id, 0)
+        known = self._reads_others.get(source.id)
+        if known is None or known[0] != schema:
+            known = schema, any(prop["type"] in READS_OTHERS for prop in source.properties.values())
+            self._reads_others[source.id] = known
+        return self.stamps.get(page.id, 0), schema, self.generation if known[1] else -1
+
+    def cached_page(self, page: Page) -> dict[str, Any] | None:
+        """The full page object rendered for ``page`` (`sandbox.render.full_page`), if nothing it depends on
+        was written since; else None."""
+        cached = self.page_cache.get(page.id)
+        if cached is None or cached[0] != self.render_stamp(page):
+            return None
+        return cached[1]
 
     def now(self) -> str:
         return iso_ms(self.clock.now_ms())
