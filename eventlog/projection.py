@@ -273,14 +273,7 @@ class Projector:
         setattr(item, new_n, getattr(item, new_n) + 1)
         setattr(job, old_s, getattr(job, old_s) - 1)
         setattr(job, new_s, getattr(job, new_s) + 1)
-        new = item_status(item)
-        old = item.status
-        if new != old:
-            item.status = new
-            self._moved_items.add((item.job_id, item.item_key))
-            old_i, new_i = _JOB_ITEM_COUNT[old], _JOB_ITEM_COUNT[new]
-            setattr(job, old_i, getattr(job, old_i) - 1)
-            setattr(job, new_i, getattr(job, new_i) + 1)
+        self._restatus(job, item)
 
     def _restatus(self, job: JobRow, item: ItemRow) -> None:
         new = item_status(item)
@@ -388,14 +381,8 @@ class Projector:
     def _step_planned(
         self, seq: int, _a: str, job_id: str, item_key: Any, step_key: Any, _o: Any, p: Any
     ) -> None:
-        key = (job_id, item_key or "", step_key or "")
-        scope = self._steps.get(key)
-        if scope is None:
-            scope = self._new_scope(key, seq)
-        job, item, step = scope
-        job.updated_seq = item.updated_seq = step.updated_seq = seq
-        self._dirty_steps[key] = scope
-        self._planned_steps.add(key)
+        step = self._scope(seq, job_id, item_key, step_key)[2]
+        self._planned_steps.add((job_id, item_key or "", step_key or ""))
         step.kind, step.target, step.property = p["kind"], p["target"], p["property"]
         step.data_source, step.label = p.get("data_source", ""), p.get("label", "")
         before, after = p["before"], p["after"]
