@@ -13,6 +13,12 @@ Reported per run, with the 1-minute load average beside each figure:
 - requests (reads and writes, counted by the sandbox), and the time those requests take at Notion's rate
   of 3 requests/s: requests ÷ 3 ÷ 60 minutes (the seed's system took 100 minutes for such a job).
 
+The floor, in the same run: a bare script sends the plan's writes again (every `pages.update` the job
+made, its body as the log recorded it) through the same notion-client over HTTP to the same sandbox, with
+as many requests in flight as paydesk's workers: no log, no plan, no checks, no rate limit. Its wall time
+is what those writes cost on this machine whatever sends them (both ends are Python: the client's HTTP
+stack and the sandbox's); paydesk's wall over it is reported beside the 20 s bar.
+
 The bars: ≤ 20 s wall without a limit, ≤ 62 minutes computed at 3 requests/s. Writes bench/results/
 commit_large.json.
 """
@@ -38,7 +44,7 @@ ROOT = SCRIPT.parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.soak import BATCH, MONTH, write_config  # noqa: E402
-from eventlog import EventLog  # noqa: E402
+from eventlog import EventLog, StepPlanned  # noqa: E402
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # the log's timestamps
 BARS = {"wall_s": 20.0, "minutes_at_3_rps": 62.0}
@@ -150,6 +156,73 @@ async def one_run(
     }
 
 
+def planned_writes(db: Path) -> list[tuple[str, dict[str, Any]]]:
+    """Every update the last job planned: (page id, properties body), in plan order."""
+    writes: list[tuple[str, dict[str, Any]]] = []
+    with EventLog(db, read_only=True) as log:
+        after = 0
+        while batch := log.events_after(after, limit=5000):
+            for stored in batch:
+                event = stored.event
+                if isinstance(event, StepPlanned) and event.kind == "update":
+                    writes.append((event.target, dict(event.write)))
+            after = batch[-1].seq
+    return writes
+
+
+async def bare_script(base_url: str, token: str, pending: list[Any], workers: int) -> None:
+    """The floor's client (its own process): send each write once, `workers` at a time."""
+    import notion_client
+
+    async with notion_client.AsyncClient(auth=token, base_url=base_url, timeout_ms=60_000) as client:
+
+        async def worker() -> None:
+            while pending:
+                page, properties = pending.pop()
+                await client.pages.update(page_id=page, properties=properties)
+
+        await asyncio.gather(*(worker() for _ in range(workers)))
+
+
+async def floor_run(
+    args: argparse.Namespace, tmp: Path, ready: dict[str, Any], db: Path, sandbox_pid: int
+) -> dict[str, Any]:
+    writes = await asyncio.to_thread(planned_writes, db)
+    writes_file = tmp / "writes.json"
+    writes_file.write_text(json.dumps(writes), encoding="utf-8")
+    async with httpx.AsyncClient(base_url=ready["base_url"], timeout=60) as admin:
+        (await admin.post("/_sandbox/stats/reset")).raise_for_status()
+    load_before = load()
+    sandbox_cpu, client_cpu = cpu_of(sandbox_pid), children_cpu()
+    started = time.perf_counter()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(SCRIPT),
+        "--bare-script",
+        ready["base_url"],
+        ready["token"],
+        str(writes_file),
+        str(args.workers),
+        cwd=ROOT,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await process.communicate()
+    wall = time.perf_counter() - started
+    sandbox_cpu, client_cpu = cpu_of(sandbox_pid) - sandbox_cpu, children_cpu() - client_cpu
+    async with httpx.AsyncClient(base_url=ready["base_url"], timeout=60) as admin:
+        totals = (await admin.get("/_sandbox/stats")).json()["totals"]
+    return {
+        "exit_code": process.returncode,
+        "stderr_tail": err.decode(errors="replace")[-400:],
+        "writes": len(writes),
+        "requests": int(totals["total"]),
+        "wall_s": round(wall, 2),
+        "load_before": load_before,
+        "load_after": load(),
+        "cpu_s": {"client": round(client_cpu, 2), "sandbox": round(sandbox_cpu, 2)},
+    }
+
+
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="paydesk-commit-large-") as tmp_name:
         tmp = Path(tmp_name)
@@ -171,6 +244,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                 raise SystemExit("the sandbox did not start")
             ready = json.loads(line)
             runs = [await one_run(args, tmp, ready, 0, child.pid)]  # a second run would find the batch paid
+            floor = await floor_run(args, tmp, ready, tmp / "run0" / "log.sqlite", child.pid)
             return {
                 "benchmark": "commit_large",
                 "settings": {
@@ -181,6 +255,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                     "seed_s": ready["seed_s"],
                 },
                 "runs": runs,
+                "floor_bare_script": floor,
+                "paydesk_wall_vs_floor": round(runs[0]["wall_s"] / floor["wall_s"], 3),
                 "bars": BARS,
             }
         finally:
@@ -201,7 +277,15 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=10)
     parser.add_argument("--profile", metavar="FILE", help="run paydesk under cProfile, stats to FILE")
     parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "commit_large.json"))
+    parser.add_argument(
+        "--bare-script", nargs=4, metavar=("URL", "TOKEN", "WRITES", "WORKERS"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
+    if args.bare_script:
+        url, token, writes_file, workers = args.bare_script
+        writes = json.loads(Path(writes_file).read_text(encoding="utf-8"))
+        asyncio.run(bare_script(url, token, writes, int(workers)))
+        return 0
     report = asyncio.run(bench(args))
     ok = True
     for run in report["runs"]:
@@ -222,6 +306,17 @@ def main() -> int:
         )
         if run["exit_code"] != 0:
             print("  stderr:", run["stderr_tail"])
+    floor = report["floor_bare_script"]
+    ok = ok and floor["exit_code"] == 0
+    print(
+        f"floor: a bare script sending the same {floor['writes']} writes ({floor['requests']} requests), "
+        f"{args.workers} in flight: wall {floor['wall_s']} s [load {floor['load_before']} → "
+        f"{floor['load_after']}]; CPU client {floor['cpu_s']['client']} s, "
+        f"sandbox {floor['cpu_s']['sandbox']} s"
+        f"\n  paydesk's wall ÷ the floor's: {report['paydesk_wall_vs_floor']}"
+    )
+    if floor["exit_code"] != 0:
+        print("  stderr:", floor["stderr_tail"])
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
