@@ -1,6 +1,7 @@
 """The 10,000-entry commit against a sandbox without a rate limit: wall time, its phases, and its requests.
 
     .venv/bin/python bench/commit_large.py [--entries 10000] [--workers 10]
+    .venv/bin/python bench/commit_large.py --rate 3 --latency-ms 100 --jitter-ms 100   # about an hour
 
 The workspace is the soak's (bench/soak.py: every other contractor paid on the 15th, up to 100 payout items
 a payable, their splits and refunds), served over HTTP by a child process with no rate limit, no latency
@@ -18,6 +19,11 @@ made, its body as the log recorded it) through the same notion-client over HTTP 
 as many requests in flight as paydesk's workers: no log, no plan, no checks, no rate limit. Its wall time
 is what those writes cost on this machine whatever sends them (both ends are Python: the client's HTTP
 stack and the sandbox's); paydesk's wall over it is reported beside the 20 s bar.
+
+With `--rate`, the sandbox is limited like Notion (burst 3, 429 with Retry-After, each answer delayed by the
+latency) and paydesk is configured at that rate: the job's minutes are then measured, not computed, and a
+job that long reads its parents' data sources again as it goes (engine.run.freshness), which a job of a
+minute does not. Its floor is its requests ÷ the rate; there is no bare script.
 
 The bars: ≤ 20 s wall without a limit, ≤ 62 minutes computed at 3 requests/s. Writes bench/results/
 commit_large.json.
@@ -102,7 +108,7 @@ async def one_run(
     home = tmp / f"run{run}"
     home.mkdir()
     db = home / "log.sqlite"
-    write_config(home / "paydesk.toml", ready, args.workers)
+    write_config(home / "paydesk.toml", ready, args.workers, args.rate)
     env = {k: v for k, v in os.environ.items() if "LLM" not in k and k != "OPENROUTER_API_KEY"}
     env |= {
         "PAYDESK_CONFIG": str(home / "paydesk.toml"),
@@ -233,6 +239,12 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             str(tmp / "sandbox"),
             "--entries",
             str(args.entries),
+            "--serve-rps",
+            str(args.rate),
+            "--serve-latency-ms",
+            str(args.latency_ms),
+            "--serve-jitter-ms",
+            str(args.jitter_ms),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             cwd=ROOT,
@@ -244,19 +256,30 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                 raise SystemExit("the sandbox did not start")
             ready = json.loads(line)
             runs = [await one_run(args, tmp, ready, 0, child.pid)]  # a second run would find the batch paid
-            floor = await floor_run(args, tmp, ready, tmp / "run0" / "log.sqlite", child.pid)
+            if args.rate:  # the floor is then the rate limit's: requests ÷ rate
+                floor = {"rate_limit_s": round(runs[0]["requests"] / args.rate, 2)}
+                vs_floor = round(runs[0]["wall_s"] / floor["rate_limit_s"], 3)
+            else:
+                floor = await floor_run(args, tmp, ready, tmp / "run0" / "log.sqlite", child.pid)
+                vs_floor = round(runs[0]["wall_s"] / floor["wall_s"], 3)
             return {
                 "benchmark": "commit_large",
                 "settings": {
                     "entries": args.entries,
                     "workers": args.workers,
-                    "sandbox": "a child process over HTTP: no rate limit, no latency, no faults",
+                    "sandbox": "a child process over HTTP, no faults: "
+                    + (
+                        f"{args.rate:g} requests/s (burst 3), latency {args.latency_ms:g} ms + up to "
+                        f"{args.jitter_ms:g} ms"
+                        if args.rate
+                        else "no rate limit, no latency"
+                    ),
                     "workspace_pages": ready["pages"],
                     "seed_s": ready["seed_s"],
                 },
                 "runs": runs,
-                "floor_bare_script": floor,
-                "paydesk_wall_vs_floor": round(runs[0]["wall_s"] / floor["wall_s"], 3),
+                "floor": floor,
+                "paydesk_wall_vs_floor": vs_floor,
                 "bars": BARS,
             }
         finally:
@@ -269,12 +292,31 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                 await child.wait()
 
 
+def print_floor(floor: dict[str, Any], workers: int, ratio: float) -> None:
+    print(
+        f"floor: a bare script sending the same {floor['writes']} writes ({floor['requests']} requests), "
+        f"{workers} in flight: wall {floor['wall_s']} s [load {floor['load_before']} → "
+        f"{floor['load_after']}]; CPU client {floor['cpu_s']['client']} s, "
+        f"sandbox {floor['cpu_s']['sandbox']} s\n  paydesk's wall ÷ the floor's: {ratio}"
+    )
+    if floor["exit_code"] != 0:
+        print("  stderr:", floor["stderr_tail"])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--entries", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=10)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="serve the sandbox at this many requests/s, paydesk too (0: none)",
+    )
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="with --rate: each request's delay")
+    parser.add_argument("--jitter-ms", type=float, default=0.0, help="with --rate: up to this much more")
     parser.add_argument("--profile", metavar="FILE", help="run paydesk under cProfile, stats to FILE")
     parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "commit_large.json"))
     parser.add_argument(
@@ -289,7 +331,8 @@ def main() -> int:
     report = asyncio.run(bench(args))
     ok = True
     for run in report["runs"]:
-        wall_ok = run["wall_s"] <= BARS["wall_s"]
+        # at a rate, the job's own wall time is held to the minutes' bar; without, to the 20 s bar
+        wall_ok = run["wall_s"] <= (BARS["minutes_at_3_rps"] * 60 if args.rate else BARS["wall_s"])
         minutes_ok = run["minutes_at_3_rps"] <= BARS["minutes_at_3_rps"]
         ok = ok and wall_ok and minutes_ok and run["exit_code"] == 0 and run["status"] == "completed"
         print(
@@ -306,17 +349,16 @@ def main() -> int:
         )
         if run["exit_code"] != 0:
             print("  stderr:", run["stderr_tail"])
-    floor = report["floor_bare_script"]
-    ok = ok and floor["exit_code"] == 0
-    print(
-        f"floor: a bare script sending the same {floor['writes']} writes ({floor['requests']} requests), "
-        f"{args.workers} in flight: wall {floor['wall_s']} s [load {floor['load_before']} → "
-        f"{floor['load_after']}]; CPU client {floor['cpu_s']['client']} s, "
-        f"sandbox {floor['cpu_s']['sandbox']} s"
-        f"\n  paydesk's wall ÷ the floor's: {report['paydesk_wall_vs_floor']}"
-    )
-    if floor["exit_code"] != 0:
-        print("  stderr:", floor["stderr_tail"])
+    floor = report["floor"]
+    if args.rate:
+        print(
+            f"at {args.rate:g} requests/s: {report['runs'][0]['wall_s'] / 60:.1f} min measured "
+            f"(bar ≤ {BARS['minutes_at_3_rps']:g} min); the rate limit's floor "
+            f"{floor['rate_limit_s'] / 60:.1f} min; wall ÷ floor {report['paydesk_wall_vs_floor']}"
+        )
+    else:
+        print_floor(floor, args.workers, report["paydesk_wall_vs_floor"])
+        ok = ok and floor["exit_code"] == 0
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -102,8 +102,12 @@ def fault_spec(rate: float) -> str:
 # ---- the sandbox child process -----------------------------------------------------------------------------
 
 
-def serve(data_dir: Path, entries: int) -> None:
-    """`--serve`: seed and serve the sandbox; print one JSON line when ready; stop when stdin closes."""
+def serve(
+    data_dir: Path, entries: int, rps: float = 0.0, latency_ms: float = 0.0, jitter_ms: float = 0.0
+) -> None:
+    """`--serve`: seed and serve the sandbox; print one JSON line when ready; stop when stdin closes. With
+    `rps`, requests over HTTP are limited like Notion's (burst 3, 429 with Retry-After) and answered after
+    `latency_ms` + uniform(0, `jitter_ms`); the seed, made in the process, is not."""
     import logging
 
     import trio
@@ -119,7 +123,8 @@ def serve(data_dir: Path, entries: int) -> None:
 
     async def main() -> None:
         started = time.perf_counter()
-        async with open_sandbox(data_dir, SandboxOptions(rps=0, random_seed=1)) as sandbox:
+        options = SandboxOptions(rps=rps, burst=3, latency_ms=latency_ms, jitter_ms=jitter_ms, random_seed=1)
+        async with open_sandbox(data_dir, options) as sandbox:
             async with httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=sandbox.notion_app), base_url=sandbox.base_url
             ) as http:
@@ -336,13 +341,15 @@ def percentiles(values: list[float]) -> dict[str, float]:
 # ---- the run -----------------------------------------------------------------------------------------------
 
 
-def write_config(path: Path, ready: dict[str, Any], workers: int) -> None:
+def write_config(path: Path, ready: dict[str, Any], workers: int, rate: float = 0.0) -> None:
+    """paydesk's configuration for the served sandbox: at `rate` requests/s (burst 3, as Notion allows), or
+    with no practical limit when `rate` is 0."""
     lines = [
         "[notion]",
         f'base_url = "{ready["base_url"]}"',
         'notion_version = "2025-09-03"',
-        "rate = 1000.0",
-        "burst = 100",
+        f"rate = {rate or 1000.0}",
+        f"burst = {3 if rate else 100}",
         "timeout_s = 2.0",
         "",
         "[engine]",
@@ -653,13 +660,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=3600.0, help="give up after this long (seconds)")
     parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "soak.json"))
     parser.add_argument("--serve", metavar="DIR", help=argparse.SUPPRESS)  # the sandbox child process
+    parser.add_argument("--serve-rps", type=float, default=0.0, help=argparse.SUPPRESS)  # and its limits
+    parser.add_argument("--serve-latency-ms", type=float, default=0.0, help=argparse.SUPPRESS)
+    parser.add_argument("--serve-jitter-ms", type=float, default=0.0, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
 def main() -> int:
     args = parse_args()
     if args.serve:
-        serve(Path(args.serve), args.entries)
+        serve(Path(args.serve), args.entries, args.serve_rps, args.serve_latency_ms, args.serve_jitter_ms)
         return 0
     report = asyncio.run(soak(args))
     out = Path(args.output)
