@@ -10,7 +10,10 @@ per item — what changed since the plan was made:
 - every create's source query (e.g. "refund requests Approved"), so a source that no longer qualifies —
   changed, or moved to the trash, which no query shows — is noticed;
 - every create's guard lookup, `or`-ed a hundred to a request and matched back locally
-  (engine.notion.filter_match), so a create whose source already has its page is skipped, naming that page.
+  (engine.notion.filter_match), so a create whose source already has its page is skipped, naming that page;
+- every page a create of this job made that a remaining step builds on (a job stopped between a payout's
+  create and its order's update), each read on its own: a page in the trash is in no query's answer, and
+  nothing is built on a page moved to the trash, or deleted, by hand.
 
 `verdict` then decides each step from what is known: already at target (skip); everything it assumed
 still holds (write); or not (blocked, saying what changed: the operator plans again). `children_unready`
@@ -118,6 +121,8 @@ class Freshness:
         self.clock = clock
         self.known: dict[str, Seen] = {}
         self.found: dict[str, str] = {}  # create step key -> the page that already exists for it
+        self.made: dict[str, str] = {}  # create step key -> the page it made, that remaining steps build on
+        self.gone: set[str] = set()  # pages of `made` Notion no longer has (404)
         self.qualified: dict[str, dict[str, str]] = {}  # source key -> {compact page id: last edited}
         self.read_since: dict[str, datetime] = {}  # logical -> changes known from this moment on
         self._read_trio: dict[str, float] = {}  # logical -> trio time of its last read
@@ -126,9 +131,11 @@ class Freshness:
         self.requests = 0
         self._interest: dict[str, _Interest] = {}
         self._steps_by_target: dict[str, list[Step]] = {}
+        self._steps_by_key: dict[str, Step] = {}
         for item in items:
             for step in item.steps:
                 self._index(step)
+                self._steps_by_key[step.key] = step
 
     # ---- what the plan needs -------------------------------------------------------------------------
 
@@ -184,12 +191,44 @@ class Freshness:
             logicals.update(link.logical for link in step.children)
             logicals.update(used.logical for used in step.inputs)
         creates = [s for s in remaining if s.kind == "create"]
+        made = self._made_by(remaining, states)
         read: dict[str, int] = {}
         async with trio.open_nursery() as nursery:
             nursery.start_soon(self._read_changes_into, sorted(logicals), read)
             nursery.start_soon(self._read_sources, creates)
             nursery.start_soon(self._read_guards, creates, states)
+            for page, logical in made:
+                nursery.start_soon(self._read_made, page, logical)
         return read
+
+    def _made_by(self, remaining: Sequence[Step], states: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """The pages creates of this job made that remaining steps build on (a job stopped between a
+        payout's create and its order's update, say), as (page, logical); noted in `made`. Each is read on
+        its own: a page moved to the trash is in no query's answer. Only an item the job was in the middle
+        of has one, so they are few."""
+        by_key = self._steps_by_key
+        for step in remaining:
+            for key in step.depends_on:
+                state, create = states.get(key), by_key.get(key)
+                if state is None or create is None or create.kind != "create" or not state.page_id:
+                    continue
+                if state.status == "succeeded":
+                    self.made[key] = state.page_id
+        return sorted({(page, by_key[key].logical) for key, page in self.made.items()})
+
+    async def _read_made(self, page_id: str, logical: str) -> None:
+        self._want(page_id, logical)
+        started = trio.current_time()
+        try:
+            page = await self.gateway.retrieve_page(page_id, self.counters)
+        except NotionFailure as err:
+            if err.status != 404:
+                raise
+            self.gone.add(page_id)
+            return
+        finally:
+            self.requests += 1
+        self.observe(page, started)
 
     async def _read_changes_into(self, logicals: Sequence[str], read: dict[str, int]) -> None:
         read.update(await self.read_changes(logicals, {logical: self._since for logical in logicals}))
@@ -335,6 +374,10 @@ class Freshness:
 
     def verdict(self, step: Step, current: Any) -> Verdict:
         """Whether to write `step` now, given `current` (its property's value as the run knows it)."""
+        if self.made and step.depends_on:
+            unmade = self._unmade(step)
+            if unmade is not None:
+                return Verdict("block", unmade)
         if step.kind == "create":
             return self._create_verdict(step)
         seen = self.known.get(step.target)
@@ -357,6 +400,19 @@ class Freshness:
                     current=now,
                 )
         return self._inputs_verdict(step)
+
+    def _unmade(self, step: Step) -> str | None:
+        """Why `step` must not be written: a page this job made for it is in the trash, or gone."""
+        for key in step.depends_on:
+            page = self.made.get(key)
+            if page is None:
+                continue
+            seen = self.known.get(page)
+            if page in self.gone or (seen is not None and seen.trashed):
+                where = "deleted from Notion" if page in self.gone else "in the trash in Notion"
+                noun = _noun_of(self._interest[page].logical)
+                return f"the {noun} this job made for it, {page}, is {where}; restore it, or plan again"
+        return None
 
     def _create_verdict(self, step: Step) -> Verdict:
         page = self.found.get(step.key)

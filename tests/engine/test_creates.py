@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,11 @@ from engine.notion.gateway import RetryPolicy
 from engine.run.jobs import JobSpec, run_job
 from engine.run.plan import Item, Plan, Step
 from engine.run.preload import Preloader
-from engine.run.recovery import resume_job
+from engine.run.recovery import resume_job, retry_job
 from engine.run.runtime import open_runtime
-from eventlog import EventLog, StepStarted
+from eventlog import EventLog, StepStarted, StepSucceeded
 from tests.engine.conftest import Demo
+from tests.engine.hand import open_hand
 
 pytestmark = pytest.mark.trio
 
@@ -165,3 +167,56 @@ async def test_a_reference_is_an_id_object_in_a_payload_and_a_bare_id_in_a_filte
     flt = {"property": "Parent item", "relation": {"contains": {"$step": "orders:create:o"}}}
     assert resolve(payload, states) == {"Parent item": {"relation": [{"id": "p-1"}]}}
     assert resolve(flt, states, bare=True) == {"property": "Parent item", "relation": {"contains": "p-1"}}
+
+
+async def interrupted_after_the_order(demo: Demo, rt: Any) -> tuple[str, Step, str]:
+    """A job stopped between an order's create and the payout built on it: its log says the order was made
+    (a page of the workspace), the payout was not. Returns the job, the payout's step and the order's page."""
+    order = order_create("orders:create:o", "ORD :: stopped :: 202601")
+    payout = payout_create("payouts:create:p", "Built on the stopped order", refers_to=order.key)
+    planned = await run_job(rt, SPEC, planner_of(order, payout), dry_run=True)
+    made = await rt.gateway.create_page(demo.workspace.data_sources["orders"], dict(order.write))
+    envelope = {"job_id": planned.job_id, "operator": "test", "item_key": "item-1", "step_key": order.key}
+    await rt.recorder.record(
+        StepStarted(**envelope, attempt=1), StepSucceeded(**envelope, value="created", page_id=made["id"])
+    )
+    return planned.job_id, payout, str(made["id"])
+
+
+async def test_a_page_the_job_made_then_trashed_by_hand_blocks_what_builds_on_it_until_restored(
+    demo: Demo, tmp_path: Path
+) -> None:
+    """Found walking: an operator stopped a generate job, moved a payout it had made to the trash, and
+    resumed: the order was marked Completed over a payout in the trash. Now what builds on a page the job
+    made is blocked while that page is in the trash, and written once it is restored."""
+    db = tmp_path / "log.sqlite"
+    async with open_runtime(demo.config, db, policy=FAST) as rt:
+        job_id, payout, order_page = await interrupted_after_the_order(demo, rt)
+        async with open_hand(demo.sandbox.base_url, demo.sandbox.token, demo.workspace.data_sources) as hand:
+            await hand.trash(order_page)
+            resumed = await resume_job(rt, job_id)
+            assert resumed.status == "completed_with_failures"
+            state = resumed.states[payout.key]
+            assert state.status == "blocked"
+            why = f"the task order this job made for it, {order_page}, is in the trash in Notion; restore it"
+            assert why in (state.error or "")
+            assert await pages_named(demo, "payouts", "Built on the stopped order") == []
+
+            await hand.trash(order_page, trashed=False)
+            retried = await retry_job(rt, job_id)
+    assert retried.status == "completed"
+    made = await pages_named(demo, "payouts", "Built on the stopped order")
+    assert len(made) == 1
+    assert made[0]["properties"]["00 Task Order"]["relation"] == [{"id": order_page}]
+
+
+async def test_a_page_the_job_made_still_there_costs_one_read_on_resume(demo: Demo, tmp_path: Path) -> None:
+    db = tmp_path / "log.sqlite"
+    async with open_runtime(demo.config, db, policy=FAST) as rt:
+        job_id, payout, _ = await interrupted_after_the_order(demo, rt)
+        resumed = await resume_job(rt, job_id)
+    assert resumed.status == "completed"
+    assert resumed.states[payout.key].status == "succeeded"
+    with EventLog(db, read_only=True) as log:
+        refreshed = [json.loads(r.payload) for r in log.records_of_job(job_id, ["plan.refreshed"])]
+    assert [r["requests"] for r in refreshed] == [2]  # the payout's guard lookup, and the order's page
