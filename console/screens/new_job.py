@@ -436,7 +436,8 @@ class NewJobScreen(PaydeskScreen):
         body = (
             f"Execute plan {plan.job_id}: {plan.writes} writes for {plan.items} items, "
             f"moving {money(plan.totals)}.\n"
-            "Exactly the plan shown runs; nothing is re-queried. Writes already at target are skipped."
+            "Exactly the plan shown runs: it is not planned again. What changed in Notion since it was made "
+            "is read first: a write whose record changed is blocked, one already at target skipped."
         )
 
         over = self.over_limit(plan)

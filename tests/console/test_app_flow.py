@@ -42,6 +42,8 @@ async def test_a_planned_commit_is_confirmed_and_executes_exactly_its_plan(demo:
         assert isinstance(app.screen, ConfirmScreen)
         body = text_of(app.screen.query_one("#body", Static))
         assert f"{screen.plan.writes} writes" in body and "moving" in body
+        # the stored plan runs, after a read of what changed since (the dialog once said nothing was read)
+        assert "it is not planned again" in body and "What changed in Notion since it was made" in body
         await pilot.press("ctrl+y")  # the dialog's confirm key: a click can land before it is laid out
         await wait_until(pilot, lambda: showing(app, JobScreen))
         assert journal_has(app, f"sent execute {job_id}")
