@@ -132,6 +132,7 @@ class Freshness:
         self._interest: dict[str, _Interest] = {}
         self._steps_by_target: dict[str, list[Step]] = {}
         self._steps_by_key: dict[str, Step] = {}
+        self._targets: dict[str, set[tuple[str, str, Any]]] = {}  # logical -> (property, type, value)
         for item in items:
             for step in item.steps:
                 self._index(step)
@@ -147,6 +148,11 @@ class Freshness:
 
     def _index(self, step: Step) -> None:
         if step.kind == "update":
+            written = step.write.get(step.property)
+            kind = ""  # the property's type, when the step writes that property alone, as one value
+            if len(step.write) == 1 and isinstance(written, Mapping) and len(written) == 1:
+                kind = next(iter(written))
+            self._targets.setdefault(step.logical, set()).add((step.property, kind, step.after))
             wanted = self._want(step.target, step.logical)
             wanted.values.update(k for k in (step.property, *step.expect) if k)
             self._steps_by_target.setdefault(step.target, []).append(step)
@@ -233,14 +239,19 @@ class Freshness:
     async def _read_changes_into(self, logicals: Sequence[str], read: dict[str, int]) -> None:
         read.update(await self.read_changes(logicals, {logical: self._since for logical in logicals}))
 
-    async def read_changes(self, logicals: Sequence[str], since: Mapping[str, datetime]) -> dict[str, int]:
-        """The pages of each data source edited since `since[logical]`; what the plan needs is kept."""
+    async def read_changes(
+        self, logicals: Sequence[str], since: Mapping[str, datetime], *, unsettled: bool = False
+    ) -> dict[str, int]:
+        """The pages of each data source edited since `since[logical]`; what the plan needs is kept. With
+        `unsettled`, only those not at the value every update of the data source writes (`not_at_target`)."""
         fetched: dict[str, list[dict[str, Any]]] = {}
         sent: dict[str, float] = {}
 
         async def one(logical: str) -> None:
             started_wall, sent[logical] = self.clock(), trio.current_time()
             flt = since_filter(since[logical])
+            if unsettled and (not_settled := self.not_at_target(logical)) is not None:
+                flt = {"and": [flt, not_settled]}
             pages, requests = await self.gateway.query_all(self.data_sources[logical], flt, self.counters)
             self.requests += requests
             fetched[logical] = pages
@@ -344,8 +355,33 @@ class Freshness:
         self.requests += requests
         return [p for p in pages if not props.trashed(p)]
 
-    async def refresh(self, logicals: Iterable[str]) -> None:
-        """Read again what changed in each data source whose last read is older than `WINDOW_S`."""
+    def not_at_target(self, logical: str) -> dict[str, Any] | None:
+        """A filter for the pages of `logical` not at the value its updates write, when they all write that
+        one status or select property and nothing else (a payout's Status Paid), else None.
+
+        A read while the job runs needs no page at that value: such a page is written (this job's own
+        writes, most of what changed) or needs no write, and writing it again would change nothing. Any
+        other change that matters (set back, cleared, a parent linked to a new child before it is paid)
+        leaves it off the value, and the read finds it. A data source whose updates write more than that
+        (a payable's Payment Date beside its status) is read whole: a payable paid by hand meanwhile is
+        skipped, its date kept."""
+        targets = self._targets.get(logical)
+        if targets is None or len(targets) != 1:
+            return None
+        ((name, kind, value),) = targets
+        if kind not in ("status", "select") or not isinstance(value, str) or not name:
+            return None
+        return {
+            "or": [
+                {"property": name, kind: {"does_not_equal": value}},
+                {"property": name, kind: {"is_empty": True}},
+            ]
+        }
+
+    async def refresh(self, logicals: Iterable[str]) -> dict[str, int]:
+        """Read again what changed in each data source whose last read is older than `WINDOW_S` (only the
+        pages not at target, see `not_at_target`); returns the pages read of each data source read."""
+        read: dict[str, int] = {}
         for logical in sorted(set(logicals)):
             lock = self._locks.setdefault(logical, trio.Lock())
             async with lock:
@@ -356,7 +392,9 @@ class Freshness:
                     continue
                 if trio.current_time() - last < WINDOW_S:
                     continue
-                await self.read_changes([logical], {logical: self.read_since.get(logical, self._since)})
+                since = {logical: self.read_since.get(logical, self._since)}
+                read.update(await self.read_changes([logical], since, unsettled=True))
+        return read
 
     async def retrieve(self, page_id: str, logical: str, prop: str) -> Seen | None:
         """One page read on its own (a child linked since planning that no batch read showed)."""
