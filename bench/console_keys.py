@@ -1,6 +1,7 @@
 """The soak's key cycle, counted: what the console does for each key on a soak-shaped job.
 
     .venv/bin/python bench/console_keys.py [--cycles 20] [--items 54] [--payouts 100] [--rest S]
+                                           [--writing STEPS_PER_S]
                                            [--profile FILE [--profile-keys ACTION …]]
 
 A log holding one commit job shaped as bench/soak.py's (`--items` payables, each over `--payouts` payout
@@ -8,7 +9,8 @@ items, each over an invoice split and/or a refund request: some 200 steps, a cas
 nodes), half of it written and the rest still planned, is synthesized straight into an event log. A
 read-only console is driven headless as the soak drives it, `--cycles` times: open the job (enter on the
 Jobs table), down, up, back (escape), each pressed as soon as the last one's effect shows (as the soak
-presses them; `--rest S` waits S seconds between them), and 0.3 s after back.
+presses them; `--rest S` waits S seconds between them), and 0.3 s after back. With `--writing N`, another
+process writes the rest of the job meanwhile, N steps a second (ten items at a time), as the soak's does.
 
 For each key it reports the wall time from the press to the first frame showing its effect
 (bench/console_frames.py), the console's CPU time over the same span, and work counted meanwhile: style
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import multiprocessing
 import statistics
 import sys
 import tempfile
@@ -65,36 +68,63 @@ def soak_job(items: int, payouts: int) -> Iterator[list[Event]]:
     env = {"job_id": JOB, "operator": "ana"}
     yield [JobCreated(**env, kind="commit", params={"month": "2026-01", "batch": 15}, selection_key=JOB)]
     planned: list[Event] = []
-    keys: dict[str, list[str]] = {}
-    for n in range(items):
-        item = f"payable-{n:05d}"
+    keys = step_keys(items, payouts)
+    for n, (item, steps) in enumerate(keys.items()):
         ienv = {**env, "item_key": item}
         planned.append(ItemPlanned(**ienv, label=f"INV-2026-{n:05d}", kind="payable", data={}))
-        steps: list[str] = []
         payout_keys = []
-        for p in range(payouts):
-            below = []
-            for kind in (("splits", "refunds"), ("splits",), ("refunds",), ())[p % 4]:
-                key = f"{kind}:{kind[0]}{n}-{p}:Status=Paid"
-                planned.append(_step(ienv, key, kind, f"{kind[:-1]} {n}-{p}", []))
+        below: list[str] = []
+        for key in steps[:-1]:
+            source = key.split(":")[0]
+            if source == "payouts":
+                planned.append(_step(ienv, key, source, f"payout Development work #{key[9:]}", below))
+                payout_keys.append(key)
+                below = []
+            else:
+                planned.append(_step(ienv, key, source, f"{source[:-1]} {key}", []))
                 below.append(key)
-            key = f"payouts:p{n}-{p}:Status=Paid"
-            planned.append(_step(ienv, key, "payouts", f"payout Development work #{n}-{p}", below))
-            steps += [*below, key]
-            payout_keys.append(key)
-        key = f"payables:{item}:Payment Status=Paid"
-        planned.append(_step(ienv, key, "payables", "payable", payout_keys))
-        keys[item] = [*steps, key]
+        planned.append(_step(ienv, steps[-1], "payables", "payable", payout_keys))
     total = sum(len(steps) for steps in keys.values())
     planned.append(JobPlanned(**env, items=items, steps=total, totals={"USD": 100.0 * items}, estimate={}))
     planned.append(JobStarted(**env, workers=10))
     yield planned
-    written: list[Event] = []
-    for item, steps in list(keys.items())[: items // 2]:
-        for key in steps:
-            written.append(StepStarted(**env, item_key=item, step_key=key, attempt=1))
-            written.append(StepSucceeded(**env, item_key=item, step_key=key, value="Paid", request_id="r"))
-    yield written
+    yield [event for item, steps in list(keys.items())[: items // 2] for event in written(item, steps)]
+
+
+def step_keys(items: int, payouts: int) -> dict[str, list[str]]:
+    """Each item's step keys, each payout's after the split and refund below it, the payable's last."""
+    keys: dict[str, list[str]] = {}
+    for n in range(items):
+        item = f"payable-{n:05d}"
+        steps: list[str] = []
+        for p in range(payouts):
+            for source in (("splits", "refunds"), ("splits",), ("refunds",), ())[p % 4]:
+                steps.append(f"{source}:{source[0]}{n}-{p}:Status=Paid")
+            steps.append(f"payouts:p{n}-{p}:Status=Paid")
+        keys[item] = [*steps, f"payables:{item}:Payment Status=Paid"]
+    return keys
+
+
+def written(item: str, steps: list[str]) -> Iterator[Event]:
+    env = {"job_id": JOB, "operator": "ana", "item_key": item}
+    for key in steps:
+        yield StepStarted(**env, step_key=key, attempt=1)
+        yield StepSucceeded(**env, step_key=key, value="Paid", request_id="r")
+
+
+def write_the_rest(db: str, items: int, payouts: int, rate: float) -> None:
+    """Another process running the job: the steps of the items not written yet, `rate` a second, ten items
+    at a time (run in a child process)."""
+    keys = list(step_keys(items, payouts).items())[items // 2 :]
+    with EventLog(Path(db)) as log:
+        while keys:
+            at_once, keys = keys[:10], keys[10:]
+            events = zip(*(written(item, steps) for item, steps in at_once), strict=False)
+            pending = [event for group in events for event in group]
+            while pending:
+                batch, pending = pending[: max(2, int(rate / 5))], pending[max(2, int(rate / 5)) :]
+                log.append(batch)
+                time.sleep(0.2)
 
 
 def _step(ienv: dict[str, str], key: str, source: str, label: str, deps: list[str]) -> StepPlanned:
@@ -191,6 +221,7 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, help="write a cProfile of the keys' spans to this file")
     parser.add_argument("--profile-keys", nargs="*", default=["open job"], help="actions profiled")
     parser.add_argument("--rest", type=float, default=0.0, help="seconds between the keys of a cycle")
+    parser.add_argument("--writing", type=float, default=0.0, help="steps a second another process writes")
     args = parser.parse_args()
     counts = Counts()
     counts.wrap(Stylesheet, "apply", "styles")
@@ -204,7 +235,19 @@ def main() -> None:
             for batch in soak_job(args.items, args.payouts):
                 log.append(batch)
         profile = cProfile.Profile() if args.profile else None
-        found = asyncio.run(cycles(db, args.cycles, counts, args.rest, profile, set(args.profile_keys)))
+        writer = None
+        if args.writing:
+            context = multiprocessing.get_context("spawn")
+            writer = context.Process(
+                target=write_the_rest, args=(str(db), args.items, args.payouts, args.writing)
+            )
+            writer.start()
+        try:
+            found = asyncio.run(cycles(db, args.cycles, counts, args.rest, profile, set(args.profile_keys)))
+        finally:
+            if writer is not None:
+                writer.terminate()
+                writer.join()
         if profile is not None:
             profile.dump_stats(args.profile)
     for action, rows in found.items():
