@@ -61,6 +61,7 @@ async def test_a_changed_row_is_drawn_again_alone_and_shows_its_new_cells() -> N
         await pilot.pause()
         table = app.query_one(DataTable)
         before = shown(app)
+        assert app.export_screenshot().count("pending") == len(KEYS)
         assert before[4].split() == ["item-3", "pending", "1/0/0/0"]
         drawn = rows_drawn(table)
 
@@ -70,6 +71,8 @@ async def test_a_changed_row_is_drawn_again_alone_and_shows_its_new_cells() -> N
         after = shown(app)
 
         assert drawn == [3]
+        screen = app.export_screenshot()  # as the screen is composed (each widget's own cache of lines)
+        assert screen.count("succeeded") == 1 and screen.count("pending") == len(KEYS) - 1
         assert after[4].split() == ["item-3", "succeeded", "1/0/0/0"]
         assert after[:4] == before[:4] and after[5:] == before[5:]
         assert [str(value) for value in table.get_row("item-3")] == ["item-3", "succeeded", "1/0/0/0"]
