@@ -17,7 +17,8 @@ For each key it reports the wall time from the press to the first frame showing 
 applications (`Stylesheet.apply`, a node's styles worked out again), DataTable row lines rendered
 (`_render_line_in_row`) and rows whose cells were rendered again (`_get_row_renderables`, called on a miss
 of its cell cache), Tree lines rendered (`render_label`, on a miss of its line cache) and how often the
-Tree built its lines again. Medians over the cycles after the first (which warms up), and the worst.
+Tree built its lines again; and the milliseconds spent in full garbage collections. Medians over the
+cycles after the first (which warms up), and the worst.
 
 Wall times on a shared machine drift; the counts do not: compare two trees by running this against both.
 """
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import multiprocessing
 import statistics
 import sys
@@ -146,7 +148,14 @@ class Counts:
     """Work counted by wrapping Textual's methods (this process only)."""
 
     def __init__(self) -> None:
-        self.values = {"styles": 0, "table_lines": 0, "table_cells": 0, "tree_lines": 0, "tree_builds": 0}
+        self.values = {
+            "styles": 0,
+            "table_lines": 0,
+            "table_cells": 0,
+            "tree_lines": 0,
+            "tree_builds": 0,
+            "full_gc_ms": 0,
+        }
         self._undo: list[Callable[[], None]] = []
 
     def wrap(self, owner: Any, name: str, counter: str, size: Callable[[Any], int] | None = None) -> None:
@@ -159,6 +168,18 @@ class Counts:
 
         setattr(owner, name, counted)
         self._undo.append(lambda: setattr(owner, name, original))
+
+    def time_full_collections(self) -> None:
+        begun = [0.0]
+
+        def timed(phase: str, info: dict[str, Any]) -> None:
+            if info.get("generation") == 2:
+                if phase == "start":
+                    begun[0] = time.perf_counter()
+                else:
+                    self.values["full_gc_ms"] += round((time.perf_counter() - begun[0]) * 1000)
+
+        gc.callbacks.append(timed)
 
     def snapshot(self) -> dict[str, int]:
         return dict(self.values)
@@ -229,6 +250,7 @@ def main() -> None:
     counts.wrap(DataTable, "_get_row_renderables", "table_cells")
     counts.wrap(Tree, "render_label", "tree_lines")
     counts.wrap(Tree, "_build", "tree_builds")
+    counts.time_full_collections()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "soak.sqlite"
         with EventLog(db, clock=Ticking()) as log:
