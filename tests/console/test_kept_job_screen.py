@@ -180,3 +180,30 @@ async def test_the_kept_screen_is_restyled_when_the_theme_changed_while_it_was_c
         light = table.get_component_styles("datatable--header").background
         assert light != dark
         assert light == jobs.get_component_styles("datatable--header").background  # as the Jobs table's
+
+
+async def look_of_job(app: Any, pilot: Pilot[Any], row: int) -> str:
+    screen = await open_row(pilot, row)
+    await wait_until(pilot, lambda: screen._cascade_shown is not None)
+    await pilot.pause(0.3)
+    return str(app.export_screenshot())
+
+
+async def test_a_job_opened_again_after_filters_and_time_travel_looks_as_when_new(log_db: Path) -> None:
+    fresh = console(log_db)
+    async with fresh.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: fresh.screen.query_one("#jobs", DataTable).row_count == 3)
+        expected = await look_of_job(fresh, pilot, 0)
+
+    app = console(log_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.screen.query_one("#jobs", DataTable).row_count == 3)
+        screen = await open_row(pilot, 0)
+        await pilot.press("f", "down", "t")  # a filter, the cursor moved, time travel
+        await wait_until(pilot, lambda: screen.moment is not None)
+        await pilot.press("[", "escape")  # an event back, then live again
+        await wait_until(pilot, lambda: screen.moment is None and not screen._loading)
+        await back(pilot)
+        await open_row(pilot, 1)  # another job on the kept screen
+        await back(pilot)
+        assert await look_of_job(app, pilot, 0) == expected
