@@ -1,12 +1,13 @@
-"""What every console screen shares: the app it runs in (as a `ConsoleHost`), the status bar, and a hook
-for engine updates."""
+"""What every console screen shares: the app it runs in (as a `ConsoleHost`), the status bar, a hook for
+engine updates, and styles kept when a screen the app keeps (the Job and Log screens) shows again."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import ClassVar, cast
 
-from textual import events, work
+from textual import events, on, work
+from textual.app import App
 from textual.binding import BindingType
 from textual.screen import Screen
 
@@ -19,8 +20,24 @@ NARROW = 100  # columns: below this, side-by-side panes stack (the "narrow" clas
 FOLLOW_S = 1.0  # how often a screen showing a job checks whether another process moved it
 
 
+StyleState = tuple[object, frozenset[str], frozenset[str]]
+
+
+def style_state(app: App[object]) -> StyleState:
+    """What the styles of a screen's widgets are worked out from, besides the widgets themselves (their
+    classes and pseudo-classes, which restyle them as they change): the app's rules (a new list whenever its
+    CSS is parsed again: a theme chosen, a screen's or a widget's CSS read for the first time), the app's
+    classes and its pseudo-classes (focus, dark, ansi…)."""
+    return app.stylesheet.rules, frozenset(app.classes), frozenset(app.get_pseudo_classes())
+
+
+def same_styles(before: StyleState | None, now: StyleState) -> bool:
+    return before is not None and before[0] is now[0] and before[1:] == now[1:]
+
+
 class PaydeskScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = list(bindings("screen"))
+    _styled_under: StyleState | None = None  # `style_state` as the screen's styles were last worked out
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """A read-only console hides every action that writes (from the key bar and the palette)."""
@@ -81,6 +98,25 @@ class PaydeskScreen(Screen[None]):
         snapshot = self.console.snapshot
         if snapshot is not None:  # any of the engine's jobs may have changed while this screen was covered
             self.engine_changed(replace(snapshot, changed=frozenset(snapshot.jobs)))
+
+    @on(events.ScreenResume)
+    def _keep_styles(self, event: events.ScreenResume) -> None:
+        """Spare a screen pushed again the styles of all its widgets worked out again when nothing they are
+        worked out from changed since (`style_state`).
+
+        Textual (8.x) restyles every widget of a screen that is pushed (`Screen._on_screen_resume`, which
+        handles the event after this handler, a base class's): styles are brought up to date only on the
+        screens on the stack, so one pushed again may have missed a theme or CSS read meanwhile. Restyling a
+        widget empties its caches of rendered lines whether or not its styles changed: the Job screen, kept
+        by the app and pushed again for each job opened, drew its items table and its cascade tree again
+        from nothing each time, most of what opening a job cost (bench/soak.py). Textual asks itself whether
+        to restyle (`ScreenResume.refresh_styles`): told no when nothing changed, it does the rest as ever.
+        """
+        now = style_state(self.app)
+        if event.refresh_styles and same_styles(self._styled_under, now):
+            event.refresh_styles = False
+        elif event.refresh_styles:
+            self._styled_under = now
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:

@@ -20,6 +20,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
+from textual.timer import Timer
 from textual.widgets import DataTable, Static
 
 from console.hosting import EngineSnapshot
@@ -49,6 +50,7 @@ from eventlog import AsOfView, EventLog, ItemRow, JobRow, Projections, StepRow
 MAX_ROWS = 500  # a table of more rows is slow to build and no one scrolls it: filter instead
 ENGINE_REFRESH_S = 1.0  # re-read the job at most this often while the engine runs it
 LEAP = 10  # events a { or } moves through
+CASCADE_REST_S = 0.15  # the cascade of the item under the cursor is read once the cursor rests this long
 
 Rows = tuple[JobRow | None, list[ItemRow], int, dict[str, str]]
 
@@ -114,6 +116,8 @@ class JobScreen(PaydeskScreen):
         self.marked: set[str] = set()
         self._cascade_source: tuple[str, ItemRow | None] | None = None  # the item (and row) asked for
         self._cascade_shown: tuple[str, list[StepRow]] | None = None  # the item and steps in the tree
+        self.cascade_rest_s = CASCADE_REST_S
+        self._cascade_rest: Timer | None = None  # until the cursor rests (a cascade to read then)
         self._shaped: dict[str, tuple[tuple[int, str, bool, str | None], tuple[Text, ...]]] = {}  # by item
         self._loading = False
         self._again = False
@@ -347,10 +351,28 @@ class JobScreen(PaydeskScreen):
         return cursor_key(self.query_one("#items", DataTable))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self.show_cascade()
+        """The cursor moved: its item's cascade is read once it rests there (`cascade_rest_s`). The cursor's
+        frame is not held up by the read and the tree's repaint, nor the next key's frame by the repaint for
+        an item the cursor only passed: keys pressed one after another read one cascade, where they stop
+        (bench/soak.py: down then up read two cascades, and the second key waited for the first's tree)."""
+        self._stop_rest()
+        self._cascade_rest = self.set_timer(self.cascade_rest_s, self._rested)
+
+    def _stop_rest(self) -> None:
+        if self._cascade_rest is not None:
+            self._cascade_rest.stop()
+            self._cascade_rest = None
+
+    def _rested(self) -> None:
+        self._cascade_rest = None
+        if self.on_stack:
+            self.show_cascade()
 
     def show_cascade(self) -> None:
-        """Show the selected item's cascade, unless the tree already shows it as it is."""
+        """Show the selected item's cascade, unless the tree already shows it as it is (or the cursor is
+        moving: it is read when the cursor rests)."""
+        if self._cascade_rest is not None:
+            return
         key = self.selected_item()
         if key is None:
             return

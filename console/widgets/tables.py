@@ -1,5 +1,5 @@
 """DataTable helpers: columns of a fixed width, cells that are never read as markup, and rows updated in
-place so that live refreshes keep the cursor and cost little.
+place so that live refreshes keep the cursor and cost little: only the rows that changed are drawn again.
 
 Cells are `rich.text.Text`: a DataTable parses a `str` cell as markup (a Notion message holding "[/]" would
 break the row) and re-parses it whenever it measures or draws the row, which dominates the cost of filling a
@@ -8,8 +8,9 @@ table of a thousand rows.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rich.console import Console, ConsoleOptions
 from rich.measure import Measurement
@@ -62,13 +63,45 @@ def sync_rows(table: DataTable[Text], rows: Sequence[Row], only: Collection[str]
             table.move_cursor(row=keys.index(cursor), animate=False)
         return
     columns = list(table.columns)
+    changed: set[RowKey] = set()
     for key, cells in rows:
         if only is not None and key not in only:
             continue
-        old = table.get_row(key)
+        row_key = RowKey(key)
+        old = table.get_row(row_key)
         for index, value in enumerate(cells):
             if index < len(old) and old[index] != value:
-                table.update_cell(key, columns[index], value)
+                table._data[row_key][columns[index]] = value
+                changed.add(row_key)
+    if changed:
+        _redraw_rows(table, changed)
+
+
+def _redraw_rows(table: DataTable[Text], changed: Collection[RowKey]) -> None:
+    """Forget what was rendered of the rows `changed` (their cells set in place) and repaint them.
+
+    `DataTable.update_cell` counts an update of the whole table (textual 8.x: `_update_count`, a part of the
+    key of each of its caches of rendered cells, rows and lines), so one row changed drew every row shown
+    again at the next frame: beside a running job, the items table's visible rows (200 cells) once a second
+    and whenever the job opened again (bench/console_keys.py --writing). Here the cells are set as
+    `update_cell` sets them (column widths left as they are, as it leaves them by default) and only the
+    entries of the rows changed leave those caches; the table's row order and heights are unchanged."""
+    indices = {table.get_row_index(key) for key in changed}
+    lines: set[int] = set()
+    for index in indices:
+        region = table._get_row_region(index)
+        lines.update(range(region.y, region.bottom))
+    caches: list[tuple[Any, Callable[[Any], bool]]] = [
+        (table._cell_render_cache, lambda key: key[0] in changed),
+        (table._row_render_cache, lambda key: key[0] in changed),
+        (table._row_renderable_cache, lambda key: key[1] in indices),
+        (table._line_cache, lambda key: key[0] in lines),
+    ]
+    for cache, drop in caches:
+        for key in [key for key in cache.keys() if drop(key)]:  # noqa: SIM118 (no __iter__)
+            cache.discard(key)
+    for index in indices:
+        table.refresh_row(index)
 
 
 def cursor_key(table: DataTable[Text]) -> str | None:

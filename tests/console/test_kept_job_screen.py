@@ -111,3 +111,99 @@ async def test_a_read_for_the_job_shown_before_never_lands_on_the_kept_screen(lo
             row = log.job(screen.job_id)
         assert items_of(screen) == expected
         assert screen.job == row
+
+
+def styles_applied_to(app: Any, screen: JobScreen) -> list[int]:
+    """A counter of the style applications (`Stylesheet.apply`: a node's styles worked out again) to the
+    nodes of `screen`, from now on."""
+    stylesheet = app.stylesheet
+    apply = stylesheet.apply
+    applied = [0]
+
+    def counted(node: Any, **kwargs: Any) -> None:
+        if node is screen or screen in node.ancestors:
+            applied[0] += 1
+        apply(node, **kwargs)
+
+    stylesheet.apply = counted
+    return applied
+
+
+async def test_a_job_opened_again_keeps_the_styles_of_the_kept_screen(log_db: Path) -> None:
+    """Pushing the kept screen again works out no widget's styles again (Textual would restyle every one,
+    and with them empty the items table's and the cascade tree's rendered lines), and the screen looks as
+    it did when the same job was opened first."""
+    app = console(log_db)
+    async with app.run_test(size=SIZE) as pilot:
+        jobs = app.screen.query_one("#jobs", DataTable)
+        await wait_until(pilot, lambda: jobs.row_count == 3)
+        screen = await open_row(pilot, 0)
+        await wait_until(pilot, lambda: screen._cascade_shown is not None)
+        await pilot.pause(0.2)
+        first_look = app.export_screenshot()
+        applied = styles_applied_to(app, screen)
+
+        await pilot.press("down", "up")
+        await back(pilot)
+        again = await open_row(pilot, 0)
+        assert again is screen and applied[0] == 0
+        await pilot.pause(0.2)
+        assert app.export_screenshot() == first_look
+
+        await back(pilot)
+        other = await open_row(pilot, 1)  # another job on it: still no restyle, and its own rows
+        await wait_until(pilot, lambda: other._cascade_shown is not None)
+        assert other is screen and applied[0] == 0
+        with EventLog(log_db, read_only=True) as log:
+            assert items_of(other) == [item.item_key for item in log.items(other.job_id)]
+            first = log.items(other.job_id)[0].item_key
+        assert other._cascade_shown is not None and other._cascade_shown[0] == first
+
+
+async def test_the_kept_screen_is_restyled_when_the_theme_changed_while_it_was_closed(log_db: Path) -> None:
+    """Textual brings styles up to date only on the screens on the stack: a theme chosen while the kept
+    screen is closed is applied to it as it opens again (as to a new screen)."""
+    app = console(log_db)
+    async with app.run_test(size=SIZE) as pilot:
+        jobs = app.screen.query_one("#jobs", DataTable)
+        await wait_until(pilot, lambda: jobs.row_count == 3)
+        screen = await open_row(pilot, 0)
+        table = screen.query_one("#items", DataTable)
+        dark = table.get_component_styles("datatable--header").background
+        await back(pilot)
+        app.theme = "textual-light"
+        await pilot.pause(0.2)
+        applied = styles_applied_to(app, screen)
+
+        again = await open_row(pilot, 0)
+        assert again is screen and applied[0] > 0
+        light = table.get_component_styles("datatable--header").background
+        assert light != dark
+        assert light == jobs.get_component_styles("datatable--header").background  # as the Jobs table's
+
+
+async def look_of_job(app: Any, pilot: Pilot[Any], row: int) -> str:
+    screen = await open_row(pilot, row)
+    await wait_until(pilot, lambda: screen._cascade_shown is not None)
+    await pilot.pause(0.3)
+    return str(app.export_screenshot())
+
+
+async def test_a_job_opened_again_after_filters_and_time_travel_looks_as_when_new(log_db: Path) -> None:
+    fresh = console(log_db)
+    async with fresh.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: fresh.screen.query_one("#jobs", DataTable).row_count == 3)
+        expected = await look_of_job(fresh, pilot, 0)
+
+    app = console(log_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.screen.query_one("#jobs", DataTable).row_count == 3)
+        screen = await open_row(pilot, 0)
+        await pilot.press("f", "down", "t")  # a filter, the cursor moved, time travel
+        await wait_until(pilot, lambda: screen.moment is not None)
+        await pilot.press("[", "escape")  # an event back, then live again
+        await wait_until(pilot, lambda: screen.moment is None and not screen._loading)
+        await back(pilot)
+        await open_row(pilot, 1)  # another job on the kept screen
+        await back(pilot)
+        assert await look_of_job(app, pilot, 0) == expected

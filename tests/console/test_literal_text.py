@@ -72,6 +72,8 @@ async def test_a_failure_message_with_markup_is_shown_literally(markup_log: Path
         await wait_until(pilot, lambda: items.row_count == 4)
         await pilot.press("f")  # failed only: the item whose payout failed, and its cascade
         await wait_until(pilot, lambda: items.row_count == 1 and len(tree.root.children) == 1)
+        failed = job.selected_item()
+        await wait_until(pilot, lambda: job._cascade_shown is not None and job._cascade_shown[0] == failed)
         await pilot.pause()
 
         assert SHORT in row_text(items, 0)[5]
