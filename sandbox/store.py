@@ -77,9 +77,10 @@ class SandboxStore:
         self.seq = 0
         self.query_lag_ms = 0
         self.generation = 0
-        # page id -> (the render stamp it was rendered at, the full page object, its JSON text as a response
-        # carries it or None): kept by `sandbox.render`, current while `render_stamp` gives the same stamp.
-        self.page_cache: dict[str, tuple[tuple[int, int, int], dict[str, Any], str | None]] = {}
+        # page id -> (the render stamp it was rendered at, the full page object or None, its JSON text as a
+        # response carries it or None; not both None): kept by `sandbox.render`, current while
+        # `render_stamp` gives the same stamp.
+        self.page_cache: dict[str, tuple[tuple[int, int, int], dict[str, Any] | None, str | None]] = {}
         # page or data source id -> a number that changes with each write to it (`mark`), and again when
         # the write ends (so that what was rendered in the middle of it is not kept).
         self.stamps: dict[str, int] = {}

@@ -63,7 +63,14 @@ def test_a_query_answer_encodes_only_the_pages_written_since_the_last_answer(
         encoded[0] += 1
         return text_of(value)
 
+    written = sandbox.render.page_json
+
+    def counting_written(*args: Any) -> str:
+        encoded[0] += 1
+        return written(*args)
+
     monkeypatch.setattr(sandbox.render, "text_of", counting)
+    monkeypatch.setattr(sandbox.render, "page_json", counting_written)
     again = data_sources.query(call(store, source, body))
     assert encoded[0] == 1  # the written page; before, every page of the answer
     pages = [for_response(full_page(store, store.pages[page_id])) for page_id in ids[:100]]
