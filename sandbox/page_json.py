@@ -15,6 +15,7 @@ compares the two over every property type and over generated values.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from sandbox.store import SandboxStore
 
 RELATION_LIMIT = 25
+# A run of characters `str.isalnum` holds for: word characters (`\w`: alphanumeric or "_") but "_".
+_ALNUM_RUN = re.compile(r"[^\W_]+")
 _ITEM_KEYS = ("type", "text", "annotations", "plain_text", "href")
 _TEXT_KEYS = ("content", "link")
 _OPTION_KEYS = ("id", "name", "color")
@@ -44,8 +47,9 @@ def trimmed(value: dict[str, Any]) -> dict[str, Any]:
 
 
 def page_url(page_id: str, title: str) -> str:
-    """The page's ``url``: its title's runs of letters and digits joined by dashes, then its compact id."""
-    slug = "-".join("".join(c if c.isalnum() else " " for c in title).split())
+    """The page's ``url``: its title's runs of letters and digits (`str.isalnum`) joined by dashes, then its
+    compact id."""
+    slug = "-".join(_ALNUM_RUN.findall(title))
     compact = page_id.replace("-", "")
     return f"https://www.notion.so/{slug}-{compact}" if slug else f"https://www.notion.so/{compact}"
 

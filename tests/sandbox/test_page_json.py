@@ -5,6 +5,7 @@ values are, and without building that page object."""
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 import sandbox.render
 from sandbox.call import Call
 from sandbox.json_text import encode_json, text_of
-from sandbox.page_json import Layout, page_json
+from sandbox.page_json import Layout, page_json, page_url
 from sandbox.pages import create_page, update_page
 from sandbox.render import for_response, full_page
 from sandbox.routes import data_sources
@@ -303,3 +304,28 @@ def test_a_page_object_built_after_its_text_keeps_the_text(monkeypatch: pytest.M
     monkeypatch.setattr(sandbox.render, "page_json", counting)
     assert encode_json(query(store, source, {"page_size": 100})) == first
     assert encoded[0] == 0
+
+
+def slug_as_before(title: str) -> str:
+    """The slug of a page's url as it was written before: each character not alphanumeric a space, then
+    the words joined by dashes."""
+    return "-".join("".join(c if c.isalnum() else " " for c in title).split())
+
+
+def url_as_before(page_id: str, title: str) -> str:
+    slug = slug_as_before(title)
+    compact = page_id.replace("-", "")
+    return f"https://www.notion.so/{slug}-{compact}" if slug else f"https://www.notion.so/{compact}"
+
+
+def test_every_character_shows_in_a_url_as_it_did_before() -> None:
+    page_id = "2a0d5b8e-0c4c-4b9e-9d0a-6b1f3c2d4e5f"
+    for code in range(sys.maxunicode + 1):
+        title = f"a{chr(code)}b"
+        assert page_url(page_id, title) == url_as_before(page_id, title), hex(code)
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from(" _-\t\u00a0\u2028é1٣Ⅻ"), max_size=30))
+def test_a_url_is_the_one_written_before(title: str) -> None:
+    page_id = "2a0d5b8e-0c4c-4b9e-9d0a-6b1f3c2d4e5f"
+    assert page_url(page_id, title) == url_as_before(page_id, title)
