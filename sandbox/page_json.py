@@ -34,8 +34,9 @@ _ALNUM_RUN = re.compile(r"[^\W_]+")
 _ITEM_KEYS = ("type", "text", "annotations", "plain_text", "href")
 _TEXT_KEYS = ("content", "link")
 _OPTION_KEYS = ("id", "name", "color")
-_DEFAULT_ANNOTATIONS = tuple(ANNOTATION_DEFAULTS.items())
-_DEFAULT_ANNOTATION_TYPES = tuple(type(value) for value in ANNOTATION_DEFAULTS.values())
+_ABSENT = object()
+_ANNOTATION_KEYS = tuple(ANNOTATION_DEFAULTS)
+_DEFAULT_ANNOTATION_VALUES = tuple(ANNOTATION_DEFAULTS.values())  # five flags False, then the color
 _DEFAULT_ANNOTATIONS_TEXT = text_of(ANNOTATION_DEFAULTS)
 
 
@@ -67,12 +68,18 @@ def _scalar(value: Any) -> str:
 
 
 def _annotations(value: Any) -> str:
-    if (
-        value.__class__ is dict
-        and tuple(value.items()) == _DEFAULT_ANNOTATIONS
-        and tuple(map(type, value.values())) == _DEFAULT_ANNOTATION_TYPES
-    ):
-        return _DEFAULT_ANNOTATIONS_TEXT
+    if value.__class__ is dict and tuple(value) == _ANNOTATION_KEYS:
+        given = tuple(value.values())
+        if (
+            given == _DEFAULT_ANNOTATION_VALUES  # equal: False, or 0 (written 0), for each flag
+            and given[0] is False
+            and given[1] is False
+            and given[2] is False
+            and given[3] is False
+            and given[4] is False
+            and given[5].__class__ is str
+        ):
+            return _DEFAULT_ANNOTATIONS_TEXT
     return text_of(value)
 
 
@@ -132,19 +139,22 @@ class Layout:
     def __init__(self, store: SandboxStore, source: DataSource) -> None:
         self.store = store
         self.source = source
-        # per property: its name, its definition, its type, the text before its value (stored types only)
-        self.properties: list[tuple[str, dict[str, Any], str, str | None]] = []
+        # Per property, its name and definition, then for a stored type (None for a computed one): the text
+        # before its value, how its value is written, and its text when the page has no value for it.
+        self.properties: list[tuple[str, dict[str, Any], tuple[str, Callable[[Any], str], str] | None]] = []
         self.title: str | None = None  # the id of the first title property (the page's url reads it)
         for name, prop in source.properties.items():
             kind = prop["type"]
-            prefix = None
+            stored = None
             if kind not in COMPUTED:
                 prefix = (
                     f'{text_of(name)}:{{"id":{text_of(prop["id"])},"type":{text_of(kind)},{text_of(kind)}:'
                 )
+                write = _WRITERS.get(kind, text_of)
+                stored = prefix, write, f"{prefix}{write(empty_value(kind))}}}"
                 if kind == "title" and self.title is None:
                     self.title = prop["id"]
-            self.properties.append((name, prop, kind, prefix))
+            self.properties.append((name, prop, stored))
         self._parent: tuple[tuple[tuple[str, Any], ...], str] | None = None
         self._users: dict[Any, str] = {}
 
@@ -174,22 +184,23 @@ def page_json(layout: Layout, page: Page) -> str:
     """`text_of(for_response(full_page(store, page)))` for a page of `layout`'s data source."""
     store, source, values = layout.store, layout.source, page.values
     texts = []
-    for name, prop, kind, prefix in layout.properties:
-        if prefix is None:
+    for name, prop, stored in layout.properties:
+        if stored is None:
             value = trimmed(property_value(store, page, source, prop, 0))
             texts.append(f"{text_of(name)}:{text_of(value)}")
         else:
-            stored = values.get(prop["id"], empty_value(kind))
-            texts.append(f"{prefix}{_WRITERS.get(kind, text_of)(stored)}}}")
+            value = values.get(prop["id"], _ABSENT)
+            texts.append(stored[2] if value is _ABSENT else f"{stored[0]}{stored[1](value)}}}")
     title = "" if layout.title is None else plain_text(values.get(layout.title, []))
     bot = store.bot_id
+    trashed = _scalar(page.in_trash)
     return (
         f'{{"object":"page","id":{_scalar(page.id)},"created_time":{_scalar(page.created_time)},'
         f'"last_edited_time":{_scalar(page.last_edited_time)},'
         f'"created_by":{layout.user(page.created_by or bot)},'
         f'"last_edited_by":{layout.user(page.last_edited_by or bot)},'
         f'"cover":{_scalar(page.cover)},"icon":{_scalar(page.icon)},"parent":{layout.parent(page.parent)},'
-        f'"in_trash":{_scalar(page.in_trash)},"is_archived":false,"is_locked":{_scalar(page.is_locked)},'
+        f'"in_trash":{trashed},"is_archived":false,"is_locked":{_scalar(page.is_locked)},'
         f'"properties":{{{",".join(texts)}}},"url":{_scalar(page_url(page.id, title))},'
-        f'"public_url":null,"archived":{_scalar(page.in_trash)}}}'
+        f'"public_url":null,"archived":{trashed}}}'
     )
