@@ -49,8 +49,9 @@ def encode_json(payload: Any) -> bytes:
     """`payload` as UTF-8 JSON; an `Encoded` value of a top-level key is the list of its texts."""
     if not isinstance(payload, dict) or not any(isinstance(value, Encoded) for value in payload.values()):
         return text_of(payload).encode("utf-8")
-    members = (
-        text_of(key) + ":" + ("[" + ",".join(value) + "]" if isinstance(value, Encoded) else text_of(value))
-        for key, value in payload.items()
-    )
-    return ("{" + ",".join(members) + "}").encode("utf-8")
+    parts: list[str] = []  # joined once: the texts of a page of results are copied as few times as can be
+    for key, value in payload.items():
+        parts += ("," if parts else "{", text_of(key), ":")
+        parts += ("[", ",".join(value), "]") if isinstance(value, Encoded) else (text_of(value),)
+    parts.append("}")
+    return "".join(parts).encode("utf-8")
