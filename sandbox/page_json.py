@@ -100,7 +100,7 @@ def _rich_text_item(item: Any) -> str:
 
 def _rich_text(value: Any) -> str:
     if value.__class__ is list:
-        return "[" + ",".join([_rich_text_item(item) for item in value]) + "]"
+        return f"[{','.join([_rich_text_item(item) for item in value])}]"
     return text_of(value)
 
 
