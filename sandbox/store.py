@@ -309,7 +309,7 @@ class SandboxStore:
         """The full page object rendered for ``page`` (`sandbox.render.full_page`), if nothing it depends on
         was written since; else None (also when only its JSON text was kept: `sandbox.render.page_texts`)."""
         cached = self.page_cache.get(page.id)
-        if cached is None or cached[0] != self.render_stamp(page):
+        if cached is None or cached[1] is None or cached[0] != self.render_stamp(page):
             return None
         return cached[1]
 
