@@ -1,6 +1,6 @@
 """JSON as the sandbox answers it: compact UTF-8 text, with lists whose items were encoded before.
 
-A page object is encoded once and its text kept with it (`sandbox.render.page_text`), so that a query page
+A page object is encoded once and its text kept with it (`sandbox.render.page_texts`), so that a query page
 of 100 cached pages costs joining 100 texts rather than encoding 100 objects again (about 2.5 ms). An
 `Encoded` list at the top of a payload is spliced in as it is: the answer is byte for byte what encoding
 the items themselves would give.
@@ -34,6 +34,8 @@ def _c_encoder() -> Callable[[Any, int], Sequence[str]] | None:
 
 
 _C_ENCODE = _c_encoder()
+encode_string: Callable[[str], str] = json.encoder.encode_basestring
+"""A string as JSON text, as `text_of` writes it (the very function its encoder calls for strings)."""
 
 
 def text_of(value: Any) -> str:
@@ -47,8 +49,9 @@ def encode_json(payload: Any) -> bytes:
     """`payload` as UTF-8 JSON; an `Encoded` value of a top-level key is the list of its texts."""
     if not isinstance(payload, dict) or not any(isinstance(value, Encoded) for value in payload.values()):
         return text_of(payload).encode("utf-8")
-    members = (
-        text_of(key) + ":" + ("[" + ",".join(value) + "]" if isinstance(value, Encoded) else text_of(value))
-        for key, value in payload.items()
-    )
-    return ("{" + ",".join(members) + "}").encode("utf-8")
+    parts: list[str] = []  # joined once: the texts of a page of results are copied as few times as can be
+    for key, value in payload.items():
+        parts += ("," if parts else "{", text_of(key), ":")
+        parts += ("[", ",".join(value), "]") if isinstance(value, Encoded) else (text_of(value),)
+    parts.append("}")
+    return "".join(parts).encode("utf-8")

@@ -21,6 +21,11 @@ if TYPE_CHECKING:
     from sandbox.store import SandboxStore
 
 MAX_DEPTH = 4
+# The property types whose value is not simply the stored one (or its type's empty value).
+COMPUTED = frozenset({
+    "relation", "formula", "rollup", "created_time", "last_edited_time", "created_by", "last_edited_by",
+    "unique_id", "button", "verification",
+})  # fmt: skip
 UNVERIFIED = {"state": "unverified", "date": None, "verified_by": None}
 # The formula type of each property type, as a formula reads it.
 FORMULA_TYPES = {
@@ -37,7 +42,9 @@ def property_value(
     """One property in page-object shape: ``{"id", "type", <type>: value}``."""
     kind = prop["type"]
     out: dict[str, Any] = {"id": prop["id"], "type": kind}
-    if kind == "relation":
+    if kind not in COMPUTED:
+        out[kind] = page.values.get(prop["id"], empty_value(kind))
+    elif kind == "relation":
         refs = [{"id": pid} for pid in page.values.get(prop["id"], ()) if _alive(store, pid)]
         out["relation"] = refs
         out["has_more"] = False
@@ -55,10 +62,8 @@ def property_value(
         out[kind] = page.values.get(prop["id"]) or {"prefix": prop["unique_id"].get("prefix"), "number": None}
     elif kind == "button":
         out[kind] = {}
-    elif kind == "verification":
+    else:  # verification
         out[kind] = _verification(store, page.values.get(prop["id"]))
-    else:
-        out[kind] = page.values.get(prop["id"], empty_value(kind))
     return out
 
 

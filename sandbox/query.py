@@ -39,7 +39,7 @@ DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 100
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QueryRow:
     """A page of the data source: `seq` is its creation sequence (a stable tiebreak), `page` the page
     object as retrieve returns it."""

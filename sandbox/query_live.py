@@ -121,8 +121,9 @@ def query_row(store: SandboxStore, page: Page, source: DataSource) -> QueryRow:
 class _LazyProperties(dict[str, Any]):
     """A row's properties computed when a filter or a sort first reads one (by subscript, as they do)."""
 
+    __slots__ = ("_page", "_source", "_store")  # no attribute dictionary: one is made for each row walked
+
     def __init__(self, store: SandboxStore, page: Page, source: DataSource) -> None:
-        super().__init__()
         self._store, self._page, self._source = store, page, source
 
     def __missing__(self, name: str) -> Any:

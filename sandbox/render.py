@@ -2,22 +2,23 @@
 
 Full page objects (every relation reference) are cached per page until the next write to what they show
 (`SandboxStore.cached_page`); :func:`for_response` trims relations to 25 references and applies
-``filter_properties``; :func:`page_text` is the JSON text of the trimmed object, kept with the cached one.
+``filter_properties``; :func:`page_texts` gives the JSON texts of trimmed objects, each kept with its page's
+cache entry (a page shown for the first time by a query is written straight to text, `sandbox.page_json`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from sandbox.json_text import text_of
+from sandbox.page_json import Layout, page_json, page_url, trimmed
 from sandbox.property_values import property_value
 from sandbox.records import DataSource, Page
 from sandbox.rich_text import plain_text
 
 if TYPE_CHECKING:
     from sandbox.store import SandboxStore
-
-RELATION_LIMIT = 25
 
 
 def page_title(store: SandboxStore, page: Page) -> str:
@@ -31,10 +32,10 @@ def full_page(store: SandboxStore, page: Page) -> dict[str, Any]:
     """The page object with every property and every relation reference (no request_id)."""
     stamp = store.render_stamp(page)
     cached = store.page_cache.get(page.id)
-    if cached is not None and cached[0] == stamp:
+    if cached is not None and cached[0] == stamp and cached[1] is not None:
         return cached[1]
     obj = _rendered(store, page)
-    store.page_cache[page.id] = (stamp, obj, None)
+    store.page_cache[page.id] = (stamp, obj, cached[2] if cached is not None and cached[0] == stamp else None)
     return obj
 
 
@@ -68,27 +69,41 @@ def _rendered(store: SandboxStore, page: Page) -> dict[str, Any]:
 
 def _url(store: SandboxStore, page: Page, properties: dict[str, Any]) -> str:
     title = next((plain_text(p["title"]) for p in properties.values() if p["type"] == "title"), "")
-    slug = "-".join("".join(c if c.isalnum() else " " for c in title).split())
-    compact = page.id.replace("-", "")
-    return f"https://www.notion.so/{slug}-{compact}" if slug else f"https://www.notion.so/{compact}"
+    return page_url(page.id, title)
 
 
-def page_text(store: SandboxStore, page: Page, keep: set[str] | None = None) -> str:
-    """`for_response(full_page(store, page), keep)` as JSON text (`sandbox.json_text.text_of`); without
-    ``keep``, encoded once per rendered object and kept with it."""
+def page_texts(store: SandboxStore, pages: Iterable[Page], keep: set[str] | None = None) -> list[str]:
+    """`for_response(full_page(store, page), keep)` as JSON text (`sandbox.json_text.text_of`) for each of
+    `pages`; without ``keep``, each text is kept with the page's cache entry, and a page rendered for the
+    first time is written straight to text (`sandbox.page_json`), its page object built only if asked for
+    later."""
     if keep is not None:
-        return text_of(for_response(full_page(store, page), keep))
-    stamp = store.render_stamp(page)
-    cached = store.page_cache.get(page.id)
-    if cached is None or cached[0] != stamp:
-        obj = _rendered(store, page)
-    elif cached[2] is None:
-        obj = cached[1]
-    else:
-        return cached[2]
-    text = text_of(for_response(obj))
-    store.page_cache[page.id] = (stamp, obj, text)
-    return text
+        return [text_of(for_response(full_page(store, page), keep)) for page in pages]
+    layouts: dict[str, Layout] = {}
+    texts = []
+    for page in pages:
+        stamp = store.render_stamp(page)
+        cached = store.page_cache.get(page.id)
+        current = cached if cached is not None and cached[0] == stamp else None
+        if current is not None and current[2] is not None:
+            text = current[2]
+        elif current is not None and current[1] is not None:
+            text = text_of(for_response(current[1]))
+            store.page_cache[page.id] = (stamp, current[1], text)
+        else:
+            source = store.sources.get(page.data_source_id) if page.data_source_id else None
+            if source is None:
+                obj = _rendered(store, page)
+                text = text_of(for_response(obj))
+                store.page_cache[page.id] = (stamp, obj, text)
+            else:
+                layout = layouts.get(source.id)
+                if layout is None:
+                    layout = layouts[source.id] = Layout(store, source)
+                text = page_json(layout, page)
+                store.page_cache[page.id] = (stamp, None, text)
+        texts.append(text)
+    return texts
 
 
 def for_response(obj: dict[str, Any], keep: set[str] | None = None) -> dict[str, Any]:
@@ -98,13 +113,11 @@ def for_response(obj: dict[str, Any], keep: set[str] | None = None) -> dict[str,
     for name, value in obj["properties"].items():
         if keep is not None and name not in keep and value["id"] not in keep:
             continue
-        if value["type"] == "relation" and len(value["relation"]) > RELATION_LIMIT:
-            value = {**value, "relation": value["relation"][:RELATION_LIMIT], "has_more": True}
-        properties[name] = value
+        properties[name] = trimmed(value)
     return {**obj, "properties": properties}
 
 
-__all__ = ["for_response", "full_page"]
+__all__ = ["for_response", "full_page", "page_texts"]
 
 
 def source_object(store: SandboxStore, source: DataSource) -> dict[str, Any]:

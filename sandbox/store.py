@@ -77,9 +77,10 @@ class SandboxStore:
         self.seq = 0
         self.query_lag_ms = 0
         self.generation = 0
-        # page id -> (the render stamp it was rendered at, the full page object, its JSON text as a response
-        # carries it or None): kept by `sandbox.render`, current while `render_stamp` gives the same stamp.
-        self.page_cache: dict[str, tuple[tuple[int, int, int], dict[str, Any], str | None]] = {}
+        # page id -> (the render stamp it was rendered at, the full page object or None, its JSON text as a
+        # response carries it or None; not both None): kept by `sandbox.render`, current while
+        # `render_stamp` gives the same stamp.
+        self.page_cache: dict[str, tuple[tuple[int, int, int], dict[str, Any] | None, str | None]] = {}
         # page or data source id -> a number that changes with each write to it (`mark`), and again when
         # the write ends (so that what was rendered in the middle of it is not kept).
         self.stamps: dict[str, int] = {}
@@ -306,9 +307,9 @@ class SandboxStore:
 
     def cached_page(self, page: Page) -> dict[str, Any] | None:
         """The full page object rendered for ``page`` (`sandbox.render.full_page`), if nothing it depends on
-        was written since; else None."""
+        was written since; else None (also when only its JSON text was kept: `sandbox.render.page_texts`)."""
         cached = self.page_cache.get(page.id)
-        if cached is None or cached[0] != self.render_stamp(page):
+        if cached is None or cached[1] is None or cached[0] != self.render_stamp(page):
             return None
         return cached[1]
 

@@ -10,7 +10,7 @@ from sandbox.ids import maybe_id
 from sandbox.json_text import Encoded
 from sandbox.query import QueryError
 from sandbox.query_live import query_source
-from sandbox.render import page_text, source_object
+from sandbox.render import page_texts, source_object
 from sandbox.rich_text import rich_text
 from sandbox.routes.common import bool_field, path_id
 from sandbox.routes.pages import keep_set
@@ -86,7 +86,7 @@ def query(call: Call) -> dict[str, Any]:
     keep = keep_set(source, call.query_list("filter_properties"))
     return {
         "object": "list",
-        "results": Encoded(page_text(store, store.pages[row["id"]], keep) for row in results),
+        "results": Encoded(page_texts(store, [store.pages[row["id"]] for row in results], keep)),
         "next_cursor": next_cursor,
         "has_more": has_more,
         "type": "page_or_data_source",

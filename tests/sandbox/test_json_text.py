@@ -7,6 +7,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import sandbox.render
 from sandbox.call import Call
@@ -63,7 +65,14 @@ def test_a_query_answer_encodes_only_the_pages_written_since_the_last_answer(
         encoded[0] += 1
         return text_of(value)
 
+    written = sandbox.render.page_json
+
+    def counting_written(*args: Any) -> str:
+        encoded[0] += 1
+        return written(*args)
+
     monkeypatch.setattr(sandbox.render, "text_of", counting)
+    monkeypatch.setattr(sandbox.render, "page_json", counting_written)
     again = data_sources.query(call(store, source, body))
     assert encoded[0] == 1  # the written page; before, every page of the answer
     pages = [for_response(full_page(store, store.pages[page_id])) for page_id in ids[:100]]
@@ -74,3 +83,26 @@ def test_a_query_answer_encodes_only_the_pages_written_since_the_last_answer(
     assert encode_json(slim) == plain(
         {**slim, "results": [for_response(full_page(store, store.pages[i]), {"Amount"}) for i in ids[:100]]}
     )
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@given(
+    st.dictionaries(st.text(max_size=6), json_values, max_size=4),
+    st.lists(st.tuples(st.text(max_size=6), st.lists(json_values, max_size=4)), min_size=1, max_size=3),
+)
+def test_any_payload_with_encoded_lists_is_what_encoding_it_whole_gives(
+    payload: dict[str, Any], lists: list[tuple[str, list[Any]]]
+) -> None:
+    for key, items in lists:
+        payload[key] = items
+    spliced = {
+        key: Encoded(text_of(item) for item in value) if (key, value) in lists else value
+        for key, value in payload.items()
+    }
+    assert encode_json(spliced) == plain(payload)

@@ -12,9 +12,11 @@ import pytest
 
 import sandbox.query_live
 import sandbox.render
+from sandbox.call import Call
 from sandbox.pages import create_page, update_page
-from sandbox.query_live import query_source
+from sandbox.query_live import query_row, query_source
 from sandbox.render import full_page
+from sandbox.routes import data_sources
 from sandbox.schema_changes import apply_changes
 from sandbox.store import SandboxStore
 
@@ -119,3 +121,29 @@ def test_what_is_rendered_in_the_middle_of_a_write_is_not_kept() -> None:
         assert amount(store, ids[0]) == 7
         page.last_edited_time = "2030-01-01T00:00:00.000Z"  # changed after the render, not marked again
     assert full_page(store, page)["last_edited_time"] == "2030-01-01T00:00:00.000Z"
+
+
+def test_rows_a_filter_walks_past_pages_whose_text_alone_is_kept_cost_no_render_stamp(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store, source_id, ids = workspace(120)
+    source = store.sources[source_id]
+    data_sources.query(Call(store, {"type": "http", "query_string": b""}, {"data_source_id": source_id}, {}))
+    assert store.page_cache[ids[0]][1] is None  # shown once by a query: its text alone is kept
+    stamps = [0]
+    stamp = store.render_stamp
+
+    def counting(page: Any) -> Any:
+        stamps[0] += 1
+        return stamp(page)
+
+    monkeypatch.setattr(store, "render_stamp", counting)
+    rows = [query_row(store, store.pages[page_id], source) for page_id in ids[:100]]
+    assert stamps[0] == 0  # before: one per row, for a cached object that is not there
+    with counted_renders(monkeypatch) as count:
+        assert [row.page["properties"]["Status"]["select"]["name"] for row in rows[:4]] == [
+            "Open",
+            "Paid",
+        ] * 2
+    assert count[0] == 4  # only what the filter reads
+    assert not hasattr(rows[0], "__dict__") and not hasattr(rows[0].page["properties"], "__dict__")
