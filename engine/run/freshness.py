@@ -279,6 +279,8 @@ class Freshness:
         if seen is None:
             return
         for step in self._steps_by_target.get(parent, ()):
+            if step.children and step.property in seen.values and step.at_target(seen.values[step.property]):
+                continue  # paid (by this job, or by hand): not written again, so its children don't matter
             for link in step.children:
                 ids = seen.relations.get(link.relation)
                 if ids is None:  # more than 25 children: the property endpoint lists them all

@@ -34,11 +34,13 @@ async def set_status(notion: LocalNotion, page_id: str, value: str) -> None:
     await notion.client.pages.update(page_id=page_id, properties={"Status": {"status": {"name": value}}})
 
 
-async def planned_commit(notion: LocalNotion, tmp_path: Path) -> tuple[list[Item], Freshness]:
-    """Batch 15's commit planned (a dry run), and a Freshness over its items as a run would make it."""
+async def planned_commit(
+    notion: LocalNotion, tmp_path: Path, batch: int = 15
+) -> tuple[list[Item], Freshness]:
+    """A batch's commit planned (a dry run), and a Freshness over its items as a run would make it."""
     _, config = await seed_local_demo(notion)
     async with open_local_runtime(notion, config, tmp_path / "log.sqlite") as rt:
-        params = commit_params(15)
+        params = commit_params(batch)
         plan = await run_job(rt, commit_spec(params), commit_planner(params), dry_run=True)
     since = datetime.now(UTC) - timedelta(minutes=5)
     gateway = notion.gateway()
@@ -93,3 +95,38 @@ async def test_a_data_source_whose_writes_set_more_than_the_status_is_read_whole
         ]
     }
     assert any(s.logical == "payables" and len(s.write) > 1 for item in items for s in item.steps)
+
+
+async def test_a_parent_already_at_target_is_not_asked_for_its_children(
+    tmp_path: Path, autojump_clock: trio.abc.Clock
+) -> None:
+    """A payable of more than 25 payout items shows only 25 in its page: listing all of them costs requests
+    of their own, worth it before the payable is written, not after (a re-read of the payables finds the
+    ones the job just paid)."""
+    async with open_local_notion(tmp_path) as notion:
+        items, fresh = await planned_commit(notion, tmp_path, batch=1)  # its first payable has 30 items
+        big = next(
+            s
+            for item in items
+            for s in item.steps
+            if s.logical == "payables" and len(s.children[0].planned) > 25
+        )
+        await fresh.refresh(["payables"])
+        await notion.client.pages.update(
+            page_id=big.target, properties={"Payment Status": {"status": {"name": "Paid"}}}
+        )
+        await trio.sleep(WINDOW_S)
+        seen_before = len(notion.tap.seen)
+        await fresh.refresh(["payables"])
+        paid_read = [e.path for e in notion.tap.seen[seen_before:]]
+
+        await notion.client.pages.update(
+            page_id=big.target, properties={"Payment Status": {"status": {"name": "Pending"}}}
+        )
+        await trio.sleep(WINDOW_S)
+        seen_before = len(notion.tap.seen)
+        await fresh.refresh(["payables"])
+        pending_read = [e.path for e in notion.tap.seen[seen_before:]]
+    assert fresh.known[big.target].values["Payment Status"] == "Pending"
+    assert not any("/properties/" in path for path in paid_read)
+    assert any("/properties/" in path for path in pending_read)  # its children listed before it is paid
