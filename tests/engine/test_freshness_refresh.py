@@ -112,21 +112,18 @@ async def test_a_parent_already_at_target_is_not_asked_for_its_children(
             if s.logical == "payables" and len(s.children[0].planned) > 25
         )
         await fresh.refresh(["payables"])
-        await notion.client.pages.update(
-            page_id=big.target, properties={"Payment Status": {"status": {"name": "Paid"}}}
-        )
-        await trio.sleep(WINDOW_S)
-        seen_before = len(notion.tap.seen)
-        await fresh.refresh(["payables"])
-        paid_read = [e.path for e in notion.tap.seen[seen_before:]]
 
-        await notion.client.pages.update(
-            page_id=big.target, properties={"Payment Status": {"status": {"name": "Pending"}}}
-        )
-        await trio.sleep(WINDOW_S)
-        seen_before = len(notion.tap.seen)
-        await fresh.refresh(["payables"])
-        pending_read = [e.path for e in notion.tap.seen[seen_before:]]
+        async def reread_after(payment_status: str) -> list[str]:
+            """Set the payable's status by hand, let the window pass, read again: the paths requested."""
+            status = {"Payment Status": {"status": {"name": payment_status}}}
+            await notion.client.pages.update(page_id=big.target, properties=status)
+            await trio.sleep(WINDOW_S)
+            seen_before = len(notion.tap.seen)
+            await fresh.refresh(["payables"])
+            return [e.path for e in notion.tap.seen[seen_before:]]
+
+        paid_read = await reread_after("Paid")
+        pending_read = await reread_after("Pending")
     assert fresh.known[big.target].values["Payment Status"] == "Pending"
     assert not any("/properties/" in path for path in paid_read)
     assert any("/properties/" in path for path in pending_read)  # its children listed before it is paid
