@@ -116,25 +116,37 @@ async def one_run(
         "PAYDESK_HOME": str(home / "home"),
         "NOTION_TOKEN": ready["token"],
     }
-    async with httpx.AsyncClient(base_url=ready["base_url"], timeout=60) as admin:
+    command = [*(["-m", "cProfile", "-o", args.profile] if args.profile else []), "-m", "console.cli"]
+    command += ["run", "commit", "--month", MONTH, "--batch", str(BATCH), "--workers", str(args.workers)]
+    measured, totals = await run_measured([*command, "--json"], ready["base_url"], sandbox_pid, env)
+    job = await asyncio.to_thread(phases, db)
+    requests = int(totals["total"])
+    cpu = measured.pop("cpu_s")
+    return {
+        **measured,
+        "cpu_s": {"paydesk": cpu["process"], "sandbox": cpu["sandbox"]},
+        **job,
+        "requests": requests,
+        "reads": totals["reads"],
+        "writes": totals["writes"],
+        "minutes_at_3_rps": round(requests / 3 / 60, 1),
+    }
+
+
+async def run_measured(
+    arguments: list[str], base_url: str, sandbox_pid: int, env: dict[str, str] | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run `python ARGUMENTS…` from the project's root with the sandbox's counters zeroed first: its exit
+    code, stderr's tail, wall time, the load before and after and the CPU it and the sandbox used; and the
+    sandbox's request totals."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as admin:
         (await admin.post("/_sandbox/stats/reset")).raise_for_status()
     load_before = load()
-    sandbox_cpu, paydesk_cpu = cpu_of(sandbox_pid), children_cpu()
+    sandbox_cpu, process_cpu = cpu_of(sandbox_pid), children_cpu()
     started = time.perf_counter()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
-        *(["-m", "cProfile", "-o", args.profile] if args.profile else []),
-        "-m",
-        "console.cli",
-        "run",
-        "commit",
-        "--month",
-        MONTH,
-        "--batch",
-        str(BATCH),
-        "--workers",
-        str(args.workers),
-        "--json",
+        *arguments,
         env=env,
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
@@ -142,24 +154,18 @@ async def one_run(
     )
     _, err = await process.communicate()
     wall = time.perf_counter() - started
-    sandbox_cpu, paydesk_cpu = cpu_of(sandbox_pid) - sandbox_cpu, children_cpu() - paydesk_cpu
-    async with httpx.AsyncClient(base_url=ready["base_url"], timeout=60) as admin:
-        totals = (await admin.get("/_sandbox/stats")).json()["totals"]
-    job = await asyncio.to_thread(phases, db)
-    requests = int(totals["total"])
-    return {
+    sandbox_cpu, process_cpu = cpu_of(sandbox_pid) - sandbox_cpu, children_cpu() - process_cpu
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as admin:
+        totals: dict[str, Any] = (await admin.get("/_sandbox/stats")).json()["totals"]
+    measured = {
         "exit_code": process.returncode,
         "stderr_tail": err.decode(errors="replace")[-400:],
         "wall_s": round(wall, 2),
         "load_before": load_before,
         "load_after": load(),
-        "cpu_s": {"paydesk": round(paydesk_cpu, 2), "sandbox": round(sandbox_cpu, 2)},
-        **job,
-        "requests": requests,
-        "reads": totals["reads"],
-        "writes": totals["writes"],
-        "minutes_at_3_rps": round(requests / 3 / 60, 1),
+        "cpu_s": {"process": round(process_cpu, 2), "sandbox": round(sandbox_cpu, 2)},
     }
+    return measured, totals
 
 
 def planned_writes(db: Path) -> list[tuple[str, dict[str, Any]]]:
@@ -196,36 +202,14 @@ async def floor_run(
     writes = await asyncio.to_thread(planned_writes, db)
     writes_file = tmp / "writes.json"
     writes_file.write_text(json.dumps(writes), encoding="utf-8")
-    async with httpx.AsyncClient(base_url=ready["base_url"], timeout=60) as admin:
-        (await admin.post("/_sandbox/stats/reset")).raise_for_status()
-    load_before = load()
-    sandbox_cpu, client_cpu = cpu_of(sandbox_pid), children_cpu()
-    started = time.perf_counter()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(SCRIPT),
-        "--bare-script",
-        ready["base_url"],
-        ready["token"],
-        str(writes_file),
-        str(args.workers),
-        cwd=ROOT,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _, err = await process.communicate()
-    wall = time.perf_counter() - started
-    sandbox_cpu, client_cpu = cpu_of(sandbox_pid) - sandbox_cpu, children_cpu() - client_cpu
-    async with httpx.AsyncClient(base_url=ready["base_url"], timeout=60) as admin:
-        totals = (await admin.get("/_sandbox/stats")).json()["totals"]
+    command = [str(SCRIPT), "--bare-script", ready["base_url"], ready["token"], str(writes_file)]
+    measured, totals = await run_measured([*command, str(args.workers)], ready["base_url"], sandbox_pid)
+    cpu = measured.pop("cpu_s")
     return {
-        "exit_code": process.returncode,
-        "stderr_tail": err.decode(errors="replace")[-400:],
+        **measured,
         "writes": len(writes),
         "requests": int(totals["total"]),
-        "wall_s": round(wall, 2),
-        "load_before": load_before,
-        "load_after": load(),
-        "cpu_s": {"client": round(client_cpu, 2), "sandbox": round(sandbox_cpu, 2)},
+        "cpu_s": {"client": cpu["process"], "sandbox": cpu["sandbox"]},
     }
 
 
