@@ -4,7 +4,7 @@
         job_id = engine.start("commit", params, dry_run=True)  # returns at once; it runs in the background
         engine.resume(job_id)                                 # execute exactly the stored plan
         engine.cancel(job_id)                                 # cooperative: sent writes finish, the rest wait
-        engine.statistics()                                   # bucket level, pause countdown, busy workers
+        engine.statistics()                                   # bucket, pause countdown, requests in flight
 
 `start` takes any kind of `engine.kinds.KINDS` by name, with its parameters as a plain mapping; each kind's
 setup (sync: its [llm] settings) is read from the configuration and the environment when the engine opens,
@@ -53,6 +53,7 @@ class RunningJob:
 class EngineStatistics:
     bucket: BucketStatistics
     in_flight: int
+    waiting: int  # requests waiting for the rate limit
     reads: int
     writes: int
     retries: int
@@ -179,6 +180,7 @@ class Engine:
         return EngineStatistics(
             bucket=self.rt.gateway.bucket.statistics(),
             in_flight=self.rt.gateway.in_flight,
+            waiting=self.rt.gateway.waiting,
             reads=totals.reads,
             writes=totals.writes,
             retries=totals.retries,

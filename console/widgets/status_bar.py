@@ -1,4 +1,5 @@
-"""The status bar: the token bucket, requests per second (a sparkline), a throttle countdown, busy workers."""
+"""The status bar: the token bucket, requests per second (a sparkline), a throttle countdown, the requests
+sent (their answer awaited) and queued (waiting for the rate limit)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,9 @@ class StatusBar(Horizontal):
     StatusBar Label { padding: 0 1; }
     StatusBar #bucket { width: 20; }
     StatusBar #rate { width: 27; }
-    StatusBar Sparkline { width: 30; }
+    StatusBar Sparkline { width: 28; }
     StatusBar #throttle { width: 25; color: $warning; }
-    StatusBar #workers { width: 34; }
+    StatusBar #workers { width: 36; }
     """
 
     def __init__(self, read_only: bool = False, *, id: str | None = "status") -> None:
@@ -62,7 +63,8 @@ class StatusBar(Horizontal):
         self._label("#throttle", f"Notion throttles: {paused:.0f} s" if paused > 0 else "")
         running = snapshot.stats.running_jobs
         jobs = f"{running} job{'s' if running != 1 else ''} running"
-        self._label("#workers", f"{snapshot.stats.in_flight} busy workers, {jobs}")
+        stats = snapshot.stats
+        self._label("#workers", f"{stats.in_flight} sent, {stats.waiting} queued · {jobs}")
 
     def _label(self, selector: str, text: str) -> None:
         if self._shown.get(selector) != text:

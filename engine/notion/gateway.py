@@ -77,7 +77,8 @@ class NotionGateway:
         self.policy = policy or RetryPolicy()
         self._rng = rng or random.Random()
         self.totals = RequestCounters()
-        self.in_flight = 0
+        self.in_flight = 0  # requests sent, their answer awaited
+        self.waiting = 0  # requests waiting for a token of the rate limit
         self.refused: NotionFailure | None = None  # once Notion refuses the token, nothing more is sent
         self.validation_errors = 0  # requests Notion found invalid (a schema changed under paydesk?)
 
@@ -100,7 +101,11 @@ class NotionGateway:
         while True:
             if self.refused is not None:
                 raise self.refused
-            waited = await self.bucket.acquire()
+            self.waiting += 1
+            try:
+                waited = await self.bucket.acquire()
+            finally:
+                self.waiting -= 1
             if self.refused is not None:
                 raise self.refused
             job.wait_s += waited

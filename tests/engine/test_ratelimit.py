@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import pytest
 import trio
 import trio.testing
 
+from engine.notion.gateway import NotionGateway
 from engine.notion.ratelimit import TokenBucket
 
 
@@ -67,3 +70,31 @@ def test_a_bucket_needs_a_positive_rate_and_burst() -> None:
         TokenBucket(rate=0, burst=1)
     with pytest.raises(ValueError):
         TokenBucket(rate=1, burst=0)
+
+
+@pytest.mark.trio
+async def test_the_gateway_counts_requests_sent_and_those_waiting_for_a_token(
+    autojump_clock: trio.abc.Clock,
+) -> None:
+    """The console's status bar showed "0 busy workers" beside a job running at the limit: it counted
+    only requests sent, and at 3 requests/s against a quick server nearly none is ever in flight. It now
+    also shows those waiting for the rate limit; a request cancelled while it waits is no longer counted."""
+    gateway = NotionGateway(cast(Any, None), TokenBucket(rate=1.0, burst=1))
+    answer = trio.Event()
+
+    async def request() -> dict[str, Any]:
+        await answer.wait()
+        return {}
+
+    async with trio.open_nursery() as nursery:
+        for _ in range(3):
+            nursery.start_soon(gateway.call, "read", request)
+        await trio.sleep(0.5)  # the first took the only token; the others wait for the next ones
+        assert (gateway.in_flight, gateway.waiting) == (1, 2)
+        await trio.sleep(1.0)
+        assert (gateway.in_flight, gateway.waiting) == (2, 1)
+        answer.set()
+        await trio.sleep(0.1)
+        assert (gateway.in_flight, gateway.waiting) == (0, 1)
+        nursery.cancel_scope.cancel()  # the last one gives up waiting
+    assert (gateway.in_flight, gateway.waiting) == (0, 0)
