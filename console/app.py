@@ -47,9 +47,11 @@ from console.screens.data import (
     verify_text,
 )
 from console.screens.dialogs import (
+    STORED_PLAN_RUNS,
     ConfirmScreen,
     ExportRequest,
     ExportScreen,
+    QuitScreen,
     ReportScreen,
     RetryChoice,
     RetryScreen,
@@ -379,6 +381,27 @@ class PaydeskApp(App[int]):
         if not isinstance(self.screen, NewJobScreen):
             self.push_screen(NewJobScreen(self.settings.default_month))
 
+    async def action_quit(self) -> None:
+        """Leave at once, unless a job runs in this console: then ask first (ctrl+q again says yes)."""
+        snapshot = self.snapshot
+        running = [] if snapshot is None else [job for job in snapshot.jobs.values() if not job.done]
+        if not running:
+            self.exit()
+            return
+        names = "\n".join(f"  {job.job_id}" for job in running)
+        jobs, them = ("1 job", "it") if len(running) == 1 else (f"{len(running)} jobs", "them")
+        body = (
+            f"{jobs} running in this console:\n{names}\n"
+            f"Quitting stops {them} after the writes in flight, recorded as interrupted; the next start "
+            f"offers to resume {them} (or `paydesk resume JOB`)."
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(QuitScreen("Quit?", body, f"Quit, interrupt {jobs}"), answered)
+
     def action_help(self) -> None:
         name = type(self.screen).__name__
         self.push_screen(
@@ -477,16 +500,21 @@ class PaydeskApp(App[int]):
             totals = f", moving {money(planned)}"
             if self.settings.config is not None and job.started_at is None:
                 over = over_limits(planned, self.settings.config.limits)
-        body = (
-            f"Resume {job.job_id} ({job.status}): {left} steps left{totals}. "
-            "Steps in doubt are re-read first."
-        )
+        if job.status == "planned" and job.started_at is None:  # a dry run's plan, executed now
+            title, button = "Execute this plan?", f"Execute {left} writes"
+            body = f"Execute plan {job.job_id}: {left} writes{totals}.\n{STORED_PLAN_RUNS}"
+        else:
+            title, button = "Resume job?", f"Resume {left} steps"
+            body = (
+                f"Resume {job.job_id} ({job.status}): {left} steps left{totals}. Steps in doubt are re-read "
+                "first, and what changed in Notion since: a write whose record changed is blocked."
+            )
 
         def answered(yes: bool | None) -> None:
             if yes:
                 self._resume(job.job_id, allow_over_limit=bool(over))
 
-        self.push_screen(confirm_moving("Resume job?", body, f"Resume {left} steps", over), answered)
+        self.push_screen(confirm_moving(title, body, button, over), answered)
 
     def request_cancel(self, job: JobRow) -> None:
         self._with_fresh(job, self._ask_cancel)

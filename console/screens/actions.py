@@ -66,7 +66,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "R", "replay", "Replay check", "rebuild every projection from event 1 and compare", show=False
     ),
     ActionSpec("?", "help", "Help", "this list of actions and keys"),
-    ActionSpec("ctrl+q", "quit", "Quit", "leave; a running job is recorded as interrupted (resumable)"),
+    ActionSpec(
+        "ctrl+q",
+        "quit",
+        "Quit",
+        "leave; asked first while a job runs here, then recorded as interrupted (resumable)",
+    ),
     ActionSpec(
         "/", "filter", "Filter jobs", "filter the jobs by any text", where="JobsScreen", short="Filter"
     ),

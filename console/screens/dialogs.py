@@ -16,6 +16,12 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from engine import OverLimit
 
+STORED_PLAN_RUNS = (
+    "Exactly the plan shown runs: it is not planned again. What changed in Notion since it was made is read "
+    "first: a write whose record changed is blocked, one already at target skipped."
+)
+"""What executing a dry run's stored plan does, said wherever the console asks to (New job, the Jobs list)."""
+
 
 class ConfirmScreen(ModalScreen[bool]):
     """An explicit yes: Cancel has the focus; only the confirm button (or ctrl+y) says yes. The body is plain
@@ -47,6 +53,12 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_no(self) -> None:
         self.dismiss(False)
+
+
+class QuitScreen(ConfirmScreen):
+    """Asked on ctrl+q while jobs run in this console; ctrl+q pressed again in it says yes."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [("ctrl+q", "yes", "Quit")]
 
 
 class TypedConfirmScreen(ConfirmScreen):

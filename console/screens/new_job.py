@@ -25,7 +25,7 @@ from console.hosting import CommandAnswered, EngineSnapshot
 from console.screens.actions import bindings
 from console.screens.base import PaydeskScreen
 from console.screens.data import PlanView, money, plan_text, plan_view
-from console.screens.dialogs import confirm_moving
+from console.screens.dialogs import STORED_PLAN_RUNS, confirm_moving
 from console.screens.list_table import ListTable
 from console.screens.plan_table import (
     SORTS,
@@ -435,9 +435,7 @@ class NewJobScreen(PaydeskScreen):
             return
         body = (
             f"Execute plan {plan.job_id}: {plan.writes} writes for {plan.items} items, "
-            f"moving {money(plan.totals)}.\n"
-            "Exactly the plan shown runs: it is not planned again. What changed in Notion since it was made "
-            "is read first: a write whose record changed is blocked, one already at target skipped."
+            f"moving {money(plan.totals)}.\n{STORED_PLAN_RUNS}"
         )
 
         over = self.over_limit(plan)

@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import Label
 
 from console.app import PaydeskApp
-from console.screens.dialogs import ConfirmScreen
+from console.screens.dialogs import ConfirmScreen, QuitScreen
 from engine import steps_left
 from engine.engine import Engine
 from eventlog import EventLog
@@ -44,7 +45,10 @@ async def start_commit_and_quit_mid_job(demo: ServedDemo) -> str:
 
         await wait_until(pilot, some_settled)
         assert not app.snapshot.jobs[job_ids[0]].done  # type: ignore[union-attr]
-        await pilot.press("ctrl+q")
+        await pilot.press("ctrl+q")  # asked first: a job runs here
+        await wait_until(pilot, lambda: showing(app, QuitScreen))
+        assert job_ids[0] in str(app.screen.query_one("#body").render())
+        await pilot.press("ctrl+q")  # pressed again: quit
     assert app.return_code == 0
     return job_ids[0]
 
@@ -52,6 +56,49 @@ async def start_commit_and_quit_mid_job(demo: ServedDemo) -> str:
 async def test_quitting_mid_job_records_it_interrupted_and_exits_cleanly(slow_demo: ServedDemo) -> None:
     job_id = await start_commit_and_quit_mid_job(slow_demo)
     assert job_status(slow_demo.db_path, job_id) == "interrupted"
+
+
+async def test_quit_asked_while_a_job_runs_changing_ones_mind_keeps_it_running(slow_demo: ServedDemo) -> None:
+    """Found walking the demo: ctrl+q in the middle of a payroll run left at once, the job interrupted with
+    no question. Now it asks while a job runs here; escape keeps the console and the job going; confirming
+    quits, the job recorded as interrupted. With nothing running, ctrl+q leaves at once."""
+    app = PaydeskApp(slow_demo.settings())
+    job_ids: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: "engine started" in app.journal)
+        await pilot.press("ctrl+q")  # nothing runs yet: nothing to ask about
+        await pilot.pause()
+        assert not showing(app, QuitScreen)
+        assert app.return_code == 0  # exiting
+    app = PaydeskApp(slow_demo.settings())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: "engine started" in app.journal)
+        app.send(
+            lambda engine: engine.start("commit", PARAMS), "run commit", lambda a: job_ids.append(a.value)
+        )
+        await wait_until(pilot, lambda: bool(job_ids))
+
+        def settled() -> int:
+            job = app.snapshot.jobs.get(job_ids[0]) if app.snapshot else None
+            return 0 if job is None else job.settled_count
+
+        await wait_until(pilot, lambda: settled() >= 1)
+        workers = app.screen.query_one("#workers", Label)  # the status bar: what the job's requests do
+        await wait_until(pilot, lambda: "queued · 1 job running" in str(workers.render()))
+        assert " sent, " in str(workers.render())
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: showing(app, QuitScreen))
+        await pilot.press("escape")  # changed my mind
+        await wait_until(pilot, lambda: not showing(app, QuitScreen))
+        assert app.return_code is None  # still running
+        before = settled()
+        await wait_until(pilot, lambda: settled() > before)  # and so is the job
+        assert job_status(slow_demo.db_path, job_ids[0]) == "running"
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: showing(app, QuitScreen))
+        await pilot.press("ctrl+y")  # the dialog's confirm key
+    assert app.return_code == 0
+    assert job_status(slow_demo.db_path, job_ids[0]) == "interrupted"
 
 
 async def test_the_next_start_offers_to_resume_interrupted_jobs_and_resumes_them(
