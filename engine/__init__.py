@@ -42,7 +42,7 @@ from engine.run.recovery import (
     retry_job,
     steps_left,
 )
-from engine.run.report import JobReport, item_name
+from engine.run.report import JobReport, item_name, why_nothing
 from engine.run.runtime import Runtime, current_operator, open_runtime
 from engine.workspace.config import (
     DEFAULT_PLAN_MAX_AGE,
@@ -126,4 +126,5 @@ __all__ = [
     "steps_left",
     "totals_text",
     "undecided",
+    "why_nothing",
 ]

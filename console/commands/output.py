@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from engine import TITLES, JobReport, PreloadFact, describe_filter, item_name, totals_text
+from engine import JobReport, item_name, totals_text, why_nothing
 from eventlog import printable
 
 LABEL_WIDTH = 48
@@ -56,26 +56,9 @@ def _shown(value: Any) -> str:
 
 
 def nothing_to_do(report: JobReport) -> str:
-    """Why a plan came out empty: the queries that found nothing (naming data source and filter), or that
-    every record found was skipped."""
-    empty = [fact for fact in report.preloads if fact.pages == 0 and not _is_retrieve(fact)]
-    skips = report.plan.skips if report.plan is not None else ()
-    if skips:
-        return (
-            f"all {len(skips)} records found were skipped (reasons above, or `paydesk show {report.job_id}`)"
-        )
-    if empty:
-        return "; ".join(_empty(fact) for fact in empty)
-    return "no record needs a write"
-
-
-def _is_retrieve(fact: PreloadFact) -> bool:
-    return fact.filter is not None and "retrieve" in fact.filter
-
-
-def _empty(fact: PreloadFact) -> str:
-    title = TITLES.get(fact.data_source, fact.data_source)
-    return f"{title} has no record with {printable(describe_filter(fact.filter))}"
+    """Why a plan came out empty (`engine.why_nothing`)."""
+    skipped = len(report.plan.skips) if report.plan is not None else 0
+    return why_nothing(report.job_id, report.preloads, skipped)
 
 
 def print_nothing_to_do(report: JobReport, dry_run: bool) -> None:

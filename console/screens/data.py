@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from rich.text import Text
 
 from console.widgets.tables import Column, cell
-from engine import totals_text
+from engine import PreloadFact, totals_text, why_nothing
 from eventlog import (
     EventLog,
     EventLogError,
@@ -460,6 +460,7 @@ class PlanView:
     totals: Mapping[str, float]
     requests: int
     seconds: float
+    nothing: str = ""  # why the plan holds no write, when it holds none
 
     @property
     def writes(self) -> int:
@@ -490,7 +491,16 @@ def plan_view(log: EventLog, job_id: str) -> PlanView | None:
         totals=dict(loads(job.totals, {}) or {}),
         requests=int(estimate.get("requests", 0) or 0),
         seconds=float(estimate.get("seconds", 0) or 0),
+        nothing="" if writes or job.status in ("created", "failed") else _why_nothing(log, job_id, skips),
     )
+
+
+def _why_nothing(log: EventLog, job_id: str, skips: Sequence[object]) -> str:
+    facts = [
+        PreloadFact(row.data_source, loads(row.filter, None), row.pages, row.requests, row.ms)
+        for row in log.preloads(job_id)
+    ]
+    return why_nothing(job_id, facts, len(skips))
 
 
 def plan_text(plan: PlanView, rate: float) -> Text:
@@ -498,6 +508,7 @@ def plan_text(plan: PlanView, rate: float) -> Text:
     writes = ", ".join(f"{source} {count}" for source, count in sorted(plan.writes_by_source.items()))
     lines = [
         Text.assemble((f"Plan {plan.job_id}", "bold"), f" ({plan.status})"),
+        *([Text(printable(f"nothing to do: {plan.nothing}"), "bold")] if plan.nothing else []),
         Text(f"{plan.items} items; writes by type: {writes or 'none'}; {plan.at_target} already at target"),
         Text(f"money moved: {money(plan.totals)}"),
         Text(f"estimated {plan.requests} requests, about {plan.seconds:g} s at {rate:g} requests/s"),

@@ -4,14 +4,16 @@ and the counts of a summary in lines for a terminal."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.notion.filter_text import describe_filter
 from engine.notion.gateway import RequestCounters
 from engine.run.plan import Item, Plan
 from engine.run.preload import PreloadFact
 from engine.run.writes import StepState
+from engine.workspace.schema import TITLES
 from eventlog import printable
 
 
@@ -85,8 +87,25 @@ def count_lines(report: JobReport, summary: Mapping[str, Any]) -> list[str]:
     lines = [f"job {report.job_id}: {report.status} - " + ", ".join(f"{k} {v}" for k, v in counts.items())]
     lines.extend(error_lines(summary))
     if summary.get("errors") and report.status == "completed_with_failures":
-        lines.append(f"fix the cause, then `paydesk retry {report.job_id}`")
+        lines.append(what_next(report.job_id, summary["errors"]))
     return lines
+
+
+def what_next(job_id: str, errors: Iterable[Any]) -> str:
+    """The line after a job's errors: retry it, or where its checks said so, plan again.
+
+    A write blocked with "plan again" (its record or what it was computed from was edited after the plan)
+    is blocked again by a retry, even once the edit is undone: the plan would need what is in Notion now.
+    Found walking the demo: an order moved to the trash and restored blocked its payout on every retry,
+    while the line under it said to retry.
+    """
+    reasons = [str(error.get("error", "")) if isinstance(error, Mapping) else str(error) for error in errors]
+    again = sum(1 for reason in reasons if reason.rstrip().endswith("plan again"))
+    rerun = "run the job again (what is done already is skipped)"
+    if reasons and again == len(reasons):
+        return f"these need a new plan, which a retry does not make: {rerun}"
+    retry = f"fix the cause, then `paydesk retry {job_id}`"
+    return f"{retry}; those that say 'plan again' need a new plan: {rerun}" if again else retry
 
 
 def error_lines(summary: Mapping[str, Any]) -> list[str]:
@@ -99,3 +118,23 @@ def error_lines(summary: Mapping[str, Any]) -> list[str]:
         else:
             lines.append(f"  ✗ {printable(str(error))}")
     return lines
+
+
+def why_nothing(job_id: str, preloads: Iterable[PreloadFact], skipped: int) -> str:
+    """Why a plan came out empty: the queries that found nothing (naming data source and filter), or that
+    every record found was skipped."""
+    if skipped:
+        return f"all {skipped} records found were skipped (reasons above, or `paydesk show {job_id}`)"
+    empty = [fact for fact in preloads if fact.pages == 0 and not _is_retrieve(fact)]
+    if empty:
+        return "; ".join(_empty(fact) for fact in empty)
+    return "no record needs a write"
+
+
+def _is_retrieve(fact: PreloadFact) -> bool:
+    return fact.filter is not None and "retrieve" in fact.filter
+
+
+def _empty(fact: PreloadFact) -> str:
+    title = TITLES.get(fact.data_source, fact.data_source)
+    return f"{title} has no record with {printable(describe_filter(fact.filter))}"

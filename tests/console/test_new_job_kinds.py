@@ -204,6 +204,22 @@ async def test_a_bad_month_is_refused_by_the_kind_in_one_line(demo: ServedDemo) 
         assert screen.plan is None and not screen.planning
 
 
+async def test_a_plan_with_nothing_to_do_says_why(demo: ServedDemo) -> None:
+    """Found walking the demo: planning a batch paid already showed "Plan … (discarded) 0 items; writes by
+    type: none" and no reason, where the command line names the query that found nothing."""
+    app = PaydeskApp(demo.settings(offer_resume=False))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_new_job(pilot, app)
+        await choose_kind(pilot, screen, "commit")
+        screen.query_one("#month", Input).value = "2031-01"  # nothing was ever planned for it
+        await plan(pilot, screen)
+        assert screen.plan is not None and screen.plan.writes == 0
+        text = text_of(screen.query_one("#plan-text", Static))
+        (line,) = [line for line in text.splitlines() if line.startswith("nothing to do: ")]
+        assert "Contractor Payables has no record with" in line and "2031-01" in line, line
+        assert screen.query_one("#execute", Button).disabled
+
+
 async def test_the_plan_table_sorts_by_contractor_and_amount(demo: ServedDemo) -> None:
     app = PaydeskApp(demo.settings(offer_resume=False))
     async with app.run_test(size=SIZE) as pilot:

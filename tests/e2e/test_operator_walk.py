@@ -71,6 +71,41 @@ async def test_a_dry_run_resumed_after_a_later_run_pays_nothing_twice(served: Se
     assert (await jobs(served))[dry] == "discarded"
 
 
+async def test_a_source_trashed_then_restored_needs_a_new_plan_and_the_output_says_so(served: Served) -> None:
+    """Found walking the demo: an order trashed by hand blocked its payout on resume; once restored, every
+    retry blocked it again (it was edited after the plan), while the line under the errors said to retry.
+    The advice now follows the reasons; running the job again pays that refund, once."""
+    planned = await served.paydesk(*REFUNDS, "--dry-run")
+    assert planned.returncode == 0, planned.stderr.decode()
+    dry = job_of(planned.stderr.decode())
+    shown = json.loads((await served.paydesk("show", dry, "--json")).stdout)
+    source = shown["items"][0]["item_key"]
+    async with served.hand() as hand:
+        await hand.trash(source)
+    resumed = await served.paydesk("resume", dry)
+    assert resumed.returncode == 2, resumed.stderr.decode()
+    out = resumed.stdout.decode()
+    (line,) = [row for row in out.splitlines() if row.startswith("  ✗ ")]
+    assert "no longer matches" in line and line.endswith("plan again"), line
+    assert "these need a new plan, which a retry does not make: run the job again" in out
+    assert "paydesk retry" not in out
+
+    async with served.hand() as hand:
+        await hand.trash(source, trashed=False)  # the operator undoes the mistake
+    retried = await served.paydesk("retry", dry)
+    assert retried.returncode == 2, retried.stderr.decode()
+    (line,) = [row for row in retried.stdout.decode().splitlines() if row.startswith("  ✗ ")]
+    assert "edited in Notion" in line and line.endswith("plan again"), line
+    assert "these need a new plan" in retried.stdout.decode()
+
+    again = await served.paydesk(*REFUNDS, "--json")
+    assert again.returncode == 0, again.stderr.decode()
+    async with served.hand() as hand:
+        linking = await hand.payouts_linking(LINKS["refund"])
+    assert len(linking[source]) == 1, "the refund is paid by the new plan, once"
+    assert all(len(payouts) == 1 for payouts in linking.values()), "no refund is paid twice"
+
+
 async def test_an_expired_plan_shows_as_expired_and_is_refused(served: Served) -> None:
     text = served.config.read_text().replace("workers = 5", "workers = 5\nplan_max_age_minutes = 0.0001")
     served.config.write_text(text)

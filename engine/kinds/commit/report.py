@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.kinds.commit.params import CommitParams
-from engine.run.report import JobReport, error_lines, item_error
+from engine.run.report import JobReport, error_lines, item_error, what_next
 
 
 def commit_summary(report: JobReport, params: CommitParams) -> dict[str, Any]:
@@ -55,5 +55,5 @@ def commit_text(report: JobReport, summary: dict[str, Any]) -> list[str]:
     ]
     lines.extend(error_lines(summary))
     if summary["failed"] and summary["status"] == "completed_with_failures":
-        lines.append(f"fix the cause, then `paydesk retry {summary['job_id']}`")
+        lines.append(what_next(summary["job_id"], summary["errors"]))
     return lines
