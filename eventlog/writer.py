@@ -13,10 +13,13 @@ fails when the writer reaches it, in order). While the writer works through a ba
 collector is paused (see `eventlog.gcpause`): it resumes as soon as the writer has caught up, and at
 least every `MAX_GC_PAUSE_S`.
 
-A busy writer waits a moment (`commit_delay_s`, `COMMIT_DELAY_S` by default) before it takes the next
-group, so that submissions arriving together share a transaction (as PostgreSQL's commit_delay does): each
-commit writes the last page of the events, of their index and the database header again, whatever it
-holds, so ten commits of one event write ten times what one commit of ten events writes. Busy means the
+A busy writer waits a moment before it takes the next group, so that submissions arriving together share
+a transaction (as PostgreSQL's commit_delay does): each commit writes the last page of the events, of their
+index and the database header again, whatever it holds, so ten commits of one event write ten times what
+one commit of ten events writes. It waits `MIN_DELAY_S`, then on while fewer submissions are queued than
+the largest of its last `RECENT_GROUPS` groups held, `commit_delay_s` (`COMMIT_DELAY_S` by default) at
+most: ten workers that each wait for their `started` event before a request come back together, and a
+group that takes them all is one commit where a fixed pause cut them into two or three. Busy means the
 previous commit ended less than `BUSY_WINDOW_S` before the next submission was taken; a submission to an
 idle writer is committed at once.
 
@@ -77,7 +80,10 @@ class WriterStatistics:
 MAX_GC_PAUSE_S = 10.0
 CHECKPOINT_EVENTS = 2_000
 CHECKPOINT_BACKSTOP_PAGES = 10_000
-COMMIT_DELAY_S = 0.001
+COMMIT_DELAY_S = 0.003
+MIN_DELAY_S = 0.001
+GATHER_POLL_S = 0.0002
+RECENT_GROUPS = 8
 BUSY_WINDOW_S = 0.005
 
 
@@ -119,6 +125,8 @@ class GroupCommitWriter:
         self._closed = False
         self._submissions = self._events = self._transactions = self._largest = 0
         self._queued = 0
+        self._recent = [1] * RECENT_GROUPS  # the sizes of the last groups taken (submissions), in a ring
+        self._taken = 0
         self._unchecked = 0  # events written since the last checkpoint (the writer thread's own count)
         self._ready = threading.Event()
         self._open_error: BaseException | None = None
@@ -212,8 +220,10 @@ class GroupCommitWriter:
             deadline = time.monotonic() + MAX_GC_PAUSE_S
             while True:
                 if first is not None and time.monotonic() - self._committed_at < BUSY_WINDOW_S:
-                    _pause(self._commit_delay_s)  # busy: let the submissions on their way join in
+                    self._gather()  # busy: let the submissions on their way join in
                 group, closing = self._take_group(first)
+                self._recent[self._taken % RECENT_GROUPS] = len(group)
+                self._taken += 1
                 if group:
                     self._commit(log, group)
                     self._committed_at = time.monotonic()
@@ -230,6 +240,18 @@ class GroupCommitWriter:
             with contextlib.suppress(sqlite3.Error):  # the WAL holds it all durably; SQLite tries again later
                 log.checkpoint()
         return True
+
+    def _gather(self) -> None:
+        """Wait `MIN_DELAY_S`, then until as many submissions are queued as recent groups held, or
+        `commit_delay_s` has passed (see the module docstring)."""
+        deadline = time.monotonic() + self._commit_delay_s
+        first = min(MIN_DELAY_S, self._commit_delay_s)
+        if first <= 0:
+            return
+        _pause(first)
+        wanted = max(self._recent)
+        while self._queued < wanted and time.monotonic() < deadline:
+            _pause(GATHER_POLL_S)
 
     def _take_group(self, first: _Submission | None) -> tuple[list[_Submission], bool]:
         """`first` and the submissions queued after it, up to `max_batch_events`; and whether the writer

@@ -12,6 +12,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -213,7 +214,68 @@ def test_a_busy_writer_waits_a_moment_so_submissions_on_their_way_share_its_next
         writer.submit([warning("j", 0)]).result(timeout=30)
         assert pauses == [], "a submission to an idle writer is committed at once"
         writer.submit([warning("j", 1)]).result(timeout=30)
-        assert pauses == [0.25]
+        assert pauses == [writer_module.MIN_DELAY_S], "no group held more than these: no further wait"
         assert [receipt.result(timeout=30)[0].seq for receipt in later] == [3, 4, 5]
         stats = writer.statistics()
     assert (stats.submissions, stats.transactions) == (5, 2)
+
+
+def test_a_busy_writer_waits_on_for_as_many_submissions_as_its_recent_groups_held(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ten workers each wait for their `started` event, send a request, then come back within a few
+    hundred microseconds of each other: a fixed pause cut them into two or three commits (the 10,000-entry
+    job wrote 3.9 × its log's growth to disk); waiting on for as many as came last time makes them one."""
+    pauses: list[float] = []
+    arriving = iter([3, 1, 1, 1])  # per pause: three during the first wait, then one per poll
+    later: list[Receipt[list[StoredEvent]]] = []
+
+    def arrivals_meanwhile(seconds: float) -> None:
+        pauses.append(seconds)
+        later.extend(writer.submit([warning("j", n)]) for n in range(next(arriving, 0)))
+
+    monkeypatch.setattr(writer_module, "_pause", arrivals_meanwhile)
+    monkeypatch.setattr(writer_module, "BUSY_WINDOW_S", 3600.0)
+    with GroupCommitWriter(tmp_path / "log.sqlite", commit_delay_s=60.0) as writer:
+        writer.submit([warning("j", 0)]).result(timeout=30)  # idle: committed alone
+        writer.submit([warning("j", 1)]).result(timeout=30)  # busy: a group of 4
+        first = len(later)
+        writer.submit([warning("j", 5)]).result(timeout=30)  # busy: waits until 4 are queued again
+        assert all(receipt.result(timeout=30) for receipt in later)
+        stats = writer.statistics()
+    minimum, poll = writer_module.MIN_DELAY_S, writer_module.GATHER_POLL_S
+    assert pauses == [minimum, minimum, poll, poll]
+    assert first == 3 and len(later) == 6
+    assert (stats.submissions, stats.transactions) == (9, 3)
+    assert stats.largest_transaction == 4
+
+
+def test_a_busy_writer_stops_waiting_at_its_commit_delay(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fewer submitters than before (the recent groups were larger than what comes now): the writer waits
+    `commit_delay_s` in all, then commits what it has. Its clock here moves only while it pauses."""
+    now = [0.0]
+    pauses: list[float] = []
+    arriving = iter([3])  # a group of 4 first; then nobody joins the lone submission
+
+    def pause(seconds: float) -> None:
+        pauses.append(seconds)
+        now[0] += seconds
+        for n in range(next(arriving, 0)):
+            writer.submit([warning("j", n)])
+
+    monkeypatch.setattr(writer_module, "_pause", pause)
+    monkeypatch.setattr(writer_module, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    monkeypatch.setattr(writer_module, "BUSY_WINDOW_S", float("inf"))
+    with GroupCommitWriter(tmp_path / "log.sqlite", commit_delay_s=0.003) as writer:
+        writer.submit([warning("j", 0)]).result(timeout=30)  # idle: at once
+        writer.submit([warning("j", 1)]).result(timeout=30)  # busy: a group of 4
+        before = len(pauses)
+        writer.submit([warning("j", 2)]).result(timeout=30)  # busy, alone: waits the delay, no more
+        waited = pauses[before:]
+        stats = writer.statistics()
+    assert waited[0] == writer_module.MIN_DELAY_S
+    assert set(waited[1:]) == {writer_module.GATHER_POLL_S}
+    assert sum(waited) == pytest.approx(0.003, abs=writer_module.GATHER_POLL_S)
+    assert (stats.submissions, stats.transactions) == (6, 3)
