@@ -78,6 +78,13 @@ def _retry_after(headers: httpx.Headers) -> float | None:
     return seconds if seconds >= 0 else None
 
 
+def proves_not_applied(status: int | None) -> bool:
+    """Whether an error answer with this HTTP status proves the request changed nothing: every error
+    status but those of a server that may have applied it before failing (500, 502, 504; a 503 refused it).
+    No status (a timeout, a dropped connection) proves nothing."""
+    return status is not None and (status not in TRANSIENT_STATUSES or status == 503)
+
+
 def classify(error: BaseException) -> NotionFailure | None:
     """Turn what the client raised into a NotionFailure; None for anything that is not about Notion
     (a bug, a cancellation), which the caller must let propagate."""
@@ -97,13 +104,14 @@ def classify(error: BaseException) -> NotionFailure | None:
             request_id = request_id or _text(envelope, "request_id")
         request_id = request_id or error.headers.get("x-notion-request-id")
         if status in THROTTLE_STATUSES:
-            disposition, applied = Disposition.THROTTLED, False
+            disposition = Disposition.THROTTLED
         elif status in TRANSIENT_STATUSES:
-            disposition, applied = Disposition.TRANSIENT, status != 503
+            disposition = Disposition.TRANSIENT
         elif status in REFUSED_STATUSES:
-            disposition, applied = Disposition.REFUSED, False
+            disposition = Disposition.REFUSED
         else:
-            disposition, applied = Disposition.PERMANENT, False
+            disposition = Disposition.PERMANENT
+        applied = not proves_not_applied(status)
         return NotionFailure(
             status=status,
             code=code,

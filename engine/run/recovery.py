@@ -20,7 +20,7 @@ from typing import Any
 
 import trio
 
-from engine.notion.failures import NotionFailure, ResponseShapeError
+from engine.notion.failures import NotionFailure, ResponseShapeError, proves_not_applied
 from engine.notion.gateway import RequestCounters
 from engine.run.freshness import AT_TARGET, Freshness, utc_now
 from engine.run.jobs import JobLocks, JobRefused, envelope, execute_plan, refuse_over_limit
@@ -165,7 +165,10 @@ def logged_states(stored: StoredJob) -> dict[str, StepState]:
             if row is None:
                 states[step.key] = StepState(current=step.before)
             else:
-                states[step.key] = StepState(row.status, step.before, row.attempts, page_id=row.page_id)
+                unapplied = row.status == "failed" and proves_not_applied(row.http_status)
+                states[step.key] = StepState(
+                    row.status, step.before, row.attempts, page_id=row.page_id, unapplied=unapplied
+                )
     return states
 
 

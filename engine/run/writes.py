@@ -39,6 +39,7 @@ class StepState:
     attempts: int = 0
     error: str | None = None
     page_id: str | None = None  # the page written (for a create: the page made)
+    unapplied: bool = False  # its last attempt failed with an answer proving it made nothing
 
 
 @dataclass
@@ -163,10 +164,12 @@ async def _create(
     data_source = ctx.data_sources[step.logical]
     payload = resolve(dict(step.write), states)
     uncertain = state.attempts > 0  # an earlier attempt (maybe in a crashed run) may have made it
+    # ... unless its failure proves it made nothing (a 400): then one look, without waiting out the lag
+    wait = not state.unapplied
     for _ in range(CREATE_ATTEMPTS):
         if uncertain:
             try:
-                found = await lookup(ctx, step, states, wait=True)
+                found = await lookup(ctx, step, states, wait=wait)
             except NotionFailure as failure:
                 _failed(ctx, state, envelope, failure)
                 return
@@ -178,7 +181,7 @@ async def _create(
             page = await ctx.gateway.create_page(data_source, payload, ctx.counters)
         except NotionFailure as failure:
             if failure.maybe_applied and step.lookup is not None:
-                uncertain = True
+                uncertain = wait = True
                 state.error = failure.describe()
                 continue
             _failed(ctx, state, envelope, failure)

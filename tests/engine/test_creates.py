@@ -9,12 +9,14 @@ from typing import Any
 import httpx
 import pytest
 
+from engine.notion.failures import proves_not_applied
 from engine.notion.gateway import RetryPolicy
 from engine.run.jobs import JobSpec, run_job
 from engine.run.plan import Item, Plan, Step
 from engine.run.preload import Preloader
 from engine.run.recovery import resume_job, retry_job
 from engine.run.runtime import open_runtime
+from engine.run.writes import LOOKUP_POLL_S, LOOKUP_WAIT_S
 from eventlog import EventLog, StepStarted, StepSucceeded
 from tests.engine.conftest import Demo
 from tests.engine.hand import open_hand
@@ -220,3 +222,50 @@ async def test_a_page_the_job_made_still_there_costs_one_read_on_resume(demo: De
     with EventLog(db, read_only=True) as log:
         refreshed = [json.loads(r.payload) for r in log.records_of_job(job_id, ["plan.refreshed"])]
     assert [r["requests"] for r in refreshed] == [2]  # the payout's guard lookup, and the order's page
+
+
+async def query_count(demo: Demo) -> int:
+    async with httpx.AsyncClient(base_url=demo.sandbox.base_url) as http:
+        routes = (await http.get("/_sandbox/stats")).json()["by_route"]
+    return int(routes.get("POST /v1/data_sources/{data_source_id}/query", {}).get("count", 0))
+
+
+async def test_a_retried_create_refused_with_a_400_looks_once_and_does_not_wait_out_query_lag(
+    demo: Demo, tmp_path: Path
+) -> None:
+    """Found walking the demo: retrying one payout whose create Notion had refused with a 400 sent 13
+    queries first — its lookup waited out the query lag (6 s), as if the create might have been applied.
+    A 400 proves it made nothing: one look, then the create. (A failure that proves nothing, a timeout or a
+    502, still waits: test_a_create_applied_but_answered_with_a_dropped_connection_is_found_not_repeated,
+    and tests/e2e/test_generate_cli's kill under query lag.)"""
+    payouts = demo.workspace.data_sources["payouts"]
+    await set_faults(demo, {"targeted": [{"create_in": payouts, "status": 400, "count": 1}]})
+    step = payout_create("payouts:create:refused", "Refused with 400")
+    async with open_runtime(demo.config, tmp_path / "log.sqlite", policy=FAST) as rt:
+        report = await run_job(rt, SPEC, planner_of(step))
+        assert report.status == "completed_with_failures", report.states[step.key]
+        before = await query_count(demo)
+        retried = await retry_job(rt, report.job_id)
+        queries = await query_count(demo) - before
+    assert retried.status == "completed"
+    assert len(await pages_named(demo, "payouts", "Refused with 400")) == 1
+    assert queries < LOOKUP_WAIT_S / LOOKUP_POLL_S, f"{queries} queries: the lookup waited out the lag"
+    assert 1 <= queries <= 3, queries  # what the retry reads again, and the one look
+
+
+@pytest.mark.parametrize(
+    ("status", "proves"),
+    [
+        (400, True),
+        (404, True),
+        (409, True),
+        (429, True),
+        (503, True),
+        (500, False),
+        (502, False),
+        (504, False),
+        (None, False),
+    ],
+)
+async def test_which_failures_prove_a_request_made_nothing(status: int | None, proves: bool) -> None:
+    assert proves_not_applied(status) is proves
