@@ -42,7 +42,7 @@ from engine.run.recovery import (
     retry_job,
     steps_left,
 )
-from engine.run.report import JobReport, item_name, why_nothing
+from engine.run.report import JobReport, item_name, shown_value, why_nothing
 from engine.run.runtime import Runtime, current_operator, open_runtime
 from engine.workspace.config import (
     DEFAULT_PLAN_MAX_AGE,
@@ -123,6 +123,7 @@ __all__ = [
     "resume_job",
     "retry_job",
     "run_job",
+    "shown_value",
     "steps_left",
     "totals_text",
     "undecided",

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from engine import JobReport, item_name, totals_text, why_nothing
+from engine import JobReport, item_name, shown_value, totals_text, why_nothing
 from eventlog import printable
 
 LABEL_WIDTH = 48
@@ -34,7 +34,7 @@ def print_plan(report: JobReport, rate: float) -> None:
             mark = "=" if step.at_target(step.before) else "→"
             label = printable(step.label)
             label = label if len(label) <= LABEL_WIDTH else label[: LABEL_WIDTH - 1] + "…"
-            before, after = printable(_shown(step.before)), printable(_shown(step.after))
+            before, after = printable(shown_value(step.before)), printable(shown_value(step.after))
             print(f"  {label:<{LABEL_WIDTH}} {printable(step.property) or 'page'}: {before} {mark} {after}")
     if plan.skips:
         print("\nskipped:")
@@ -47,12 +47,6 @@ def print_plan(report: JobReport, rate: float) -> None:
         f"\n{len(plan.items)} {noun}, {estimate['requests']:.0f} writes "
         f"(~{estimate['seconds']:.0f} s at {rate:g} requests/s); amounts {totals}"
     )
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, list):
-        return f"{len(value)} linked"
-    return "empty" if value is None else str(value)
 
 
 def nothing_to_do(report: JobReport) -> str:

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from rich.text import Text
 
 from console.widgets.tables import Column, cell
-from engine import PreloadFact, totals_text, why_nothing
+from engine import PreloadFact, shown_value, totals_text, why_nothing
 from eventlog import (
     EventLog,
     EventLogError,
@@ -546,20 +546,24 @@ def _detail(type_name: str, payload: Mapping[str, Any], step: str | None) -> str
     if type_name == "step.started":
         return f"{where}attempt {payload.get('attempt')}"
     if type_name == "step.succeeded":
-        return f"{where}→ {payload.get('value')} (request {payload.get('request_id') or '-'})"
+        return f"{where}→ {shown_value(payload.get('value'))} (request {payload.get('request_id') or '-'})"
     if type_name in ("step.skipped", "step.blocked", "item.skipped"):
         return f"{where}{payload.get('reason')}"
     if type_name == "step.resolved":
-        return f"{where}{payload.get('outcome')} (found {payload.get('current')})"
+        return f"{where}{payload.get('outcome')} (found {shown_value(payload.get('current'))})"
     if type_name == "step.planned":
-        return f"{payload.get('label') or step or ''}: {payload.get('before')} → {payload.get('after')}"
+        before, after = shown_value(payload.get("before")), shown_value(payload.get("after"))
+        return f"{payload.get('label') or step or ''}: {before} → {after}"
     if type_name == "preload.completed":
         return (
             f"{payload.get('data_source')}: {payload.get('pages')} pages in {payload.get('requests')} "
             f"requests, {payload.get('ms')} ms"
         )
-    if type_name == "job.retry_requested":
-        return f"retry {', '.join(payload.get('items') or []) or 'all'} {payload.get('reason') or ''}".strip()
+    if type_name == "job.retry_requested":  # the item keys (page ids) are in the full text, one key away
+        items = payload.get("items") or []
+        what = f"{len(items)} item{'s' if len(items) != 1 else ''}" if items else "all failed or blocked"
+        reason = payload.get("reason")
+        return f"retry {what}" + (f" ({reason})" if reason else "")
     if type_name == "job.cancel_requested":
         return f"cancel {payload.get('reason') or ''}".strip()
     if type_name == "item.planned":

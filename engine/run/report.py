@@ -138,3 +138,10 @@ def _is_retrieve(fact: PreloadFact) -> bool:
 def _empty(fact: PreloadFact) -> str:
     title = TITLES.get(fact.data_source, fact.data_source)
     return f"{title} has no record with {printable(describe_filter(fact.filter))}"
+
+
+def shown_value(value: Any) -> str:
+    """A step's value as the operator reads it: nothing is "empty", a relation "3 linked"."""
+    if isinstance(value, list):
+        return f"{len(value)} linked"
+    return "empty" if value is None else str(value)
