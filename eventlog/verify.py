@@ -2,7 +2,9 @@
 
 The chain detects a changed byte (that event's hash no longer matches) and a removed event (its sequence
 number is missing). A removed tail leaves a consistent, shorter chain, so it needs an earlier export:
-`against` checks that every event of the export — and its chain head — is still in the log, unchanged.
+`against` checks that every event of the export — and its chain head — is still in the log, unchanged, and
+that each exported event holds what its hash was computed from (an export edited after it was written is
+named as such).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from eventlog import queries
-from eventlog.codec import GENESIS_HASH, ChainHead, EventRecord, chain_hash
+from eventlog.codec import GENESIS_HASH, ChainHead, EventRecord, canonical_text, chain_hash
 from eventlog.dialect import Connection, is_sqlite
 from eventlog.export import ExportHead, read_export
 
@@ -27,6 +29,7 @@ class VerifyReport:
     head: ChainHead
     first_broken: int | None = None
     problem: str | None = None
+    export_changed: bool = False  # the log is intact; the export `against` names was edited
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -76,9 +79,19 @@ def verify_log(conn: Connection, against: Path | None = None) -> VerifyReport:
             conn.execute("COMMIT")
 
 
+def _hash_before(conn: Connection, seq: int) -> str:
+    if seq == 1:
+        return GENESIS_HASH
+    row = conn.execute("SELECT hash FROM events WHERE seq = ?", (seq - 1,)).fetchone()
+    return GENESIS_HASH if row is None else str(row[0])
+
+
 def _compare_with_export(conn: Connection, report: VerifyReport, export: Path) -> VerifyReport:
+    """Every event of the export is in the log with the same hash, and holds what that hash was computed
+    from (chained on the log's previous hash, so an export of one job or a range is checked too)."""
     log_end = report.head.seq
     saw_head = False
+    previous: tuple[int, str] = (0, GENESIS_HASH)  # the last event checked: (seq, hash)
     for record in read_export(export):
         if isinstance(record, ExportHead):
             seq, digest = record.head
@@ -97,6 +110,15 @@ def _compare_with_export(conn: Connection, report: VerifyReport, export: Path) -
         if row is None or row[0] != digest:
             problem = f"event {seq} differs from the export {export.name}: the log was rewritten"
             return VerifyReport(False, report.checked, report.head, seq, problem)
+        if isinstance(record, EventRecord):
+            before = previous[1] if previous[0] == seq - 1 else _hash_before(conn, seq)
+            if chain_hash(before, canonical_text(*record[:9])) != digest:
+                problem = (
+                    f"event {seq} of the export {export.name} does not hold what its hash was computed from: "
+                    "the export was changed after it was written (the log is intact)"
+                )
+                return VerifyReport(False, report.checked, report.head, seq, problem, export_changed=True)
+            previous = (seq, digest)
     if not saw_head:
         return VerifyReport(
             False, report.checked, report.head, None, f"{export.name} has no chain-head record"

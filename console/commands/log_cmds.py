@@ -273,7 +273,8 @@ def run_verify(args: argparse.Namespace) -> int:
         print(f"ok: {report['checked']} events, chain head {head['seq']} {head['hash']}")
     else:
         where = f"event {report['first_broken']}" if report["first_broken"] is not None else "the log"
-        print(f"BROKEN at {where}: {report['problem']}")
+        label = "EXPORT CHANGED" if report.get("export_changed") else "BROKEN"
+        print(f"{label} at {where}: {report['problem']}")
     return EXIT_OK if report["ok"] else EXIT_PROBLEM_FOUND
 
 

@@ -391,6 +391,17 @@ async def test_an_export_file_is_its_owners_only_and_never_overwritten(served: S
     checked = await served.paydesk("verify", "--against", str(target))
     assert checked.returncode == 0, checked.stdout.decode() + checked.stderr.decode()
 
+    # a planned write edited in the export after it was written: the log is intact, the export is not
+    lines = first.decode().splitlines(keepends=True)
+    row = next(n for n, line in enumerate(lines) if "step.planned" in line and "created" in line)
+    edited = served.root / "edited.csv"
+    lines[row] = lines[row].replace("created", "deleted", 1)
+    edited.write_text("".join(lines))
+    caught = await served.paydesk("verify", "--against", str(edited))
+    assert caught.returncode == 2
+    out = caught.stdout.decode()
+    assert out.startswith(f"EXPORT CHANGED at event {row}: ") and "the log is intact" in out, out
+
 
 async def test_a_plan_above_the_limit_per_job_is_kept_not_executed_until_allowed(served: Served) -> None:
     text = served.config.read_text()

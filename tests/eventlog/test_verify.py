@@ -6,7 +6,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from eventlog import EventLog, is_url
+import pytest
+
+from eventlog import EventLog, Selection, is_url
+from eventlog.export import Format
 from tests.eventlog.backends import raw_execute, tamper
 from tests.eventlog.eventlog_histories import planned_job, small_history
 
@@ -101,3 +104,30 @@ def test_replay_check_reports_a_projection_edited_behind_the_logs_back(
         "jobs job-1: items_failed is 0 live but 1 rebuilt",
         "steps job-2/x/x2: live has no such row, rebuilt has the row",
     ]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_an_export_changed_after_it_was_written_is_named_not_passed(
+    tmp_path: Path, log_location: str | Path, fmt: Format
+) -> None:
+    """Found walking the demo: an exported step.planned event with its payload edited still verified
+    'ok' against the log, because only the hashes were compared. An auditor holding the export as the
+    record needs to know it says what the log says: each exported event must hash to its hash."""
+    with EventLog(log_location) as log:
+        log.append(small_history())
+        log.append(planned_job("job-2", {"x": ["x1", "x2"]}))
+        whole, one_job = tmp_path / f"whole.{fmt}", tmp_path / f"job-2.{fmt}"
+        with whole.open("w", encoding="utf-8", newline="") as file:
+            log.export(file, fmt)
+        with one_job.open("w", encoding="utf-8", newline="") as file:
+            log.export(file, fmt, Selection(job_id="job-2"))
+        assert log.verify(against=whole).ok and log.verify(against=one_job).ok  # untouched: both pass
+
+        for export in (whole, one_job):
+            text = export.read_text(encoding="utf-8")
+            assert "x1" in text  # a step key, in its column or in a payload
+            changed = export.with_name(f"changed-{export.name}")
+            changed.write_text(text.replace("x1", "x9", 1), encoding="utf-8")
+            report = log.verify(against=changed)
+            assert not report.ok and report.export_changed
+            assert "the export was changed after it was written (the log is intact)" in (report.problem or "")
