@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from console.commands import register_all
 from console.commands.runner import Stopped
@@ -55,7 +56,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", metavar="FILE", help="workspace configuration (TOML)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     register_all(subparsers)
+    lead_with_help(subparsers)
     return parser
+
+
+def lead_with_help(subparsers: argparse._SubParsersAction[Any]) -> None:
+    """Start each subcommand's own `--help` with the line `paydesk --help` lists it by (argparse shows it
+    only in the list), unless its description starts as that line does; nested commands (`run commit`) too."""
+    for listed in subparsers._choices_actions:
+        command = subparsers.choices[listed.dest]
+        said = (command.description or "").casefold().split(maxsplit=1)
+        if listed.help and said[:1] != listed.help.casefold().split(maxsplit=1)[:1]:  # not said already
+            lead = f"{listed.help[:1].upper()}{listed.help[1:]}."
+            command.description = f"{lead} {command.description}" if command.description else lead
+        for action in command._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                lead_with_help(action)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -23,7 +23,11 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "reason and Notion's request id, in log order; drift accepted by an operator; and what the last "
         "reconcile that compared the record found.",
     )
-    history.add_argument("record", metavar="PAGE_ID|INVOICE_ID")
+    history.add_argument(
+        "record",
+        metavar="PAGE_ID|INVOICE_ID",
+        help="a Notion page's id, or an invoice id (its payable and more)",
+    )
     history.add_argument("--json", action="store_true", help="print the history as JSON")
     history.set_defaults(handler=run_history)
 

@@ -14,6 +14,7 @@ from typing import Any
 import trio
 
 from console.commands.log_cmds import close_matches, open_log
+from console.commands.output import add_job_argument
 from console.commands.run_cmds import common_run_options, exit_code, load_settings, report_run
 from console.commands.runner import run_engine
 from console.errors import CliError
@@ -21,6 +22,7 @@ from console.paths import log_path
 from engine import (
     KINDS,
     TITLES,
+    InvalidParams,
     JobProgress,
     JobRefused,
     JobReport,
@@ -40,7 +42,7 @@ EXIT_OK, EXIT_COULD_NOT_RUN = 0, 1
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     show = subparsers.add_parser("show", help="a job's items and steps with their outcomes")
-    show.add_argument("job", metavar="JOB")
+    add_job_argument(show)
     show.add_argument("--json", action="store_true", help="print JSON")
     show.add_argument(
         "--as-of",
@@ -51,7 +53,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     show.set_defaults(handler=run_show)
 
     cancel = subparsers.add_parser("cancel", help="ask a running job to stop (it can be resumed)")
-    cancel.add_argument("job", metavar="JOB")
+    add_job_argument(cancel)
     cancel.add_argument("--reason", default="", help="why, for the audit trail")
     cancel.add_argument("--json", action="store_true", help="print JSON")
     cancel.set_defaults(handler=run_cancel)
@@ -65,7 +67,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "A dry run's plan older than [engine] plan_max_age_minutes (default 60), or made before a job on an "
         "overlapping selection ran, is refused.",
     )
-    resume.add_argument("job", metavar="JOB")
+    add_job_argument(resume)
     common_run_options(resume, dry_run=False)
     resume.set_defaults(handler=run_resume)
 
@@ -75,7 +77,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         description="Re-reads the targets in batch first, like resume; a parent is written only over "
         "children at their target now.",
     )
-    retry.add_argument("job", metavar="JOB")
+    add_job_argument(retry)
     retry.add_argument(
         "--item", action="append", default=[], metavar="KEY", help="only this item (repeatable)"
     )
@@ -88,7 +90,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="throw away a dry run's plan that was never executed",
         description="The job is kept in the log (as discarded) but can no longer be resumed.",
     )
-    discard.add_argument("job", metavar="JOB")
+    add_job_argument(discard)
     discard.add_argument("--reason", default="", help="why, for the audit trail")
     discard.add_argument("--json", action="store_true", help="print JSON")
     discard.set_defaults(handler=run_discard)
@@ -198,8 +200,18 @@ def _print_json(job: JobRow, items: list[ItemRow], steps: list[StepRow], head: d
     )
 
 
+def job_title(job: JobRow) -> str:
+    """What the job selects, in the words it was started with ("commit 2026-12 batch 15"); a job whose
+    stored parameters its kind no longer reads shows them as they are stored."""
+    kind = KINDS.get(job.kind)
+    try:
+        return kind.title(kind.parse(json.loads(job.params))) if kind else f"{job.kind} {job.params}"
+    except (InvalidParams, ValueError, TypeError):
+        return f"{job.kind} {job.params}"
+
+
 def _print_job(job: JobRow, status: str, items: list[ItemRow], steps: list[StepRow]) -> None:
-    print(f"{job.job_id}  {job.kind}  {status}  params {printable(job.params)}")
+    print(f"{job.job_id}  {status}  {printable(job_title(job))}")
     if job.error:
         print(f"  {printable(job.error)}")
     by_item: dict[str, list[StepRow]] = {}

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from console.commands.log_cmds import open_log
+from console.commands.output import add_job_argument
 from console.errors import CliError
 from console.paths import default_config_path
 from engine import (
@@ -58,7 +59,7 @@ def register_report(subparsers: argparse._SubParsersAction[Any]) -> None:
         "chart of progress and writes per second over the job's life, and the chain head; one HTML file "
         "that needs no network (0600; never overwritten).",
     )
-    report.add_argument("job", metavar="JOB")
+    add_job_argument(report)
     report.add_argument("-o", "--output", metavar="FILE.html", required=True, help="the page to write")
     report.set_defaults(handler=run_report)
 

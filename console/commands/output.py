@@ -3,6 +3,7 @@ goes through `eventlog.printable`, which escapes control characters and bidirect
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections.abc import Sequence
@@ -13,6 +14,11 @@ from engine import JobReport, item_name, shown_value, totals_text, why_nothing
 from eventlog import printable
 
 LABEL_WIDTH = 48
+
+
+def add_job_argument(parser: argparse.ArgumentParser) -> None:
+    """The JOB a command works on, said the same way by every command that takes one."""
+    parser.add_argument("job", metavar="JOB", help="the job's id, as `paydesk jobs` lists it")
 
 
 def say(line: str) -> None:

@@ -54,7 +54,7 @@ def test_show_as_of_an_event_prints_what_show_printed_then(
     header, rest = out.split("\n", 1)
     assert header == "as of event 9 (recorded at 2025-01-31T12:00:08.000000Z)"
     assert run(capsys, "--db", truncated(tmp_path, PLANNED), "show", "job-1")[1] == rest
-    assert "job-1  commit  planned" in rest and "pending    A" in rest
+    assert "job-1  planned  commit" in rest and "pending    A" in rest
 
 
 def test_show_as_of_in_json_is_the_rows_of_a_log_ending_there(
