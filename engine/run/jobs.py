@@ -11,7 +11,8 @@ an overlapping selection at the same time.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -76,6 +77,10 @@ def envelope(rt: Runtime, job_id: str) -> dict[str, str]:
     return {"job_id": job_id, "operator": rt.operator}
 
 
+class SelectionBusy(JobRefused):
+    """Another job on an overlapping selection holds its lock (`job_locks` names it)."""
+
+
 class JobLocks:
     """The job's own lock and its selection's, taken together or not at all."""
 
@@ -102,7 +107,7 @@ class JobLocks:
                 lock.acquire()
             except LockHeld:
                 self.__exit__()
-                raise JobRefused(
+                raise SelectionBusy(
                     f"another {self.kind} job on an overlapping selection is running; "
                     "wait for it or cancel it (`paydesk jobs` lists it)"
                 ) from None
@@ -113,6 +118,27 @@ class JobLocks:
         for lock in reversed(self._held):
             lock.release()
         self._held = []
+
+
+@asynccontextmanager
+async def job_locks(rt: Runtime, job_id: str, selection_key: str | None, kind: str) -> AsyncIterator[None]:
+    """`JobLocks` held for the block; refused because of another job's selection, the refusal names that
+    job (which the operator can wait for, show or cancel) and says this one was not started."""
+    locks = JobLocks(rt, job_id, selection_key, kind)
+    try:
+        locks.__enter__()
+    except SelectionBusy as busy:
+        holder = await _running_job(rt, selection_key or "", job_id)
+        if holder is None:  # it has not recorded itself yet, or has just finished
+            raise
+        raise JobRefused(
+            f"job {holder}, a {kind} job on an overlapping selection, is running, so {job_id} did not start; "
+            f"wait for it or stop it with `paydesk cancel {holder}`"
+        ) from busy
+    try:
+        yield
+    finally:
+        locks.__exit__()
 
 
 async def check_workspace(
@@ -210,7 +236,7 @@ async def run_job(
 ) -> JobReport:
     job_id = job_id or new_job_id(spec.kind)
     env = envelope(rt, job_id)
-    with JobLocks(rt, job_id, spec.selection_key, spec.kind):
+    async with job_locks(rt, job_id, spec.selection_key, spec.kind):
         interrupted = await _interrupted_job(rt, spec.selection_key)
         if interrupted is not None:
             raise JobRefused(
@@ -362,6 +388,24 @@ async def execute_plan(
     await rt.recorder.record(JobFinished(**env, status=status, error=error))  # type: ignore[arg-type]
     announce_end(rt, job_id)  # in the background: the webhook hears of a job that needs people
     return status, error
+
+
+async def _running_job(rt: Runtime, selection_key: str, job_id: str) -> str | None:
+    """The job on an overlapping selection that some process (this one or another) is running, if any."""
+
+    def query(log: EventLog) -> list[str]:
+        return [
+            job.job_id
+            for job in log.jobs()
+            if job.job_id != job_id
+            and job.status in ("created", "planned", "running")
+            and keys_overlap(job.selection_key, selection_key)
+        ]
+
+    for found in await rt.read_log(query):
+        if not rt.coordination.job_lock(found).is_free():
+            return found
+    return None
 
 
 async def _interrupted_job(rt: Runtime, selection_key: str) -> str | None:

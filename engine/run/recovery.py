@@ -23,7 +23,7 @@ import trio
 from engine.notion.failures import NotionFailure, ResponseShapeError, proves_not_applied
 from engine.notion.gateway import RequestCounters
 from engine.run.freshness import AT_TARGET, Freshness, utc_now
-from engine.run.jobs import JobLocks, JobRefused, envelope, execute_plan, refuse_over_limit
+from engine.run.jobs import JobRefused, envelope, execute_plan, job_locks, refuse_over_limit
 from engine.run.locks import effective_status
 from engine.run.plan import Item, Step
 from engine.run.plan_codec import items_from_events
@@ -267,7 +267,7 @@ async def resume_job(
     allow only with `allow_over_limit`; one whose kind waits for an operator's decision only once
     `undecided`, `engine.kinds.undecided` for the engine and the command line, says none is awaited)."""
     stored = _resumable(await _stored(rt, job_id))
-    with JobLocks(rt, job_id, stored.row.selection_key, stored.row.kind):
+    async with job_locks(rt, job_id, stored.row.selection_key, stored.row.kind):
         # Read again now that no other run can start: another process may have run the job (to its end)
         # between the first read and the lock.
         stored = _resumable(await _stored(rt, job_id))
@@ -325,7 +325,7 @@ async def retry_job(
 ) -> JobReport:
     """Run a job's failed and blocked steps (of `item_keys`, or of every item) again."""
     stored = _retryable(await _stored(rt, job_id), item_keys)
-    with JobLocks(rt, job_id, stored.row.selection_key, stored.row.kind):
+    async with job_locks(rt, job_id, stored.row.selection_key, stored.row.kind):
         # Read again under the lock: another process may have run the job between the first read and now.
         stored = _retryable(await _stored(rt, job_id), item_keys)
         chosen = [i for i in stored.items if not item_keys or i.key in item_keys]
@@ -378,7 +378,7 @@ async def discard_job(rt: Runtime, job_id: str, reason: str = "") -> JobRow:
         )
     # Its own lock keeps a resume of it out; a plan nobody executed writes nothing to Notion, so a job
     # planning or running on the same selection (an operator planning again) does not stop the discard.
-    with JobLocks(rt, job_id, None, stored.row.kind):
+    async with job_locks(rt, job_id, None, stored.row.kind):
         await rt.recorder.record(JobDiscarded(**envelope(rt, job_id), reason=reason or "discarded"))
     row = await rt.read_log(lambda log: log.job(job_id))
     assert row is not None

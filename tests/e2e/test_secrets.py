@@ -251,7 +251,9 @@ async def test_a_second_engine_cannot_run_the_same_job_or_selection(slow: Setup)
         err = without_progress(done.stderr.decode())
         assert done.stdout == b"" and err.count("\n") == 1, (name, err)
         assert b"Traceback" not in done.stderr and b"internal error" not in done.stderr
-    assert b"overlapping selection is running" in outcomes["again"].stderr, outcomes["again"].stderr.decode()
+    refusal = outcomes["again"].stderr.decode()
+    assert f"job {job}, a commit job on an overlapping selection, is running" in refusal, refusal
+    assert f"did not start; wait for it or stop it with `paydesk cancel {job}`" in refusal
     assert b"running in another paydesk process" in outcomes["resumed"].stderr
     listed = json.loads((await slow.paydesk("jobs", "--json")).stdout)
     assert [j["job_id"] for j in listed] == [job], "a refused run left a job behind"

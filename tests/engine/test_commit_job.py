@@ -205,11 +205,28 @@ async def test_a_second_job_on_the_same_selection_is_refused_while_the_first_run
             await trio.sleep(3600)
 
         async with trio.open_nursery() as nursery:
-            nursery.start_soon(lambda: run_job(rt, commit_spec(p), planner))
+            nursery.start_soon(lambda: run_job(rt, commit_spec(p), planner, job_id="first"))
             await started.wait()
-            with pytest.raises(JobRefused, match="overlapping selection is running"):
-                await run_job(rt, commit_spec(p), commit_planner(p))
+            with pytest.raises(JobRefused) as refused:
+                await run_job(rt, commit_spec(p), commit_planner(p), job_id="second")
+            # The refusal names the job to wait for or cancel, and says the refused one never started.
+            assert str(refused.value) == (
+                "job first, a commit job on an overlapping selection, is running, so second did not start; "
+                "wait for it or stop it with `paydesk cancel first`"
+            )
             nursery.cancel_scope.cancel()
+        # A holder that has not recorded itself yet (its lock is taken before its job is): the refusal
+        # cannot name it, and says what there is to say.
+        held = rt.coordination.selection_locks(commit_spec(p).selection_key)
+        for lock in held:
+            lock.acquire()
+        try:
+            with pytest.raises(JobRefused, match="overlapping selection is running; wait for it or cancel"):
+                await run_job(rt, commit_spec(p), commit_planner(p), job_id="third")
+        finally:
+            for lock in held:
+                lock.release()
     with EventLog(db, read_only=True) as log:
-        statuses = sorted(job.status for job in log.jobs())
-    assert statuses == ["failed"], "the job stopped while planning is recorded, not left 'created'"
+        jobs = [(job.job_id, job.status) for job in log.jobs()]
+    # The job stopped while planning is recorded, not left 'created'; no refused job is kept.
+    assert jobs == [("first", "failed")]
