@@ -12,9 +12,14 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from console.commands import register_all
-from console.commands.runner import Stopped
-from console.errors import CliError
+from console import startup
+
+_collecting = startup.begin()
+from console.commands import register_all  # noqa: E402  (after startup.begin: see console.startup)
+from console.commands.runner import Stopped  # noqa: E402
+from console.errors import CliError  # noqa: E402
+
+startup.end(_collecting)
 
 EXIT_OK = 0
 EXIT_COULD_NOT_RUN = 1
