@@ -71,11 +71,13 @@ async def killed_and_resumed(served: Served, postgres_url: str) -> None:
     await served.wait_for_writes(running, 3)
     again = await served.paydesk(*COMMIT_15, env=ben)  # the same selection, while it runs elsewhere
     assert again.returncode == 1
-    assert "another commit job on an overlapping selection is running" in one_error(again.stderr.decode())
+    refusal = one_error(again.stderr.decode())
+    assert "a commit job on an overlapping selection, is running" in refusal, refusal
     running.send_signal(signal.SIGKILL)
     await finish(running)
     job = await commit_once_settled(served, ben)
     assert job["status"] == "interrupted", job  # its session ended with its process: the lock is free
+    assert f"stop it with `paydesk cancel {job['job_id']}`" in refusal, "the other machine's job is named"
     resumed = await served.paydesk("resume", job["job_id"], env=ben)
     assert resumed.returncode == 0, resumed.stderr.decode()
     listed = json.loads((await served.paydesk("jobs", "--json", env=ana)).stdout)
