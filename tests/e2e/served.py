@@ -33,6 +33,7 @@ class Served:
     config: Path
     root: Path
     outputs: list[bytes] = field(default_factory=list)
+    started: list[trio.Process] = field(default_factory=list)
 
     async def paydesk(
         self, *args: str, env: dict[str, str] | None = None, prefix: Sequence[str] = ()
@@ -50,9 +51,23 @@ class Served:
     async def start(
         self, *args: str, prefix: Sequence[str] = (), env: dict[str, str] | None = None
     ) -> trio.Process:
-        return await trio.lowlevel.open_process(
+        process = await trio.lowlevel.open_process(
             [*prefix, *PAYDESK, *args], env=env or self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
+        self.started.append(process)
+        return process
+
+    async def stop_started(self) -> None:
+        """Kill what `start` started and is still running (a test that failed half-way leaves no process
+        behind to be reported against the next test), and close its pipes."""
+        with trio.CancelScope(shield=True):
+            for process in self.started:
+                if process.returncode is None:
+                    process.kill()
+                    await process.wait()
+                for stream in (process.stdout, process.stderr):
+                    if stream is not None:
+                        await stream.aclose()
 
     async def stats(self) -> dict[str, Any]:
         async with httpx.AsyncClient(base_url=self.sandbox.base_url) as http:
@@ -116,4 +131,8 @@ async def open_served(
             "PAYDESK_HOME": str(root / "home"),
             "NOTION_TOKEN": sandbox.token,
         }
-        yield Served(sandbox, workspace, env, root / "log.sqlite", config, root)
+        served = Served(sandbox, workspace, env, root / "log.sqlite", config, root)
+        try:
+            yield served
+        finally:
+            await served.stop_started()

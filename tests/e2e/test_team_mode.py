@@ -69,7 +69,11 @@ async def killed_and_resumed(served: Served, postgres_url: str) -> None:
     ana, ben = machine(served, "ana", postgres_url), machine(served, "ben", postgres_url)
     running = await served.start(*COMMIT_15, env=ana)
     await served.wait_for_writes(running, 3)
+    # Every Notion request is throttled while the second machine tries, so the first run cannot finish
+    # before it starts however slowly its process comes up (the gateway waits out up to 50 429s in a row).
+    await served.faults(spec="429:1.0")
     again = await served.paydesk(*COMMIT_15, env=ben)  # the same selection, while it runs elsewhere
+    await served.faults(spec="")
     assert again.returncode == 1
     refusal = one_error(again.stderr.decode())
     assert "a commit job on an overlapping selection, is running" in refusal, refusal
