@@ -14,6 +14,19 @@ from tests.pgserver import PgServer, Unavailable
 # log), so it keeps the GIL busy and slows that very thread tenfold; a millisecond lets the thread run.
 AUTOJUMP_THRESHOLD_S = 0.001
 
+# The long tests first (whole journeys through processes and sandboxes, then Pilot apps, then the engine's),
+# the quick ones last: with several workers, a long test started near the end would leave the others idle.
+LONGEST_FIRST = ("tests/e2e/", "tests/console/", "tests/engine/")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Order the tests longest kind first (a stable sort: within a kind, the order they were collected in)."""
+
+    def rank(item: pytest.Item) -> int:
+        return next((n for n, prefix in enumerate(LONGEST_FIRST) if item.nodeid.startswith(prefix)), 99)
+
+    items.sort(key=rank)
+
 
 @pytest.fixture
 def autojump_clock() -> MockClock:
