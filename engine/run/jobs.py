@@ -128,7 +128,10 @@ async def job_locks(rt: Runtime, job_id: str, selection_key: str | None, kind: s
     try:
         locks.__enter__()
     except SelectionBusy as busy:
-        holder = await _running_job(rt, selection_key or "", job_id)
+        try:
+            holder = await _running_job(rt, selection_key or "", job_id)
+        except EventLogError:  # the log cannot be read now: the refusal stands without the name
+            holder = None
         if holder is None:  # it has not recorded itself yet, or has just finished
             raise
         raise JobRefused(
