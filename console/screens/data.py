@@ -83,11 +83,12 @@ def loads(text: str | None, default: Any = None) -> Any:
 
 @lru_cache(maxsize=1024)
 def params_text(params: str) -> str:
-    """`batch=15 month=2026-01` from the job's parameters (JSON); jobs of a log share a few shapes."""
+    """`batch=15 month=2026-01` from the job's parameters (JSON); jobs of a log share a few shapes. What is
+    not given (empty, or a switch left off: `force=False`) is not shown."""
     value = loads(params, {})
     if not isinstance(value, Mapping):
         return ""
-    shown = {k: v for k, v in value.items() if v not in (None, "", [], ())}
+    shown = {k: v for k, v in value.items() if v is not False and v not in (None, "", [], ())}
     return " ".join(f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}" for k, v in shown.items())
 
 

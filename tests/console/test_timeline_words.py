@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from console.screens.data import item_timeline
+from console.screens.data import item_timeline, params_text
 from eventlog import (
     EventLog,
     ItemPlanned,
@@ -71,3 +71,11 @@ def test_empty_values_and_relations_are_said_in_words(tmp_path: Path) -> None:
     assert any(detail.startswith("payout Refund 1: → empty (request") for detail in details)
     assert "retry 1 item (console: 1 item(s))" in details  # its key, a page id, is in the full text
     assert not any("None" in detail or ITEM in detail for detail in details), details
+
+
+def test_a_jobs_parameters_show_only_what_was_given() -> None:
+    """Found walking the Jobs screen: every sync read "force=False hours_only=False month=2026-12"."""
+    stored = '{"month": "2026-12", "force": false, "hours_only": false, "contractor": null, "batch": 15}'
+    assert params_text(stored) == "month=2026-12 batch=15"
+    given = '{"month": "2026-12", "force": true, "limit": 0}'
+    assert params_text(given) == "month=2026-12 force=True limit=0"
