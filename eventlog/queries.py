@@ -128,6 +128,17 @@ def item(conn: Connection, job_id: str, item_key: str) -> ItemRow | None:
     return None if row is None else ItemRow(*row)
 
 
+def makers_of(conn: Connection, page_id: str, other_than: str) -> list[str]:
+    """The jobs other than `other_than` that recorded making the page `page_id` (a create that succeeded)."""
+    rows = conn.execute(
+        "SELECT DISTINCT s.job_id FROM steps s JOIN step_states st ON st.planned_seq = s.planned_seq "
+        "WHERE st.page_id = ? AND st.status = 'succeeded' AND s.kind = 'create' AND s.job_id <> ? "
+        "ORDER BY s.job_id",
+        (page_id, other_than),
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
 def records_tail(conn: Connection, seq: int, limit: int) -> list[EventRecord]:
     """The newest `limit` records after `seq`, oldest first."""
     rows = conn.execute(EVENTS_TAIL, (seq, limit)).fetchall()

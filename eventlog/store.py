@@ -280,6 +280,10 @@ class EventLog:
         """One item of a job, or None."""
         return queries.item(self._conn, job_id, item_key)
 
+    def makers_of(self, page_id: str, *, other_than: str) -> list[str]:
+        """The jobs, other than `other_than`, whose create recorded making Notion page `page_id`."""
+        return queries.makers_of(self._conn, page_id, other_than)
+
     def jobs_changed(self, seq: int) -> list[JobRow]:
         """The jobs whose row moved after `seq` (0: all), and every job still created, planned or running,
         oldest first: what a screen listing jobs reads to stay current."""

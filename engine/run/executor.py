@@ -22,7 +22,7 @@ import trio
 
 from engine.run.freshness import WRITE, Verdict
 from engine.run.plan import CREATED, Item, Step
-from engine.run.writes import ExecutionContext, StepState, perform
+from engine.run.writes import ExecutionContext, StepState, maker_elsewhere, perform, skipped_as_theirs
 from eventlog import StepBlocked, StepCancelled, StepSkipped, StepSucceeded
 
 AT_TARGET = frozenset({"succeeded", "skipped"})
@@ -97,7 +97,11 @@ async def _settle(
         )
         return
     if verdict.action == "exists":
-        _exists(ctx, step, state, envelope, verdict)
+        maker = await maker_elsewhere(ctx, verdict.page_id) if state.attempts and verdict.page_id else None
+        if maker is not None and verdict.page_id:
+            skipped_as_theirs(ctx, state, envelope, verdict.page_id, maker)
+        else:
+            _exists(ctx, step, state, envelope, verdict)
         return
     if verdict.action == "block":
         _block(ctx, state, envelope, verdict.reason)
@@ -139,8 +143,9 @@ def _block(ctx: ExecutionContext, state: StepState, envelope: dict[str, str], re
 def _exists(
     ctx: ExecutionContext, step: Step, state: StepState, envelope: dict[str, str], verdict: Verdict
 ) -> None:
-    """A create whose page already exists: the one an earlier attempt of this step made (it succeeded),
-    or one made by another job or by hand (skipped, naming it)."""
+    """A create whose page already exists: the one an earlier attempt of this step made (it succeeded; unless
+    the log says another job made it, see `skipped_as_theirs`), or one made by another job or by hand
+    (skipped, naming it)."""
     state.current, state.page_id = CREATED, verdict.page_id
     if state.attempts > 0:
         state.status = "succeeded"

@@ -361,6 +361,7 @@ async def execute_plan(
         progress if progress is not None else JobProgress(),
         rt.config.data_sources,
         fresh=fresh,
+        maker_elsewhere=lambda page_id: _maker_elsewhere(rt, job_id, page_id),
     )
     finished = False
     try:
@@ -391,6 +392,12 @@ async def execute_plan(
     await rt.recorder.record(JobFinished(**env, status=status, error=error))  # type: ignore[arg-type]
     announce_end(rt, job_id)  # in the background: the webhook hears of a job that needs people
     return status, error
+
+
+async def _maker_elsewhere(rt: Runtime, job_id: str, page_id: str) -> str | None:
+    """The job other than `job_id` that the log says made `page_id` (the first, by id), if any."""
+    makers = await rt.read_log(lambda log: log.makers_of(page_id, other_than=job_id))
+    return makers[0] if makers else None
 
 
 async def _running_job(rt: Runtime, selection_key: str, job_id: str) -> str | None:

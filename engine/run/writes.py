@@ -11,7 +11,7 @@ there is taken as the one this step made.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,12 +20,12 @@ import trio
 from engine.notion.failures import Disposition, NotionFailure
 from engine.notion.gateway import NotionGateway, RequestCounters
 from engine.run.freshness import Freshness
-from engine.run.plan import Step
+from engine.run.plan import CREATED, Step
 from engine.run.progress import JobProgress
 from engine.run.recorder import Recorder
 from engine.workspace import props
 from engine.workspace.refs import resolve
-from eventlog import StepCancelled, StepFailed, StepStarted, StepSucceeded
+from eventlog import StepCancelled, StepFailed, StepSkipped, StepStarted, StepSucceeded
 
 LOOKUP_WAIT_S = 6.0  # how long a lookup waits out query lag before concluding "not created"
 LOOKUP_POLL_S = 0.5
@@ -57,6 +57,24 @@ class ExecutionContext:
     lookup_wait_s: float = LOOKUP_WAIT_S
     fresh: Freshness | None = None  # what the workspace holds now (None: trust the plan as it is)
     stopped: NotionFailure | None = None  # Notion refused the token: no step starts any more
+    # The job, other than this one, that the log says made a page (None: none), asked of a page an attempt
+    # of ours left in doubt before it was found: a job run meanwhile may have made it, and then it is theirs.
+    maker_elsewhere: Callable[[str], Awaitable[str | None]] | None = None
+
+
+async def maker_elsewhere(ctx: ExecutionContext, page_id: str) -> str | None:
+    """Which other job recorded making `page_id`, if any (see `ExecutionContext.maker_elsewhere`)."""
+    return None if ctx.maker_elsewhere is None else await ctx.maker_elsewhere(page_id)
+
+
+def skipped_as_theirs(
+    ctx: ExecutionContext, state: StepState, envelope: dict[str, Any], page_id: str, maker: str
+) -> None:
+    """A create this job left in doubt whose page another job made: skipped, naming that job, so that one
+    page is recorded as made by one job (the ledger and the audit trail count it once)."""
+    state.status, state.current, state.page_id = "skipped", CREATED, page_id
+    reason = f"already made by job {maker}: page {page_id} exists for it"
+    ctx.recorder.record_nowait(StepSkipped(**envelope, reason=reason, current=CREATED, page_id=page_id))
 
 
 async def lookup(
@@ -174,7 +192,11 @@ async def _create(
                 _failed(ctx, state, envelope, failure)
                 return
             if found is not None:
-                _succeeded(ctx, step, state, envelope, {"id": found, "object": "page"})
+                maker = await maker_elsewhere(ctx, found)
+                if maker is not None:
+                    skipped_as_theirs(ctx, state, envelope, found, maker)
+                else:
+                    _succeeded(ctx, step, state, envelope, {"id": found, "object": "page"})
                 return
         await _started(ctx, state, envelope)
         try:

@@ -161,6 +161,40 @@ async def test_a_create_left_in_doubt_by_a_crash_is_resolved_by_lookup_on_resume
     assert len(made) == 1 and resumed.states[step.key].page_id == made[0]["id"]
 
 
+@pytest.mark.parametrize("how", ["resume", "lookup"])
+async def test_a_create_left_in_doubt_whose_page_another_job_made_meanwhile_is_theirs_not_ours(
+    demo: Demo, tmp_path: Path, how: str
+) -> None:
+    """Found walking: Ctrl-C left a generate job with a payout's create started and no answer; the operator
+    ran the job again (a new job, which made that payout), then resumed the first. The resume found the
+    payout and recorded it as its own success, so two jobs said they made one payout, and the ledger listed
+    its amount twice. Now the in-doubt create is skipped, naming the job that made the page, whether the
+    resume's read finds it first or the create's own lookup does."""
+    step = payout_create("payouts:create:d", "Made by the next job")
+    db = tmp_path / "log.sqlite"
+    async with open_runtime(demo.config, db, policy=FAST) as rt:
+        first = await run_job(rt, SPEC, planner_of(step), dry_run=True)
+        envelope = {"job_id": first.job_id, "operator": "test", "item_key": "item-1", "step_key": step.key}
+        await rt.recorder.record(StepStarted(**envelope, attempt=1))  # stopped before the request was sent
+        second = await run_job(rt, JobSpec("test", {}, "test:creates-again", ()), planner_of(step))
+        assert second.states[step.key].status == "succeeded"
+        made = second.states[step.key].page_id
+        if how == "lookup":  # Notion's query lag hides the page from the resume's read: the create's lookup,
+            # which waits the lag out, finds it
+            await set_faults(demo, {"spec": "", "query_lag_ms": 1500})
+        try:
+            resumed = await resume_job(rt, first.job_id)
+        finally:
+            await set_faults(demo, {"spec": "", "query_lag_ms": 0})
+    state = resumed.states[step.key]
+    assert (state.status, state.page_id) == ("skipped", made), state
+    assert len(await pages_named(demo, "payouts", "Made by the next job")) == 1
+    with EventLog(db, read_only=True) as log:
+        assert log.makers_of(str(made), other_than="nobody") == [second.job_id], "one job made the page"
+        reason = next(s.reason for s in log.steps(first.job_id) if s.step_key == step.key)
+    assert reason == f"already made by job {second.job_id}: page {made} exists for it"
+
+
 async def test_a_reference_is_an_id_object_in_a_payload_and_a_bare_id_in_a_filter() -> None:
     from engine.run.writes import StepState, resolve
 

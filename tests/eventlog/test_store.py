@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import stat
 from datetime import UTC, datetime
@@ -11,11 +12,14 @@ import pytest
 
 from eventlog import (
     GENESIS_HASH,
+    Event,
     EventLog,
     InvalidEvent,
     ItemPlanned,
     JobCreated,
     ReadOnlyLog,
+    StepFailed,
+    StepPlanned,
     StepStarted,
     StepSucceeded,
     canonical_json,
@@ -248,3 +252,29 @@ def test_indexed_projection_columns_follow_events_appended_one_by_one(log: Event
     assert log.items("j", status="running") == []
     assert [job.job_id for job in log.jobs()] == ["early", "j"]
     assert log.replay_check().ok
+
+
+def test_the_jobs_that_made_a_page_are_found_on_every_backend(log: EventLog) -> None:
+    """`makers_of`: the jobs whose create recorded making a page (not an update that wrote it, nor a create
+    that failed), other than the one asking; on SQLite and PostgreSQL alike."""
+    op = "ops@example.com"
+
+    def job(job_id: str, kind: str, outcome: Event) -> list[Event]:
+        step = {"job_id": job_id, "operator": op, "item_key": "i", "step_key": "s"}
+        return [
+            JobCreated(job_id=job_id, operator=op, kind="generate", params={}, selection_key=job_id),
+            ItemPlanned(job_id=job_id, operator=op, item_key="i", label="I", kind="order", data={}),
+            StepPlanned(**step, kind=kind, target="t", property=None, before=None, after="created"),
+            StepStarted(**step, attempt=1),
+            dataclasses.replace(outcome, job_id=job_id),  # type: ignore[type-var]
+        ]
+
+    made = StepSucceeded(job_id="", operator=op, item_key="i", step_key="s", value="created", page_id="p-1")
+    failed = StepFailed(job_id="", operator=op, item_key="i", step_key="s", status=400, code="x", message="x")
+    log.append(job("a", "create", made))
+    log.append(job("b", "create", made))
+    log.append(job("c", "update", made))  # wrote the page, did not make it
+    log.append(job("d", "create", failed))
+    assert log.makers_of("p-1", other_than="a") == ["b"]
+    assert log.makers_of("p-1", other_than="z") == ["a", "b"]
+    assert log.makers_of("p-2", other_than="a") == []
