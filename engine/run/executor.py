@@ -22,8 +22,8 @@ import trio
 
 from engine.run.freshness import WRITE, Verdict
 from engine.run.plan import CREATED, Item, Step
-from engine.run.writes import ExecutionContext, StepState, maker_elsewhere, perform, skipped_as_theirs
-from eventlog import StepBlocked, StepCancelled, StepSkipped, StepSucceeded
+from engine.run.writes import ExecutionContext, StepState, adopt_found, perform
+from eventlog import StepBlocked, StepCancelled, StepSkipped
 
 AT_TARGET = frozenset({"succeeded", "skipped"})
 
@@ -97,11 +97,7 @@ async def _settle(
         )
         return
     if verdict.action == "exists":
-        maker = await maker_elsewhere(ctx, verdict.page_id) if state.attempts and verdict.page_id else None
-        if maker is not None and verdict.page_id:
-            skipped_as_theirs(ctx, state, envelope, verdict.page_id, maker)
-        else:
-            _exists(ctx, step, state, envelope, verdict)
+        await _exists(ctx, step, state, envelope, verdict)
         return
     if verdict.action == "block":
         _block(ctx, state, envelope, verdict.reason)
@@ -140,20 +136,15 @@ def _block(ctx: ExecutionContext, state: StepState, envelope: dict[str, str], re
     ctx.recorder.record_nowait(StepBlocked(**envelope, reason=reason))
 
 
-def _exists(
+async def _exists(
     ctx: ExecutionContext, step: Step, state: StepState, envelope: dict[str, str], verdict: Verdict
 ) -> None:
-    """A create whose page already exists: the one an earlier attempt of this step made (it succeeded; unless
-    the log says another job made it, see `skipped_as_theirs`), or one made by another job or by hand
-    (skipped, naming it)."""
-    state.current, state.page_id = CREATED, verdict.page_id
-    if state.attempts > 0:
-        state.status = "succeeded"
-        ctx.recorder.record_nowait(
-            StepSucceeded(**envelope, value=CREATED, request_id=None, page_id=verdict.page_id)
-        )
+    """A create whose page already exists: the one an earlier attempt of this step made (`adopt_found`),
+    or one made by another job or by hand (skipped, naming it)."""
+    if state.attempts > 0 and verdict.page_id:
+        await adopt_found(ctx, step, state, envelope, verdict.page_id)
         return
-    state.status = "skipped"
+    state.status, state.current, state.page_id = "skipped", CREATED, verdict.page_id
     ctx.recorder.record_nowait(
         StepSkipped(**envelope, reason=verdict.reason, current=CREATED, page_id=verdict.page_id)
     )

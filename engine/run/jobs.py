@@ -402,17 +402,7 @@ async def _maker_elsewhere(rt: Runtime, job_id: str, page_id: str) -> str | None
 
 async def _running_job(rt: Runtime, selection_key: str, job_id: str) -> str | None:
     """The job on an overlapping selection that some process (this one or another) is running, if any."""
-
-    def query(log: EventLog) -> list[str]:
-        return [
-            job.job_id
-            for job in log.jobs()
-            if job.job_id != job_id
-            and job.status in ("created", "planned", "running")
-            and keys_overlap(job.selection_key, selection_key)
-        ]
-
-    for found in await rt.read_log(query):
+    for found in await _overlapping(rt, selection_key, ("created", "planned", "running"), job_id):
         if not rt.coordination.job_lock(found).is_free():
             return found
     return None
@@ -422,18 +412,27 @@ async def _interrupted_job(rt: Runtime, selection_key: str) -> str | None:
     """A job on an overlapping selection that a crash left running in the log (nobody holds its lock), if
     any. Starting afresh instead of resuming it could leave its half-done writes unfinished. A job stopped
     before it started executing (created, or planned) wrote nothing, so it holds nothing back."""
+    for found in await _overlapping(rt, selection_key, ("running",)):
+        if rt.coordination.job_lock(found).is_free():
+            return found
+    return None
+
+
+async def _overlapping(
+    rt: Runtime, selection_key: str, statuses: tuple[str, ...], other_than: str | None = None
+) -> list[str]:
+    """The jobs the log has in one of `statuses` on a selection overlapping `selection_key`."""
 
     def query(log: EventLog) -> list[str]:
         return [
             job.job_id
             for job in log.jobs()
-            if job.status == "running" and keys_overlap(job.selection_key, selection_key)
+            if job.status in statuses
+            and job.job_id != other_than
+            and keys_overlap(job.selection_key, selection_key)
         ]
 
-    for job_id in await rt.read_log(query):
-        if rt.coordination.job_lock(job_id).is_free():
-            return job_id
-    return None
+    return await rt.read_log(query)
 
 
 def outcome(states: Mapping[str, StepState], *, cancelled: bool) -> str:

@@ -62,16 +62,16 @@ class ExecutionContext:
     maker_elsewhere: Callable[[str], Awaitable[str | None]] | None = None
 
 
-async def maker_elsewhere(ctx: ExecutionContext, page_id: str) -> str | None:
-    """Which other job recorded making `page_id`, if any (see `ExecutionContext.maker_elsewhere`)."""
-    return None if ctx.maker_elsewhere is None else await ctx.maker_elsewhere(page_id)
-
-
-def skipped_as_theirs(
-    ctx: ExecutionContext, state: StepState, envelope: dict[str, Any], page_id: str, maker: str
+async def adopt_found(
+    ctx: ExecutionContext, step: Step, state: StepState, envelope: dict[str, Any], page_id: str
 ) -> None:
-    """A create this job left in doubt whose page another job made: skipped, naming that job, so that one
-    page is recorded as made by one job (the ledger and the audit trail count it once)."""
+    """The page found for a create an earlier attempt of this job left in doubt: the one that attempt made
+    (it succeeded), unless the log says another job made it. Then it is theirs, and the step is skipped
+    naming that job, so that one page is recorded as made by one job (the ledger counts it once)."""
+    maker = None if ctx.maker_elsewhere is None else await ctx.maker_elsewhere(page_id)
+    if maker is None:
+        _succeeded(ctx, step, state, envelope, {"id": page_id, "object": "page"})
+        return
     state.status, state.current, state.page_id = "skipped", CREATED, page_id
     reason = f"already made by job {maker}: page {page_id} exists for it"
     ctx.recorder.record_nowait(StepSkipped(**envelope, reason=reason, current=CREATED, page_id=page_id))
@@ -192,11 +192,7 @@ async def _create(
                 _failed(ctx, state, envelope, failure)
                 return
             if found is not None:
-                maker = await maker_elsewhere(ctx, found)
-                if maker is not None:
-                    skipped_as_theirs(ctx, state, envelope, found, maker)
-                else:
-                    _succeeded(ctx, step, state, envelope, {"id": found, "object": "page"})
+                await adopt_found(ctx, step, state, envelope, found)
                 return
         await _started(ctx, state, envelope)
         try:
