@@ -222,10 +222,18 @@ def _print_job(job: JobRow, status: str, items: list[ItemRow], steps: list[StepR
         if item.skip_reason:
             print(f"  {printable(item.skip_reason)}")
         for step in by_item.get(item.item_key, []):
-            detail = step.last_error or step.reason or ""
-            if step.last_error and step.error_code and step.error_code not in step.last_error:
-                detail = f"{step.error_code}: {detail}"  # Notion's code with its message
-            print(f"  {step.status:<10} {printable(step.label or step.step_key)}  {printable(detail)}")
+            print(f"  {step.status:<10} {printable(step.label or step.step_key)}  {printable(_detail(step))}")
+
+
+def _detail(step: StepRow) -> str:
+    """Why a step is where it is: Notion's code with its message, or the reason it was skipped or blocked.
+    What blocked or failed a step before a retry wrote it is history (in its events), not its state."""
+    if step.status == "succeeded":
+        return ""
+    detail = step.last_error or step.reason or ""
+    if step.last_error and step.error_code and step.error_code not in step.last_error:
+        return f"{step.error_code}: {detail}"
+    return detail
 
 
 def run_cancel(args: argparse.Namespace) -> int:

@@ -334,6 +334,10 @@ async def test_a_failed_item_is_named_by_its_business_key_with_notions_code_and_
     summary = json.loads(again.stdout)
     assert summary["status"] == "completed" and summary["errors"] == []
     assert (await jobs(served))[job] == "completed"
+    # Found walking: `show` printed the error beside the step the retry had since written ("succeeded
+    # … validation_error: …"); what failed before is history, in the events, as the console shows it.
+    shown = (await served.paydesk("show", job)).stdout.decode()
+    assert f"succeeded  {name}" in shown and "validation_error" not in shown, shown
 
 
 async def test_json_errors_carry_the_item_and_its_contractor(served: Served) -> None:
