@@ -91,6 +91,7 @@ from eventlog.export import (
 )
 from eventlog.listen import LogListener
 from eventlog.location import Location, describe_location, is_url
+from eventlog.queries import PriorCreate
 from eventlog.receipt import Receipt
 from eventlog.registry import Event, EventRegistry
 from eventlog.replay import Difference, ReplayReport, replay_check
@@ -155,6 +156,7 @@ __all__ = [
     "PlanRefreshed",
     "PreloadCompleted",
     "PreloadRow",
+    "PriorCreate",
     "Projections",
     "ReadOnlyLog",
     "Receipt",

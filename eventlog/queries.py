@@ -6,6 +6,7 @@ Every function takes a connection and returns rows or records; `EventLog` expose
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import NamedTuple
 
 from eventlog.codec import EventRecord
 from eventlog.dialect import Connection
@@ -137,6 +138,40 @@ def makers_of(conn: Connection, page_id: str, other_than: str) -> list[str]:
         (page_id, other_than),
     ).fetchall()
     return [row[0] for row in rows]
+
+
+class PriorCreate(NamedTuple):
+    """A create another job recorded for a target: made (`succeeded`, with its page), or with an outcome
+    nobody knows (`started`), or `failed` (`http_status` says whether the failure proves it made nothing)."""
+
+    job_id: str
+    target: str
+    status: str
+    http_status: int | None
+    page_id: str | None
+
+
+_TARGETS_PER_QUERY = 500
+
+
+def creates_for(conn: Connection, targets: Sequence[str], other_than: str) -> list[PriorCreate]:
+    """The creates of jobs other than `other_than` for any of `targets` that made a page or may have:
+    succeeded, started (in doubt) or failed; by job and target. One pass over the steps per 500 targets
+    (a job asks once, before it executes its creates)."""
+    found: list[PriorCreate] = []
+    unique = sorted(set(targets))
+    for start in range(0, len(unique), _TARGETS_PER_QUERY):
+        chunk = unique[start : start + _TARGETS_PER_QUERY]
+        marks = ", ".join("?" * len(chunk))
+        rows = conn.execute(
+            "SELECT s.job_id, s.target, st.status, st.http_status, st.page_id FROM steps s "
+            "JOIN step_states st ON st.planned_seq = s.planned_seq "
+            f"WHERE s.kind = 'create' AND s.job_id <> ? AND s.target IN ({marks}) "
+            "AND st.status IN ('succeeded', 'started', 'failed') ORDER BY s.job_id, s.target",
+            (other_than, *chunk),
+        ).fetchall()
+        found.extend(PriorCreate(*row) for row in rows)
+    return found
 
 
 def records_tail(conn: Connection, seq: int, limit: int) -> list[EventRecord]:

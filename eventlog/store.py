@@ -41,6 +41,7 @@ from eventlog.export import ExportHead, Format, Selection, write_export
 from eventlog.listen import CHANNEL
 from eventlog.location import Location, describe_location, is_url
 from eventlog.projection import Projector
+from eventlog.queries import PriorCreate
 from eventlog.registry import Event, EventRegistry
 from eventlog.replay import ReplayReport, replay_check
 from eventlog.rows import ItemRow, JobRow, PreloadRow, StepRow
@@ -283,6 +284,11 @@ class EventLog:
     def makers_of(self, page_id: str, *, other_than: str) -> list[str]:
         """The jobs, other than `other_than`, whose create recorded making Notion page `page_id`."""
         return queries.makers_of(self._conn, page_id, other_than)
+
+    def creates_for(self, targets: Sequence[str], *, other_than: str) -> list[PriorCreate]:
+        """The creates other jobs than `other_than` recorded for `targets` that made a page or may have
+        (see `PriorCreate`)."""
+        return queries.creates_for(self._conn, targets, other_than)
 
     def jobs_changed(self, seq: int) -> list[JobRow]:
         """The jobs whose row moved after `seq` (0: all), and every job still created, planned or running,

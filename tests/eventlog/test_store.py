@@ -20,6 +20,7 @@ from eventlog import (
     ReadOnlyLog,
     StepFailed,
     StepPlanned,
+    StepSkipped,
     StepStarted,
     StepSucceeded,
     canonical_json,
@@ -278,3 +279,43 @@ def test_the_jobs_that_made_a_page_are_found_on_every_backend(log: EventLog) -> 
     assert log.makers_of("p-1", other_than="a") == ["b"]
     assert log.makers_of("p-1", other_than="z") == ["a", "b"]
     assert log.makers_of("p-2", other_than="a") == []
+
+
+def test_the_creates_other_jobs_made_or_may_have_made_for_targets_are_found_on_every_backend(
+    log: EventLog,
+) -> None:
+    """`creates_for`: the creates of other jobs for the targets asked about that made a page (succeeded)
+    or may have (started, failed), not those planned or skipped, nor updates; on SQLite and PostgreSQL."""
+    op = "ops@example.com"
+
+    def job(job_id: str, target: str, kind: str = "create", *outcome: Event) -> list[Event]:
+        step = {"job_id": job_id, "operator": op, "item_key": "i", "step_key": "s"}
+        started = [StepStarted(**step, attempt=1)] if outcome or job_id.startswith("doubt") else []
+        return [
+            JobCreated(job_id=job_id, operator=op, kind="generate", params={}, selection_key=job_id),
+            ItemPlanned(job_id=job_id, operator=op, item_key="i", label="I", kind="order", data={}),
+            StepPlanned(**step, kind=kind, target=target, property=None, before=None, after="created"),
+            *started,
+            *(dataclasses.replace(event, job_id=job_id) for event in outcome),  # type: ignore[type-var]
+        ]
+
+    step = {"job_id": "", "operator": op, "item_key": "i", "step_key": "s"}
+    made = StepSucceeded(**step, value="created", page_id="p-1")
+    failed = StepFailed(**step, status=504, code="x", message="x")
+    log.append(job("asking", "t-1", "create", made))
+    log.append(job("made", "t-1", "create", made))
+    log.append(job("doubt", "t-2"))
+    log.append(job("failed", "t-3", "create", failed))
+    log.append(job("planned", "t-1"))
+    log.append(job("skipped", "t-1", "create", StepSkipped(**step, reason="x", current="created")))
+    log.append(job("update", "t-1", "update", made))
+    log.append(job("elsewhere", "t-9", "create", made))
+    many = [f"t-{n}" for n in range(10, 1200)]  # more than one query's worth of targets
+    found = log.creates_for(["t-1", "t-2", "t-3", *many], other_than="asking")
+    assert [(p.job_id, p.target, p.status, p.http_status, p.page_id) for p in found] == [
+        ("doubt", "t-2", "started", None, None),
+        ("failed", "t-3", "failed", 504, None),
+        ("made", "t-1", "succeeded", None, "p-1"),
+    ]
+    assert [p.job_id for p in log.creates_for(["t-1"], other_than="made")] == ["asking"]
+    assert log.creates_for([], other_than="asking") == []
