@@ -5,6 +5,8 @@ For every step, in the order planned (children before parents):
 - cancellation requested: `cancelled`;
 - a create it depends on found its source's page made outside this job: `skipped` (as planning now would);
 - a step it depends on is not at target: `blocked`, naming which and why;
+- a create whose page another job made, or may have made (its create in doubt), and Notion still holds:
+  `skipped`, naming that job (engine.run.writes.settled_by_another_job);
 - the freshest known value already equals the target: `skipped` (a create whose page already exists:
   `skipped`, naming the page);
 - something the plan assumed no longer holds (engine.run.freshness): `blocked`, saying what changed;
@@ -22,7 +24,7 @@ import trio
 
 from engine.run.freshness import WRITE, Verdict
 from engine.run.plan import CREATED, Item, Step
-from engine.run.writes import ExecutionContext, StepState, adopt_found, perform
+from engine.run.writes import ExecutionContext, StepState, adopt_found, perform, settled_by_another_job
 from eventlog import StepBlocked, StepCancelled, StepSkipped
 
 AT_TARGET = frozenset({"succeeded", "skipped"})
@@ -88,6 +90,8 @@ async def _settle(
         state.status = "blocked"
         state.error = _blocked_reason(unmet, states, labels)
         ctx.recorder.record_nowait(StepBlocked(**envelope, reason=state.error))
+        return
+    if await settled_by_another_job(ctx, step, state, states, envelope):
         return
     verdict = _verdict(ctx, step, state)
     if verdict.action == "skip":

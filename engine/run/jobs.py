@@ -19,10 +19,10 @@ from typing import Any
 
 import trio
 
-from engine.notion.failures import NotionFailure, ResponseShapeError
+from engine.notion.failures import NotionFailure, ResponseShapeError, proves_not_applied
 from engine.notion.gateway import NotionGateway, RequestCounters, open_gateway
 from engine.run.binding import BINDING_SOURCE, NotBound, ensure_owner
-from engine.run.executor import execute, initial_states
+from engine.run.executor import AT_TARGET, execute, initial_states
 from engine.run.freshness import Freshness, utc_now
 from engine.run.locks import Lock, LockHeld, LogLinked
 from engine.run.notify import announce_end
@@ -49,6 +49,7 @@ from eventlog import (
     JobStarted,
     LogFileError,
     PreloadCompleted,
+    PriorCreate,
     WarningRecorded,
 )
 
@@ -362,6 +363,7 @@ async def execute_plan(
         rt.config.data_sources,
         fresh=fresh,
         maker_elsewhere=lambda page_id: _maker_elsewhere(rt, job_id, page_id),
+        prior_creates=await _prior_creates(rt, job_id, items, states),
     )
     finished = False
     try:
@@ -392,6 +394,30 @@ async def execute_plan(
     await rt.recorder.record(JobFinished(**env, status=status, error=error))  # type: ignore[arg-type]
     announce_end(rt, job_id)  # in the background: the webhook hears of a job that needs people
     return status, error
+
+
+async def _prior_creates(
+    rt: Runtime, job_id: str, items: Sequence[Item], states: Mapping[str, StepState]
+) -> dict[str, list[PriorCreate]]:
+    """Target -> the creates other jobs recorded for it that made a page or may have, for the creates
+    this job has still to make. Notion's queries show a new page only after a lag, so a job planned right
+    after another made a payout may not have seen it (found walking: `paydesk run generate` twice in a row
+    made every payout twice). A failure that proves its create made nothing does not count."""
+    targets = [
+        step.target
+        for item in items
+        for step in item.steps
+        if step.kind == "create" and states[step.key].status not in AT_TARGET
+    ]
+    if not targets:
+        return {}
+    found = await rt.read_log(lambda log: log.creates_for(targets, other_than=job_id))
+    priors: dict[str, list[PriorCreate]] = {}
+    for prior in found:
+        if prior.status == "failed" and proves_not_applied(prior.http_status):
+            continue
+        priors.setdefault(prior.target, []).append(prior)
+    return priors
 
 
 async def _maker_elsewhere(rt: Runtime, job_id: str, page_id: str) -> str | None:

@@ -11,13 +11,14 @@ there is taken as the one this step made.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import trio
 
 from engine.notion.failures import Disposition, NotionFailure
+from engine.notion.filter_match import matches
 from engine.notion.gateway import NotionGateway, RequestCounters
 from engine.run.freshness import Freshness
 from engine.run.plan import CREATED, Step
@@ -25,7 +26,7 @@ from engine.run.progress import JobProgress
 from engine.run.recorder import Recorder
 from engine.workspace import props
 from engine.workspace.refs import resolve
-from eventlog import StepCancelled, StepFailed, StepSkipped, StepStarted, StepSucceeded
+from eventlog import PriorCreate, StepCancelled, StepFailed, StepSkipped, StepStarted, StepSucceeded
 
 LOOKUP_WAIT_S = 6.0  # how long a lookup waits out query lag before concluding "not created"
 LOOKUP_POLL_S = 0.5
@@ -60,6 +61,8 @@ class ExecutionContext:
     # The job, other than this one, that the log says made a page (None: none), asked of a page an attempt
     # of ours left in doubt before it was found: a job run meanwhile may have made it, and then it is theirs.
     maker_elsewhere: Callable[[str], Awaitable[str | None]] | None = None
+    # Target -> the creates other jobs recorded for it that made a page, or may have (see `made_before`).
+    prior_creates: Mapping[str, Sequence[PriorCreate]] = field(default_factory=dict)
 
 
 async def adopt_found(
@@ -72,9 +75,85 @@ async def adopt_found(
     if maker is None:
         _succeeded(ctx, step, state, envelope, {"id": page_id, "object": "page"})
         return
+    _made_by(ctx, state, envelope, f"already made by job {maker}", page_id)
+
+
+def _made_by(
+    ctx: ExecutionContext, state: StepState, envelope: dict[str, Any], who: str, page_id: str
+) -> None:
+    """Skip a create whose page exists, made by someone else (`who` says by whom)."""
     state.status, state.current, state.page_id = "skipped", CREATED, page_id
-    reason = f"already made by job {maker}: page {page_id} exists for it"
+    reason = f"{who}: page {page_id} exists for it"
     ctx.recorder.record_nowait(StepSkipped(**envelope, reason=reason, current=CREATED, page_id=page_id))
+
+
+async def settled_by_another_job(
+    ctx: ExecutionContext,
+    step: Step,
+    state: StepState,
+    states: Mapping[str, StepState],
+    envelope: dict[str, Any],
+) -> bool:
+    """Settle a create another job made the page of, or may have (moments ago, perhaps: the plan's reads
+    missed it), as skipped naming that job (see `made_before`); True when settled so (or when reading
+    failed, recorded as the step's failure). A create this job already attempted is left to its own
+    lookup."""
+    priors = ctx.prior_creates.get(step.target)
+    if not priors or step.kind != "create" or state.attempts > 0:
+        return False
+    try:
+        made = await made_before(ctx, step, states, priors)
+    except NotionFailure as failure:
+        _failed(ctx, state, envelope, failure)
+        return True
+    if made is None:
+        return False
+    _made_by(ctx, state, envelope, *made)
+    return True
+
+
+async def made_before(
+    ctx: ExecutionContext, step: Step, states: Mapping[str, StepState], priors: Sequence[PriorCreate]
+) -> tuple[str, str] | None:
+    """Who made this create's page before, and the page, if Notion still holds it: a page another job's
+    log says it made for the same target, read by id (a page read by id is there at once, where a query
+    shows it only after Notion's lag, so the preload the plan came from may have missed it) and matching
+    this create's lookup as it stands now (a line item made under an Order since trashed is not the one
+    to make under the new Order); else the page the lookup finds, waiting out that lag, when another job's
+    create is in doubt or a page read cannot be matched here. A page made before but since moved to the
+    trash or deleted does not count: the plan makes another, as it did before."""
+    if step.lookup is None:
+        return None  # nothing to tell this create's page by
+    try:
+        flt = resolve(dict(step.lookup), states, bare=True)
+    except KeyError:
+        return None
+    made = {prior.page_id: prior.job_id for prior in priors if prior.status == "succeeded" and prior.page_id}
+    look = any(prior.status != "succeeded" for prior in priors)
+    for page_id, job in made.items():
+        try:
+            page = await ctx.gateway.retrieve_page(page_id, ctx.counters)
+        except NotionFailure as failure:
+            if failure.status == 404:
+                continue
+            raise
+        if props.trashed(page):
+            continue
+        verdict = matches(flt, page)
+        if verdict:
+            return f"already made by job {job}", page_id
+        look = look or verdict is None
+    if not look:
+        return None
+    found = await lookup(ctx, step, states, wait=True)
+    if found is None:
+        return None
+    if found in made:
+        return f"already made by job {made[found]}", found
+    doubtful = next((prior.job_id for prior in priors if prior.status != "succeeded"), None)
+    if doubtful is not None:
+        return f"already made, by the create job {doubtful} sent without hearing back", found
+    return "already made", found
 
 
 async def lookup(
