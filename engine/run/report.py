@@ -137,6 +137,8 @@ def _is_retrieve(fact: PreloadFact) -> bool:
 
 def _empty(fact: PreloadFact) -> str:
     title = TITLES.get(fact.data_source, fact.data_source)
+    if not fact.filter:  # read whole: it has none at all
+        return f"{title} has no records"
     return f"{title} has no record with {printable(describe_filter(fact.filter))}"
 
 

@@ -3,7 +3,8 @@ engine blocked until a new plan (a retry checks the same plan and blocks it agai
 
 from __future__ import annotations
 
-from engine.run.report import what_next
+from engine.run.preload import PreloadFact
+from engine.run.report import what_next, why_nothing
 
 JOB = "generate-20261207-054540-8a3f"
 FAILED = {"item": "ORD :: an.do10 :: 202612 (An Do)", "error": "failed to create payout: 502 bad gateway"}
@@ -35,3 +36,16 @@ def test_both_kinds_say_both() -> None:
 
 def test_plain_text_errors_count_too() -> None:
     assert "paydesk retry" not in what_next(JOB, ["order changed in Notion; plan again"])
+
+
+def test_an_empty_plan_names_the_queries_that_found_nothing_in_words() -> None:
+    """Found walking: a data source read whole (no filter) that was empty read "Contractors has no record
+    with every record"."""
+    facts = [
+        PreloadFact("contractors", None, pages=0, requests=1, ms=3),
+        PreloadFact("refunds", {"property": "Status", "status": {"equals": "Approved"}}, 0, 1, 3),
+        PreloadFact("rates", None, pages=4, requests=1, ms=3),
+    ]
+    assert why_nothing(JOB, facts, skipped=0) == (
+        "Contractors has no records; Refund Requests has no record with Status = Approved"
+    )
