@@ -100,6 +100,18 @@ OPTIONS: tuple[KindOption, ...] = (
     ),
 )
 BY_KEY = {option.key: option for option in OPTIONS}
+FLAG_WORDS = (("--job JOB or ", ""), ("--month", "Work month"), ("--batch", "Batch (payday)"))
+"""A kind's refusal names the command line's flags; here, the fields' labels."""
+
+
+def in_field_words(message: str) -> str:
+    """A kind's refusal of its parameters in one line, naming this screen's fields rather than flags
+    (found walking: a month typed "2026-1" was refused with "--month must be YYYY-MM …")."""
+    for flag, label in FLAG_WORDS:
+        message = message.replace(flag, label)
+    return " ".join(message.split())
+
+
 FIELDS = {  # field id -> the parameter it fills
     "month": "month",
     "batch": "batch",
@@ -219,7 +231,7 @@ class NewJobScreen(PaydeskScreen):
         try:
             KINDS[option.kind].parse(params)
         except InvalidParams as err:
-            self.notify(" ".join(str(err).split()), severity="error", markup=False)
+            self.notify(in_field_words(str(err)), severity="error", markup=False)
             return None
         return params
 

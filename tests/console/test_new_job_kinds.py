@@ -200,6 +200,7 @@ async def test_a_bad_month_is_refused_by_the_kind_in_one_line(demo: ServedDemo) 
         await wait_until(pilot, lambda: any("2026-13" in note for note in notifications(app)))
         note = next(note for note in notifications(app) if "2026-13" in note)
         assert "\n" not in note and "YYYY-MM" in note
+        assert note.startswith("Work month must be") and "--" not in note, note  # the field, not the flag
         assert not journal_has(app, "sent plan")
         assert screen.plan is None and not screen.planning
 
