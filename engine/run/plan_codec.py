@@ -13,12 +13,18 @@ from engine.run.plan import ChildLink, Input, Item, Plan, Source, Step
 from engine.workspace import money
 from eventlog import Event, ItemPlanned, ItemSkipped, JobPlanned, StepPlanned, number_properties
 
+NOTHING_TO_WRITE = "up to date: nothing to write"
+"""Why an item planned without steps is skipped (found walking: a completed sync listed the contractors it
+had nothing to write for as pending, 5 of 8, where its summary counted them processed)."""
+
 
 def plan_events(job_id: str, operator: str, plan: Plan, rate: float) -> list[Event]:
     events: list[Event] = []
     for item in plan.items:
         envelope = {"job_id": job_id, "operator": operator, "item_key": item.key}
         events.append(ItemPlanned(**envelope, label=item.label, kind=item.kind, data=dict(item.data)))
+        if not item.steps:  # shown for its details (a sync's hours), with nothing to do: not pending
+            events.append(ItemSkipped(**envelope, reason=NOTHING_TO_WRITE))
         for step in item.steps:
             events.append(
                 StepPlanned(

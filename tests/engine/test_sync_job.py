@@ -16,9 +16,11 @@ from engine.kinds.sync.report import sync_summary
 from engine.kinds.sync.summarize import Summarizer
 from engine.notion.gateway import RetryPolicy
 from engine.run.jobs import run_job
+from engine.run.plan_codec import NOTHING_TO_WRITE
 from engine.run.report import JobReport
 from engine.run.runtime import open_runtime
 from engine.run.selection import keys_overlap
+from eventlog import EventLog
 from tests.engine.conftest import MONTH, Demo
 
 pytestmark = pytest.mark.trio
@@ -68,12 +70,28 @@ async def test_a_sync_creates_the_missing_order_and_line_items_updates_what_chan
         order = await page(demo, detail["order_id"])
         assert order["properties"]["Status"]["select"]["name"] == "Pending Approval"
 
+    unchanged = {item.key for item in report.items if not item.steps}
+    assert unchanged and nothing_pending(tmp_path / "log.sqlite", report.job_id, unchanged)
+
     await reset_stats(demo)
     again, second = await sync(demo, tmp_path / "log.sqlite")
     assert again.status == "completed" and again.plan is not None and again.plan.steps == []
     assert second["orders_created"] == second["line_items_created"] == second["line_items_updated"] == 0
     totals = (await demo.stats())["totals"]
     assert isinstance(totals, dict) and totals["writes"] == 0
+    assert nothing_pending(tmp_path / "log.sqlite", again.job_id, {item.key for item in again.items})
+
+
+def nothing_pending(db: Path, job_id: str, unchanged: set[str]) -> bool:
+    """Found walking: a completed sync listed the contractors it had nothing to write for as pending (5 of
+    8), where its summary counted them processed. They are skipped, saying why; nothing is pending."""
+    with EventLog(db, read_only=True) as log:
+        items = log.items(job_id)
+        job = log.job(job_id)
+    assert job is not None and job.items_pending == 0
+    skipped = {item.item_key: item.skip_reason for item in items if item.status == "skipped"}
+    assert {key: skipped.get(key) for key in unchanged} == dict.fromkeys(unchanged, NOTHING_TO_WRITE)
+    return all(item.status != "pending" for item in items)
 
 
 async def test_the_proof_of_works_comes_from_the_first_model_that_answers(demo: Demo, tmp_path: Path) -> None:
