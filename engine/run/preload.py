@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import trio
 
 from engine.notion.failures import NotionFailure
-from engine.notion.filter_match import MAX_OR
+from engine.notion.filter_match import MAX_OR, matches
 from engine.notion.gateway import NotionGateway, RequestCounters
 from engine.workspace import props
 from engine.workspace.config import Config
@@ -114,6 +114,23 @@ class Preloader:
             if isinstance(rel, Mapping) and isinstance(rel.get("id"), str):
                 full.append(rel["id"])
         return full
+
+    async def made_lately(
+        self, logical: str, targets: Iterable[str], answer: Sequence[Page], flt: Mapping[str, Any]
+    ) -> list[Page]:
+        """Pages this log's jobs made for `targets` that a query's `answer` (with filter `flt`) lacks,
+        read by id and kept when live and matching `flt`. Notion's queries show a new page only after a
+        lag, so a page the job before made moments ago is missing from them (found walking: generating
+        refunds twice in a row planned, and made, every payout twice). No log, or none made: no request."""
+        wanted = sorted(set(targets))
+        if self._read_log is None or not wanted:
+            return []
+        priors = await self.read_log(lambda log: log.creates_for(wanted, other_than=""))
+        have = {props.page_id(page) for page in answer}
+        made = [p.page_id for p in priors if p.status == "succeeded" and p.page_id and p.page_id not in have]
+        unreadable: dict[str, str] = {}
+        found = await self.retrieve_missing(made, {}, unreadable, logical)
+        return [page for page in found.values() if matches(flt, page)]
 
     async def retrieve_missing(
         self, ids: Iterable[str], known: Mapping[str, Page], unreadable: dict[str, str], logical: str

@@ -65,6 +65,14 @@ def linked_payouts(payouts: Sequence[Page], config: Config, link: str) -> dict[s
     return found
 
 
+_TARGET_PREFIX = {"payroll": "order", "refund": "refund", "invoice_split": "split"}
+
+
+def source_target(payout_type: str, source_id: str) -> str:
+    """The target of the create of the payout for a source of `payout_type`: its id after a prefix."""
+    return f"{_TARGET_PREFIX[payout_type]}:{source_id}"
+
+
 def payout_lookup(config: Config, link: str, source_id: str) -> dict[str, Any]:
     """The filter that finds a non-cancelled payout linking `source_id` (the create's guard)."""
     return {
@@ -226,7 +234,7 @@ def _payroll_item(
     if contractor_page is not None:
         used.append(("contractors", contractor_page))
     create = _create_payout(
-        config, f"order:{oid}", "00 Task Order", source, values, f"payout for {title}", used
+        config, source_target("payroll", oid), "00 Task Order", source, values, f"payout for {title}", used
     )
     children = [
         _completed(
@@ -306,7 +314,13 @@ def _refund_item(
     values["Date"] = day
     source = Source(rid, "refunds", source_filter_of(params, config))
     create = _create_payout(
-        config, f"refund:{rid}", "01 Refund", source, values, f"payout {title}", [("refunds", refund)]
+        config,
+        source_target("refund", rid),
+        "01 Refund",
+        source,
+        values,
+        f"payout {title}",
+        [("refunds", refund)],
     )
     data = {"type": "refund", "source_id": rid, "contractor": name, "amount": amount, "currency": currency}
     return Item(key=rid, label=label, kind="refund", steps=(create,), data=data)
@@ -350,7 +364,13 @@ def _split_item(
     }
     source = Source(sid, "splits", source_filter_of(params, config))
     create = _create_payout(
-        config, f"split:{sid}", "02 Invoice Split", source, values, f"payout {title}", [("splits", split)]
+        config,
+        source_target("invoice_split", sid),
+        "02 Invoice Split",
+        source,
+        values,
+        f"payout {title}",
+        [("splits", split)],
     )
     data = {
         "type": "invoice_split",
