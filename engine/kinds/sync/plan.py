@@ -23,6 +23,7 @@ from engine.kinds.sync.work import (
     Page,
     ProjectWork,
     SyncSnapshot,
+    order_target,
     work_out,
 )
 from engine.run.plan import CREATED, Item, Plan, Step, step_key
@@ -45,7 +46,7 @@ def _contractor_item(
             key=f"orders:create:order:{work.order_title}",
             kind="create",
             logical="orders",
-            target=f"order:{work.order_title}",
+            target=order_target(work.order_title),
             property="",
             before=None,
             after=CREATED,

@@ -14,7 +14,7 @@ from typing import Any
 import trio
 
 from engine.kinds.sync.params import SyncParams
-from engine.kinds.sync.work import SyncSnapshot
+from engine.kinds.sync.work import SyncSnapshot, order_targets
 from engine.run.preload import Page, Preloader
 from engine.workspace import props
 from engine.workspace.months import in_month
@@ -65,6 +65,12 @@ async def preload_sync(loader: Preloader, params: SyncParams) -> SyncSnapshot:
             active = {"property": config.prop("rates", "Status"), "status": {"equals": "Active"}}
             nursery.start_soon(run, "rates", "rates", active)
 
+    # Orders a sync of this log made moments ago that the query does not list yet (Notion's lag): read by
+    # id, with their line items (through their relation), so they are planned as there
+    targets = order_targets(found["contractors"], params, config)
+    found["orders"] += await loader.made_lately(
+        "orders", targets, found["orders"], orders_filter(params, config)
+    )
     sub_item = config.prop("orders", "Sub-item")
     line_items: dict[str, list[str]] = {}
 

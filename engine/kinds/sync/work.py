@@ -73,6 +73,17 @@ def order_title(discord: str, params: SyncParams) -> str:
     return f"ORD :: {discord} :: {params.compact}"
 
 
+def order_target(title: str) -> str:
+    """The target of the create of the Order titled `title`."""
+    return f"order:{title}"
+
+
+def order_targets(contractors: Sequence[Page], params: SyncParams, config: Config) -> list[str]:
+    """The targets of the Orders this month's sync would make, one per contractor with a Discord handle."""
+    handles = (props.text(page, config.prop("contractors", "Discord")).strip() for page in contractors)
+    return [order_target(order_title(handle, params)) for handle in handles if handle]
+
+
 def _selected(update: Page, params: SyncParams, config: Config) -> bool:
     first, last = month_span(params.month)
     day = props.date_start(update, config.prop("updates", "Date"))
