@@ -18,8 +18,8 @@ from typing import Any
 import trio
 
 from engine.kinds.generate.params import GenerateParams
-from engine.kinds.generate.plan import GenerateSnapshot, source_target
-from engine.kinds.generate.rules import _select, _status, payouts_filter, source_filter
+from engine.kinds.generate.plan import GenerateSnapshot, linked_payouts, source_target
+from engine.kinds.generate.rules import LINKS, _select, _status, payouts_filter, source_filter
 from engine.run.preload import Page, Preloader
 from engine.workspace import props
 from engine.workspace.months import in_month
@@ -49,7 +49,9 @@ async def preload_generate(loader: Preloader, params: GenerateParams) -> Generat
             nursery.start_soon(run, "rates", "rates", _status(config, "rates", "Status", "Active"))
             nursery.start_soon(run, "deployments", "deployments", None)
 
-    targets = [source_target(params.type, props.page_id(source)) for source in found["sources"]]
+    paid = linked_payouts(found["payouts"], config, LINKS[params.type])  # (a payout the query shows)
+    unpaid = [props.page_id(source) for source in found["sources"] if props.page_id(source) not in paid]
+    targets = [source_target(params.type, source_id) for source_id in unpaid]
     flt = payouts_filter(params, config)
     found["payouts"] += await loader.made_lately("payouts", targets, found["payouts"], flt)
     contractors = {props.page_id(c): c for c in found["contractors"]}
