@@ -14,7 +14,7 @@ from typing import Any
 import trio
 
 from engine.kinds.sync.params import SyncParams
-from engine.kinds.sync.work import SyncSnapshot, order_targets
+from engine.kinds.sync.work import SyncSnapshot, order_target, order_targets
 from engine.run.preload import Page, Preloader
 from engine.workspace import props
 from engine.workspace.months import in_month
@@ -67,7 +67,9 @@ async def preload_sync(loader: Preloader, params: SyncParams) -> SyncSnapshot:
 
     # Orders a sync of this log made moments ago that the query does not list yet (Notion's lag): read by
     # id, with their line items (through their relation), so they are planned as there
-    targets = order_targets(found["contractors"], params, config)
+    # (only for Orders the query does not show: one trashed by hand is not read again once remade)
+    shown = {order_target(props.title(order, config.prop("orders", "Name"))) for order in found["orders"]}
+    targets = [t for t in order_targets(found["contractors"], params, config) if t not in shown]
     found["orders"] += await loader.made_lately(
         "orders", targets, found["orders"], orders_filter(params, config)
     )
