@@ -24,7 +24,8 @@ Each seed, deterministic from the seed alone (flow, faults, latency, LLM failure
    SIGKILL once the sandbox has served a number of reads (1-8, a quarter of the kills) or writes (1 to the
    plan's count) chosen from the seed, and for 30 % of those the first recovery command is killed again
    the same way (not after a hand edit); before the run, the harness waits out the seed's query lag, so
-   the workspace it has just seeded is visible;
+   the workspace it has just seeded is visible, and so it does after a page made by hand (a page made
+   within the lag before a run is in no query's answer: nothing can tell it is there);
 5. then, until the job is completed (at most 6 rounds): `paydesk resume` an interrupted job, `paydesk
    retry` one completed with failures, or a new `paydesk run …` when no plan was stored;
 6. the invariants:
@@ -1110,6 +1111,10 @@ async def _run_seed(
             result.hand_edit = label
             by_hand = hand_candidates(plan)[label]
             await make_by_hand(sandbox, ws, by_hand)
+            if by_hand.kind == "create" and choices.query_lag_ms:
+                # A person's page comes before the execution by more than Notion's lag: until then no query
+                # shows it, to paydesk or anything else (seed 13 made it 0.5 s before a resume, lag 0.6 s)
+                await trio.sleep(choices.query_lag_ms / 1000 + 0.05)
             await finish_the_job(rig, argv, choices.kill)
             again = [
                 w
