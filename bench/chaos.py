@@ -1043,9 +1043,7 @@ async def run_seed(
 async def _run_seed(
     seed: int, workdir: Path, forced: str | None, result: SeedResult, team_url: str | None = None
 ) -> None:
-    result.enter("reference")
     probe = choose(seed, 1, forced)  # the flow, faults and LLM failures do not depend on the plan's size
-    reference = await reference_run(seed, probe, workdir)
     options = SandboxOptions(latency_ms=probe.latency_ms, jitter_ms=probe.latency_ms / 2, random_seed=seed)
     result.enter("seeding")
     async with open_sandbox(workdir / "sandbox", options) as sandbox:
@@ -1057,6 +1055,12 @@ async def _run_seed(
             plan = await plan_in_process(sandbox, config, job_of(probe.flow, summarizer)[1])
         writes = sum(1 for step in plan.steps if not step.at_target(step.before))
         choices = choose(seed, writes, forced)
+        # The reference with the seed's own choices: the draws after the kill points (a hand edit, the
+        # permanent faults) depend on the plan's size, so the probe's can differ (seed 109: the twin made a
+        # payout by hand that the run never did, and the run's workspace differed from it)
+        result.enter("reference")
+        reference = await reference_run(seed, choices, workdir)
+        result.enter("seeding")
         result.flow, result.spec, result.query_lag_ms = choices.flow, choices.spec, choices.query_lag_ms
         result.latency_ms, result.llm_failures = choices.latency_ms, choices.llm_failures
         result.kill_at = f"{choices.kill[0]}:{choices.kill[1]}" if choices.kill else None
