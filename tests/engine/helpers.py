@@ -305,3 +305,11 @@ async def request_cancel(db: Path, job_id: str) -> None:
             writer.submit([JobCancelRequested(job_id=job_id, operator="other", reason="stop")]).result()
 
     await trio.to_thread.run_sync(record)
+
+
+def hide_pages_made_from_now(store: Any) -> None:
+    """Queries of the sandbox `store` show only the pages it holds now, as Notion's query lag hides new
+    pages (a page read by id still shows). For the rest of the test: each test has a sandbox of its own."""
+    seeded, visible_rows = set(store.pages), store.visible_rows
+    store.visible_rows = lambda source: [p for p in visible_rows(source) if p.id in seeded]
+    store.query_lag_ms = 1  # (queries take the lag's path, through `visible_rows`)

@@ -16,6 +16,7 @@ from engine.run.jobs import JobSpec, run_job
 from engine.run.plan import Item, Plan, Step
 from engine.run.preload import Preloader
 from engine.run.recovery import resume_job, retry_job
+from engine.run.report import JobReport
 from engine.run.runtime import open_runtime
 from engine.run.writes import LOOKUP_POLL_S, LOOKUP_WAIT_S
 from eventlog import EventLog, StepStarted, StepSucceeded
@@ -73,6 +74,14 @@ def planner_of(*steps: Step) -> Any:
 
 
 SPEC = JobSpec("test", {}, "test:creates", ())
+
+
+async def planned_and_started(rt: Any, step: Step) -> JobReport:
+    """A dry run of `step`'s job, its step then recorded started with no outcome (as a stop leaves it)."""
+    planned = await run_job(rt, SPEC, planner_of(step), dry_run=True)
+    envelope = {"job_id": planned.job_id, "operator": "test", "item_key": "item-1", "step_key": step.key}
+    await rt.recorder.record(StepStarted(**envelope, attempt=1))
+    return planned
 
 
 async def pages_named(demo: Demo, logical: str, name: str) -> list[dict[str, Any]]:
@@ -151,9 +160,7 @@ async def test_a_create_left_in_doubt_by_a_crash_is_resolved_by_lookup_on_resume
     step = payout_create("payouts:create:d", "In doubt")
     db = tmp_path / "log.sqlite"
     async with open_runtime(demo.config, db, policy=FAST) as rt:
-        planned = await run_job(rt, SPEC, planner_of(step), dry_run=True)
-        envelope = {"job_id": planned.job_id, "operator": "test", "item_key": "item-1", "step_key": step.key}
-        await rt.recorder.record(StepStarted(**envelope, attempt=1))
+        planned = await planned_and_started(rt, step)
         if applied:  # the request reached Notion before the crash
             await rt.gateway.create_page(demo.workspace.data_sources["payouts"], dict(step.write))
         resumed = await resume_job(rt, planned.job_id)
@@ -174,9 +181,7 @@ async def test_a_create_left_in_doubt_whose_page_another_job_made_meanwhile_is_t
     step = payout_create("payouts:create:d", "Made by the next job")
     db = tmp_path / "log.sqlite"
     async with open_runtime(demo.config, db, policy=FAST) as rt:
-        first = await run_job(rt, SPEC, planner_of(step), dry_run=True)
-        envelope = {"job_id": first.job_id, "operator": "test", "item_key": "item-1", "step_key": step.key}
-        await rt.recorder.record(StepStarted(**envelope, attempt=1))  # stopped before the request was sent
+        first = await planned_and_started(rt, step)  # stopped before the request was sent
         second = await run_job(rt, JobSpec("test", {}, "test:creates-again", ()), planner_of(step))
         assert second.states[step.key].status == "succeeded"
         made = second.states[step.key].page_id
@@ -252,9 +257,7 @@ async def test_a_page_another_job_may_have_made_is_looked_up_waiting_out_the_lag
     step = payout_create("payouts:create:doubt", "Sent without an answer")
     db = tmp_path / "log.sqlite"
     async with open_runtime(demo.config, db, policy=FAST) as rt:
-        first = await run_job(rt, SPEC, planner_of(step), dry_run=True)
-        envelope = {"job_id": first.job_id, "operator": "test", "item_key": "item-1", "step_key": step.key}
-        await rt.recorder.record(StepStarted(**envelope, attempt=1))
+        first = await planned_and_started(rt, step)
         await set_faults(demo, {"spec": "", "query_lag_ms": 1500})
         try:
             made = await rt.gateway.create_page(demo.workspace.data_sources["payouts"], dict(step.write))

@@ -18,6 +18,7 @@ from engine.run.runtime import open_runtime
 from engine.run.selection import keys_overlap
 from tests.engine.conftest import BINDING_READS, BINDING_WRITE, MONTH, Demo
 from tests.engine.hand import open_hand
+from tests.engine.helpers import hide_pages_made_from_now
 
 pytestmark = pytest.mark.trio
 
@@ -86,11 +87,8 @@ async def test_refunds_and_splits_get_one_payout_each_and_never_a_second(
     """With `lag`, the second run's queries do not show the payouts the first made (Notion's query lag):
     found walking, it planned and made every one of them again. It plans none: the payouts this log made
     are read by id and planned as existing, so the plan's items and totals are what is really left."""
-    store = demo.sandbox.store
     if lag:  # queries see the seeded workspace only: what the jobs make stays hidden, as under the lag
-        seeded, visible_rows = set(store.pages), store.visible_rows
-        store.visible_rows = lambda source: [p for p in visible_rows(source) if p.id in seeded]  # type: ignore[method-assign]
-        store.query_lag_ms = 1  # (queries take the lag's path)
+        hide_pages_made_from_now(demo.sandbox.store)
     report, summary = await generate(demo, tmp_path / "log.sqlite", kind)
     assert report.status == "completed" and summary["payouts_created"] == len(report.items) > 0
     link = "01 Refund" if kind == "refund" else "02 Invoice Split"
@@ -104,9 +102,6 @@ async def test_refunds_and_splits_get_one_payout_each_and_never_a_second(
     assert again.plan is not None and again.plan.totals == {}
     made = {i.key for i in report.items}
     assert made <= {d["source_id"] for d in second["details"] if d["reason"].startswith("payout exists")}
-    if lag:
-        del store.visible_rows
-        store.query_lag_ms = 0
 
 
 async def test_a_dry_run_plans_and_writes_nothing(demo: Demo, tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from engine.run.runtime import open_runtime
 from engine.run.selection import keys_overlap
 from eventlog import EventLog
 from tests.engine.conftest import MONTH, Demo
+from tests.engine.helpers import hide_pages_made_from_now
 
 pytestmark = pytest.mark.trio
 
@@ -56,11 +57,8 @@ async def test_a_sync_creates_the_missing_order_and_line_items_updates_what_chan
     """With `lag`, the second sync's queries do not show the Order and line items the first made (Notion's
     query lag): the Order the log says a sync made is read by id, with its line items, and nothing is
     planned again."""
-    store = demo.sandbox.store
     if lag:  # queries see the seeded workspace only: what the jobs make stays hidden, as under the lag
-        seeded, visible_rows = set(store.pages), store.visible_rows
-        store.visible_rows = lambda source: [p for p in visible_rows(source) if p.id in seeded]  # type: ignore[method-assign]
-        store.query_lag_ms = 1  # (queries take the lag's path)
+        hide_pages_made_from_now(demo.sandbox.store)
     report, summary = await sync(demo, tmp_path / "log.sqlite")
     assert report.status == "completed"
     assert (summary["orders_created"], summary["line_items_created"]) == (1, 2)
@@ -89,9 +87,6 @@ async def test_a_sync_creates_the_missing_order_and_line_items_updates_what_chan
     totals = (await demo.stats())["totals"]
     assert isinstance(totals, dict) and totals["writes"] == 0
     assert nothing_pending(tmp_path / "log.sqlite", again.job_id, {item.key for item in again.items})
-    if lag:
-        del store.visible_rows
-        store.query_lag_ms = 0
 
 
 def nothing_pending(db: Path, job_id: str, unchanged: set[str]) -> bool:
