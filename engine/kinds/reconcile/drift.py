@@ -22,7 +22,7 @@ from typing import Any
 
 from engine.kinds.reconcile.known import AMOUNT, Known, KnownState
 from engine.run.plan import Item, Plan, Skip, Step
-from engine.workspace import props
+from engine.workspace import money, props
 from engine.workspace.config import Config
 
 Page = Mapping[str, Any]
@@ -42,6 +42,7 @@ class Finding:
     label: str
     job_id: str
     how: str
+    currency: str | None = None  # a payout's Amount: its currency, to show the amounts as money
 
     @property
     def key(self) -> str:
@@ -62,7 +63,20 @@ class Finding:
             "unexplained": "changed in Notion without a paydesk write",
             "amount": "Amount changed after it was paid",
         }[self.kind]
-        return f"{self.label}: {self.prop} {_shown(self.logged)} → {_shown(self.now)} ({what}{when})"
+        logged, now = self.shown(self.logged), self.shown(self.now)
+        return f"{self.label}: {self.prop} {logged} → {now} ({what}{when})"
+
+    def shown(self, value: Any) -> str:
+        """A value for people: an amount as money in its currency, anything else as it is."""
+        if self.currency is None or value in (None, ""):
+            return _shown(value)
+        try:
+            exact = money.amount(value)
+        except money.NotAnAmount:
+            return _shown(value)
+        rounded = money.rounded(exact, self.currency)
+        text = money.text(exact, self.currency) if rounded == exact else f"{exact:,}"
+        return f"{self.currency} {text}"
 
     def data(self) -> dict[str, Any]:
         found = asdict(self)
@@ -79,6 +93,7 @@ def find_drift(
 ) -> list[Finding]:
     """Compare every known property with the page as it is now (`gone`: page -> why it cannot be read)."""
     findings: list[Finding] = []
+    amount, currency = config.prop("payouts", AMOUNT), config.prop("payouts", "Currency")
     for (page_id, prop), known in sorted(state.values.items()):
         if page_id in gone:
             continue
@@ -88,8 +103,12 @@ def find_drift(
         current = props.plain(page, prop)
         if props.same(current, _number_if(current, known.value)):
             continue
-        kind = _kind_of(known, page, config)
-        findings.append(_finding(kind, known, current, page))
+        is_amount = known.logical == "payouts" and known.prop == amount
+        kind = _kind_of(is_amount, known, page, config)
+        in_currency = props.plain(page, currency) if is_amount else None
+        findings.append(
+            _finding(kind, known, current, page, in_currency if isinstance(in_currency, str) else None)
+        )
     for page_id, why in sorted(gone.items()):
         if (page_id, "gone") in state.accepted:
             continue
@@ -112,14 +131,14 @@ def _number_if(current: Any, logged: Any) -> Any:
     return logged
 
 
-def _kind_of(known: Known, page: Page, config: Config) -> str:
-    if known.prop == AMOUNT:
+def _kind_of(is_amount: bool, known: Known, page: Page, config: Config) -> str:
+    if is_amount:
         status = props.plain(page, config.prop("payouts", "Status"))
         return "amount" if status == "Paid" else "changed"
     return "changed" if known.how in ("written", "accepted") else "unexplained"
 
 
-def _finding(kind: str, known: Known, current: Any, page: Page) -> Finding:
+def _finding(kind: str, known: Known, current: Any, page: Page, currency: str | None) -> Finding:
     editor = page.get("last_edited_by")
     edited_by = str(editor.get("id", "")) if isinstance(editor, Mapping) else ""
     return Finding(
@@ -134,6 +153,7 @@ def _finding(kind: str, known: Known, current: Any, page: Page) -> Finding:
         known.label,
         known.job_id,
         known.how,
+        currency,
     )
 
 
@@ -198,7 +218,7 @@ def restore_plan(findings: list[Finding], now: Mapping[str, Page], reads: int) -
             before=finding.now,
             after=finding.logged,
             write=payload,
-            label=f"{finding.label}: {finding.prop} back to {_shown(finding.logged)}",
+            label=f"{finding.label}: {finding.prop} back to {finding.shown(finding.logged)}",
             expect={finding.prop: finding.now},
         )
         items.append(Item(finding.key, finding.label, finding.kind, (step,), finding.data()))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from engine.kinds.reconcile.params import ReconcileParams
@@ -24,7 +25,7 @@ from eventlog import EventLog, ItemRow, JobRow, StepRow, json_object
 
 SCOPED_KINDS = ("commit", "generate", "sync")  # the jobs whose records a reconcile compares
 ACCEPTED = "drift.accepted"
-AMOUNT = "Amount"
+AMOUNT = "Amount"  # a payout's amount, by its default name (`Config.prop` gives the workspace's)
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,9 @@ def chosen_jobs(log: EventLog, params: ReconcileParams) -> list[JobRow]:
     return found
 
 
-def known_state(log: EventLog, params: ReconcileParams) -> KnownState:
-    """The records the chosen jobs touched, and what the whole log last recorded of each."""
+def known_state(log: EventLog, params: ReconcileParams, amount: str = AMOUNT) -> KnownState:
+    """The records the chosen jobs touched, and what the whole log last recorded of each (`amount`: the
+    workspace's name for a payout's Amount)."""
     state = KnownState()
     wanted: set[tuple[str, str]] = set()
     for job in chosen_jobs(log, params):
@@ -82,7 +84,7 @@ def known_state(log: EventLog, params: ReconcileParams) -> KnownState:
             if page and step.property:
                 wanted.add((page, step.property))
                 state.pages[page] = step.data_source
-        _amounts(log, job, steps, state, wanted)
+        _amounts(log, job, steps, state, wanted, amount)
     if not wanted:
         return state
     for job in log.jobs():  # later jobs (a restore, another commit) may have written the same records
@@ -108,12 +110,17 @@ def known_state(log: EventLog, params: ReconcileParams) -> KnownState:
                     step.updated_seq,
                 ),
             )
-    _accepted(log.records_of_types((ACCEPTED,)), state)
+    _accepted(log.records_of_types((ACCEPTED,)), state, amount)
     return state
 
 
 def _amounts(
-    log: EventLog, job: JobRow, steps: list[StepRow], state: KnownState, wanted: set[tuple[str, str]]
+    log: EventLog,
+    job: JobRow,
+    steps: list[StepRow],
+    state: KnownState,
+    wanted: set[tuple[str, str]],
+    prop: str,
 ) -> None:
     """A commit's payout amounts (recorded in its plan), a generate's created payouts' amounts (`steps`:
     the job's, read once)."""
@@ -126,30 +133,33 @@ def _amounts(
         if isinstance(payouts, Mapping):
             for page, payout in payouts.items():
                 if isinstance(payout, Mapping) and payout.get("amount") is not None:
-                    amount = money.amount(payout["amount"])
-                    _remember_amount(state, wanted, page, amount, "seen", job, label, item.planned_seq)
+                    amount = _in_minor_units(payout["amount"], payout.get("currency"))
+                    known = Known("payouts", page, prop, amount, "seen", job.job_id, label, item.planned_seq)
+                    _remember_amount(state, wanted, known)
         if job.kind == "generate" and data.get("amount") is not None:
             for step in by_item.get(item.item_key, ()):
                 if step.kind == "create" and step.data_source == "payouts" and step.page_id:
-                    amount = money.amount(data["amount"])
-                    _remember_amount(
-                        state, wanted, step.page_id, amount, "written", job, label, step.updated_seq
+                    amount = _in_minor_units(data["amount"], data.get("currency"))
+                    known = Known(
+                        "payouts", step.page_id, prop, amount, "written", job.job_id, label, step.updated_seq
                     )
+                    _remember_amount(state, wanted, known)
 
 
-def _remember_amount(
-    state: KnownState,
-    wanted: set[tuple[str, str]],
-    page: str,
-    amount: Any,
-    how: str,
-    job: JobRow,
-    label: str,
-    seq: int,
-) -> None:
-    wanted.add((page, AMOUNT))
-    state.pages[page] = "payouts"
-    _keep(state, Known("payouts", page, AMOUNT, amount, how, job.job_id, label, seq))
+def _in_minor_units(value: Any, currency: Any) -> Decimal:
+    """The exact amount, written with its currency's minor digits where that changes nothing: a plan's
+    1150 USD reads "1150.00" (the projections keep amounts as JSON numbers: see eventlog.amounts)."""
+    exact = money.amount(value)
+    if not isinstance(currency, str):
+        return exact
+    rounded = money.rounded(exact, currency)
+    return rounded if rounded == exact else exact
+
+
+def _remember_amount(state: KnownState, wanted: set[tuple[str, str]], known: Known) -> None:
+    wanted.add((known.page, known.prop))
+    state.pages[known.page] = "payouts"
+    _keep(state, known)
 
 
 def _label(item: ItemRow) -> str:
@@ -164,7 +174,7 @@ def _keep(state: KnownState, known: Known) -> None:
         state.values[key] = known
 
 
-def _accepted(records: Iterable[Any], state: KnownState) -> None:
+def _accepted(records: Iterable[Any], state: KnownState, amount: str) -> None:
     for record in records:
         payload = json.loads(record.payload)
         page, prop = str(payload.get("page", "")), str(payload.get("property") or "")
@@ -174,7 +184,7 @@ def _accepted(records: Iterable[Any], state: KnownState) -> None:
         before = state.values.get((page, prop))
         if before is not None:
             value = payload.get("value")
-            if prop == AMOUNT and value is not None:
+            if prop == amount and before.logical == "payouts" and value is not None:
                 value = money.amount(value)
             _keep(
                 state,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import trio
 
-from engine.kinds.reconcile.known import KnownState, known_state
+from engine.kinds.reconcile.known import AMOUNT, KnownState, known_state
 from engine.kinds.reconcile.params import ReconcileParams
 from engine.run.preload import Page, Preloader
 from engine.workspace import props
@@ -26,7 +26,8 @@ def _norm(page_id: str) -> str:
 
 
 async def preload_reconcile(loader: Preloader, params: ReconcileParams) -> ReconcileSnapshot:
-    state = await loader.read_log(lambda log: known_state(log, params))
+    amount = loader.config.prop("payouts", AMOUNT)
+    state = await loader.read_log(lambda log: known_state(log, params, amount))
     snapshot = ReconcileSnapshot(state)
     wanted = state.by_source()
     by_norm: dict[str, Page] = {}
