@@ -13,7 +13,7 @@ away (`paydesk discard JOB`).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,16 +23,18 @@ import trio
 from engine.notion.failures import NotionFailure, ResponseShapeError, proves_not_applied
 from engine.notion.gateway import RequestCounters
 from engine.run.freshness import AT_TARGET, Freshness, utc_now
-from engine.run.jobs import JobRefused, envelope, execute_plan, job_locks, refuse_over_limit
+from engine.run.jobs import JobRefused, check_once, envelope, execute_plan, job_locks, refuse_over_limit
 from engine.run.locks import effective_status
 from engine.run.plan import Item, Step
 from engine.run.plan_codec import items_from_events
+from engine.run.plan_names import missing_names, names_used
 from engine.run.progress import JobProgress
 from engine.run.report import JobReport
 from engine.run.runtime import Runtime, current_operator
 from engine.run.selection import keys_overlap, parse_selection
 from engine.run.writes import StepState
 from engine.workspace.props import RecordShapeError
+from engine.workspace.schema import TITLES
 from eventlog import (
     Event,
     EventLog,
@@ -287,8 +289,9 @@ async def resume_job(
         for state in states.values():
             if state.status in RESUMED and state.status != "started":  # in doubt: resolved below
                 state.status = "planned"
-        await rt.recorder.record(JobResumed(**envelope(rt, job_id)))
         steps = [step for item in stored.items for step in item.steps]
+        await _check_names(rt, stored, [s for s in steps if states[s.key].status in RESUMED], counters)
+        await rt.recorder.record(JobResumed(**envelope(rt, job_id)))
         fresh = await _refresh(rt, stored, steps, states, counters)
         resolved = _resolve_in_doubt(rt, stored, fresh, states)
         if resolved:
@@ -297,6 +300,39 @@ async def resume_job(
             rt, job_id, stored.items, states, counters, workers, cancel, progress, fresh
         )
         return JobReport(job_id, status, stored.items, states, None, counters, error=error)
+
+
+async def _check_names(
+    rt: Runtime, stored: StoredJob, steps: Sequence[Step], counters: RequestCounters
+) -> None:
+    """Refuse, with nothing sent, when the workspace no longer has a property `steps` use (see
+    engine.run.plan_names): first the engine run's check of the names the configuration gives, then the
+    names the stored plan holds."""
+    logicals = sorted({logical for step in steps for logical, _ in names_used(step)})
+    await check_once(rt, logicals, counters)
+    schemas = {
+        logical: properties
+        for logical in logicals
+        if isinstance(properties := rt.checked.get(logical, {}).get("properties"), Mapping)
+    }
+    missing = missing_names(steps, schemas)
+    if not missing:
+        return
+    job_id, kind = stored.row.job_id, stored.row.kind
+    named = "; ".join(
+        f'{TITLES.get(logical, logical)} "{name}" ({count} step{"" if count == 1 else "s"})'
+        for (logical, name), count in sorted(missing.items())
+    )
+    then = (
+        f"and throw this one away with `paydesk discard {job_id}`"
+        if stored.never_started
+        else "(what this job already wrote stays written)"
+    )
+    raise JobRefused(
+        f"the plan of job {job_id} uses properties the workspace no longer has: {named}. They were renamed "
+        f"or removed after the plan was made, so nothing was sent; plan again with `paydesk run {kind} …` "
+        + then
+    )
 
 
 def _retryable(stored: StoredJob, item_keys: Sequence[str]) -> StoredJob:
@@ -339,6 +375,7 @@ async def retry_job(
         ]
         if not again:
             raise JobRefused(f"job {job_id} has no failed or blocked steps to retry")
+        await _check_names(rt, stored, again, counters)
         await rt.recorder.record(RetryRequested(**envelope(rt, job_id), items=list(item_keys), reason=reason))
         for step in again:
             if states[step.key].status != "started":

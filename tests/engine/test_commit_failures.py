@@ -4,6 +4,7 @@ and a run under seeded random faults ends exactly where an undisturbed run does,
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -191,3 +192,64 @@ async def test_a_commit_under_random_faults_pays_every_record_once_whatever_the_
     assert report.counters.writes == stats["totals"]["writes"]
     assert "POST /v1/pages" not in stats["by_route"]
     assert await read_back(demo) == expected_after(before, [report.plan], TODAY)
+
+
+# ---- a property renamed between the plan and its execution ---------------------------------------------
+
+
+async def rename_payout_status(demo: Demo, to: str, was: str = "Status") -> Config:
+    """Rename payouts' Status (now called `was`) in Notion; the configuration that follows it."""
+    async with httpx.AsyncClient(
+        base_url=demo.sandbox.base_url,
+        headers={"Authorization": f"Bearer {demo.sandbox.token}", "Notion-Version": NOTION_VERSION},
+    ) as http:
+        answer = await http.patch(
+            f"/v1/data_sources/{demo.config.data_sources['payouts']}",
+            json={"properties": {was: {"name": to}}},
+        )
+        assert answer.status_code == 200, answer.text
+    return dataclasses.replace(demo.config, properties={"payouts": {"Status": to}})
+
+
+async def test_a_plan_that_writes_a_property_renamed_since_is_refused_on_resume_and_retry_before_any_write(
+    demo: Demo, tmp_path: Path
+) -> None:
+    """Found walking: a dry run resumed after payouts' Status was renamed (in Notion and in the
+    configuration) sent the stored plan's writes of "Status": one payable was paid, three failed with a
+    400, and `paydesk retry` (which the failure advised) could only fail the same way."""
+    db = tmp_path / "log.sqlite"
+    preview = await run_commit(demo.config, db, batch=15, dry_run=True)
+    assert preview.plan is not None
+    renamed = await rename_payout_status(demo, "State")
+    async with open_admin(demo.sandbox.base_url) as admin:
+        await admin.reset_stats()
+        async with open_runtime(renamed, db, operator="test", policy=PATIENT) as rt:
+            with pytest.raises(JobRefused) as refused:
+                await resume_job(rt, preview.job_id)
+        assert (await admin.stats())["totals"]["writes"] == 0
+    message = str(refused.value)
+    assert 'Contractor Payouts "Status"' in message and "no longer has" in message, message
+    assert "paydesk run" in message and f"paydesk discard {preview.job_id}" in message, message
+    assert job_status(db, preview.job_id) == "planned", "the plan stays, to be read or discarded"
+
+    # The workspace renamed but the configuration not: refused by the usual check, naming the property.
+    async with open_runtime(demo.config, db, operator="test", policy=PATIENT) as rt:
+        with pytest.raises(JobRefused, match='Contractor Payouts: property "Status" is missing'):
+            await resume_job(rt, preview.job_id)
+
+    # A job that ran under the old name and failed one step: its retry is refused the same way.
+    await rename_payout_status(demo, "Status", was="State")
+    ran = await run_commit(demo.config, tmp_path / "other.sqlite", batch=1, dry_run=True)
+    assert ran.plan is not None
+    payout = next(s for i in ran.plan.items for s in i.steps if s.logical == "payouts" and s.before != "Paid")
+    await put_in_trash(demo, payout.target, True)
+    async with open_runtime(demo.config, tmp_path / "other.sqlite", operator="test", policy=PATIENT) as rt:
+        assert (await resume_job(rt, ran.job_id)).status == "completed_with_failures"
+    await put_in_trash(demo, payout.target, False)
+    renamed = await rename_payout_status(demo, "State")
+    async with open_admin(demo.sandbox.base_url) as admin:
+        await admin.reset_stats()
+        async with open_runtime(renamed, tmp_path / "other.sqlite", operator="test", policy=PATIENT) as rt:
+            with pytest.raises(JobRefused, match='Contractor Payouts "Status"'):
+                await retry_job(rt, ran.job_id, reason="the payout is back")
+        assert (await admin.stats())["totals"]["writes"] == 0
