@@ -24,8 +24,9 @@ and `verify --against` an export taken from the source passes on it. How:
 Refusals raise `CopyRefused`; a database failing during the copy, or a copy that would not verify (the
 target's own events damaged), `CopyFailed`. Both are one line, never show a password (locations are shown
 by `describe_location`), and mean nothing was written to the target.
-A copy keeps the log's identity (the hash of its first event): a workspace bound to the log stays bound
-to the copy, so the old log should no longer be used once the team works on the new one.
+A copy keeps the log's identity (the hash of its first event) and gets a store identity of its own
+(`EventLog.store_id`, made with the target): a workspace bound to the log stays paid from the old store
+until the copy takes it over (engine.run.binding).
 """
 
 from __future__ import annotations

@@ -300,7 +300,24 @@ _V5 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5)
+# The identity of this store of the log. A copy (`paydesk log copy`) keeps the log's identity, the hash
+# of its first event, and gets a store of its own: the workspace's mark names both (engine.run.binding),
+# so a log and its copy cannot both pay one workspace. A random value made once, when the store is.
+_STORE_TABLE = "CREATE TABLE log_store (name TEXT PRIMARY KEY, value TEXT NOT NULL)"
+_V6 = Migration(
+    6,
+    sqlite=(
+        _STORE_TABLE + " STRICT",
+        "INSERT INTO log_store (name, value) VALUES ('store', lower(hex(randomblob(16))))",
+    ),
+    postgres=(
+        _STORE_TABLE,
+        "INSERT INTO log_store (name, value) "
+        "VALUES ('store', md5(random()::text || clock_timestamp()::text))",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 """Forward migrations in order; the last one's version is the schema this paydesk writes."""
 
 

@@ -35,7 +35,7 @@ from eventlog.codec import (
     utc_now,
 )
 from eventlog.dialect import Connection, is_sqlite
-from eventlog.errors import ReadOnlyLog
+from eventlog.errors import DamagedLog, ReadOnlyLog
 from eventlog.events import EVENTS
 from eventlog.export import ExportHead, Format, Selection, write_export
 from eventlog.listen import CHANNEL
@@ -240,6 +240,14 @@ class EventLog:
         return tables.position(self._conn)
 
     # --- reading ------------------------------------------------------------------------------------------
+
+    def store_id(self) -> str:
+        """The identity of this store of the log (32 hex digits), made with the store: a copy made by
+        `paydesk log copy` has its own, where the log's identity (its first event's hash) is the same."""
+        row = self._conn.execute("SELECT value FROM log_store WHERE name = 'store'").fetchone()
+        if row is None:
+            raise DamagedLog(self.path, "its store identity is missing")
+        return str(row[0])
 
     def head(self) -> ChainHead:
         """The last sequence number and hash (`ChainHead(0, GENESIS_HASH)` for an empty log)."""

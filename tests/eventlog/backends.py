@@ -60,8 +60,9 @@ _PG_TYPES = {"attempts": "BIGINT", "http_status": "BIGINT", "retryable": "BIGINT
 
 def schema_4_layout(location: str | Path) -> list[str]:
     """Statements putting back the projection tables schema version 5 remade, as version 4 kept them: items
-    and steps without row ids, in key order, each step's plan and state in one row (for a test that makes a
-    log of an older schema out of a new one; its version rows are for the caller to remove)."""
+    and steps without row ids, in key order, each step's plan and state in one row; and removing the store
+    table version 6 added (for a test that makes a log of an older schema out of a new one; its version rows
+    are for the caller to remove)."""
     from eventlog import schema  # the statements that made them
 
     v1 = schema.MIGRATIONS[0].statements_for("postgresql" if is_url(location) else "sqlite")
@@ -75,6 +76,7 @@ def schema_4_layout(location: str | Path) -> list[str]:
             f"UPDATE steps SET ({state}) = "
             f"(SELECT {state} FROM step_states s WHERE s.planned_seq = steps.planned_seq)",
             "DROP TABLE step_states",
+            "DROP TABLE log_store",
         ]
 
     def create(table: str) -> str:
@@ -93,4 +95,5 @@ def schema_4_layout(location: str | Path) -> list[str]:
         " FROM steps_v5 JOIN step_states USING (planned_seq) ORDER BY job_id, item_key, step_key",
         "DROP TABLE steps_v5",
         "DROP TABLE step_states",
+        "DROP TABLE log_store",
     ]

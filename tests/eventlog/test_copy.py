@@ -126,6 +126,23 @@ def test_the_copy_can_be_written_to_and_the_source_is_untouched(places: tuple[Lo
     assert records(source) == original
 
 
+def test_a_copy_is_the_same_log_in_a_store_of_its_own(places: tuple[Location, Location]) -> None:
+    """The workspace's mark names the store that pays it (engine.run.binding): a copy keeps the log's
+    chain, and gets an identity of its own, which stays with it, topped up or reopened."""
+    source, target = places
+    fill(source)
+    with EventLog(source, read_only=True) as log:
+        store = log.store_id()
+    copy_log(source, target)
+    with EventLog(source, clock=TickingClock()) as log:
+        log.append(planned_job("job-4", {"z": ["z1"]}))
+    copy_log(source, target)  # topped up
+    with EventLog(target, read_only=True) as copy, EventLog(source, read_only=True) as log:
+        assert copy.records_after(0, limit=1) == log.records_after(0, limit=1)
+        assert log.store_id() == store and len(store) == 32 and int(store, 16) >= 0
+        assert copy.store_id() != store and len(copy.store_id()) == 32
+
+
 def test_consoles_listening_on_a_database_hear_of_the_copy(tmp_path: Path, postgres_url: str) -> None:
     source = tmp_path / "paydesk.sqlite"
     fill(source)

@@ -31,6 +31,7 @@ def test_it_verifies_replays_and_exports(tmp_path: Path) -> None:
         assert sorted(job.status for job in log.jobs()) == ["completed", "completed", "planned", "planned"]
         out = io.StringIO()
         assert log.export(out, "jsonl").exported == 408
+        assert len(log.store_id()) == 32, "opening it made its store's identity (engine.run.binding)"
 
 
 def test_its_amounts_read_as_decimal_strings(tmp_path: Path) -> None:
