@@ -63,18 +63,29 @@ def _sentence(binding: Binding) -> str:
     here = f"this log ({printable(binding.me.label)}, log {binding.me.log_id[:12]})"
     if not binding.moved:
         return f"the workspace is paid from {here}"
-    if binding.before is None:
+    before = binding.before
+    if before is None:
         return f"the workspace is now paid from {here}"
+    if before.log_id == binding.me.log_id and before.store is None:  # a mark older than stores, renewed
+        return f"the workspace is paid from {here}, its mark now naming this copy of the log"
     recorded = "recorded in both logs" if binding.released else "the former log records it at its next job"
-    return f"the workspace moved to {here} from {binding.before.describe()}; {recorded}"
+    if before.log_id == binding.me.log_id:
+        where = f"the other copy of this log, at {printable(before.label)}"
+        return f"the workspace moved to {here} from {where}; its jobs are refused from now on"
+    return f"the workspace moved to {here} from {before.describe()}; {recorded}"
 
 
 def _as_json(binding: Binding) -> dict[str, Any]:
     before = binding.before
     return {
         "log_id": binding.me.log_id,
+        "store": binding.me.store,
         "label": binding.me.label,
         "moved": binding.moved,
-        "previous": {"log_id": before.log_id, "label": before.label} if before and binding.moved else None,
+        "previous": (
+            {"log_id": before.log_id, "store": before.store, "label": before.label}
+            if before and binding.moved
+            else None
+        ),
         "recorded_in_previous": binding.released,
     }

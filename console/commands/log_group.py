@@ -50,8 +50,10 @@ since are copied, so running the copy again is safe, and tops the copy up. Refus
 nothing written: a --to holding other events, a --from that fails `paydesk verify`, --from and --to
 naming the same log.
 
-The copy keeps the log's identity: a workspace bound to the log is paid from the copy once the team uses
-it. Stop paydesk on the old log before the last copy, and use only the copy afterwards.
+The copy keeps the log's identity (its chain), in a store of its own: a workspace the log pays stays paid
+from the old store, and the copy's jobs are refused, until `paydesk bind --take-over` on the copy moves it
+there; from then on the old store's jobs are refused. So a log and its copy never both pay one workspace.
+Stop paydesk on the old log before the last copy, then take the workspace over from the copy.
 """
 
 
@@ -109,6 +111,12 @@ def run_copy(args: argparse.Namespace) -> int:
         print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
         print(printable(_sentence(report)))
+        print(
+            printable(
+                f"to pay a workspace from the copy: `paydesk --db {describe_location(target)} bind "
+                "--take-over` (the old log's jobs are refused from then on)"
+            )
+        )
     return EXIT_OK
 
 
@@ -151,5 +159,6 @@ def _sentence(report: CopyReport) -> str:
     before = f" after the {report.already_there} it held" if report.already_there else ""
     return (
         f"copied {report.copied} events from {report.source} to {report.target}{before}; {head}; the copy "
-        f"verifies ({report.verified} events, {report.jobs} jobs) in {report.seconds:.1f} s"
+        f"verifies ({report.verified} events, {report.jobs} job{'' if report.jobs == 1 else 's'}) in "
+        f"{report.seconds:.1f} s"
     )

@@ -6,7 +6,16 @@ reads with its schema check:
     paydesk log 3f9c…e1 at ops-server:/srv/paydesk/log.sqlite pays this workspace (`paydesk bind` moves it)
 
 A log is known by the hash of its first event (`log_id`): it never changes, and a log copied elsewhere with
-its chain (to PostgreSQL, say) keeps it, so the binding follows the log, not the file.
+its chain (`paydesk log copy`, to PostgreSQL, say) keeps it. Each store of a log — the file or database it
+was first written in, and each copy — has an identity of its own too (`EventLog.store_id`), and the mark
+names both:
+
+    paydesk log 3f9c…e1 store 8b07…4d at ops-server:/srv/paydesk/log.sqlite pays this workspace (…)
+
+so a log and its copy never both pay the workspace (both running the same generate made every payout
+twice): the copy's jobs are refused, naming the store that pays, until `paydesk bind --take-over` on the
+copy moves the workspace to it. A mark written before stores were named (no `store`) names every store of
+its log; the first job that executes from one of them writes its store into it, as a claim.
 
 - A job that will write claims an unbound workspace before it plans (writes the mark, records
   `WorkspaceBound`), and executes only if the mark still names its log when execution begins: of two logs
@@ -42,7 +51,7 @@ from eventlog import (
 
 BINDING_SOURCE = "payables"
 SETTLE_MAX_S = 10.0  # the longest a claim waits before it reads its mark again
-_MARK = re.compile(r"paydesk log ([0-9a-f]{32}) at (.*?) pays this workspace")
+_MARK = re.compile(r"paydesk log ([0-9a-f]{32})(?: store ([0-9a-f]{32}))? at (.*?) pays this workspace")
 ID_CHARS = 32
 
 
@@ -54,9 +63,22 @@ class NotBound(Exception):
 class Owner:
     log_id: str
     label: str
+    store: str | None = None  # None: a mark written before stores were named
 
     def describe(self) -> str:
         return f"the paydesk log at {printable(self.label)} (log {self.log_id[:12]})"
+
+    def names(self, me: Owner) -> bool:
+        """Whether this mark names `me`: the same log, and the same store of it (a mark older than stores
+        names every store of its log)."""
+        return self.log_id == me.log_id and self.store in (None, me.store)
+
+    def is_exactly(self, me: Owner) -> bool:
+        return self.log_id == me.log_id and self.store == me.store
+
+    def copy_of(self, me: Owner) -> bool:
+        """Whether this mark names another store of `me`'s log (a copy, or the log `me` was copied from)."""
+        return self.log_id == me.log_id and self.store not in (None, me.store)
 
 
 def log_label(location: object) -> str:
@@ -68,13 +90,22 @@ def log_label(location: object) -> str:
 
 
 def mark_text(owner: Owner) -> str:
-    return f"paydesk log {owner.log_id} at {owner.label} pays this workspace (`paydesk bind` moves it)"
+    store = f" store {owner.store}" if owner.store else ""
+    return f"paydesk log {owner.log_id}{store} at {owner.label} pays this workspace (`paydesk bind` moves it)"
 
 
 def owner_of(source: Mapping[str, Any]) -> Owner | None:
     """The log a data source's description names, if any."""
     match = _MARK.search(_plain(source.get("description")))
-    return Owner(match.group(1), match.group(2)) if match else None
+    return Owner(match.group(1), match.group(3), match.group(2)) if match else None
+
+
+def _copy_refusal(owner: Owner, me: Owner) -> str:
+    return (
+        f"this workspace is paid from {owner.describe()}, another copy of this log (`paydesk log copy`), "
+        f"not from this one ({printable(me.label)}); run paydesk on that copy (--db), or move the "
+        "workspace to this one with `paydesk bind --take-over` (that copy's jobs are refused from then on)"
+    )
 
 
 def _plain(rich: object) -> str:
@@ -112,13 +143,13 @@ LOG_EVENTS_JOB = "log"  # the job_id of events about the log itself, not a job
 async def this_log(rt: Runtime) -> Owner:
     """This log's identity and label (a log without any event yet is given its first, `LogStarted`)."""
     label = log_label(rt.db_path)
-    if rt.log_id is None:
-        rt.log_id = await rt.read_log(log_id_of)
+    if rt.log_id is None or rt.store_id is None:
+        rt.log_id, rt.store_id = await rt.read_log(lambda log: (log_id_of(log), log.store_id()))
     if rt.log_id is None:
         await rt.recorder.record(LogStarted(job_id=LOG_EVENTS_JOB, operator=rt.operator, label=label))
         rt.log_id = await rt.read_log(log_id_of)
         assert rt.log_id is not None
-    return Owner(rt.log_id, label)
+    return Owner(rt.log_id, label, rt.store_id)
 
 
 async def read_owner(
@@ -137,19 +168,23 @@ async def ensure_owner(
     claim: bool,
     source: Mapping[str, Any] | None = None,
 ) -> bool:
-    """Whether this log owns the workspace (False: nobody does, and `claim` was not asked); raises NotBound
-    when another log owns it. With `claim`, an unbound workspace is claimed: the mark is written, and read
+    """Whether this store of the log owns the workspace (False: nobody does, or a mark older than stores
+    names this log, and `claim` was not asked); raises NotBound when another log, or another store of this
+    one, owns it. With `claim`, an unbound workspace is claimed: the mark is written, and read
     again after a settling time long enough for a log that claimed at the same moment to have written its
     own; the last writer owns it, the other is refused. `source` is the payables data source when the
-    caller has just read it (a claim always reads afresh)."""
+    caller has just read it (a claim always reads afresh). A mark older than stores names this log's every
+    store: it is claimed like an unbound workspace, with this store's identity."""
     me = await this_log(rt)
     if source is None or claim:
         source, owner = await read_owner(rt.gateway, rt, counters)
     else:
         owner = owner_of(source)
-    if owner is not None and owner.log_id == me.log_id:
+    if owner is not None and owner.is_exactly(me):
         return True
-    if owner is not None:
+    if owner is not None and owner.copy_of(me):
+        raise NotBound(_copy_refusal(owner, me))
+    if owner is not None and owner.log_id != me.log_id:
         lost = await rt.read_log(lambda log: _was_bound(log, me.log_id))
         if lost:
             await rt.recorder.record(
@@ -166,7 +201,7 @@ async def ensure_owner(
             f"this workspace is paid from {owner.describe()}, not from this log ({printable(me.label)}); "
             "run paydesk with that log (--db), or move the workspace here with `paydesk bind --take-over`"
         )
-    if not claim:
+    if not claim:  # unbound, or bound by a mark older than stores: claimed when the job executes
         return False
     started, waited = trio.current_time(), counters.wait_s
     await _write_mark(rt, job_id, source, me, counters, previous=None)
@@ -176,7 +211,7 @@ async def ensure_owner(
     settle = 1.0 / rt.config.notion.rate + 2 * round_trip + 0.1
     await trio.sleep(min(SETTLE_MAX_S, settle))
     _, owner = await read_owner(rt.gateway, rt, counters)
-    if owner is None or owner.log_id != me.log_id:
+    if owner is None or not owner.is_exactly(me):
         who = owner.describe() if owner is not None else "nobody (its mark was removed)"
         raise NotBound(
             f"this workspace is paid from {who}: that log claimed it at the same moment as this one"
@@ -188,7 +223,7 @@ async def take_over(rt: Runtime, job_id: str, counters: RequestCounters) -> tupl
     """Move the workspace's mark to this log; (this log, the owner before)."""
     me = await this_log(rt)
     source, owner = await read_owner(rt.gateway, rt, counters)
-    if owner is None or owner.log_id != me.log_id:
+    if owner is None or not owner.is_exactly(me):
         await _write_mark(rt, job_id, source, me, counters, previous=owner)
     return me, owner
 
@@ -242,9 +277,11 @@ async def bind_workspace(rt: Runtime, *, take_over: bool, former: str | None = N
     counters = RequestCounters()
     me = await this_log(rt)
     source, owner = await read_owner(rt.gateway, rt, counters)
-    if owner is not None and owner.log_id == me.log_id:
+    if owner is not None and owner.is_exactly(me):
         return Binding(me, owner, moved=False, released=False)
-    if owner is not None and not take_over:
+    if owner is not None and owner.copy_of(me) and not take_over:
+        raise NotBound(_copy_refusal(owner, me))
+    if owner is not None and not owner.names(me) and not take_over:
         raise NotBound(
             f"this workspace is paid from {owner.describe()}; `paydesk bind --take-over` moves it to this "
             "log (then that log's jobs are refused)"

@@ -48,6 +48,7 @@ class Runtime:
     operator: str
     coordination: Coordination
     log_id: str | None = None  # the log's identity, once read (engine.run.binding)
+    store_id: str | None = None  # this store of it (a copy has its own), once read
     notifier: Notifier | None = None  # tells the webhook of jobs that need people (engine.run.notify)
     # the data sources whose schema this run found as paydesk needs them, by logical name, and the
     # gateway's count of validation errors then: one more, and they are checked again (engine.run.jobs)

@@ -6,6 +6,7 @@ at once create each payout once (measured before: 96 payouts for 48 orders)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -105,6 +106,76 @@ async def test_two_logs_running_the_same_generate_at_once_create_each_payout_onc
     async with served.hand() as hand:
         linked = await hand.payouts_linking("00 Task Order")
     assert linked and all(len(payouts) == 1 for payouts in linked.values()), linked
+
+
+async def run_both(served: Served, args: tuple[str, ...], envs: dict[str, dict[str, str]]) -> dict[str, int]:
+    """Start `paydesk ARGS` in every environment at once; each one's exit code (and every error line)."""
+    results: dict[str, tuple[int, str, str]] = {}
+
+    async def wait(name: str, process: trio.Process) -> None:
+        results[name] = await finish(process)
+
+    started = {name: await served.start(*args, env=env) for name, env in envs.items()}
+    async with trio.open_nursery() as nursery:
+        for name, process in started.items():
+            nursery.start_soon(wait, name, process)
+    for code, _, err in results.values():
+        if code == 1:
+            assert "another copy of this log (`paydesk log copy`)" in one_error(err), err
+    return {name: code for name, (code, _, _) in results.items()}
+
+
+async def test_a_log_and_its_copy_never_both_pay_the_workspace(served: Served) -> None:
+    """Found walking: `paydesk log copy` keeps the log's identity, so a generate run at once from the log
+    and from its copy (a cron left on the old file after the team moved to PostgreSQL) made every payout
+    twice. Each store of a log has its own identity now, and the workspace's mark names it."""
+    assert (await served.paydesk(*COMMIT_15)).returncode == 0
+    copy = served.root / "copy.sqlite"
+    copied = await served.paydesk("log", "copy", "--to", str(copy))
+    assert copied.returncode == 0, copied.stderr.decode()
+    assert f"paydesk --db {copy} bind --take-over" in copied.stdout.decode()
+    on_copy = {**served.env, "PAYDESK_DB": str(copy)}
+
+    codes = await run_both(served, PAYROLL, {"log": served.env, "copy": on_copy})
+    assert codes == {"log": 0, "copy": 1}, codes
+    async with served.hand() as hand:
+        linked = await hand.payouts_linking("00 Task Order")
+    assert linked and all(len(payouts) == 1 for payouts in linked.values()), linked
+
+    moved = await served.paydesk("bind", "--take-over", "--json", env=on_copy)
+    assert moved.returncode == 0, moved.stderr.decode()
+    answer = json.loads(moved.stdout)
+    assert answer["moved"] and answer["previous"]["log_id"] == answer["log_id"]
+    assert answer["previous"]["store"] != answer["store"]
+    codes = await run_both(served, REFUNDS, {"log": served.env, "copy": on_copy})
+    assert codes == {"log": 1, "copy": 0}, codes
+
+
+async def test_a_mark_older_than_stores_is_claimed_by_the_first_store_that_executes(served: Served) -> None:
+    """A workspace bound before stores were named: the mark names the log alone, so it names the log and
+    its copies alike. The first of them to execute a job writes its store into the mark; the others are
+    refused from then on."""
+    assert (await served.paydesk(*COMMIT_15)).returncode == 0
+    marked = await description(served)
+    old = re.sub(r" store [0-9a-f]{32}", "", marked)
+    assert old != marked and " store " not in old
+    async with served.hand() as hand:
+        answer = await hand.http.patch(
+            f"/v1/data_sources/{served.workspace.data_sources['payables']}",
+            json={"description": [{"type": "text", "text": {"content": old}}]},
+        )
+        assert answer.status_code == 200, answer.text
+    copy = served.root / "copy.sqlite"
+    assert (await served.paydesk("log", "copy", "--to", str(copy))).returncode == 0
+    on_copy = {**served.env, "PAYDESK_DB": str(copy)}
+    dry = await served.paydesk(*REFUNDS, "--dry-run", env=on_copy)  # planning claims nothing
+    assert dry.returncode == 0, dry.stderr.decode()
+    assert await description(served) == old
+
+    assert (await served.paydesk(*REFUNDS, env=on_copy)).returncode == 0
+    assert " store " in await description(served)
+    refused = await served.paydesk(*PAYROLL)
+    assert refused.returncode == 1 and "another copy of this log" in one_error(refused.stderr.decode())
 
 
 @pytest.fixture
