@@ -232,6 +232,7 @@ def _connect(
                 raise DamagedLog(path, "SQLite refused write-ahead logging for this file")
             if version < current_version(migrations):
                 migrate(conn, migrations, refold)
+            _settle_store(conn, path)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         return conn
     except sqlite3.OperationalError as err:
@@ -247,6 +248,32 @@ def _connect(
         raise DamagedLog(path, "a text in it is not UTF-8") from None
     except BaseException:
         conn.close()
+        raise
+
+
+def _settle_store(conn: sqlite3.Connection, path: Path) -> None:
+    """A byte copy of the file (`cp`, a backup put back) is another store of the log, like a copy made by
+    `paydesk log copy`: the file's device and inode are kept beside the store's identity, and a file found
+    under others (copied, or moved to another file system) is given a new identity when it is first opened
+    to write. Moved within its file system, it keeps both."""
+    if conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'log_store'").fetchone()[0] == 0:
+        return  # a schema without stores (tests that build older logs)
+    found = path.stat()
+    here = f"{found.st_dev}:{found.st_ino}"
+    if conn.execute("SELECT value FROM log_store WHERE name = 'file'").fetchone() == (here,):
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        kept = conn.execute("SELECT value FROM log_store WHERE name = 'file'").fetchone()
+        if kept is None:  # the file the store was made in (or migrated in)
+            conn.execute("INSERT INTO log_store (name, value) VALUES ('file', ?)", (here,))
+        elif kept != (here,):
+            conn.execute("UPDATE log_store SET value = lower(hex(randomblob(16))) WHERE name = 'store'")
+            conn.execute("UPDATE log_store SET value = ? WHERE name = 'file'", (here,))
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -141,6 +142,30 @@ def test_a_copy_is_the_same_log_in_a_store_of_its_own(places: tuple[Location, Lo
         assert copy.records_after(0, limit=1) == log.records_after(0, limit=1)
         assert log.store_id() == store and len(store) == 32 and int(store, 16) >= 0
         assert copy.store_id() != store and len(copy.store_id()) == 32
+
+
+def test_a_file_copied_byte_for_byte_is_another_store_and_a_file_moved_is_the_same(tmp_path: Path) -> None:
+    """A `cp` of the log (or a backup put back) carries the store's identity in its bytes: the first open
+    to write finds the file under another inode and gives it one of its own. A file renamed keeps its."""
+    original = tmp_path / "paydesk.sqlite"
+    fill(original)
+    with EventLog(original) as log:
+        store = log.store_id()
+    copied = tmp_path / "copied.sqlite"
+    shutil.copyfile(original, copied)
+    with EventLog(copied, read_only=True) as log:
+        assert log.store_id() == store, "read-only, a copy is not told apart (nothing needs it to be)"
+    with EventLog(copied) as log:
+        assert log.store_id() != store
+        assert log.verify().ok and log.records_after(0, limit=1) == records(original)[:1]
+    with EventLog(copied) as log:
+        renewed = log.store_id()
+    moved = tmp_path / "moved.sqlite"
+    copied.rename(moved)
+    with EventLog(moved) as log:
+        assert log.store_id() == renewed
+    with EventLog(original) as log:
+        assert log.store_id() == store
 
 
 def test_consoles_listening_on_a_database_hear_of_the_copy(tmp_path: Path, postgres_url: str) -> None:
