@@ -37,6 +37,7 @@ from typing import Any
 import trio
 
 from engine.notion.gateway import NotionGateway, RequestCounters
+from engine.run.locks import effective_status
 from engine.run.runtime import Runtime
 from eventlog import (
     EventLog,
@@ -287,11 +288,17 @@ async def bind_workspace(rt: Runtime, *, take_over: bool, former: str | None = N
             "log (then that log's jobs are refused)"
         )
     if former is not None:
-        former_id = await trio.to_thread.run_sync(lambda: _log_id_at(former))
+        former_id, running = await trio.to_thread.run_sync(lambda: _former_at(former))
         if owner is None or former_id != owner.log_id:
             raise NotBound(
                 f"{printable(former)} is not the log that owns the workspace "
                 f"({owner.describe() if owner else 'nobody does'}); leave --from out or name that log"
+            )
+        if running is not None:  # it goes on writing whatever the mark says: both logs would pay
+            raise NotBound(
+                f"job {running} is running on {printable(former)}, and would go on paying beside this log; "
+                f"wait for it to end, or stop it (`paydesk --db {printable(former)} cancel {running}`), "
+                "then take the workspace over"
             )
     await _write_mark(rt, LOG_EVENTS_JOB, source, me, counters, previous=owner)
     released = False
@@ -309,9 +316,17 @@ async def bind_workspace(rt: Runtime, *, take_over: bool, former: str | None = N
     return Binding(me, owner, moved=True, released=released)
 
 
-def _log_id_at(location: str) -> str | None:
+def _former_at(location: str) -> tuple[str | None, str | None]:
+    """The identity of the log at `location`, and a job running on it now (None: none is)."""
     with EventLog(location, read_only=True) as log:
-        return log_id_of(log)
+        log_id, jobs = log_id_of(log), log.jobs()
+    for job in jobs:
+        if job.status in ("created", "running") and effective_status(location, job.job_id, job.status) in (
+            "created",
+            "running",
+        ):
+            return log_id, job.job_id
+    return log_id, None
 
 
 def _append_to(location: str, event: WorkspaceLost) -> None:

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 import trio
 
-from eventlog import EventLog
+from engine.run.locks import Coordination
+from eventlog import EventLog, JobCreated, JobStarted
 from tests.cli_output import one_error
 from tests.e2e.served import Served, finish, open_served
 from tests.engine.conftest import MONTH
@@ -142,7 +143,24 @@ async def test_a_log_and_its_copy_never_both_pay_the_workspace(served: Served) -
         linked = await hand.payouts_linking("00 Task Order")
     assert linked and all(len(payouts) == 1 for payouts in linked.values()), linked
 
-    moved = await served.paydesk("bind", "--take-over", "--json", env=on_copy)
+    # A job still running on the old log would go on paying beside the copy: the take-over waits for it.
+    with EventLog(served.db) as log:
+        log.append(
+            [
+                JobCreated(job_id="cron", operator="cron", kind="commit", params={}, selection_key="cron"),
+                JobStarted(job_id="cron", operator="cron", workers=1),
+            ]
+        )
+    running = Coordination(served.db).job_lock("cron")
+    running.acquire()
+    try:
+        held = await served.paydesk("bind", "--take-over", "--from", str(served.db), env=on_copy)
+    finally:
+        running.release()
+    assert held.returncode == 1 and "job cron is running on" in one_error(held.stderr.decode())
+    assert "paydesk log " in await description(served) and str(copy) not in await description(served)
+
+    moved = await served.paydesk("bind", "--take-over", "--from", str(served.db), "--json", env=on_copy)
     assert moved.returncode == 0, moved.stderr.decode()
     answer = json.loads(moved.stdout)
     assert answer["moved"] and answer["previous"]["log_id"] == answer["log_id"]
