@@ -25,11 +25,17 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         description="A workspace is paid from one event log: jobs from any other log are refused, naming "
         "the owner. Without options, binds an unbound workspace to this log (--db) and says who owns it. "
         "--take-over moves it here from another log: that log's jobs are then refused. Both logs record "
-        "the move: this one at once, the other with --from or at its next job.",
+        "the move: this one at once, the other with --from or at its next job. A copy of a log (`paydesk log "
+        "copy`, or the file copied) counts as another log here, so a log and its copy never both pay: take "
+        "the workspace over on the copy to pay from it. With --from, the take-over is refused while a job "
+        "still runs on the former log.",
     )
     bind.add_argument("--take-over", action="store_true", help="move the workspace here from another log")
     bind.add_argument(
-        "--from", dest="former", metavar="LOG", help="the former owner's log, to record it there"
+        "--from",
+        dest="former",
+        metavar="LOG",
+        help="the former owner's log: record the move there, and refuse while a job runs on it",
     )
     bind.add_argument("--json", action="store_true", help="print the result as JSON")
     bind.set_defaults(handler=run_bind)
