@@ -54,6 +54,7 @@ BINDING_SOURCE = "payables"
 SETTLE_MAX_S = 10.0  # the longest a claim waits before it reads its mark again
 _MARK = re.compile(r"paydesk log ([0-9a-f]{32})(?: store ([0-9a-f]{32}))? at (.*?) pays this workspace")
 ID_CHARS = 32
+LIVE = ("created", "running")  # a job's statuses while a process holds it (`effective_status`)
 
 
 class NotBound(Exception):
@@ -68,11 +69,6 @@ class Owner:
 
     def describe(self) -> str:
         return f"the paydesk log at {printable(self.label)} (log {self.log_id[:12]})"
-
-    def names(self, me: Owner) -> bool:
-        """Whether this mark names `me`: the same log, and the same store of it (a mark older than stores
-        names every store of its log)."""
-        return self.log_id == me.log_id and self.store in (None, me.store)
 
     def is_exactly(self, me: Owner) -> bool:
         return self.log_id == me.log_id and self.store == me.store
@@ -282,7 +278,7 @@ async def bind_workspace(rt: Runtime, *, take_over: bool, former: str | None = N
         return Binding(me, owner, moved=False, released=False)
     if owner is not None and owner.copy_of(me) and not take_over:
         raise NotBound(_copy_refusal(owner, me))
-    if owner is not None and not owner.names(me) and not take_over:
+    if owner is not None and owner.log_id != me.log_id and not take_over:
         raise NotBound(
             f"this workspace is paid from {owner.describe()}; `paydesk bind --take-over` moves it to this "
             "log (then that log's jobs are refused)"
@@ -320,13 +316,8 @@ def _former_at(location: str) -> tuple[str | None, str | None]:
     """The identity of the log at `location`, and a job running on it now (None: none is)."""
     with EventLog(location, read_only=True) as log:
         log_id, jobs = log_id_of(log), log.jobs()
-    for job in jobs:
-        if job.status in ("created", "running") and effective_status(location, job.job_id, job.status) in (
-            "created",
-            "running",
-        ):
-            return log_id, job.job_id
-    return log_id, None
+    live = (job.job_id for job in jobs if effective_status(location, job.job_id, job.status) in LIVE)
+    return log_id, next(live, None)
 
 
 def _append_to(location: str, event: WorkspaceLost) -> None:

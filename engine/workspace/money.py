@@ -64,6 +64,17 @@ def rounded(value: Decimal, currency: str | None) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-places(currency)), rounding=ROUND_HALF_UP)
 
 
+def in_minor_units(value: object, currency: str | None) -> Decimal:
+    """The exact amount of `value`, written with its currency's minor digits where that changes nothing
+    (1150 USD -> 1150.00; 163.456 USD stays 163.456): for showing and comparing an amount as money
+    without rounding it."""
+    exact = amount(value)
+    if not currency:
+        return exact
+    money = rounded(exact, currency)
+    return money if money == exact else exact
+
+
 def add(totals: Totals, currency: str | None, value: Decimal | None) -> None:
     """Add a (rounded) amount to its currency's total; an amount with no currency is not money moved."""
     if currency and value is not None:

@@ -33,6 +33,13 @@ def test_rounded_once_half_up_to_the_currencys_minor_unit_from_the_cldr() -> Non
     assert money.totals_text({"VND": 18700000.0, "USD": "5145"}) == "USD 5,145.00 + VND 18,700,000"
 
 
+def test_an_amount_in_minor_units_is_written_with_its_currencys_digits_and_never_rounded() -> None:
+    assert str(money.in_minor_units(1150.0, "USD")) == "1150.00"
+    assert str(money.in_minor_units(8500000, "VND")) == "8500000"
+    assert str(money.in_minor_units("163.456", "USD")) == "163.456", "a value rounding would change stays"
+    assert str(money.in_minor_units(1150.0, None)) == "1150.0"
+
+
 def test_totals_add_exactly_per_currency_and_are_logged_with_their_own_digits(tmp_path: Path) -> None:
     totals = money.total(
         [("USD", Decimal(str(v))) for v in (0.10, 0.20, 19.99, 5.01)] + [("VND", Decimal("18700000"))]

@@ -71,12 +71,9 @@ class Finding:
         if self.currency is None or value in (None, ""):
             return _shown(value)
         try:
-            exact = money.amount(value)
+            return f"{self.currency} {money.in_minor_units(value, self.currency):,}"
         except money.NotAnAmount:
             return _shown(value)
-        rounded = money.rounded(exact, self.currency)
-        text = money.text(exact, self.currency) if rounded == exact else f"{exact:,}"
-        return f"{self.currency} {text}"
 
     def data(self) -> dict[str, Any]:
         found = asdict(self)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from engine.kinds.reconcile.params import ReconcileParams
@@ -133,27 +132,24 @@ def _amounts(
         if isinstance(payouts, Mapping):
             for page, payout in payouts.items():
                 if isinstance(payout, Mapping) and payout.get("amount") is not None:
-                    amount = _in_minor_units(payout["amount"], payout.get("currency"))
+                    amount = money.in_minor_units(payout["amount"], _currency(payout))
                     known = Known("payouts", page, prop, amount, "seen", job.job_id, label, item.planned_seq)
                     _remember_amount(state, wanted, known)
         if job.kind == "generate" and data.get("amount") is not None:
             for step in by_item.get(item.item_key, ()):
                 if step.kind == "create" and step.data_source == "payouts" and step.page_id:
-                    amount = _in_minor_units(data["amount"], data.get("currency"))
+                    amount = money.in_minor_units(data["amount"], _currency(data))
                     known = Known(
                         "payouts", step.page_id, prop, amount, "written", job.job_id, label, step.updated_seq
                     )
                     _remember_amount(state, wanted, known)
 
 
-def _in_minor_units(value: Any, currency: Any) -> Decimal:
-    """The exact amount, written with its currency's minor digits where that changes nothing: a plan's
-    1150 USD reads "1150.00" (the projections keep amounts as JSON numbers: see eventlog.amounts)."""
-    exact = money.amount(value)
-    if not isinstance(currency, str):
-        return exact
-    rounded = money.rounded(exact, currency)
-    return rounded if rounded == exact else exact
+def _currency(data: Mapping[str, Any]) -> str | None:
+    """The currency a plan recorded beside an amount (the projections keep amounts as JSON numbers, see
+    eventlog.amounts: shown in minor units, 1150 USD reads 1150.00)."""
+    currency = data.get("currency")
+    return currency if isinstance(currency, str) else None
 
 
 def _remember_amount(state: KnownState, wanted: set[tuple[str, str]], known: Known) -> None:
