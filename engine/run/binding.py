@@ -61,6 +61,12 @@ class NotBound(Exception):
     """The workspace is bound to another log; the message names it and what to do."""
 
 
+class CopyNotBound(NotBound):
+    """The workspace is paid from another store of this very log (a copy, or the log this one copies).
+    A job refused so records nothing here: a copy still being topped up (`paydesk log copy` again) must
+    stay the beginning of the log it copies."""
+
+
 @dataclass(frozen=True)
 class Owner:
     log_id: str
@@ -180,7 +186,7 @@ async def ensure_owner(
     if owner is not None and owner.is_exactly(me):
         return True
     if owner is not None and owner.copy_of(me):
-        raise NotBound(_copy_refusal(owner, me))
+        raise CopyNotBound(_copy_refusal(owner, me))
     if owner is not None and owner.log_id != me.log_id:
         lost = await rt.read_log(lambda log: _was_bound(log, me.log_id))
         if lost:
@@ -214,6 +220,20 @@ async def ensure_owner(
             f"this workspace is paid from {who}: that log claimed it at the same moment as this one"
         )
     return True
+
+
+async def refuse_copy(rt: Runtime, source: Mapping[str, Any]) -> None:
+    """Raise CopyNotBound when `source` (the payables data source, just read) names another store of this
+    log as the one that pays: checked before a job records anything. A log without events is no copy (and
+    is not given its first event here)."""
+    owner = owner_of(source)
+    if owner is None:
+        return
+    if rt.log_id is None or rt.store_id is None:
+        rt.log_id, rt.store_id = await rt.read_log(lambda log: (log_id_of(log), log.store_id()))
+    me = Owner(rt.log_id or "", log_label(rt.db_path), rt.store_id)
+    if owner.copy_of(me):
+        raise CopyNotBound(_copy_refusal(owner, me))
 
 
 async def take_over(rt: Runtime, job_id: str, counters: RequestCounters) -> tuple[Owner, Owner | None]:
@@ -277,7 +297,7 @@ async def bind_workspace(rt: Runtime, *, take_over: bool, former: str | None = N
     if owner is not None and owner.is_exactly(me):
         return Binding(me, owner, moved=False, released=False)
     if owner is not None and owner.copy_of(me) and not take_over:
-        raise NotBound(_copy_refusal(owner, me))
+        raise CopyNotBound(_copy_refusal(owner, me))
     if owner is not None and owner.log_id != me.log_id and not take_over:
         raise NotBound(
             f"this workspace is paid from {owner.describe()}; `paydesk bind --take-over` moves it to this "

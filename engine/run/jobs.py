@@ -21,7 +21,7 @@ import trio
 
 from engine.notion.failures import NotionFailure, ResponseShapeError, proves_not_applied
 from engine.notion.gateway import NotionGateway, RequestCounters, open_gateway
-from engine.run.binding import BINDING_SOURCE, NotBound, ensure_owner
+from engine.run.binding import BINDING_SOURCE, CopyNotBound, NotBound, ensure_owner, read_owner, refuse_copy
 from engine.run.executor import AT_TARGET, execute, initial_states
 from engine.run.freshness import Freshness, utc_now
 from engine.run.locks import Lock, LockHeld, LogLinked
@@ -249,6 +249,18 @@ async def run_job(
             )
         counters = RequestCounters()
         since = utc_now()  # what the plan reads is the workspace as of now
+        # Checked before the job is recorded: refused as running on a copy of the log that pays, it
+        # records nothing (a copy still being topped up must stay the beginning of its log); any other
+        # refusal is recorded with the job, below.
+        checked: BaseException | None = None
+        try:
+            seen = await check_once(rt, spec.data_sources, counters)
+            source = seen.get(BINDING_SOURCE) or (await read_owner(rt.gateway, rt, counters))[0]
+            await refuse_copy(rt, source)
+        except CopyNotBound as err:
+            raise JobRefused(str(err)) from None
+        except (JobRefused, NotionFailure, ResponseShapeError) as err:
+            checked = err
         await rt.recorder.record(
             JobCreated(**env, kind=spec.kind, params=dict(spec.params), selection_key=spec.selection_key),
             *(WarningRecorded(**env, code="config", message=w) for w in rt.config.warnings),
@@ -269,10 +281,11 @@ async def run_job(
             )
 
         try:
-            seen = await check_once(rt, spec.data_sources, counters)
+            if checked is not None:
+                raise checked
             # refused at once if another log owns the workspace (its mark read afresh for every job: the
             # schema check's read when it made one); an unbound one is claimed when executing
-            owned = await ensure_owner(rt, job_id, counters, claim=False, source=seen.get(BINDING_SOURCE))
+            owned = await ensure_owner(rt, job_id, counters, claim=False, source=source)
             loader = Preloader(rt.gateway, rt.config, counters, report, rt.read_log, rt.checked)
             plan = await planner(loader)
         except (

@@ -22,6 +22,7 @@ import trio
 
 from engine.notion.failures import NotionFailure, ResponseShapeError, proves_not_applied
 from engine.notion.gateway import RequestCounters
+from engine.run.binding import BINDING_SOURCE, CopyNotBound, read_owner, refuse_copy
 from engine.run.freshness import AT_TARGET, Freshness, utc_now
 from engine.run.jobs import JobRefused, check_once, envelope, execute_plan, job_locks, refuse_over_limit
 from engine.run.locks import effective_status
@@ -290,7 +291,7 @@ async def resume_job(
             if state.status in RESUMED and state.status != "started":  # in doubt: resolved below
                 state.status = "planned"
         steps = [step for item in stored.items for step in item.steps]
-        await _check_names(rt, stored, [s for s in steps if states[s.key].status in RESUMED], counters)
+        await _before_recording(rt, stored, [s for s in steps if states[s.key].status in RESUMED], counters)
         await rt.recorder.record(JobResumed(**envelope(rt, job_id)))
         fresh = await _refresh(rt, stored, steps, states, counters)
         resolved = _resolve_in_doubt(rt, stored, fresh, states)
@@ -302,14 +303,20 @@ async def resume_job(
         return JobReport(job_id, status, stored.items, states, None, counters, error=error)
 
 
-async def _check_names(
+async def _before_recording(
     rt: Runtime, stored: StoredJob, steps: Sequence[Step], counters: RequestCounters
 ) -> None:
-    """Refuse, with nothing sent, when the workspace no longer has a property `steps` use (see
-    engine.run.plan_names): first the engine run's check of the names the configuration gives, then the
-    names the stored plan holds."""
+    """Refuse, with nothing sent or recorded, a stored plan's `steps` that cannot run here: the workspace
+    is paid from another store of this log (a copy still being topped up must stay the beginning of its
+    log), or it no longer has a property they use (see engine.run.plan_names) — first the engine run's check
+    of the names the configuration gives, then the names the stored plan holds."""
     logicals = sorted({logical for step in steps for logical, _ in names_used(step)})
-    await check_once(rt, logicals, counters)
+    seen = await check_once(rt, logicals, counters)
+    source = seen.get(BINDING_SOURCE) or (await read_owner(rt.gateway, rt, counters))[0]
+    try:
+        await refuse_copy(rt, source)
+    except CopyNotBound as err:
+        raise JobRefused(str(err)) from None
     schemas = {
         logical: properties
         for logical in logicals
@@ -375,7 +382,7 @@ async def retry_job(
         ]
         if not again:
             raise JobRefused(f"job {job_id} has no failed or blocked steps to retry")
-        await _check_names(rt, stored, again, counters)
+        await _before_recording(rt, stored, again, counters)
         await rt.recorder.record(RetryRequested(**envelope(rt, job_id), items=list(item_keys), reason=reason))
         for step in again:
             if states[step.key].status != "started":

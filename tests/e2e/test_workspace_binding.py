@@ -143,6 +143,16 @@ async def test_a_log_and_its_copy_never_both_pay_the_workspace(served: Served) -
         linked = await hand.payouts_linking("00 Task Order")
     assert linked and all(len(payouts) == 1 for payouts in linked.values()), linked
 
+    # Found walking: the refused job was recorded in the copy, which then was no longer the beginning of
+    # the log: the last copy before the move ("copy again, stop, copy once more") was refused. A refusal
+    # on a copy records nothing there; the copy still tops up.
+    refused = await served.paydesk(*REFUNDS, "--dry-run", env=on_copy)
+    assert refused.returncode == 1 and "another copy of this log" in one_error(refused.stderr.decode())
+    topped = await served.paydesk("log", "copy", "--to", str(copy))
+    assert topped.returncode == 0, topped.stderr.decode()
+    with EventLog(copy, read_only=True) as there, EventLog(served.db, read_only=True) as here:
+        assert there.head() == here.head()
+
     # A job still running on the old log would go on paying beside the copy: the take-over waits for it.
     with EventLog(served.db) as log:
         log.append(
