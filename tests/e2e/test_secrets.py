@@ -28,7 +28,7 @@ import httpx
 import pytest
 import trio
 
-from eventlog import EventLog, JobCreated, ReadOnlyLog
+from eventlog import EventLog, EventLogError, JobCreated, ReadOnlyLog
 from sandbox.demo import DemoWorkspace, render_config
 from sandbox.options import SandboxOptions
 from sandbox.serve import write_config_file
@@ -270,13 +270,22 @@ async def test_reading_the_log_while_a_job_runs_does_not_break_the_job(slow: Set
     assert code == 0, err.decode()
 
 
+def recorded_jobs(db: Path) -> int:
+    """How many jobs the log at `db` holds (0 while it is not there yet)."""
+    try:
+        with EventLog(db, read_only=True) as log:
+            return len(log.jobs())
+    except EventLogError:
+        return 0
+
+
 async def test_a_job_killed_before_its_plan_does_not_block_its_selection(slow: Setup) -> None:
     first = await start_commit(slow)
-    async with httpx.AsyncClient(base_url=slow.sandbox.base_url) as http:
-        with trio.fail_after(60):
-            # Polling another process's server: there is no event to wait on.
-            while (await http.get("/_sandbox/stats")).json()["totals"]["reads"] < 1:  # noqa: ASYNC110
-                await trio.sleep(0.005)
+    with trio.fail_after(60):
+        # Polling another process's log: there is no event to wait on. The job is recorded once its schema
+        # and the workspace's mark are read; its preload then takes seconds, at 500 ms a request.
+        while not await trio.to_thread.run_sync(lambda: recorded_jobs(slow.db)):  # noqa: ASYNC110
+            await trio.sleep(0.005)
     first.kill()
     await finish(first)
     job = json.loads((await slow.paydesk("jobs", "--json")).stdout)[0]
