@@ -241,6 +241,8 @@ class PaydeskApp(App[int]):
         if row is None:
             return
         title, text, severity = end_toast(row, job.error)
+        if job.share is not None:
+            text = f"{text}\n{job.share}"
         self.journal.append(f"toast {job_id}: {title}: {text}")
         self.notify(text, title=title, severity=severity, timeout=15, markup=False)
 

@@ -15,9 +15,13 @@ from typing import Any
 from console import startup
 
 _collecting = startup.begin()
-from console.commands import register_all  # noqa: E402  (after startup.begin: see console.startup)
-from console.commands.runner import Stopped  # noqa: E402
-from console.errors import CliError  # noqa: E402
+try:  # most of a command's start-up is these imports: a Ctrl-C during them is an answer, not a traceback
+    from console.commands import register_all  # (after startup.begin: see console.startup)
+    from console.commands.runner import Stopped
+    from console.errors import CliError
+except KeyboardInterrupt:
+    print("paydesk: interrupted", file=sys.stderr)
+    raise SystemExit(130) from None
 
 startup.end(_collecting)
 
@@ -80,8 +84,8 @@ def lead_with_help(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
     try:
+        parser = build_parser()
         args = parser.parse_args(argv)
         handler = getattr(args, "handler", None)
         if handler is None:

@@ -24,7 +24,16 @@ from typing import Any
 import outcome
 import trio
 
-from engine import Config, Engine, EngineStatistics, JobRefused, RunningJob, open_engine
+from engine import (
+    Config,
+    Engine,
+    EngineStatistics,
+    JobRefused,
+    JobReport,
+    RunningJob,
+    open_engine,
+    this_run_line,
+)
 from eventlog import Location
 
 Command = Callable[[Engine], Any]
@@ -47,6 +56,7 @@ class JobSnapshot:
     done: bool
     error: str | None
     status: str | None
+    share: str | None = None  # a resume's or retry's own share of the job, once it ended (`this_run_line`)
 
     @property
     def settled_count(self) -> int:
@@ -136,6 +146,7 @@ class EngineHost:
         self._dirty: set[str] = set()
         self._last: dict[str, JobSnapshot] = {}  # each job as last published
         self._runs: dict[str, tuple[RunningJob, int]] = {}  # each job's latest run here, and its number
+        self._shares: dict[str, tuple[JobReport, str | None]] = {}  # each job's last report, its share
         self._rate = _RateMeter()
         self.engine: Engine | None = None
         self.on_done: Callable[[BaseException | None], None] = lambda _: None
@@ -249,4 +260,15 @@ class EngineHost:
             done=job.done.is_set(),
             error=job.error,
             status=job.report.status if job.report is not None else None,
+            share=self._share(job),
         )
+
+    def _share(self, job: RunningJob) -> str | None:
+        """What this run of `job` did of the job, once it ended (counted once per report)."""
+        report = job.report
+        if report is None:
+            return None
+        known = self._shares.get(job.job_id)
+        if known is None or known[0] is not report:
+            known = self._shares[job.job_id] = (report, this_run_line(report))
+        return known[1]

@@ -8,7 +8,8 @@ This is the engine's public face: the console and the command line import only w
 - Headless (the command line): `open_runtime`, then `JobKind.run` / `run_job`, `resume_job`, `retry_job`,
   `discard_job`; `request_cancel` asks a job to stop from another process; `doctor` checks a workspace.
 - Configuration: `load_config`, `Config`, `ConfigError`, `clamp_workers`, `parse_workers`.
-- Reports: `JobReport`, `JobProgress`, `PreloadFact`, `Plan`; display helpers `display_status`,
+- Reports: `JobReport` (`this_run`, `this_run_line`: a resume's or retry's own share), `JobProgress`,
+  `PreloadFact`, `Plan`; display helpers `display_status`,
   `effective_status`, `describe_filter`, `TITLES`.
 - Errors: `JobRefused` (a job could not run; nothing was written), `InvalidParams`, `ConfigError`,
   `LogLinked`, `NotionFailure`.
@@ -42,7 +43,7 @@ from engine.run.recovery import (
     retry_job,
     steps_left,
 )
-from engine.run.report import JobReport, item_name, shown_value, why_nothing
+from engine.run.report import JobReport, item_name, shown_value, this_run, this_run_line, why_nothing
 from engine.run.runtime import Runtime, current_operator, open_runtime
 from engine.workspace.config import (
     DEFAULT_PLAN_MAX_AGE,
@@ -125,6 +126,8 @@ __all__ = [
     "run_job",
     "shown_value",
     "steps_left",
+    "this_run",
+    "this_run_line",
     "totals_text",
     "undecided",
     "why_nothing",

@@ -31,6 +31,8 @@ from engine import (
     load_config,
     new_job_id,
     parse_workers,
+    this_run,
+    this_run_line,
 )
 from eventlog import Location
 
@@ -110,8 +112,9 @@ def report_run(
     """Print what a run did (JSON, the plan of a dry run, or the summary) and give its exit code."""
     summary = kind.summary(report, kind.parse(params))
     dry_run = bool(getattr(args, "dry_run", False))
+    counts = this_run(report)  # a resume or a retry: the summary counts the whole job
     if args.json:
-        print(json_text(summary))
+        print(json_text(summary if counts is None else {**summary, "this_run": counts}))
     elif report.plan is not None and not report.plan.steps:
         print_nothing_to_do(report, dry_run)
     elif dry_run:
@@ -119,6 +122,9 @@ def report_run(
     else:
         for line in kind.summary_text(report, summary):  # Notion's text in it is escaped already
             print(line)
+        share = this_run_line(report)
+        if share is not None:
+            print(share)
     if report.status == "failed" and report.error:
         say(f"error: job {report.job_id}: {report.error}")
     return exit_code(report)

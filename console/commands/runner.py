@@ -10,9 +10,12 @@ run can end turned into one line for the operator.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
+import threading
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import trio
 
@@ -37,7 +40,7 @@ def run_engine(
     config: Config, db: Location, body: Body, *, job_id: str, secrets: tuple[str, ...] = ()
 ) -> JobReport:
     """Run `body` in a fresh engine; raise `CliError` (one line) or `Stopped` when it does not end well."""
-    received: list[signal.Signals] = []
+    signals = _Signals()
     opened: list[bool] = []
 
     async def main() -> JobReport | None:
@@ -45,7 +48,7 @@ def run_engine(
         async with open_runtime(config, db, secrets=secrets) as rt, trio.open_nursery() as nursery:
             opened.append(True)
             scope = trio.CancelScope()
-            nursery.start_soon(_watch_signals, scope, received)
+            signals.stops(scope)
             if sys.stderr.isatty():
                 nursery.start_soon(_draw, progress)
             try:
@@ -58,26 +61,54 @@ def run_engine(
                     print(f"\r{progress.line()}", file=sys.stderr)
 
     try:
-        report = trio.run(main)
+        with signals:
+            report = trio.run(main)
     except BaseExceptionGroup as group:  # trio's nurseries wrap what crosses them
         raise _one_line(group, db, job_id, started=bool(opened)) from None
     except (JobRefused, LogFileError, LogLinked) as err:
         raise _one_line(err, db, job_id, started=bool(opened)) from None
     if report is None:
-        raise _stopped(received[0] if received else signal.SIGINT, db, job_id)
+        raise _stopped(signals.received[0] if signals.received else signal.SIGINT, db, job_id)
     return report
 
 
-async def _watch_signals(scope: trio.CancelScope, received: list[signal.Signals]) -> None:
-    try:
-        receiver = trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM)
-    except RuntimeError:  # not the main thread (a test calling main()): no signal handling
-        return
-    with receiver as signals:
-        async for signum in signals:
-            received.append(signal.Signals(signum))
+class _Signals:
+    """Ctrl-C and SIGTERM for the length of one run: the first stops the job (cancels the scope given to
+    `stops`, at once or as soon as there is one); later ones are only counted, so that the stopping itself —
+    the writes in flight finishing, the job recorded interrupted, its locks released — is not cut short.
+    Found walking: a second Ctrl-C (an impatient operator, or `timeout`, which signals the command and then
+    its process group) raised KeyboardInterrupt in the middle of releasing the job's locks, a traceback.
+
+    Installed only on the main thread (a test calling `main()` from another runs without), as Python's own
+    handlers, which trio leaves in place; the previous handlers come back when the run ends."""
+
+    def __init__(self) -> None:
+        self.received: list[signal.Signals] = []
+        self._cancel: Callable[[], None] | None = None
+        self._previous: dict[signal.Signals, Any] = {}
+
+    def stops(self, scope: trio.CancelScope) -> None:
+        """Cancel `scope` on the first signal (now, if one came already). Call from inside the run."""
+        token = trio.lowlevel.current_trio_token()
+        self._cancel = lambda: token.run_sync_soon(scope.cancel)  # safe from a signal handler
+        if self.received:
             scope.cancel()
-            return
+
+    def _handle(self, signum: int, frame: object) -> None:
+        self.received.append(signal.Signals(signum))
+        if len(self.received) == 1 and self._cancel is not None:
+            with contextlib.suppress(trio.RunFinishedError):
+                self._cancel()
+
+    def __enter__(self) -> _Signals:
+        if threading.current_thread() is threading.main_thread():
+            for signum in SIGNAL_EXIT:
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
 
 
 async def _draw(progress: JobProgress) -> None:
@@ -89,8 +120,7 @@ async def _draw(progress: JobProgress) -> None:
 
 def _stopped(signum: signal.Signals, db: Location, job_id: str) -> Stopped:
     name = SIGNAL_NAME.get(signum, signum.name)
-    status = logged_status(db, job_id)
-    if status in ("failed", "created", None):
+    if not logged_plan(db, job_id):
         message = (
             f"stopped by {name} before the plan of job {job_id} was stored; nothing was written to Notion"
         )
@@ -102,13 +132,14 @@ def _stopped(signum: signal.Signals, db: Location, job_id: str) -> Stopped:
     return Stopped(message, SIGNAL_EXIT.get(signum, 130))
 
 
-def logged_status(db: Location, job_id: str) -> str | None:
+def logged_plan(db: Location, job_id: str) -> bool:
+    """Whether the log holds a plan of `job_id` (False when it cannot be read)."""
     try:
         with EventLog(db, read_only=True) as log:
             row = log.job(job_id)
     except LogFileError:
-        return None
-    return row.status if row is not None else None
+        return False
+    return row is not None and row.planned_at is not None
 
 
 def _one_line(error: BaseException, db: Location, job_id: str, *, started: bool = True) -> CliError:

@@ -492,7 +492,7 @@ def plan_view(log: EventLog, job_id: str) -> PlanView | None:
         totals=dict(loads(job.totals, {}) or {}),
         requests=int(estimate.get("requests", 0) or 0),
         seconds=float(estimate.get("seconds", 0) or 0),
-        nothing="" if writes or job.status in ("created", "failed") else _why_nothing(log, job_id, skips),
+        nothing="" if writes or job.planned_at is None else _why_nothing(log, job_id, skips),
     )
 
 

@@ -302,13 +302,18 @@ async def run_job(
             await rt.recorder.record(JobFinished(**env, status="failed", error=message))
             announce_end(rt, job_id)
             raise JobRefused(message) from None
-        except BaseException:  # stopped (quit, Ctrl-C) before a plan was stored: nothing to resume
+        except BaseException as err:  # stopped before a plan was stored: nothing to resume
+            # Quit or Ctrl-C: cancelled, by the operator (listed "failed", it read as something gone wrong,
+            # and a webhook called people for it); anything else: failed.
             with trio.CancelScope(shield=True):
                 try:
                     await rt.recorder.flush()
                     await record_stats(rt, job_id, counters)
                     stopped = "stopped before its plan was stored; start it again"
-                    await rt.recorder.record(JobFinished(**env, status="failed", error=stopped))
+                    ended = JobFinished(
+                        **env, status="cancelled" if only_stopped(err) else "failed", error=stopped
+                    )
+                    await rt.recorder.record(ended)
                 except EventLogError:
                     pass  # the log itself is what failed: the caller reports that
             raise
@@ -334,6 +339,13 @@ async def run_job(
             rt, job_id, items, states, counters, workers, cancel, progress, fresh, confirm_owner=not owned
         )
         return JobReport(job_id, status, items, states, plan, counters, error=error, preloads=facts)
+
+
+def only_stopped(error: BaseException) -> bool:
+    """Whether `error` is a run being stopped (trio's cancellation, a KeyboardInterrupt), however grouped."""
+    if isinstance(error, BaseExceptionGroup):
+        return error.split((trio.Cancelled, KeyboardInterrupt))[1] is None
+    return isinstance(error, (trio.Cancelled, KeyboardInterrupt))
 
 
 async def execute_plan(

@@ -30,7 +30,7 @@ from engine.run.plan import Item, Step
 from engine.run.plan_codec import items_from_events
 from engine.run.plan_names import missing_names, names_used
 from engine.run.progress import JobProgress
-from engine.run.report import JobReport
+from engine.run.report import DONE, JobReport
 from engine.run.runtime import Runtime, current_operator
 from engine.run.selection import keys_overlap, parse_selection
 from engine.run.writes import StepState
@@ -243,12 +243,17 @@ def _resolve_in_doubt(
     return resolved
 
 
+def _done(states: Mapping[str, StepState]) -> frozenset[str]:
+    """The steps at their target (succeeded or skipped) as a run begins (`JobReport.done_before`)."""
+    return frozenset(key for key, state in states.items() if state.status in DONE)
+
+
 def _resumable(stored: StoredJob) -> StoredJob:
     """`stored`, unless its job cannot be resumed (JobRefused, saying why)."""
     row = stored.row
     if row.status == "discarded":
         raise JobRefused(f"job {row.job_id} was discarded ({row.error}); plan again with `paydesk run …`")
-    if row.status in ("created", "failed") and not stored.items:
+    if row.status in ("created", "failed", "cancelled") and not stored.items:
         raise JobRefused(f"job {row.job_id} never got a plan ({row.status}); start a new job instead")
     if row.status == "completed":
         raise JobRefused(f"job {row.job_id} is completed: nothing to resume")
@@ -287,6 +292,7 @@ async def resume_job(
                     raise JobRefused(waiting)
         counters = RequestCounters()
         states = logged_states(stored)
+        done_before = _done(states)
         for state in states.values():
             if state.status in RESUMED and state.status != "started":  # in doubt: resolved below
                 state.status = "planned"
@@ -300,7 +306,9 @@ async def resume_job(
         status, error = await execute_plan(
             rt, job_id, stored.items, states, counters, workers, cancel, progress, fresh
         )
-        return JobReport(job_id, status, stored.items, states, None, counters, error=error)
+        return JobReport(
+            job_id, status, stored.items, states, None, counters, error=error, done_before=done_before
+        )
 
 
 async def _before_recording(
@@ -374,6 +382,7 @@ async def retry_job(
         chosen = [i for i in stored.items if not item_keys or i.key in item_keys]
         counters = RequestCounters()
         states = logged_states(stored)
+        done_before = _done(states)
         again = [
             step
             for item in chosen
@@ -395,7 +404,9 @@ async def retry_job(
         status, error = await execute_plan(
             rt, job_id, retried, states, counters, workers, cancel, progress, fresh
         )
-        return JobReport(job_id, status, stored.items, states, None, counters, error=error)
+        return JobReport(
+            job_id, status, stored.items, states, None, counters, error=error, done_before=done_before
+        )
 
 
 def request_cancel(db_path: Location, job: JobRow, *, reason: str = "", operator: str | None = None) -> bool:

@@ -27,6 +27,9 @@ class JobReport:
     counters: RequestCounters = field(default_factory=RequestCounters)
     error: str | None = None
     preloads: list[PreloadFact] = field(default_factory=list)
+    # Resume and retry: the steps already at their target (succeeded or skipped) when this run began, so
+    # that what this run did can be told apart from the job's earlier runs (`this_run`).
+    done_before: frozenset[str] | None = None
 
     def item_status(self, item: Item) -> str:
         statuses = {self.states[s.key].status for s in item.steps}
@@ -34,6 +37,38 @@ class JobReport:
             if status in statuses:
                 return "in_doubt" if status == "started" else status
         return "succeeded" if "succeeded" in statuses else "skipped"
+
+
+DONE = ("succeeded", "skipped")
+
+
+def this_run(report: JobReport) -> dict[str, int] | None:
+    """For a resume or a retry, `{"items_done": …, "items_done_before": …}`: the items this run brought to
+    their target, and those the job's earlier runs had (None for a job's first run). The kinds' summaries
+    count the whole job, so that a resumed job reads like one that ran through; found walking: an operator
+    who resumed a job stopped at 14 of 24 read "24 payables paid" and took all 24 for this run's."""
+    before = report.done_before
+    if before is None:
+        return None
+    done_before = done_now = 0
+    for item in report.items:
+        if all(step.key in before for step in item.steps):
+            done_before += 1
+        elif report.item_status(item) in DONE:
+            done_now += 1
+    return {"items_done": done_now, "items_done_before": done_before}
+
+
+def this_run_line(report: JobReport) -> str | None:
+    """`this run: 10 of the job's 24 items reached their target; its earlier runs had done 14` (None for a
+    first run, or when earlier runs had done nothing)."""
+    counts = this_run(report)
+    if counts is None or not counts["items_done_before"]:
+        return None
+    return (
+        f"this run: {counts['items_done']} of the job's {len(report.items)} items reached their target; "
+        f"its earlier runs had done {counts['items_done_before']}"
+    )
 
 
 def created_page(report: JobReport, step_key: str) -> str | None:

@@ -187,6 +187,8 @@ async def test_the_job_and_item_screens_follow_a_job_through_a_failure_and_its_r
 
         await wait_until(pilot, lambda: len(toasts(app, job_id)) == 2, limit_s=60)
         assert ": completed: " in toasts(app, job_id)[1]
+        # the job's counts are the whole job's; the retry's own share is said under them
+        assert "\nthis run: 1 of the job's " in toasts(app, job_id)[1]
         await pilot.press("escape")
         assert app.screen is job_screen
         await wait_until(pilot, lambda: job_status_shown() == "completed")

@@ -132,12 +132,16 @@ async def test_a_dry_run_with_nothing_to_do_says_why_and_leaves_nothing_to_resum
 @pytest.mark.parametrize(
     ("signum", "code", "name"), [(signal.SIGINT, 130, "Ctrl-C"), (signal.SIGTERM, 143, "SIGTERM")]
 )
+@pytest.mark.parametrize("times", [1, 2])
 async def test_a_signal_mid_job_interrupts_it_in_one_line_and_resume_finishes_it(
-    slow: Served, signum: int, code: int, name: str
+    slow: Served, signum: int, code: int, name: str, times: int
 ) -> None:
+    """`times=2`: an impatient operator's second Ctrl-C (or `timeout`, which signals the command and then
+    its process group) while the first one's stopping is under way changes nothing."""
     process = await slow.start(*COMMIT, "--workers", "1")
     await slow.wait_for_writes(process)
-    process.send_signal(signum)
+    for _ in range(times):
+        process.send_signal(signum)
     exit_code, _, err = await finish(process)
     assert exit_code == code, err
     job = job_of(err)
@@ -147,7 +151,12 @@ async def test_a_signal_mid_job_interrupts_it_in_one_line_and_resume_finishes_it
     assert (await jobs(slow))[job] == "interrupted"
     resumed = await slow.paydesk("resume", job, "--json")
     assert resumed.returncode == 0, resumed.stderr.decode()
-    assert json.loads(resumed.stdout)["failed"] == 0
+    summary = json.loads(resumed.stdout)
+    assert summary["failed"] == 0
+    # the summary counts the whole job; `this_run` tells the resume's share from the stopped run's
+    share = summary["this_run"]
+    assert share["items_done"] >= 1
+    assert share["items_done"] + share["items_done_before"] == summary["updated"]
 
 
 async def test_a_revoked_token_stops_the_job_at_once(served: Served) -> None:

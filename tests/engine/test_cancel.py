@@ -17,7 +17,7 @@ import trio
 from engine.kinds.commit.kind import commit_planner, commit_spec
 from engine.run.jobs import CANCEL_POLL_S, JobRefused, run_job
 from engine.run.recovery import resume_job
-from engine.run.report import JobReport
+from engine.run.report import JobReport, this_run, this_run_line
 from engine.run.runtime import Runtime, open_runtime
 from engine.workspace.config import Config
 from eventlog import EventLog
@@ -101,6 +101,15 @@ async def test_setting_the_cancel_event_stops_the_job_cleanly_and_resume_finishe
     assert resumed.status == "completed"
     assert report.plan is not None
     assert await read_back(demo) == expected_after(before, [report.plan], TODAY)
+    # what the resume did, told apart from the stopped run (whose own report is a first run's: no share)
+    done_first = sum(1 for item in report.items if report.item_status(item) in ("succeeded", "skipped"))
+    assert this_run(report) is None and 0 < done_first < len(report.items)
+    rest = len(report.items) - done_first
+    assert this_run(resumed) == {"items_done": rest, "items_done_before": done_first}
+    assert this_run_line(resumed) == (
+        f"this run: {rest} of the job's {len(report.items)} items reached their "
+        f"target; its earlier runs had done {done_first}"
+    )
 
 
 async def commit_cancelled_through_the_log(demo: Demo, db: Path) -> JobReport:
@@ -197,3 +206,38 @@ async def test_a_write_throttled_longer_than_the_cancel_grace_still_succeeds(
         assert report.states[payout.key].status == "succeeded"
         assert report.status == "completed"
         assert notion.status_of(payout.target) == "Paid"
+
+
+@pytest.mark.parametrize("stop", ["quit", "bug"])
+async def test_a_job_stopped_before_its_plan_is_cancelled_when_the_operator_stopped_it(
+    demo: Demo, tmp_path: Path, stop: str
+) -> None:
+    """Quitting (or Ctrl-C) while a job preloads: nothing to resume, and nothing went wrong either — the job
+    is listed cancelled, not failed (which read as trouble, and called people through the webhook). A
+    planner that breaks is still failed. Neither can be resumed."""
+    db = tmp_path / "log.sqlite"
+    params = commit_params(1)
+    planner = commit_planner(params)
+
+    async def stopped_planning(loader: Any) -> Any:
+        await loader.gateway.query_all(demo.workspace.data_sources["payables"], None, loader.counters)
+        if stop == "bug":
+            raise RuntimeError("a planner's bug")
+        scope.cancel()
+        await trio.sleep_forever()
+        return await planner(loader)  # pragma: no cover
+
+    async with open_runtime(demo.config, db, operator="test", policy=PATIENT) as rt:
+        with trio.CancelScope() as scope:
+            try:
+                await run_job(rt, commit_spec(params), stopped_planning)
+            except RuntimeError:
+                assert stop == "bug"
+        with EventLog(db, read_only=True) as log:
+            (job,) = log.jobs()
+        assert (job.status, job.error) == (
+            "cancelled" if stop == "quit" else "failed",
+            "stopped before its plan was stored; start it again",
+        )
+        with pytest.raises(JobRefused, match=f"never got a plan \\({job.status}\\); start a new job instead"):
+            await resume_job(rt, job.job_id)
