@@ -135,9 +135,17 @@ def stale_reason(job: JobRow, others: Sequence[JobRow], now: datetime, max_age: 
 def plan_refusal(log: EventLog, row: JobRow, now: datetime, max_age: timedelta) -> str | None:
     """Why a resume of `row` would be refused before it writes anything (`stale_reason`, which
     `resume_job` applies to a plan never started), read from `log`; None when it would not be."""
+    if row.planned_at is None:
+        return never_planned(row)
     if row.started_at is not None:
         return None
     return stale_reason(row, [other for other in log.jobs() if other.job_id != row.job_id], now, max_age)
+
+
+def never_planned(row: JobRow) -> str:
+    """Why a job stopped before its plan was stored cannot be resumed. Found walking the console: resuming
+    one there was refused as a plan gone stale, naming a job run since, as if it had a plan to go stale."""
+    return f"job {row.job_id} never got a plan ({row.status}); start a new job instead"
 
 
 def display_status(db_path: Any, job: JobRow, now: datetime, max_age: timedelta) -> str:
@@ -254,7 +262,7 @@ def _resumable(stored: StoredJob) -> StoredJob:
     if row.status == "discarded":
         raise JobRefused(f"job {row.job_id} was discarded ({row.error}); plan again with `paydesk run …`")
     if row.status in ("created", "failed", "cancelled") and not stored.items:
-        raise JobRefused(f"job {row.job_id} never got a plan ({row.status}); start a new job instead")
+        raise JobRefused(never_planned(row))
     if row.status == "completed":
         raise JobRefused(f"job {row.job_id} is completed: nothing to resume")
     return stored

@@ -20,6 +20,7 @@ from eventlog import (
     EventLog,
     ItemPlanned,
     JobCreated,
+    JobFinished,
     JobPlanned,
     JobStarted,
     StepPlanned,
@@ -104,3 +105,33 @@ async def test_a_dry_run_is_executed_and_a_stopped_job_resumed_each_said_as_such
     assert title == "Resume job?"
     assert "Resume commit-stopped (interrupted): 1 steps left." in body
     assert "in doubt" in body and "not planned again" not in body
+
+
+async def test_a_job_stopped_before_its_plan_is_refused_as_never_planned_not_as_stale(tmp_path: Path) -> None:
+    """Found walking: ctrl+e on a job quit while it preloaded was refused as "the plan may be out of date",
+    naming a job run since on its selection, as though it had a plan: it never got one."""
+    path = tmp_path / "paydesk.sqlite"
+    with EventLog(path) as log:
+        log.append(
+            [
+                JobCreated(job_id="commit-quit", operator=OP, kind="commit", params={}, selection_key="b15"),
+                JobFinished(
+                    job_id="commit-quit",
+                    operator=OP,
+                    status="cancelled",
+                    error="stopped before its plan was stored; start it again",
+                ),
+            ]
+        )
+        log.append(
+            [*planned("commit-later", "b15"), JobStarted(job_id="commit-later", operator=OP, workers=2)]
+        )
+    app = console(path, read_only=False)  # no configuration: no engine starts, nothing is sent
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one(DataTable)
+        await wait_until(pilot, lambda: showing(app, JobsScreen) and table.row_count == 2)
+        table.move_cursor(row=[str(key.value) for key in table.rows].index("commit-quit"))
+        await pilot.press("ctrl+e")
+        refused = "refused: job commit-quit never got a plan (cancelled); start a new job instead"
+        await wait_until(pilot, lambda: any(n.message == refused for n in app._notifications))
+        assert showing(app, JobsScreen), "no dialog: there is nothing to resume"
