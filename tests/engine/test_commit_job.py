@@ -228,5 +228,6 @@ async def test_a_second_job_on_the_same_selection_is_refused_while_the_first_run
                 lock.release()
     with EventLog(db, read_only=True) as log:
         jobs = [(job.job_id, job.status) for job in log.jobs()]
-    # The job stopped while planning is recorded, not left 'created'; no refused job is kept.
-    assert jobs == [("first", "failed")]
+    # The job stopped while planning is recorded (cancelled: it was stopped), not left 'created'; no
+    # refused job is kept.
+    assert jobs == [("first", "cancelled")]
