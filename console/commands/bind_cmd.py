@@ -25,10 +25,11 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         description="A workspace is paid from one event log: jobs from any other log are refused, naming "
         "the owner. Without options, binds an unbound workspace to this log (--db) and says who owns it. "
         "--take-over moves it here from another log: that log's jobs are then refused. Both logs record "
-        "the move: this one at once, the other with --from or at its next job. A copy of a log (`paydesk log "
-        "copy`, or the file copied) counts as another log here, so a log and its copy never both pay: take "
-        "the workspace over on the copy to pay from it. With --from, the take-over is refused while a job "
-        "still runs on the former log.",
+        "the move: this one at once, the other when it is at hand (--from, or the file the workspace's mark "
+        "names on this machine) or else at its next job. A copy of a log (`paydesk log copy`, or the file "
+        "copied) counts as another log here, so a log and its copy never both pay: take the workspace over "
+        "on the copy to pay from it. The take-over is refused while a job still runs on the former log, "
+        "when it is at hand.",
     )
     bind.add_argument("--take-over", action="store_true", help="move the workspace here from another log")
     bind.add_argument(

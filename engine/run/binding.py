@@ -28,8 +28,10 @@ its log; the first job that executes from one of them writes its store into it, 
 
 from __future__ import annotations
 
+import os
 import re
 import socket
+import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -41,7 +43,9 @@ from engine.run.locks import effective_status
 from engine.run.runtime import Runtime
 from eventlog import (
     EventLog,
+    EventLogError,
     GroupCommitWriter,
+    LogFileError,
     LogStarted,
     WorkspaceBound,
     WorkspaceLost,
@@ -290,6 +294,8 @@ class Binding:
 async def bind_workspace(rt: Runtime, *, take_over: bool, former: str | None = None) -> Binding:
     """Bind the workspace to this log: when it is unbound, or, with `take_over`, when another log owns it.
     `former` is that log's location: it records `WorkspaceLost` there too (its identity must match).
+    Without it, a take-over looks for that log where the mark says it is, when that is a file on this
+    machine holding it; either way, one found with a job running refuses the take-over.
     Raises NotBound when another log owns it and `take_over` is not given, or `former` is another log."""
     counters = RequestCounters()
     me = await this_log(rt)
@@ -303,17 +309,28 @@ async def bind_workspace(rt: Runtime, *, take_over: bool, former: str | None = N
             f"this workspace is paid from {owner.describe()}; `paydesk bind --take-over` moves it to this "
             "log (then that log's jobs are refused)"
         )
+    named = former is not None
+    if former is None and owner is not None and take_over:  # the former log, when it is a file right here
+        former = await trio.to_thread.run_sync(lambda: _former_here(owner, rt.db_path))
     if former is not None:
-        former_id, running = await trio.to_thread.run_sync(lambda: _former_at(former))
-        if owner is None or former_id != owner.log_id:
+        at = former
+        try:
+            former_id, running = await trio.to_thread.run_sync(lambda: _former_at(at))
+        except LogFileError:
+            if named:
+                raise
+            former_id, running = None, None
+        if not named and former_id != (owner.log_id if owner else None):
+            former, running = None, None  # another log is there now: the mark's log is not at hand
+        elif owner is None or former_id != owner.log_id:
             raise NotBound(
                 f"{printable(former)} is not the log that owns the workspace "
                 f"({owner.describe() if owner else 'nobody does'}); leave --from out or name that log"
             )
         if running is not None:  # it goes on writing whatever the mark says: both logs would pay
             raise NotBound(
-                f"job {running} is running on {printable(former)}, and would go on paying beside this log; "
-                f"wait for it to end, or stop it (`paydesk --db {printable(former)} cancel {running}`), "
+                f"job {running} is running on {printable(at)}, and would go on paying beside this log; "
+                f"wait for it to end, or stop it (`paydesk --db {printable(at)} cancel {running}`), "
                 "then take the workspace over"
             )
     await _write_mark(rt, LOG_EVENTS_JOB, source, me, counters, previous=owner)
@@ -327,9 +344,31 @@ async def bind_workspace(rt: Runtime, *, take_over: bool, former: str | None = N
             owner=me.log_id,
             owner_label=me.label,
         )
-        await trio.to_thread.run_sync(lambda: _append_to(former, lost))
-        released = True
+        gone = former
+        try:
+            await trio.to_thread.run_sync(lambda: _append_to(gone, lost))
+            released = True
+        except (EventLogError, OSError, sqlite3.Error):
+            if named:
+                raise
+            # found, not named: it records the move at its next job instead (as when it is elsewhere)
     return Binding(me, owner, moved=True, released=released)
+
+
+def _former_here(owner: Owner, mine: object) -> str | None:
+    """The file the owner's mark names, when it is on this machine and is not this log's (None otherwise).
+    Found walking: a take-over without --from could not see a job still running on the former log, though
+    the mark said where it was; that job would go on paying beside this log."""
+    host, colon, path = owner.label.partition(":")
+    if not colon or host != socket.gethostname() or not os.path.isfile(path):
+        return None
+    if not is_url(str(mine)):
+        try:
+            if os.path.samefile(path, str(mine)):
+                return None
+        except OSError:
+            return None
+    return path
 
 
 def _former_at(location: str) -> tuple[str | None, str | None]:
