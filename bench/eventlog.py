@@ -17,6 +17,13 @@ growth.
 
 The bars: append ≥ 40 % of the raw insert rate, rebuild ≥ 50 % of the raw read + decode rate, and bytes
 written ≤ 4 × the log's growth. Prints a table and writes bench/results/eventlog.json.
+
+Ceilings: the projections are written in the same transaction as the events (DESIGN.md), and a rebuild
+writes them too. So the bench also times the raw insert of the projection rows the log ends with (each
+row once, the same tables and indexes, one durable transaction, no Python in between), taking turns with
+the other floors, and reports the most append and rebuild could reach if paydesk's own work (encoding,
+hashing, folding) cost nothing: raw insert ÷ (raw insert + projection rows), and read + decode ÷ (read +
+decode + projection rows).
 """
 
 from __future__ import annotations
@@ -58,6 +65,8 @@ from eventlog import (
 )
 from eventlog.queries import RECORD_COLUMNS
 from eventlog.schema import CACHE_KIB, MIGRATIONS
+
+PROJECTION_STORED = ("jobs", "items", "steps", "step_states", "preloads")
 
 RESULTS = Path(__file__).resolve().parent / "results" / "eventlog.json"
 JOBS = 20
@@ -437,7 +446,39 @@ def main() -> int:
                 " AND sql IS NOT NULL"
             )
         ]
+        projection_rows = {
+            table: raw.execute(f"SELECT * FROM {table}").fetchall() for table in PROJECTION_STORED
+        }
+        projection_schema = [
+            sql
+            for (sql,) in raw.execute(
+                "SELECT sql FROM sqlite_master WHERE tbl_name IN "
+                f"({', '.join('?' * len(PROJECTION_STORED))}) AND sql IS NOT NULL ORDER BY type DESC",
+                PROJECTION_STORED,
+            )
+        ]  # the tables first ('table' after 'index' in descending order), then their indexes
         raw.close()
+
+        def raw_projections() -> None:
+            """The projection rows the log holds, each written once into empty tables with their indexes,
+            in one durable transaction."""
+            floor_db = Path(tmp) / "projections.sqlite"
+            remove(floor_db)
+            conn = sqlite3.connect(floor_db, isolation_level=None)
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+            for statement in projection_schema:
+                conn.execute(statement)
+            start = time.perf_counter()
+            conn.execute("BEGIN IMMEDIATE")
+            for table, table_rows in projection_rows.items():
+                if table_rows:
+                    marks = ", ".join("?" * len(table_rows[0]))
+                    conn.executemany(f"INSERT INTO {table} VALUES ({marks})", table_rows)
+            conn.execute("COMMIT")
+            raw_projections.elapsed = time.perf_counter() - start  # type: ignore[attr-defined]
+            conn.close()
 
         def read_decode() -> None:
             conn = sqlite3.connect(db)
@@ -464,17 +505,19 @@ def main() -> int:
             conn.close()
 
         # paydesk and its floor in turns, best of `ROUNDS` each (each append into a new file)
-        insert_samples = []
+        insert_samples, projection_samples = [], []
         for n in range(1, ROUNDS + 1):
             raw_insert()
             insert_samples.append(raw_insert.elapsed)  # type: ignore[attr-defined]
+            raw_projections()
+            projection_samples.append(raw_projections.elapsed)  # type: ignore[attr-defined]
             if n < ROUNDS:
                 other = Path(tmp) / f"log-{n}.sqlite"
                 runs.append(append_all(other))
                 remove(other)
-        insert_s = min(insert_samples)
+        insert_s, projections_s = min(insert_samples), min(projection_samples)
         append_s, stats = min(runs, key=lambda run: run[0])
-        loads = {"paydesk_append": load(), "floor_raw_insert": load()}
+        loads = {"paydesk_append": load(), "floor_raw_insert": load(), "floor_projection_rows": load()}
         if failed:
             raise SystemExit(f"{len(failed)} submissions failed, the first: {failed[0]!r}")
 
@@ -513,6 +556,7 @@ def main() -> int:
         results = {
             "floor_raw_insert": {"seconds": insert_s, "events_per_s": rate(insert_s)},
             "floor_raw_read_decode": {"seconds": read_s, "events_per_s": rate(read_s)},
+            "floor_projection_rows": {"seconds": projections_s, "events_per_s": rate(projections_s)},
             "paydesk_append": {"seconds": append_s, "events_per_s": rate(append_s)},
             "paydesk_rebuild": {"seconds": rebuild_s, "events_per_s": rate(rebuild_s)},
             "paydesk_export_jsonl": {"seconds": export_s, "events_per_s": rate(export_s)},
@@ -523,6 +567,9 @@ def main() -> int:
             figures["load_average"] = loads[name]
         append_ratio = insert_s / append_s
         rebuild_ratio = read_s / rebuild_s
+        n_projection_rows = sum(len(table_rows) for table_rows in projection_rows.values())
+        append_ceiling = insert_s / (insert_s + projections_s)
+        rebuild_ceiling = read_s / (read_s + projections_s)
         summary = {
             "events": n_events,
             "append_runs_s": [seconds for seconds, _ in runs],
@@ -531,6 +578,9 @@ def main() -> int:
             "largest_transaction": stats.largest_transaction,
             "append_vs_raw_insert": append_ratio,
             "rebuild_vs_raw_read_decode": rebuild_ratio,
+            "projection_rows": {table: len(table_rows) for table, table_rows in projection_rows.items()},
+            "append_ceiling": append_ceiling,
+            "rebuild_ceiling": rebuild_ceiling,
             "append_bar": APPEND_BAR,
             "rebuild_bar": REBUILD_BAR,
             "disk_bar": DISK_BAR,
@@ -562,6 +612,11 @@ def main() -> int:
     print(f"append  = {append_ratio:6.1%} of raw insert      (bar {APPEND_BAR:.0%})  load {append_load:.2f}")
     print(
         f"rebuild = {rebuild_ratio:6.1%} of raw read+decode (bar {REBUILD_BAR:.0%})  load {rebuild_load:.2f}"
+    )
+    print(
+        f"ceiling: with the projection rows written once and paydesk's own work free, append could reach "
+        f"{append_ceiling:.1%} and rebuild {rebuild_ceiling:.1%} ({n_projection_rows:,} rows in "
+        f"{projections_s:.3f} s)"
     )
     print(
         f"disk    = {disk_ratio:6.1f} × the log's growth  (bar ≤ {DISK_BAR:.0f} ×)  load {disk_load:.2f}: "
