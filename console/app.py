@@ -441,14 +441,16 @@ class PaydeskApp(App[int]):
         if not stopped:
             return
         names = "\n".join(f"  {row.job_id}  ({steps_left(row)} steps left)" for row in stopped)
-        body = f"{len(stopped)} job(s) stopped half-way in an earlier run:\n{names}\nResume them now?"
+        one = len(stopped) == 1
+        jobs = "1 job" if one else f"{len(stopped)} jobs"
+        body = f"{jobs} stopped half-way in an earlier run:\n{names}\nResume {'it' if one else 'them'} now?"
 
         def answered(yes: bool | None) -> None:
             if yes:
                 for row in stopped:
                     self._resume(row.job_id)
 
-        self.push_screen(ConfirmScreen("Interrupted jobs", body, f"Resume {len(stopped)} job(s)"), answered)
+        self.push_screen(ConfirmScreen("Interrupted jobs", body, f"Resume {jobs}"), answered)
 
     def _resume(self, job_id: str, *, allow_over_limit: bool = False) -> None:
         def resume(engine: Engine) -> str:

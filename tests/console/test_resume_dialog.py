@@ -8,10 +8,11 @@ dialog did not say that the plan is not made again, nor that what changed in Not
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Label
+from textual.widgets import Button, DataTable, Label
 
 from console.screens.dialogs import STORED_PLAN_RUNS, ConfirmScreen
 from console.screens.jobs import JobsScreen
@@ -135,3 +136,30 @@ async def test_a_job_stopped_before_its_plan_is_refused_as_never_planned_not_as_
         refused = "refused: job commit-quit never got a plan (cancelled); start a new job instead"
         await wait_until(pilot, lambda: any(n.message == refused for n in app._notifications))
         assert showing(app, JobsScreen), "no dialog: there is nothing to resume"
+
+
+@pytest.mark.parametrize("count", [1, 2])
+async def test_jobs_stopped_in_an_earlier_run_are_offered_for_resuming_in_plain_words(
+    tmp_path: Path, count: int
+) -> None:
+    """The console opens offering to resume what an earlier run left half-way, counted in words ("1 job …
+    Resume it now?", not "1 job(s) … Resume them now?")."""
+    path = tmp_path / "paydesk.sqlite"
+    with EventLog(path) as log:
+        for n in range(count):
+            job = f"commit-{n}"
+            log.append([*planned(job, f"b{n}"), JobStarted(job_id=job, operator=OP, workers=2)])
+    app = console(path, read_only=False)
+    app.settings = dataclasses.replace(app.settings, offer_resume=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: showing(app, ConfirmScreen))
+        body = " ".join(str(app.screen.query_one("#body").render()).split())
+        button = str(app.screen.query_one("#yes", Button).label)
+        await pilot.press("escape")  # nothing is resumed
+    if count == 1:
+        assert body.startswith("1 job stopped half-way in an earlier run:")
+        assert body.endswith("Resume it now?")
+        assert button == "Resume 1 job"
+    else:
+        assert body.startswith("2 jobs stopped half-way") and body.endswith("Resume them now?")
+        assert button == "Resume 2 jobs"
