@@ -249,9 +249,16 @@ def run_cancel(args: argparse.Namespace) -> int:
         raise CliError(
             f"job {args.job} is a dry run nobody executed; `paydesk discard {args.job}` throws it away"
         )
-    request_cancel(path, job, reason=args.reason)  # a job nobody runs any more (interrupted) ends here
+    ended = request_cancel(path, job, reason=args.reason)  # a job nobody runs any more ends here
     if args.json:
         print(json.dumps({"job_id": args.job, "cancel_requested": True, "reason": args.reason}))
+    elif ended:
+        print(f"job {args.job} was not running (interrupted): it is cancelled now, and can be resumed")
+    elif job.status == "created":  # still planning: it writes nothing, and keeps its plan
+        print(
+            f"asked job {args.job} to stop; it is still planning and stops before its first write "
+            f"(`paydesk resume {args.job}` executes its plan later)"
+        )
     else:
         print(f"asked job {args.job} to stop; it finishes the writes already sent and can be resumed")
     return EXIT_OK

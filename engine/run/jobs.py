@@ -360,12 +360,14 @@ async def execute_plan(
     fresh: Freshness | None,
     *,
     confirm_owner: bool = True,
+    cancels_before: int = 0,
 ) -> tuple[str, str | None]:
     """Execute `items` to their outcomes and record how the job ended: (status, error).
 
     With `confirm_owner` (a stored plan, or a workspace nobody owned when it was planned), first read the
     workspace's mark again: refused (the plan stays, to be executed later) unless this log owns it, or
-    claims it now."""
+    claims it now. `cancels_before` is how many cancels the log held for the job when this run began: one
+    recorded since (`paydesk cancel` while the job planned, say) stops it before its first write."""
     env = envelope(rt, job_id)
     try:
         if confirm_owner:
@@ -393,7 +395,7 @@ async def execute_plan(
     finished = False
     try:
         async with trio.open_nursery() as nursery:
-            nursery.start_soon(_watch_cancel, rt, job_id, ctx.cancel)
+            await nursery.start(_watch_cancel, rt, job_id, ctx.cancel, cancels_before)
             await execute(ctx, items, states)
             nursery.cancel_scope.cancel()
         finished = True
@@ -495,21 +497,35 @@ def outcome(states: Mapping[str, StepState], *, cancelled: bool) -> str:
     return "completed"
 
 
-async def _watch_cancel(rt: Runtime, job_id: str, cancel: trio.Event) -> None:
-    """Notice a `paydesk cancel` from another process (it is recorded in the log). Only requests made
-    after this run started count: an earlier run's cancel does not stop the resumed job.
+async def _watch_cancel(
+    rt: Runtime,
+    job_id: str,
+    cancel: trio.Event,
+    seen: int,
+    *,
+    task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Notice a `paydesk cancel` from another process (it is recorded in the log): more cancels than the
+    `seen` the job had when this run began (an earlier run's cancel does not stop the resumed job). The
+    first poll is made before the execution starts (`task_status`): a cancel asked while the job was
+    planning stops it before any write. Found walking: one asked then was counted as an earlier run's, and
+    the job went on to write everything it planned.
 
     A poll that cannot open the log (e.g. its header read while a checkpoint grows the file) is skipped:
     the watcher tries again at the next poll, and the job it watches goes on."""
-    seen: int | None = None
+    started = False
     while not cancel.is_set():
         try:
             row = await rt.read_log(lambda log: log.job(job_id))
         except LogFileError:
             row = None
-        if row is not None and seen is None:
-            seen = row.cancel_requested
-        elif row is not None and seen is not None and row.cancel_requested > seen:
+        if row is not None and row.cancel_requested > seen:
             cancel.set()
+        if not started:
+            started = True
+            task_status.started()
+        if cancel.is_set():
             return
         await trio.sleep(CANCEL_POLL_S)
+    if not started:
+        task_status.started()

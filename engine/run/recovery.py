@@ -312,7 +312,16 @@ async def resume_job(
         if resolved:
             await rt.recorder.record(*resolved)
         status, error = await execute_plan(
-            rt, job_id, stored.items, states, counters, workers, cancel, progress, fresh
+            rt,
+            job_id,
+            stored.items,
+            states,
+            counters,
+            workers,
+            cancel,
+            progress,
+            fresh,
+            cancels_before=stored.row.cancel_requested,
         )
         return JobReport(
             job_id, status, stored.items, states, None, counters, error=error, done_before=done_before
@@ -410,7 +419,16 @@ async def retry_job(
             await rt.recorder.record(*resolved)
         retried = [item for item in chosen if any(step in again for step in item.steps)]
         status, error = await execute_plan(
-            rt, job_id, retried, states, counters, workers, cancel, progress, fresh
+            rt,
+            job_id,
+            retried,
+            states,
+            counters,
+            workers,
+            cancel,
+            progress,
+            fresh,
+            cancels_before=stored.row.cancel_requested,
         )
         return JobReport(
             job_id, status, stored.items, states, None, counters, error=error, done_before=done_before

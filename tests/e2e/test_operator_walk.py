@@ -159,6 +159,23 @@ async def test_a_signal_mid_job_interrupts_it_in_one_line_and_resume_finishes_it
     assert share["items_done"] + share["items_done_before"] == summary["updated"]
 
 
+async def test_cancelling_a_job_nobody_runs_any_more_ends_it_and_says_so(slow: Served) -> None:
+    process = await slow.start(*COMMIT, "--workers", "1")
+    await slow.wait_for_writes(process)
+    process.kill()  # the machine died: the log still says running, and nobody runs it
+    await finish(process)
+    job = next(iter(await jobs(slow)))
+    assert (await jobs(slow))[job] == "interrupted"
+    cancelled = await slow.paydesk("cancel", job)
+    assert cancelled.returncode == 0, cancelled.stderr.decode()
+    assert cancelled.stdout.decode() == (
+        f"job {job} was not running (interrupted): it is cancelled now, and can be resumed\n"
+    )
+    assert (await jobs(slow))[job] == "cancelled"
+    resumed = await slow.paydesk("resume", job, "--json")
+    assert resumed.returncode == 0 and json.loads(resumed.stdout)["failed"] == 0, resumed.stderr.decode()
+
+
 async def test_a_revoked_token_stops_the_job_at_once(served: Served) -> None:
     dry = await served.paydesk(*COMMIT, "--dry-run", "--json")
     summary = json.loads(dry.stdout)

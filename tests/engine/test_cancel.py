@@ -21,7 +21,7 @@ from engine.run.report import JobReport, this_run, this_run_line
 from engine.run.runtime import Runtime, open_runtime
 from engine.workspace.config import Config
 from eventlog import EventLog
-from tests.engine.conftest import Demo
+from tests.engine.conftest import BINDING_WRITE, Demo
 from tests.engine.helpers import (
     PATIENT,
     TODAY,
@@ -241,3 +241,33 @@ async def test_a_job_stopped_before_its_plan_is_cancelled_when_the_operator_stop
         )
         with pytest.raises(JobRefused, match=f"never got a plan \\({job.status}\\); start a new job instead"):
             await resume_job(rt, job.job_id)
+
+
+async def test_a_cancel_asked_while_the_job_plans_stops_it_before_any_write(
+    demo: Demo, tmp_path: Path
+) -> None:
+    """Found walking: `paydesk cancel` on a job still preloading said "asked job … to stop", and the job
+    then wrote everything it planned — the cancel was counted as one from an earlier run. It now stops
+    before its first write, its plan kept: cancelled, and a resume (whose own run starts after that cancel)
+    finishes it."""
+    db = tmp_path / "log.sqlite"
+    before = await read_back(demo)
+    params = commit_params(1)
+    planner = commit_planner(params)
+
+    async def cancelled_while_planning(loader: Any) -> Any:
+        plan = await planner(loader)
+        with EventLog(db, read_only=True) as log:
+            (job,) = log.jobs()
+        await request_cancel(db, job.job_id)
+        return plan
+
+    async with open_runtime(demo.config, db, operator="test", policy=PATIENT) as rt:
+        report = await run_job(rt, commit_spec(params), cancelled_while_planning)
+        assert report.status == "cancelled" and report.plan is not None and report.plan.steps
+        assert rt.gateway.totals.writes == BINDING_WRITE, "nothing but the workspace's mark was written"
+        assert {state.status for state in report.states.values()} == {"cancelled"}
+        assert await read_back(demo) == before
+        resumed = await resume_job(rt, report.job_id)
+    assert resumed.status == "completed"
+    assert await read_back(demo) == expected_after(before, [report.plan], TODAY)
