@@ -383,6 +383,18 @@ def timed(fn: object) -> float:
     return time.perf_counter() - start
 
 
+def floor_database(path: Path, schema: list[str]) -> sqlite3.Connection:
+    """A new database at `path` as the log's are set (WAL, synchronous=FULL, its cache), with `schema`."""
+    remove(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+    for statement in schema:
+        conn.execute(statement)
+    return conn
+
+
 def remove(path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -462,14 +474,7 @@ def main() -> int:
         def raw_projections() -> None:
             """The projection rows the log holds, each written once into empty tables with their indexes,
             in one durable transaction."""
-            floor_db = Path(tmp) / "projections.sqlite"
-            remove(floor_db)
-            conn = sqlite3.connect(floor_db, isolation_level=None)
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = FULL")
-            conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-            for statement in projection_schema:
-                conn.execute(statement)
+            conn = floor_database(Path(tmp) / "projections.sqlite", projection_schema)
             start = time.perf_counter()
             conn.execute("BEGIN IMMEDIATE")
             for table, table_rows in projection_rows.items():
@@ -488,15 +493,7 @@ def main() -> int:
 
         # floor: raw insert of the same rows, same columns and indexes, one durable transaction
         def raw_insert() -> None:
-            floor_db = Path(tmp) / "floor.sqlite"
-            remove(floor_db)
-            conn = sqlite3.connect(floor_db, isolation_level=None)
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = FULL")
-            conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-            conn.execute(MIGRATIONS[0].statements[0])  # the events table
-            for statement in event_indexes:
-                conn.execute(statement)
+            conn = floor_database(Path(tmp) / "floor.sqlite", [MIGRATIONS[0].statements[0], *event_indexes])
             start = time.perf_counter()
             conn.execute("BEGIN IMMEDIATE")
             conn.executemany(f"INSERT INTO events ({RECORD_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
