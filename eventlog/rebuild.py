@@ -19,7 +19,7 @@ from typing import Any
 from eventlog import schema, tables
 from eventlog.dialect import Connection
 from eventlog.gcpause import collector_paused
-from eventlog.projection import Projector
+from eventlog.projection import PAYLOAD_FREE, Projector
 from eventlog.registry import EventRegistry
 
 _FOLD_SQL = (
@@ -31,6 +31,7 @@ _FOLD_JOB_SQL = (
     "WHERE job_id = ? AND seq > ? AND seq <= ? ORDER BY seq"
 )
 MAX_SEQ = 2**63 - 1
+_NOTHING: dict[str, Any] = {}  # the payload handed to the fold of a `PAYLOAD_FREE` type (never changed)
 
 _make_scanner: Any = json.scanner.make_scanner
 _decode: Callable[[str, int], tuple[Any, int]] = _make_scanner(json.JSONDecoder())
@@ -77,17 +78,22 @@ def fold_into(
         cursor = source.execute(_FOLD_SQL, (after, last))
     else:
         cursor = source.execute(_FOLD_JOB_SQL, (job_id, after, last))
+    free = PAYLOAD_FREE
     while rows := cursor.fetchmany(chunk):
         for seq, at, type_name, job_id, item_key, step_key, operator, version, payload in rows:
+            handler = handler_of(type_name)
+            if handler is None:  # a type the projections do not show
+                continue
+            if type_name in free:
+                handler(seq, at, job_id, item_key, step_key, operator, _NOTHING)
+                continue
             try:
                 data = _decode(payload, 0)[0]
             except StopIteration:
                 raise ValueError(f"event {seq}'s payload is not JSON") from None
             if versions.get(type_name, version) != version:
                 data = upcast(type_name, version, data)
-            handler = handler_of(type_name)
-            if handler is not None:
-                handler(seq, at, job_id, item_key, step_key, operator, data)
+            handler(seq, at, job_id, item_key, step_key, operator, data)
         projector.position = rows[-1][0]
         count += len(rows)
         tables.write_changes(target, projector.take_changes(), projector.position)

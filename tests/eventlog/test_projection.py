@@ -15,6 +15,7 @@ from eventlog import (
     JobFinished,
     JobResumed,
     JobStarted,
+    RetryRequested,
     StepBlocked,
     StepCancelled,
     StepFailed,
@@ -23,7 +24,7 @@ from eventlog import (
     StepStarted,
     StepSucceeded,
 )
-from eventlog.projection import Changes, Projector, item_status
+from eventlog.projection import PAYLOAD_FREE, Changes, Projector, item_status
 from eventlog.rows import ItemRow
 from tests.eventlog.eventlog_histories import OP, planned_job
 
@@ -197,3 +198,23 @@ def test_only_rows_whose_indexed_columns_moved_are_named_moved() -> None:
         set(),
         {("j", "b")},  # a stayed running (a2 still planned); b moved from pending to running
     )
+
+
+def test_the_folds_a_rebuild_calls_without_a_payload_read_none_of_it() -> None:
+    """A rebuild does not decode the payloads of `PAYLOAD_FREE` types (it hands their folds `{}`): each of
+    those folds must give the same rows whatever the payload."""
+    events = [*planned_job("j", {"a": ["a1", "a2"]}), JobStarted(job_id="j", operator=OP, workers=1)]
+    later: dict[str, Event] = {
+        "step.started": step(StepStarted, "a1", attempt=1),
+        "step.cancelled": step(StepCancelled, "a2"),
+        "job.resumed": JobResumed(job_id="j", operator=OP),
+        "job.retry_requested": RetryRequested(job_id="j", operator=OP, items=["a"], reason="why"),
+    }
+    assert set(later) == PAYLOAD_FREE
+    for type_name, event in later.items():
+        with_payload, without = Projector(), Projector()
+        for seq, each in enumerate([*events, event], start=1):
+            payload = EVENTS.payload_of(each)
+            for projector, given in ((with_payload, payload), (without, {} if each is event else payload)):
+                projector.apply(seq, "t", each.TYPE, each.job_id, each.item_key, each.step_key, OP, given)
+        assert with_payload.take_changes() == without.take_changes(), type_name
