@@ -85,6 +85,14 @@ def lead_with_help(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
+        return _main(argv)
+    except KeyboardInterrupt:  # one more Ctrl-C while the outcome was being said
+        print("paydesk: interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    try:
         parser = build_parser()
         args = parser.parse_args(argv)
         handler = getattr(args, "handler", None)

@@ -60,16 +60,16 @@ def run_engine(
                 if sys.stderr.isatty() and progress.total:
                     print(f"\r{progress.line()}", file=sys.stderr)
 
-    try:
-        with signals:
+    with signals:  # until the outcome is known: reading the log to say it is part of the stopping
+        try:
             report = trio.run(main)
-    except BaseExceptionGroup as group:  # trio's nurseries wrap what crosses them
-        raise _one_line(group, db, job_id, started=bool(opened)) from None
-    except (JobRefused, LogFileError, LogLinked) as err:
-        raise _one_line(err, db, job_id, started=bool(opened)) from None
-    if report is None:
-        raise _stopped(signals.received[0] if signals.received else signal.SIGINT, db, job_id)
-    return report
+        except BaseExceptionGroup as group:  # trio's nurseries wrap what crosses them
+            raise _one_line(group, db, job_id, started=bool(opened)) from None
+        except (JobRefused, LogFileError, LogLinked) as err:
+            raise _one_line(err, db, job_id, started=bool(opened)) from None
+        if report is None:
+            raise _stopped(signals.received[0] if signals.received else signal.SIGINT, db, job_id)
+        return report
 
 
 class _Signals:
