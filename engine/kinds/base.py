@@ -138,6 +138,16 @@ def batch_param(params: Mapping[str, Any], *, required: bool) -> int | None:
     return batch
 
 
+def full_name(text: str) -> str:
+    """`--contractor`'s argument: a Full Name, never empty. Found walking: `--contractor "$NAME"` with
+    $NAME empty planned every contractor's records, as if the option had been left out."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            "empty: give a contractor's Full Name, or leave --contractor out to take every contractor"
+        )
+    return text
+
+
 def contractor_param(params: Mapping[str, Any]) -> str | None:
     """A contractor's Full Name, or None for every contractor."""
     value = params.get("contractor")

@@ -270,6 +270,24 @@ async def test_an_unknown_job_or_contractor_names_close_matches(served: Served) 
     assert f"did you mean {name}" in one_error(done.stderr.decode())
 
 
+async def test_an_empty_selection_is_refused_not_taken_for_the_whole_batch(served: Served) -> None:
+    """Found walking: `--contractor "$NAME"` or `--invoice-ids "$IDS"` with the variable empty planned (and
+    without --dry-run would have paid) the whole batch, as if the option had been left out."""
+    cases = [
+        (*COMMIT, "--contractor", ""),
+        (*COMMIT, "--invoice-ids", ""),
+        (*COMMIT, "--invoice-ids", " , "),
+        (*REFUNDS, "--contractor", " "),
+        ("run", "sync", "--month", MONTH, "--contractor", ""),
+    ]
+    for args in cases:
+        done = await served.paydesk(*args)
+        assert done.returncode == 1, args
+        line = one_error(done.stderr.decode())
+        assert "leave --contractor out" in line or "leave the option out" in line, line
+    assert await jobs(served) == {}, "nothing was planned, nothing recorded"
+
+
 async def test_output_piped_into_a_reader_that_stops_early_exits_quietly(served: Served) -> None:
     for _ in range(3):
         await served.paydesk(*COMMIT, "--dry-run")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from engine.kinds.base import batch_param, contractor_param, month_param
+from engine.kinds.base import InvalidParams, batch_param, contractor_param, full_name, month_param
 
 
 @dataclass(frozen=True)
@@ -33,9 +33,15 @@ def commit_params(params: Mapping[str, Any]) -> CommitParams:
     """`month`, `batch`, optionally `contractor`, `invoice_ids` (a list, or ids separated by commas) and
     `today` (the Payment Date written; today when not given)."""
     month = month_param(params)
-    invoices = params.get("invoice_ids") or ()
-    if isinstance(invoices, str):
-        invoices = invoices.split(",")
+    given = params.get("invoice_ids")
+    invoices = given.split(",") if isinstance(given, str) else (given or ())
+    if isinstance(given, str) and not any(str(i).strip() for i in invoices):
+        # Found walking: `--invoice-ids "$IDS"` with $IDS empty (or ",") planned the whole batch, as if the
+        # option had been left out: a script meaning to pay a few payables would have paid them all.
+        raise InvalidParams(
+            f"--invoice-ids names no invoice (got {given!r}); give at least one Invoice ID, or leave the "
+            "option out to take the whole batch"
+        )
     batch = batch_param(params, required=True)
     assert batch is not None
     return CommitParams(
@@ -50,7 +56,9 @@ def commit_params(params: Mapping[str, Any]) -> CommitParams:
 def add_commit_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--month", required=True, help="work month, YYYY-MM")
     parser.add_argument("--batch", required=True, type=int, choices=(1, 15), help="payday batch: 1 or 15")
-    parser.add_argument("--contractor", metavar="NAME", help="only this contractor's payables (Full Name)")
+    parser.add_argument(
+        "--contractor", metavar="NAME", type=full_name, help="only this contractor's payables (Full Name)"
+    )
     parser.add_argument(
         "--invoice-ids", metavar="ID,…", help="only these payables (Invoice IDs, comma-separated)"
     )

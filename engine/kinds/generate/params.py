@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.kinds.base import InvalidParams, batch_param, contractor_param, month_param
+from engine.kinds.base import InvalidParams, batch_param, contractor_param, full_name, month_param
 
 PAYOUT_TYPES = ("payroll", "refund", "invoice_split")
 
@@ -47,4 +47,6 @@ def add_generate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--type", required=True, choices=PAYOUT_TYPES)
     parser.add_argument("--month", required=True, help="work month, YYYY-MM")
     parser.add_argument("--batch", type=int, choices=(1, 15), help="only contractors paid on this day")
-    parser.add_argument("--contractor", metavar="NAME", help="only this contractor (Full Name)")
+    parser.add_argument(
+        "--contractor", metavar="NAME", type=full_name, help="only this contractor (Full Name)"
+    )

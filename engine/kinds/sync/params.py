@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.kinds.base import batch_param, contractor_param, month_param
+from engine.kinds.base import batch_param, contractor_param, full_name, month_param
 from engine.workspace.months import month_span
 
 
@@ -43,7 +43,9 @@ def sync_params(params: Mapping[str, Any]) -> SyncParams:
 def add_sync_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--month", required=True, help="work month, YYYY-MM")
     parser.add_argument("--batch", type=int, choices=(1, 15), help="only contractors paid on this day")
-    parser.add_argument("--contractor", metavar="NAME", help="only this contractor (Full Name)")
+    parser.add_argument(
+        "--contractor", metavar="NAME", type=full_name, help="only this contractor (Full Name)"
+    )
     parser.add_argument(
         "--force", action="store_true", help="use every update of the month, whatever its status"
     )
