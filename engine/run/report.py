@@ -159,7 +159,8 @@ def why_nothing(job_id: str, preloads: Iterable[PreloadFact], skipped: int) -> s
     """Why a plan came out empty: the queries that found nothing (naming data source and filter), or that
     every record found was skipped."""
     if skipped:
-        return f"all {skipped} records found were skipped (reasons above, or `paydesk show {job_id}`)"
+        found = "the one record found was" if skipped == 1 else f"all {skipped} records found were"
+        return f"{found} skipped (reasons above, or `paydesk show {job_id}`)"
     empty = [fact for fact in preloads if fact.pages == 0 and not _is_retrieve(fact)]
     if empty:
         return "; ".join(_empty(fact) for fact in empty)

@@ -49,3 +49,8 @@ def test_an_empty_plan_names_the_queries_that_found_nothing_in_words() -> None:
     assert why_nothing(JOB, facts, skipped=0) == (
         "Contractors has no records; Refund Requests has no record with Status = Approved"
     )
+
+
+def test_a_plan_whose_records_were_all_skipped_counts_them_in_words() -> None:
+    assert why_nothing(JOB, [], skipped=1).startswith("the one record found was skipped (reasons above")
+    assert why_nothing(JOB, [], skipped=3).startswith("all 3 records found were skipped (reasons above")
