@@ -150,13 +150,18 @@ LOG_EVENTS_JOB = "log"  # the job_id of events about the log itself, not a job
 async def this_log(rt: Runtime) -> Owner:
     """This log's identity and label (a log without any event yet is given its first, `LogStarted`)."""
     label = log_label(rt.db_path)
-    if rt.log_id is None or rt.store_id is None:
-        rt.log_id, rt.store_id = await rt.read_log(lambda log: (log_id_of(log), log.store_id()))
+    await _read_identity(rt)
     if rt.log_id is None:
         await rt.recorder.record(LogStarted(job_id=LOG_EVENTS_JOB, operator=rt.operator, label=label))
         rt.log_id = await rt.read_log(log_id_of)
         assert rt.log_id is not None
     return Owner(rt.log_id, label, rt.store_id)
+
+
+async def _read_identity(rt: Runtime) -> None:
+    """Read this log's identity and this store's into `rt`, once."""
+    if rt.log_id is None or rt.store_id is None:
+        rt.log_id, rt.store_id = await rt.read_log(lambda log: (log_id_of(log), log.store_id()))
 
 
 async def read_owner(
@@ -226,18 +231,21 @@ async def ensure_owner(
     return True
 
 
-async def refuse_copy(rt: Runtime, source: Mapping[str, Any]) -> None:
-    """Raise CopyNotBound when `source` (the payables data source, just read) names another store of this
-    log as the one that pays: checked before a job records anything. A log without events is no copy (and
-    is not given its first event here)."""
+async def refuse_copy(
+    rt: Runtime, seen: Mapping[str, Mapping[str, Any]], counters: RequestCounters
+) -> Mapping[str, Any]:
+    """The payables data source (from `seen`, the schema check's reads, or read now); raises CopyNotBound
+    when its mark names another store of this log as the one that pays: checked before a job records
+    anything. A log without events is no copy (and is not given its first event here)."""
+    source = seen.get(BINDING_SOURCE) or (await read_owner(rt.gateway, rt, counters))[0]
     owner = owner_of(source)
     if owner is None:
-        return
-    if rt.log_id is None or rt.store_id is None:
-        rt.log_id, rt.store_id = await rt.read_log(lambda log: (log_id_of(log), log.store_id()))
+        return source
+    await _read_identity(rt)
     me = Owner(rt.log_id or "", log_label(rt.db_path), rt.store_id)
     if owner.copy_of(me):
         raise CopyNotBound(_copy_refusal(owner, me))
+    return source
 
 
 async def take_over(rt: Runtime, job_id: str, counters: RequestCounters) -> tuple[Owner, Owner | None]:
@@ -309,33 +317,10 @@ async def bind_workspace(rt: Runtime, *, take_over: bool, former: str | None = N
             f"this workspace is paid from {owner.describe()}; `paydesk bind --take-over` moves it to this "
             "log (then that log's jobs are refused)"
         )
-    named = former is not None
-    if former is None and owner is not None and take_over:  # the former log, when it is a file right here
-        former = await trio.to_thread.run_sync(lambda: _former_here(owner, rt.db_path))
-    if former is not None:
-        at = former
-        try:
-            former_id, running = await trio.to_thread.run_sync(lambda: _former_at(at))
-        except LogFileError:
-            if named:
-                raise
-            former_id, running = None, None
-        if not named and former_id != (owner.log_id if owner else None):
-            former, running = None, None  # another log is there now: the mark's log is not at hand
-        elif owner is None or former_id != owner.log_id:
-            raise NotBound(
-                f"{printable(former)} is not the log that owns the workspace "
-                f"({owner.describe() if owner else 'nobody does'}); leave --from out or name that log"
-            )
-        if running is not None:  # it goes on writing whatever the mark says: both logs would pay
-            raise NotBound(
-                f"job {running} is running on {printable(at)}, and would go on paying beside this log; "
-                f"wait for it to end, or stop it (`paydesk --db {printable(at)} cancel {running}`), "
-                "then take the workspace over"
-            )
+    at_hand = await _former_at_hand(rt, owner, former) if former is not None or take_over else None
     await _write_mark(rt, LOG_EVENTS_JOB, source, me, counters, previous=owner)
     released = False
-    if former is not None and owner is not None:
+    if at_hand is not None and owner is not None:
         lost = WorkspaceLost(
             job_id=LOG_EVENTS_JOB,
             operator=rt.operator,
@@ -344,15 +329,50 @@ async def bind_workspace(rt: Runtime, *, take_over: bool, former: str | None = N
             owner=me.log_id,
             owner_label=me.label,
         )
-        gone = former
         try:
-            await trio.to_thread.run_sync(lambda: _append_to(gone, lost))
+            await trio.to_thread.run_sync(lambda: _append_to(at_hand, lost))
             released = True
         except (EventLogError, OSError, sqlite3.Error):
-            if named:
+            if former is not None:
                 raise
             # found, not named: it records the move at its next job instead (as when it is elsewhere)
     return Binding(me, owner, moved=True, released=released)
+
+
+async def _former_at_hand(rt: Runtime, owner: Owner | None, named: str | None) -> str | None:
+    """The former owner's log, to check for a running job and to record the move in: `named` (--from),
+    which must hold the owner's log; else the file the mark names, when it is on this machine and holds
+    that log (None when it is not at hand). Raises NotBound while a job runs on it: that job checked the
+    mark when it began and would go on paying beside this log."""
+    if named is not None:
+        at: str | None = named
+    elif owner is not None:
+        mark = owner
+        at = await trio.to_thread.run_sync(lambda: _former_here(mark, rt.db_path))
+    else:
+        return None
+    if at is None:
+        return None
+    try:
+        log_id, running = await trio.to_thread.run_sync(lambda: _former_at(at))
+    except LogFileError:
+        if named is not None:
+            raise
+        return None
+    if owner is None or log_id != owner.log_id:
+        if named is None:
+            return None  # another log is there now: the mark's log is not at hand
+        raise NotBound(
+            f"{printable(named)} is not the log that owns the workspace "
+            f"({owner.describe() if owner else 'nobody does'}); leave --from out or name that log"
+        )
+    if running is not None:
+        raise NotBound(
+            f"job {running} is running on {printable(at)}, and would go on paying beside this log; "
+            f"wait for it to end, or stop it (`paydesk --db {printable(at)} cancel {running}`), "
+            "then take the workspace over"
+        )
+    return at
 
 
 def _former_here(owner: Owner, mine: object) -> str | None:

@@ -21,7 +21,7 @@ import trio
 
 from engine.notion.failures import NotionFailure, ResponseShapeError, proves_not_applied
 from engine.notion.gateway import NotionGateway, RequestCounters, open_gateway
-from engine.run.binding import BINDING_SOURCE, CopyNotBound, NotBound, ensure_owner, read_owner, refuse_copy
+from engine.run.binding import CopyNotBound, NotBound, ensure_owner, refuse_copy
 from engine.run.executor import AT_TARGET, execute, initial_states
 from engine.run.freshness import Freshness, utc_now
 from engine.run.locks import Lock, LockHeld, LogLinked
@@ -254,9 +254,7 @@ async def run_job(
         # refusal is recorded with the job, below.
         checked: BaseException | None = None
         try:
-            seen = await check_once(rt, spec.data_sources, counters)
-            source = seen.get(BINDING_SOURCE) or (await read_owner(rt.gateway, rt, counters))[0]
-            await refuse_copy(rt, source)
+            source = await refuse_copy(rt, await check_once(rt, spec.data_sources, counters), counters)
         except CopyNotBound as err:
             raise JobRefused(str(err)) from None
         except (JobRefused, NotionFailure, ResponseShapeError) as err:
@@ -513,19 +511,19 @@ async def _watch_cancel(
 
     A poll that cannot open the log (e.g. its header read while a checkpoint grows the file) is skipped:
     the watcher tries again at the next poll, and the job it watches goes on."""
-    started = False
+    if not cancel.is_set() and await _cancelled_since(rt, job_id, seen):
+        cancel.set()
+    task_status.started()
     while not cancel.is_set():
-        try:
-            row = await rt.read_log(lambda log: log.job(job_id))
-        except LogFileError:
-            row = None
-        if row is not None and row.cancel_requested > seen:
-            cancel.set()
-        if not started:
-            started = True
-            task_status.started()
-        if cancel.is_set():
-            return
         await trio.sleep(CANCEL_POLL_S)
-    if not started:
-        task_status.started()
+        if await _cancelled_since(rt, job_id, seen):
+            cancel.set()
+
+
+async def _cancelled_since(rt: Runtime, job_id: str, seen: int) -> bool:
+    """Whether the log holds more cancels of the job than `seen` (False when it cannot be read now)."""
+    try:
+        row = await rt.read_log(lambda log: log.job(job_id))
+    except LogFileError:
+        return False
+    return row is not None and row.cancel_requested > seen

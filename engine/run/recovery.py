@@ -22,7 +22,7 @@ import trio
 
 from engine.notion.failures import NotionFailure, ResponseShapeError, proves_not_applied
 from engine.notion.gateway import RequestCounters
-from engine.run.binding import BINDING_SOURCE, CopyNotBound, read_owner, refuse_copy
+from engine.run.binding import CopyNotBound, refuse_copy
 from engine.run.freshness import AT_TARGET, Freshness, utc_now
 from engine.run.jobs import JobRefused, check_once, envelope, execute_plan, job_locks, refuse_over_limit
 from engine.run.locks import effective_status
@@ -136,13 +136,13 @@ def plan_refusal(log: EventLog, row: JobRow, now: datetime, max_age: timedelta) 
     """Why a resume of `row` would be refused before it writes anything (`stale_reason`, which
     `resume_job` applies to a plan never started), read from `log`; None when it would not be."""
     if row.planned_at is None:
-        return never_planned(row)
+        return _never_planned(row)
     if row.started_at is not None:
         return None
     return stale_reason(row, [other for other in log.jobs() if other.job_id != row.job_id], now, max_age)
 
 
-def never_planned(row: JobRow) -> str:
+def _never_planned(row: JobRow) -> str:
     """Why a job stopped before its plan was stored cannot be resumed. Found walking the console: resuming
     one there was refused as a plan gone stale, naming a job run since, as if it had a plan to go stale."""
     return f"job {row.job_id} never got a plan ({row.status}); start a new job instead"
@@ -261,8 +261,8 @@ def _resumable(stored: StoredJob) -> StoredJob:
     row = stored.row
     if row.status == "discarded":
         raise JobRefused(f"job {row.job_id} was discarded ({row.error}); plan again with `paydesk run …`")
-    if row.status in ("created", "failed", "cancelled") and not stored.items:
-        raise JobRefused(never_planned(row))
+    if row.planned_at is None:
+        raise JobRefused(_never_planned(row))
     if row.status == "completed":
         raise JobRefused(f"job {row.job_id} is completed: nothing to resume")
     return stored
@@ -307,25 +307,46 @@ async def resume_job(
         steps = [step for item in stored.items for step in item.steps]
         await _before_recording(rt, stored, [s for s in steps if states[s.key].status in RESUMED], counters)
         await rt.recorder.record(JobResumed(**envelope(rt, job_id)))
-        fresh = await _refresh(rt, stored, steps, states, counters)
-        resolved = _resolve_in_doubt(rt, stored, fresh, states)
-        if resolved:
-            await rt.recorder.record(*resolved)
-        status, error = await execute_plan(
-            rt,
-            job_id,
-            stored.items,
-            states,
-            counters,
-            workers,
-            cancel,
-            progress,
-            fresh,
-            cancels_before=stored.row.cancel_requested,
+        return await _run_again(
+            rt, stored, states, counters, done_before, stored.items, steps, workers, cancel, progress
         )
-        return JobReport(
-            job_id, status, stored.items, states, None, counters, error=error, done_before=done_before
-        )
+
+
+async def _run_again(
+    rt: Runtime,
+    stored: StoredJob,
+    states: dict[str, StepState],
+    counters: RequestCounters,
+    done_before: frozenset[str],
+    items: list[Item],
+    refreshed: Sequence[Step],
+    workers: int | None,
+    cancel: trio.Event | None,
+    progress: JobProgress | None,
+) -> JobReport:
+    """The rest of a resume or retry once it is recorded: read again what `refreshed` steps write, settle
+    the steps left in doubt, execute `items`, and report the job with this run's share (`done_before`: the
+    steps at their target when it began)."""
+    job_id = stored.row.job_id
+    fresh = await _refresh(rt, stored, refreshed, states, counters)
+    resolved = _resolve_in_doubt(rt, stored, fresh, states)
+    if resolved:
+        await rt.recorder.record(*resolved)
+    status, error = await execute_plan(
+        rt,
+        job_id,
+        items,
+        states,
+        counters,
+        workers,
+        cancel,
+        progress,
+        fresh,
+        cancels_before=stored.row.cancel_requested,
+    )
+    return JobReport(
+        job_id, status, stored.items, states, None, counters, error=error, done_before=done_before
+    )
 
 
 async def _before_recording(
@@ -336,10 +357,8 @@ async def _before_recording(
     log), or it no longer has a property they use (see engine.run.plan_names) — first the engine run's check
     of the names the configuration gives, then the names the stored plan holds."""
     logicals = sorted({logical for step in steps for logical, _ in names_used(step)})
-    seen = await check_once(rt, logicals, counters)
-    source = seen.get(BINDING_SOURCE) or (await read_owner(rt.gateway, rt, counters))[0]
     try:
-        await refuse_copy(rt, source)
+        await refuse_copy(rt, await check_once(rt, logicals, counters), counters)
     except CopyNotBound as err:
         raise JobRefused(str(err)) from None
     schemas = {
@@ -413,25 +432,9 @@ async def retry_job(
         for step in again:
             if states[step.key].status != "started":
                 states[step.key].status = "planned"
-        fresh = await _refresh(rt, stored, again, states, counters)
-        resolved = _resolve_in_doubt(rt, stored, fresh, states)
-        if resolved:
-            await rt.recorder.record(*resolved)
         retried = [item for item in chosen if any(step in again for step in item.steps)]
-        status, error = await execute_plan(
-            rt,
-            job_id,
-            retried,
-            states,
-            counters,
-            workers,
-            cancel,
-            progress,
-            fresh,
-            cancels_before=stored.row.cancel_requested,
-        )
-        return JobReport(
-            job_id, status, stored.items, states, None, counters, error=error, done_before=done_before
+        return await _run_again(
+            rt, stored, states, counters, done_before, retried, again, workers, cancel, progress
         )
 
 
