@@ -511,14 +511,23 @@ class Freshness:
                 if not known:
                     fetched = await self.retrieve(child, link.logical, link.property)
                     if fetched is None:
-                        return f"{_noun_of(link.logical)} {child} cannot be read from Notion"
+                        return f"{self._child_name(child, link)} cannot be read from Notion"
                     value = fetched.values.get(link.property)
                     if fetched.trashed:
                         value = "in the trash"
                 if value not in link.accepted:
                     since = "" if child in link.planned else " (linked since the plan was made)"
-                    return f"{_noun_of(link.logical)} {child} is {_shown(value)}{since}"
+                    return f"{self._child_name(child, link)} is {_shown(value)}{since}"
         return None
+
+    def _child_name(self, child: str, link: ChildLink) -> str:
+        """A child by its step's label when the plan writes it ("payout Development work on November,
+        2026"), else by its noun and page id. Found walking: a payout this job had paid, set back to
+        Pending by hand, blocked its payable as "payout 57ffe61c-… is Pending"."""
+        for step in self._steps_by_target.get(child, ()):
+            if step.label:
+                return f"{step.label} ({child})"
+        return f"{_noun_of(link.logical)} {child}"
 
     def _child_value(self, child: str, link: ChildLink, states: Mapping[str, Any]) -> tuple[Any, bool]:
         seen = self.known.get(child)

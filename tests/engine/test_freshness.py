@@ -189,6 +189,31 @@ async def test_a_child_set_back_after_planning_blocks_its_payable(demo: Demo, tm
     assert all(report.states[i.steps[-1].key].status == "succeeded" for i in others)
 
 
+async def test_a_payout_this_job_paid_then_set_back_by_hand_blocks_the_retry_naming_it(
+    demo: Demo, tmp_path: Path
+) -> None:
+    """Walked: a payout the job had paid was set back to Pending by hand before the payable was written.
+    The retry writes no payable over it, and names the payout by its label (not only its page id)."""
+    db = tmp_path / "log.sqlite"
+    preview = await run_commit(demo.config, db, batch=15, dry_run=True)
+    item, payout = first(preview.items, lambda s: s.logical == "payouts" and s.before != "Paid")
+    async with open_admin(demo.sandbox.base_url) as admin:
+        await admin.faults(targeted=[{"page_id": item.key, "status": 400, "count": 1}])
+        async with runtime(demo, db) as rt:
+            first_run = await resume_job(rt, preview.job_id)
+    assert first_run.states[payout.key].status == "succeeded"
+    assert first_run.states[item.steps[-1].key].status == "failed"
+    async with hand_of(demo) as hand:
+        await hand.patch(payout.target, {"properties": {"Status": {"status": {"name": "Pending"}}}})
+        async with runtime(demo, db) as rt:
+            retried = await retry_job(rt, preview.job_id)
+        payable = await hand.page(item.key)
+    state = retried.states[item.steps[-1].key]
+    assert state.status == "blocked"
+    assert state.error == f"not written because {payout.label} ({payout.target}) is Pending"
+    assert status_of(payable, "Payment Status") == "Pending", "no payable Paid over an unpaid child"
+
+
 async def test_a_payable_paid_by_hand_meanwhile_keeps_its_payment_date(demo: Demo, tmp_path: Path) -> None:
     db = tmp_path / "log.sqlite"
     preview = await run_commit(demo.config, db, batch=15, dry_run=True)
