@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from engine.kinds.commit.report import commit_summary, commit_text
 from engine.kinds.generate.kind import generate_planner, generate_spec
 from engine.kinds.generate.params import GenerateParams
 from engine.kinds.generate.rules import LINKS
@@ -24,7 +25,7 @@ from engine.run.runtime import Runtime, open_runtime
 from eventlog import EventLog, PlanRefreshed, StepStarted
 from tests.engine.conftest import MONTH, Demo
 from tests.engine.hand import Hand, open_hand
-from tests.engine.helpers import PATIENT, TODAY, open_admin, run_commit
+from tests.engine.helpers import PATIENT, TODAY, commit_params, open_admin, run_commit
 
 pytestmark = pytest.mark.trio
 
@@ -187,6 +188,12 @@ async def test_a_child_set_back_after_planning_blocks_its_payable(demo: Demo, tm
     assert status_of(child, "Status") == "Pending", "a write the operator never confirmed is not sent"
     others = [i for i in preview.items if i.key != item.key]
     assert all(report.states[i.steps[-1].key].status == "succeeded" for i in others)
+    # Found walking: the summary named the payable's own "not written because … is blocked" and said to
+    # retry, which blocks it again; it names the child's reason now, and that a new plan is needed.
+    summary = commit_summary(report, commit_params(15))
+    (error,) = summary["errors"]
+    assert error["error"].startswith(f"{split.label} blocked: ") and error["error"].endswith("plan again")
+    assert commit_text(report, summary)[-1].startswith("these need a new plan")
 
 
 async def test_a_payout_this_job_paid_then_set_back_by_hand_blocks_the_retry_naming_it(

@@ -21,7 +21,7 @@ def commit_summary(report: JobReport, params: CommitParams) -> dict[str, Any]:
             skipped += 1
         elif report.status != "planned":
             failed += 1
-            errors.append({**item_error(report, item, "payable_id"), "error": _first_error(report, item)})
+            errors.append(item_error(report, item, "payable_id"))
     if report.plan is not None:
         skipped += len(report.plan.skips)
     return {
@@ -34,17 +34,6 @@ def commit_summary(report: JobReport, params: CommitParams) -> dict[str, Any]:
         "failed": failed,
         "errors": errors,
     }
-
-
-def _first_error(report: JobReport, item: Any) -> str:
-    for step in item.steps:
-        state = report.states[step.key]
-        if state.status == "failed":
-            return f"failed to update {step.label}: {state.error}"
-    final = report.states[item.steps[-1].key]
-    if final.status == "started":
-        return "in doubt: the last write's outcome is unknown; run `paydesk resume`"
-    return final.error or f"payable {final.status}"
 
 
 def commit_text(report: JobReport, summary: dict[str, Any]) -> list[str]:
