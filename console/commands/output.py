@@ -48,7 +48,8 @@ def print_plan(report: JobReport, rate: float) -> None:
             print(f"  {printable(skip.label)}: {printable(skip.reason)}")
     estimate = plan.estimate(rate)
     totals = totals_text(plan.totals)
-    noun = f"{plan.items[0].kind}s" if plan.items else "items"
+    kind = plan.items[0].kind if plan.items else "item"
+    noun = kind if len(plan.items) == 1 else f"{kind}s"
     print(
         f"\n{len(plan.items)} {noun}, {estimate['requests']:.0f} writes "
         f"(~{estimate['seconds']:.0f} s at {rate:g} requests/s); amounts {totals}"

@@ -288,6 +288,16 @@ async def test_an_empty_selection_is_refused_not_taken_for_the_whole_batch(serve
     assert await jobs(served) == {}, "nothing was planned, nothing recorded"
 
 
+async def test_a_plan_of_one_payable_is_counted_in_words(served: Served) -> None:
+    dry = await served.paydesk(*COMMIT, "--dry-run")
+    job = job_of(dry.stderr.decode())
+    shown = json.loads((await served.paydesk("show", job, "--json")).stdout)
+    assert (await served.paydesk("discard", job)).returncode == 0
+    one = await served.paydesk(*COMMIT, "--invoice-ids", shown["items"][0]["label"], "--dry-run")
+    assert one.returncode == 0, one.stderr.decode()
+    assert one.stdout.decode().strip().splitlines()[-1].startswith("1 payable, "), one.stdout.decode()
+
+
 async def test_output_piped_into_a_reader_that_stops_early_exits_quietly(served: Served) -> None:
     for _ in range(3):
         await served.paydesk(*COMMIT, "--dry-run")
