@@ -194,6 +194,10 @@ async def test_a_child_set_back_after_planning_blocks_its_payable(demo: Demo, tm
     (error,) = summary["errors"]
     assert error["error"].startswith(f"{split.label} blocked: ") and error["error"].endswith("plan again")
     assert commit_text(report, summary)[-1].startswith("these need a new plan")
+    one = {**summary, "updated": 1}
+    assert commit_text(report, one)[0].endswith(
+        "completed_with_failures - 1 payable paid, 0 skipped, 1 not paid"
+    )
 
 
 async def test_a_payout_this_job_paid_then_set_back_by_hand_blocks_the_retry_naming_it(

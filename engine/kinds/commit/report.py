@@ -39,7 +39,8 @@ def commit_summary(report: JobReport, params: CommitParams) -> dict[str, Any]:
 def commit_text(report: JobReport, summary: dict[str, Any]) -> list[str]:
     """`job …: completed - 3 payables paid, 1 skipped, 0 not paid`, then each payable not paid and why."""
     lines = [
-        f"job {summary['job_id']}: {summary['status']} - {summary['updated']} payables paid, "
+        f"job {summary['job_id']}: {summary['status']} - {summary['updated']} "
+        f"payable{'' if summary['updated'] == 1 else 's'} paid, "
         f"{summary['skipped']} skipped, {summary['failed']} not paid"
     ]
     lines.extend(error_lines(summary))
